@@ -1,0 +1,46 @@
+import { EnvList, EnvNumber, ServiceEnvironment } from '#jetstream';
+import { ORDER_CONSUMERS } from '#contracts';
+import { ArrayMinSize, IsArray, IsInt, IsString, Max, Min } from 'class-validator';
+
+export class ConsumerEnvironment extends ServiceEnvironment {
+  /** Port for /healthz and /readyz. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 3001;
+
+  /** Durable consumers this process serves (comma-separated). */
+  @EnvList()
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsString({ each: true })
+  CONSUMERS: string[] = Object.values(ORDER_CONSUMERS);
+
+  /** Handlers running at once per consumer in this process. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  CONSUMER_CONCURRENCY = 16;
+
+  /** Messages pulled ahead per consumer; small keeps work spread across pods and shutdowns short. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  CONSUMER_PREFETCH = 64;
+
+  /** Longest wait for in-flight work on SIGTERM; keep below terminationGracePeriodSeconds. */
+  @EnvNumber()
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_TIMEOUT_MS = 25_000;
+
+  /** Demo knob: pretend each example handler works this long. */
+  @EnvNumber()
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SIMULATED_WORK_MS = 0;
+}

@@ -1,0 +1,28 @@
+import type { Topology } from '#contracts';
+import { JetStreamHealthModule, JetStreamModule } from '#jetstream';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { ConsumerEnvironment } from './config/consumer.environment.js';
+import { OrdersModule } from './orders/orders.module.js';
+
+@Global()
+@Module({})
+export class ConsumerModule {
+  static forRoot(env: ConsumerEnvironment, topology: Topology): DynamicModule {
+    return {
+      module: ConsumerModule,
+      imports: [
+        JetStreamModule.forRoot({
+          name: 'nestjet-consumer',
+          connection: env,
+          topology,
+          autoProvision: env.AUTO_PROVISION,
+          requiredConsumers: env.CONSUMERS,
+        }),
+        JetStreamHealthModule,
+        OrdersModule,
+      ],
+      providers: [{ provide: ConsumerEnvironment, useValue: env }],
+      exports: [ConsumerEnvironment],
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { buildTopology } from '#contracts';
+import { consumerBindings, exitOnConfigurationError, JetStreamPullTransport, validateEnvironment } from '#jetstream';
+import { createJsonLogger } from '#telemetry';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConsumerEnvironment } from './config/consumer.environment.js';
+import { ConsumerModule } from './consumer.module.js';
+
+async function bootstrap(): Promise<void> {
+  const env = exitOnConfigurationError(() => validateEnvironment(ConsumerEnvironment));
+  const topology = buildTopology(env.topologyOptions());
+  const bindings = consumerBindings(topology, env.CONSUMERS, {
+    concurrency: env.CONSUMER_CONCURRENCY,
+    prefetch: env.CONSUMER_PREFETCH,
+  });
+  const logger = createJsonLogger('consumer', env.LOG_LEVEL);
+  const app = await NestFactory.create<NestFastifyApplication>(ConsumerModule.forRoot(env, topology), new FastifyAdapter(), {
+    logger,
+  });
+  app.connectMicroservice({
+    strategy: new JetStreamPullTransport({
+      name: 'nestjet-consumer-worker',
+      connection: env,
+      bindings,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    }),
+  });
+  app.enableShutdownHooks();
+  // init first: auto-provisioning runs in a bootstrap hook and the consumers must exist before binding.
+  await app.init();
+  await app.startAllMicroservices();
+  await app.listen(env.PORT, env.HOST);
+  logger.log({ event: 'consumer.ready', consumers: env.CONSUMERS, url: await app.getUrl() });
+}
+
+void bootstrap();

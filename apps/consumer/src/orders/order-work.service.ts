@@ -1,0 +1,25 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { JetStreamContext } from '#jetstream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConsumerEnvironment } from '../config/consumer.environment.js';
+
+/** The example "business work": optional simulated latency, then one structured log line per processed message. */
+@Injectable()
+export class OrderWorkService {
+  private readonly logger = new Logger('orders');
+
+  constructor(private readonly env: ConsumerEnvironment) {}
+
+  async process(ctx: JetStreamContext, orderId: string, action: string): Promise<void> {
+    if (this.env.SIMULATED_WORK_MS > 0) await sleep(this.env.SIMULATED_WORK_MS);
+    this.logger.log({
+      event: 'message.processed',
+      consumer: ctx.getConsumer(),
+      subject: ctx.getSubject(),
+      seq: ctx.getStreamSequence(),
+      deliveryCount: ctx.getDeliveryCount(),
+      orderId,
+      action,
+    });
+  }
+}

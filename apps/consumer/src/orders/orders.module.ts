@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { FraudReviewHandler } from './fraud-review.handler.js';
+import { FulfillmentHandler } from './fulfillment.handler.js';
+import { NotificationsHandler } from './notifications.handler.js';
+import { OrderWorkService } from './order-work.service.js';
+
+@Module({
+  controllers: [FulfillmentHandler, NotificationsHandler, FraudReviewHandler],
+  providers: [OrderWorkService],
+})
+export class OrdersModule {}

@@ -1,0 +1,43 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class PublishResultDto {
+  @ApiProperty({ description: 'Message id (the Idempotency-Key, or a generated UUID); send it as Idempotency-Key to retry safely' })
+  id!: string;
+
+  @ApiProperty({ example: 'ORDERS' })
+  stream!: string;
+
+  @ApiProperty({ description: 'Stream sequence of the stored message', example: 42 })
+  seq!: number;
+
+  @ApiProperty({ description: 'True when a message with this id was already stored in the duplicate window; nothing new was stored' })
+  duplicate!: boolean;
+}
+
+export class BatchItemResultDto {
+  @ApiProperty()
+  index!: number;
+
+  @ApiProperty({ description: 'HTTP-like status of this item: 202 stored, 503 not confirmed' })
+  status!: number;
+
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty({ required: false })
+  stream?: string;
+
+  @ApiProperty({ required: false })
+  seq?: number;
+
+  @ApiProperty({ required: false })
+  duplicate?: boolean;
+
+  @ApiProperty({ required: false })
+  error?: string;
+}
+
+export class BatchResultDto {
+  @ApiProperty({ type: [BatchItemResultDto] })
+  results!: BatchItemResultDto[];
+}

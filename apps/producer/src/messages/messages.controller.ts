@@ -1,0 +1,69 @@
+import { buildTopology } from '#contracts';
+import { Body, Controller, Headers, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiExtraModels,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiParam,
+  ApiPayloadTooLargeResponse,
+  ApiResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnsupportedMediaTypeResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { BatchRequestDto } from './dto/batch-request.dto.js';
+import { BatchResultDto, PublishResultDto } from './dto/publish-result.dto.js';
+import { JsonContentTypeGuard } from './json-content-type.guard.js';
+import { MessagesService } from './messages.service.js';
+
+const payloads = buildTopology().topics.map((t) => t.payload);
+const problem = { description: 'application/problem+json (RFC 9457)' };
+
+@ApiTags('messages')
+@ApiExtraModels(...payloads)
+@ApiParam({ name: 'topic', example: 'orders.created', description: 'See GET /v1/topics' })
+@ApiBadRequestResponse({ ...problem, description: 'Invalid JSON or payload; `errors` lists each field' })
+@ApiNotFoundResponse({ ...problem, description: 'Unknown topic' })
+@ApiPayloadTooLargeResponse(problem)
+@ApiUnsupportedMediaTypeResponse(problem)
+@ApiServiceUnavailableResponse({ ...problem, description: 'JetStream did not confirm in time; honour Retry-After' })
+@UseGuards(JsonContentTypeGuard)
+@Controller('v1/topics/:topic/messages')
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Publish one message; 202 only after JetStream stored it' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Becomes Nats-Msg-Id: a repeat within the duplicate window stores nothing new' })
+  @ApiBody({ schema: { oneOf: payloads.map((p) => ({ $ref: getSchemaPath(p) })) } })
+  @ApiAcceptedResponse({ type: PublishResultDto })
+  publish(
+    @Param('topic') topic: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<PublishResultDto> {
+    return this.messages.publishOne(topic, body, idempotencyKey);
+  }
+
+  @Post('batch')
+  @ApiOperation({ summary: 'Publish up to BATCH_MAX_MESSAGES messages; all are validated before any is published' })
+  @ApiBody({ type: BatchRequestDto })
+  @ApiAcceptedResponse({ type: BatchResultDto, description: 'Every message stored' })
+  @ApiResponse({ status: 207, type: BatchResultDto, description: 'Some messages not confirmed: retry those with their ids as idempotencyKey' })
+  async publishBatch(
+    @Param('topic') topic: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<BatchResultDto> {
+    const outcome = await this.messages.publishBatch(topic, body);
+    void reply.status(outcome.status);
+    return { results: outcome.results };
+  }
+}

@@ -1,0 +1,141 @@
+import { subjectFor, type Topology, type TopicDeclaration } from '#contracts';
+import {
+  HEADERS,
+  JETSTREAM_TOPOLOGY,
+  JetStreamPublisher,
+  PublishRejectedError,
+  PublishTimeoutError,
+  type PublishResult,
+} from '#jetstream';
+import { Inject, Injectable } from '@nestjs/common';
+import { ProducerEnvironment } from '../config/producer.environment.js';
+import { problems, type FieldError } from '../problem/problem-details.js';
+import type { BatchItemResultDto } from './dto/publish-result.dto.js';
+import { validatePayload } from './payload.validator.js';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+export interface BatchOutcome {
+  status: 202 | 207;
+  results: BatchItemResultDto[];
+}
+
+/** Validation, routing and publishing for the REST ingress. Nothing is published until all input is valid. */
+@Injectable()
+export class MessagesService {
+  private readonly topics: Map<string, TopicDeclaration>;
+
+  constructor(
+    @Inject(JETSTREAM_TOPOLOGY) topology: Topology,
+    private readonly publisher: JetStreamPublisher,
+    private readonly env: ProducerEnvironment,
+  ) {
+    this.topics = new Map(topology.topics.map((t) => [t.name, t]));
+  }
+
+  topic(name: string): TopicDeclaration {
+    const topic = this.topics.get(name);
+    if (!topic) throw problems.unknownTopic(name, [...this.topics.keys()]);
+    return topic;
+  }
+
+  async publishOne(topicName: string, body: unknown, idempotencyKey?: string): Promise<PublishResult> {
+    const topic = this.topic(topicName);
+    checkIdempotencyKey(idempotencyKey, 'Idempotency-Key header');
+    const errors = await validatePayload(topic, body);
+    if (errors.length > 0) throw problems.validation(summarize(errors), errors);
+    try {
+      return await this.publish(topic, body as object, idempotencyKey);
+    } catch (err) {
+      throw this.asProblem(err);
+    }
+  }
+
+  async publishBatch(topicName: string, body: unknown): Promise<BatchOutcome> {
+    const topic = this.topic(topicName);
+    const items = (body as { messages?: unknown } | null)?.messages;
+    if (typeof body !== 'object' || body === null || !Array.isArray(items)) {
+      throw problems.validation('body must be {"messages": [...]}', [{ field: 'messages', messages: ['must be an array'] }]);
+    }
+    if (items.length === 0) {
+      throw problems.validation('empty batch', [{ field: 'messages', messages: ['must contain at least 1 message'] }]);
+    }
+    if (items.length > this.env.BATCH_MAX_MESSAGES) {
+      throw problems.validation(`batch of ${items.length} exceeds the limit of ${this.env.BATCH_MAX_MESSAGES}`, [
+        { field: 'messages', messages: [`must contain at most ${this.env.BATCH_MAX_MESSAGES} messages`] },
+      ]);
+    }
+    const errors: FieldError[] = [];
+    const keys = new Set<string>();
+    for (const [i, item] of items.entries()) {
+      const at = `messages[${i}]`;
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        errors.push({ field: at, messages: ['must be an object with a payload'] });
+        continue;
+      }
+      const { idempotencyKey, payload, ...rest } = item as Record<string, unknown>;
+      for (const extra of Object.keys(rest)) errors.push({ field: `${at}.${extra}`, messages: ['is not allowed'] });
+      if (idempotencyKey !== undefined) {
+        if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+          errors.push({ field: `${at}.idempotencyKey`, messages: ['must be 1-128 visible ASCII characters'] });
+        } else if (keys.has(idempotencyKey)) {
+          errors.push({ field: `${at}.idempotencyKey`, messages: ['repeats a key earlier in this batch'] });
+        } else keys.add(idempotencyKey);
+      }
+      errors.push(...(await validatePayload(topic, payload, `${at}.payload`)));
+    }
+    if (errors.length > 0) throw problems.validation(summarize(errors), errors);
+
+    const settled = await Promise.allSettled(
+      (items as { idempotencyKey?: string; payload: object }[]).map((item) =>
+        this.publish(topic, item.payload, item.idempotencyKey),
+      ),
+    );
+    const results = settled.map((s, index): BatchItemResultDto => {
+      if (s.status === 'fulfilled') return { index, status: 202, ...s.value };
+      const reason = s.reason as Error;
+      const id = reason instanceof PublishTimeoutError ? reason.msgId : '';
+      return { index, status: 503, id, error: reason.message };
+    });
+    const failed = results.filter((r) => r.status !== 202).length;
+    if (failed === results.length) {
+      throw problems.brokerUnavailable('no message of the batch was confirmed by JetStream', this.env.RETRY_AFTER_SECONDS, {
+        results,
+      });
+    }
+    return { status: failed === 0 ? 202 : 207, results };
+  }
+
+  private publish(topic: TopicDeclaration, payload: object, msgId?: string): Promise<PublishResult> {
+    return this.publisher.publish(subjectFor(topic, payload), JSON.stringify(payload), {
+      msgId,
+      expectStream: topic.stream,
+      headers: { [HEADERS.topic]: topic.name },
+    });
+  }
+
+  private asProblem(err: unknown): unknown {
+    if (err instanceof PublishTimeoutError) {
+      return problems.brokerUnavailable(
+        `${err.message}; retry with Idempotency-Key: ${err.msgId} so a stored copy is not duplicated`,
+        this.env.RETRY_AFTER_SECONDS,
+        { id: err.msgId },
+      );
+    }
+    if (err instanceof PublishRejectedError) return problems.brokerRejected(err.message);
+    return err;
+  }
+}
+
+function checkIdempotencyKey(key: string | undefined, where: string): void {
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw problems.validation(`${where} must be 1-128 visible ASCII characters`, [
+      { field: 'Idempotency-Key', messages: ['must be 1-128 visible ASCII characters'] },
+    ]);
+  }
+}
+
+function summarize(errors: FieldError[]): string {
+  const shown = errors.slice(0, 5).map((e) => `${e.field}: ${e.messages.join(', ')}`);
+  return shown.join('; ') + (errors.length > 5 ? `; and ${errors.length - 5} more` : '');
+}

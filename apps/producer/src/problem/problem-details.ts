@@ -1,0 +1,78 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+/** RFC 9457 problem details. Extension members carry machine-readable specifics. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export function problemType(slug: string): string {
+  return `urn:nestjet:problem:${slug}`;
+}
+
+/** An HTTP error that renders as the given problem document. */
+export class ProblemException extends HttpException {
+  constructor(
+    readonly problem: ProblemDetails,
+    readonly responseHeaders: Record<string, string> = {},
+  ) {
+    super(problem, problem.status);
+  }
+}
+
+export interface FieldError {
+  field: string;
+  messages: string[];
+}
+
+export const problems = {
+  validation: (detail: string, errors: FieldError[]) =>
+    new ProblemException({
+      type: problemType('validation'),
+      title: 'Request validation failed',
+      status: HttpStatus.BAD_REQUEST,
+      detail,
+      errors,
+    }),
+  badRequest: (detail: string) =>
+    new ProblemException({ type: problemType('bad-request'), title: 'Bad request', status: HttpStatus.BAD_REQUEST, detail }),
+  unknownTopic: (topic: string, known: string[]) =>
+    new ProblemException({
+      type: problemType('unknown-topic'),
+      title: 'Unknown topic',
+      status: HttpStatus.NOT_FOUND,
+      detail: `topic "${topic}" does not exist; known topics: ${known.join(', ')}`,
+      topic,
+    }),
+  unsupportedMediaType: (got: string | undefined) =>
+    new ProblemException({
+      type: problemType('unsupported-media-type'),
+      title: 'Unsupported media type',
+      status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      detail: `send the body as application/json (got ${got ? `"${got}"` : 'no Content-Type'})`,
+    }),
+  brokerRejected: (detail: string) =>
+    new ProblemException({
+      type: problemType('broker-rejected'),
+      title: 'Message refused by the broker',
+      status: HttpStatus.BAD_GATEWAY,
+      detail,
+    }),
+  brokerUnavailable: (detail: string, retryAfterSeconds: number, extra: Record<string, unknown> = {}) =>
+    new ProblemException(
+      {
+        type: problemType('broker-unavailable'),
+        title: 'Message not confirmed by the broker',
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        detail,
+        ...extra,
+      },
+      { 'retry-after': String(retryAfterSeconds) },
+    ),
+};

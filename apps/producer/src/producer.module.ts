@@ -1,0 +1,34 @@
+import { buildTopology } from '#contracts';
+import { JetStreamHealthModule, JetStreamModule } from '#jetstream';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ProducerEnvironment } from './config/producer.environment.js';
+import { MessagesController } from './messages/messages.controller.js';
+import { MessagesService } from './messages/messages.service.js';
+import { ProblemDetailsFilter } from './problem/problem-details.filter.js';
+import { TopicsController } from './topics/topics.controller.js';
+
+@Module({})
+export class ProducerModule {
+  static forRoot(env: ProducerEnvironment): DynamicModule {
+    return {
+      module: ProducerModule,
+      imports: [
+        JetStreamModule.forRoot({
+          name: 'nestjet-producer',
+          connection: env,
+          topology: buildTopology(env.topologyOptions()),
+          autoProvision: env.AUTO_PROVISION,
+          publisher: { deadlineMs: env.PUBLISH_DEADLINE_MS, attemptTimeoutMs: env.PUBLISH_ATTEMPT_TIMEOUT_MS },
+        }),
+        JetStreamHealthModule,
+      ],
+      controllers: [MessagesController, TopicsController],
+      providers: [
+        { provide: ProducerEnvironment, useValue: env },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        MessagesService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,65 @@
+import type { Topology } from '#contracts';
+import { JETSTREAM_TOPOLOGY, JetStreamAdmin } from '#jetstream';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TopicViewDto } from './topic-view.dto.js';
+
+@ApiTags('topics')
+@Controller('v1/topics')
+export class TopicsController {
+  constructor(
+    @Inject(JETSTREAM_TOPOLOGY) private readonly topology: Topology,
+    private readonly admin: JetStreamAdmin,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Topics with their stream and consumer statistics' })
+  @ApiOkResponse({ type: [TopicViewDto] })
+  async list(): Promise<TopicViewDto[]> {
+    const streams = new Map(
+      await Promise.all(this.topology.streams.map(async (s) => [s.name, await this.admin.streamInfo(s.name)] as const)),
+    );
+    const consumers = await Promise.all(
+      this.topology.consumers.map(async (c) => ({ decl: c, info: await this.admin.consumerInfo(c.stream, c.durable) })),
+    );
+    return this.topology.topics.map((topic) => {
+      const info = streams.get(topic.stream);
+      return {
+        name: topic.name,
+        description: topic.description,
+        subject: `${topic.name}.>`,
+        stream: {
+          name: topic.stream,
+          exists: Boolean(info),
+          messages: info?.state.messages ?? 0,
+          bytes: info?.state.bytes ?? 0,
+          firstSeq: info?.state.first_seq ?? 0,
+          lastSeq: info?.state.last_seq ?? 0,
+        },
+        consumers: consumers
+          .filter(({ decl }) => decl.stream === topic.stream && decl.filterSubjects.some((f) => overlaps(f, topic.name)))
+          .map(({ decl, info: ci }) => ({
+            name: decl.durable,
+            filterSubjects: decl.filterSubjects,
+            exists: Boolean(ci),
+            pending: ci?.num_pending ?? 0,
+            ackPending: ci?.num_ack_pending ?? 0,
+            redelivered: ci?.num_redelivered ?? 0,
+            waiting: ci?.num_waiting ?? 0,
+          })),
+      };
+    });
+  }
+}
+
+/** Whether a consumer filter can match any subject of the topic (`orders.created.>`). */
+function overlaps(filter: string, topic: string): boolean {
+  const f = filter.split('.');
+  const t = topic.split('.');
+  for (let i = 0; i < t.length; i++) {
+    if (f[i] === '>') return true;
+    if (f[i] === undefined) return false;
+    if (f[i] !== '*' && f[i] !== t[i]) return false;
+  }
+  return f.length > t.length;
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from '@jest/globals';
+import { subjectFor, subjectMatches } from './subject.js';
+import type { TopicDeclaration } from './topology.types.js';
+
+describe('subjectMatches', () => {
+  it.each([
+    ['orders.created', 'orders.created', true],
+    ['orders.created', 'orders.created.eu.high', true],
+    ['orders.created', 'orders.paid.eu.std', false],
+    ['orders.*', 'orders.paid.eu.std', true],
+    ['orders.>', 'orders.paid', true],
+    ['orders.>', 'orders', false],
+    ['orders.created.*.high', 'orders.created.eu.high', true],
+    ['orders.created.*.high', 'orders.created.eu.std', false],
+    ['orders.created.eu.high.extra', 'orders.created.eu.high', false],
+  ])('%s vs %s → %s', (pattern, subject, expected) => {
+    expect(subjectMatches(pattern, subject)).toBe(expected);
+  });
+});
+
+describe('subjectFor', () => {
+  const topic: TopicDeclaration<{ region: string }> = {
+    name: 'orders.created',
+    stream: 'ORDERS',
+    description: '',
+    payload: class {
+      region = '';
+    },
+    route: (p) => [p.region],
+  };
+
+  it('appends routing tokens to the topic', () => {
+    expect(subjectFor(topic, { region: 'eu' })).toBe('orders.created.eu');
+  });
+
+  it('refuses tokens that would change the subject hierarchy', () => {
+    expect(() => subjectFor(topic, { region: 'eu.>' })).toThrow(/invalid subject token/);
+    expect(() => subjectFor(topic, { region: '' })).toThrow(/invalid subject token/);
+  });
+});

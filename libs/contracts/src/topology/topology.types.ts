@@ -1,0 +1,76 @@
+/**
+ * Broker-neutral declarations of streams, consumers and topics. libs/jetstream
+ * turns them into JetStream configuration; keeping them plain data lets the
+ * producer, the consumer, the provision command and the Helm hook Job share one
+ * source of truth.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- class-transformer's ClassConstructor shape
+export type PayloadClass<T = object> = new (...args: any[]) => T;
+
+export interface StreamDeclaration {
+  name: string;
+  description: string;
+  subjects: string[];
+  /** 'limits' keeps messages for every consumer; 'workqueue' deletes on ack. */
+  retention: 'limits' | 'workqueue' | 'interest';
+  storage: 'file' | 'memory';
+  replicas: number;
+  maxAgeMs: number;
+  maxBytes: number;
+  duplicateWindowMs: number;
+}
+
+export interface ConsumerDeclaration {
+  stream: string;
+  durable: string;
+  description: string;
+  /** Server-side filter; wildcards allowed. */
+  filterSubjects: string[];
+  ackWaitMs: number;
+  maxDeliver: number;
+  maxAckPending: number;
+  /** Delay before redelivery after a failed attempt, by attempt (last entry repeats). */
+  retryDelaysMs: number[];
+}
+
+export interface TopicDeclaration<T extends object = object> {
+  /** Public name used in the REST path, e.g. `orders.created`. */
+  name: string;
+  stream: string;
+  description: string;
+  payload: PayloadClass<T>;
+  /**
+   * Content-based routing: extra subject tokens derived from the payload, so
+   * consumers can filter server-side (`orders.created.eu.high`).
+   */
+  route(payload: T): string[];
+}
+
+export interface Topology {
+  streams: StreamDeclaration[];
+  consumers: ConsumerDeclaration[];
+  topics: TopicDeclaration[];
+}
+
+/** Knobs operators set per environment; everything else is fixed in code. */
+export interface TopologyOptions {
+  replicas: number;
+  maxAgeMs: number;
+  maxBytes: number;
+  duplicateWindowMs: number;
+  ackWaitMs: number;
+  maxDeliver: number;
+  maxAckPending: number;
+  retryDelaysMs: number[];
+}
+
+export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = {
+  replicas: 1,
+  maxAgeMs: 7 * 24 * 3600_000,
+  maxBytes: 1024 * 1024 * 1024,
+  duplicateWindowMs: 2 * 60_000,
+  ackWaitMs: 30_000,
+  maxDeliver: 5,
+  maxAckPending: 1000,
+  retryDelaysMs: [1_000, 5_000, 15_000, 30_000],
+};

@@ -1,0 +1,71 @@
+import type { Topology } from '#contracts';
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstreamManager,
+  type ConsumerInfo,
+  type JetStreamManager,
+  type StreamInfo,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { isConnected } from '../connection/nats-connection.js';
+import { TopologyProvisioner, type ProvisionResult } from '../topology/topology.provisioner.js';
+
+export interface ReadinessReport {
+  connected: boolean;
+  missingStreams: string[];
+  missingConsumers: string[];
+}
+
+/** Read-side views of the topology for the REST ingress, health checks and the provision command. */
+export class JetStreamAdmin {
+  private jsm?: Promise<JetStreamManager>;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly topology: Topology,
+    private readonly timeoutMs = 2_000,
+  ) {}
+
+  manager(): Promise<JetStreamManager> {
+    this.jsm ??= jetstreamManager(this.nc, { timeout: this.timeoutMs, checkAPI: false });
+    return this.jsm;
+  }
+
+  async provision(): Promise<ProvisionResult[]> {
+    return new TopologyProvisioner(await this.manager()).apply(this.topology);
+  }
+
+  async streamInfo(name: string): Promise<StreamInfo | null> {
+    try {
+      return await (await this.manager()).streams.info(name);
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return null;
+      throw err;
+    }
+  }
+
+  async consumerInfo(stream: string, durable: string): Promise<ConsumerInfo | null> {
+    try {
+      return await (await this.manager()).consumers.info(stream, durable);
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return null;
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return null;
+      throw err;
+    }
+  }
+
+  /** Ready when connected and every declared stream (and, if asked, consumer) exists. */
+  async readiness(consumers: string[] = []): Promise<ReadinessReport> {
+    const connected = isConnected(this.nc);
+    if (!connected) return { connected, missingStreams: [], missingConsumers: [] };
+    const streams = await Promise.all(this.topology.streams.map(async (s) => [s.name, await this.streamInfo(s.name)] as const));
+    const wanted = this.topology.consumers.filter((c) => consumers.includes(c.durable));
+    const found = await Promise.all(wanted.map(async (c) => [c.durable, await this.consumerInfo(c.stream, c.durable)] as const));
+    return {
+      connected,
+      missingStreams: streams.filter(([, i]) => !i).map(([n]) => n),
+      missingConsumers: found.filter(([, i]) => !i).map(([n]) => n),
+    };
+  }
+}

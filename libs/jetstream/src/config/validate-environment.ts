@@ -1,0 +1,43 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+function describe(errors: ValidationError[], env: Record<string, unknown>): string[] {
+  return errors.flatMap((e) => {
+    const value = env[e.property];
+    const shown = value === undefined ? 'unset' : JSON.stringify(value);
+    return Object.values(e.constraints ?? {}).map((c) => `${e.property} (${shown}): ${c}`);
+  });
+}
+
+/**
+ * Validates environment variables once, at start-up, into a typed object.
+ * Every bad value is reported at once, each with the variable and its value.
+ */
+export function validateEnvironment<T extends object>(
+  cls: new () => T,
+  env: Record<string, string | undefined> = process.env,
+): T {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const config = plainToInstance(cls, defined, { enableImplicitConversion: false });
+  const errors = validateSync(config, { whitelist: false, forbidUnknownValues: true });
+  if (errors.length > 0) throw new ConfigurationError(describe(errors, defined));
+  return config;
+}
+
+/** Runs a configuration step; on a ConfigurationError prints it plainly and exits 1. */
+export function exitOnConfigurationError<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof ConfigurationError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,80 @@
+import {
+  Inject,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { JetStreamAdmin } from './admin/jetstream.admin.js';
+import { connectNats } from './connection/nats-connection.js';
+import { JETSTREAM_MODULE_OPTIONS, JETSTREAM_TOPOLOGY, NATS_CONNECTION } from './jetstream.constants.js';
+import type { JetStreamModuleOptions } from './jetstream-module.options.js';
+import { JetStreamClientProxy } from './publisher/jetstream.client.js';
+import { JetStreamPublisher } from './publisher/jetstream.publisher.js';
+import { formatProvisionResults } from './topology/topology.provisioner.js';
+
+/**
+ * One NATS connection per process for publishing and admin reads, plus the
+ * publisher, a `ClientProxy`, and the declared topology. Global, so feature
+ * modules inject `JetStreamPublisher` or `JetStreamAdmin` directly.
+ */
+@Module({})
+export class JetStreamModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('JetStreamModule');
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(JETSTREAM_MODULE_OPTIONS) private readonly options: JetStreamModuleOptions,
+    private readonly admin: JetStreamAdmin,
+  ) {}
+
+  static forRoot(options: JetStreamModuleOptions): DynamicModule {
+    return {
+      module: JetStreamModule,
+      global: true,
+      providers: [
+        { provide: JETSTREAM_MODULE_OPTIONS, useValue: options },
+        { provide: JETSTREAM_TOPOLOGY, useValue: options.topology },
+        {
+          provide: NATS_CONNECTION,
+          useFactory: () => connectNats(options.connection, options.name, new Logger('NATS')),
+        },
+        {
+          provide: JetStreamPublisher,
+          inject: [NATS_CONNECTION],
+          useFactory: (nc: NatsConnection) => new JetStreamPublisher(nc, options.publisher),
+        },
+        {
+          provide: JetStreamClientProxy,
+          inject: [NATS_CONNECTION, JetStreamPublisher],
+          useFactory: (nc: NatsConnection, p: JetStreamPublisher) => new JetStreamClientProxy(nc, p),
+        },
+        {
+          provide: JetStreamAdmin,
+          inject: [NATS_CONNECTION],
+          useFactory: (nc: NatsConnection) => new JetStreamAdmin(nc, options.topology),
+        },
+      ],
+      exports: [
+        NATS_CONNECTION,
+        JETSTREAM_MODULE_OPTIONS,
+        JETSTREAM_TOPOLOGY,
+        JetStreamPublisher,
+        JetStreamClientProxy,
+        JetStreamAdmin,
+      ],
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.options.autoProvision) return;
+    const results = await this.admin.provision();
+    this.logger.log(`provisioned topology\n${formatProvisionResults(results)}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain();
+  }
+}

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import {
+  ExponentialBackoff,
+  handleWhen,
+  retry,
+  TaskCancelledError,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+} from 'cockatiel';
+import { HEADERS } from '../jetstream.constants.js';
+import { PublishRejectedError, PublishTimeoutError } from '../errors/publish.errors.js';
+import { isTransientPublishError } from './publish-retry.policy.js';
+
+export interface PublisherOptions {
+  /** Whole-publish deadline including retries. */
+  deadlineMs: number;
+  /** Longest a single attempt waits for its PubAck. */
+  attemptTimeoutMs: number;
+  /** First retry delay; later ones grow exponentially with decorrelated jitter. */
+  retryInitialDelayMs: number;
+  retryMaxDelayMs: number;
+}
+
+export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
+  deadlineMs: 5_000,
+  attemptTimeoutMs: 2_000,
+  retryInitialDelayMs: 50,
+  retryMaxDelayMs: 1_000,
+};
+
+export interface PublishOptions {
+  /** Becomes `Nats-Msg-Id`; generated when absent. The same on every retry. */
+  msgId?: string;
+  headers?: Record<string, string>;
+  /** Refuse to store unless the subject belongs to this stream. */
+  expectStream?: string;
+  deadlineMs?: number;
+}
+
+export interface PublishResult {
+  id: string;
+  stream: string;
+  seq: number;
+  duplicate: boolean;
+}
+
+/**
+ * Publishes to JetStream and resolves only on a PubAck. Transient failures are
+ * retried with backoff and jitter inside one deadline, always with the same
+ * msgID, so the server's duplicate window turns a retry of a stored message
+ * into `duplicate: true` instead of a second copy.
+ */
+export class JetStreamPublisher {
+  private readonly js: JetStreamClient;
+  private readonly options: PublisherOptions;
+
+  constructor(nc: NatsConnection, options: Partial<PublisherOptions> = {}) {
+    this.js = jetstream(nc);
+    this.options = { ...DEFAULT_PUBLISHER_OPTIONS, ...options };
+  }
+
+  async publish(subject: string, data: Uint8Array | string, opts: PublishOptions = {}): Promise<PublishResult> {
+    const id = opts.msgId ?? randomUUID();
+    const deadlineMs = opts.deadlineMs ?? this.options.deadlineMs;
+    const started = Date.now();
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
+    if (!h.has(HEADERS.publishedAt)) h.set(HEADERS.publishedAt, String(started));
+
+    const policy = wrap(
+      timeout(deadlineMs, TimeoutStrategy.Aggressive),
+      retry(handleWhen(isTransientPublishError), {
+        maxAttempts: Number.MAX_SAFE_INTEGER,
+        backoff: new ExponentialBackoff({
+          initialDelay: this.options.retryInitialDelayMs,
+          maxDelay: this.options.retryMaxDelayMs,
+        }),
+      }),
+    );
+    let ack: PubAck;
+    try {
+      ack = await policy.execute(({ signal }) => {
+        if (signal.aborted) throw new TaskCancelledError();
+        const remaining = deadlineMs - (Date.now() - started);
+        return this.js.publish(subject, data, {
+          msgID: id,
+          headers: h,
+          timeout: Math.max(1, Math.min(this.options.attemptTimeoutMs, remaining)),
+          ...(opts.expectStream ? { expect: { streamName: opts.expectStream } } : {}),
+        });
+      });
+    } catch (err) {
+      if (err instanceof TaskCancelledError || isTransientPublishError(err)) {
+        throw new PublishTimeoutError(id, deadlineMs, { cause: err });
+      }
+      throw new PublishRejectedError(`JetStream refused message ${id}: ${(err as Error).message}`, { cause: err });
+    }
+    return { id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+  }
+}

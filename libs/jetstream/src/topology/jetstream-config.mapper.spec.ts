@@ -1,0 +1,32 @@
+import { describe, expect, it } from '@jest/globals';
+import { buildTopology } from '#contracts';
+import { diffConfig, toConsumerConfig, toStreamConfig, UPDATABLE_STREAM_FIELDS } from './jetstream-config.mapper.js';
+
+describe('jetstream config mapping', () => {
+  const topology = buildTopology({ ackWaitMs: 2_000, duplicateWindowMs: 60_000 });
+
+  it('converts durations to nanoseconds', () => {
+    const stream = toStreamConfig(topology.streams[0]!);
+    expect(stream.duplicate_window).toBe(60_000 * 1_000_000);
+    const consumer = toConsumerConfig(topology.consumers[0]!);
+    expect(consumer.ack_wait).toBe(2_000 * 1_000_000);
+    expect(consumer.ack_policy).toBe('explicit');
+  });
+
+  it('uses filter_subject for one filter and filter_subjects for several', () => {
+    const one = toConsumerConfig({ ...topology.consumers[0]!, filterSubjects: ['a.>'] });
+    expect(one.filter_subject).toBe('a.>');
+    expect(one.filter_subjects).toBeUndefined();
+    const two = toConsumerConfig({ ...topology.consumers[0]!, filterSubjects: ['a.>', 'b.>'] });
+    expect(two.filter_subjects).toEqual(['a.>', 'b.>']);
+  });
+
+  it('reports only the differing declared fields', () => {
+    const desired = toStreamConfig(topology.streams[0]!) as Record<string, unknown>;
+    const actual = { ...desired, max_bytes: 1, extra: 'ignored', description: '' };
+    expect(diffConfig(desired, actual, UPDATABLE_STREAM_FIELDS).map((d) => d.field)).toEqual([
+      'description',
+      'max_bytes',
+    ]);
+  });
+});

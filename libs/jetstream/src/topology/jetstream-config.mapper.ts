@@ -1,0 +1,80 @@
+import type { ConsumerDeclaration, StreamDeclaration } from '#contracts';
+import { nanos } from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerConfig,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+
+export function toStreamConfig(s: StreamDeclaration): Partial<StreamConfig> & { name: string } {
+  return {
+    name: s.name,
+    description: s.description,
+    subjects: s.subjects,
+    retention: s.retention as StreamConfig['retention'],
+    storage: s.storage as StreamConfig['storage'],
+    num_replicas: s.replicas,
+    max_age: nanos(s.maxAgeMs),
+    max_bytes: s.maxBytes,
+    duplicate_window: nanos(s.duplicateWindowMs),
+  };
+}
+
+export function toConsumerConfig(c: ConsumerDeclaration): Partial<ConsumerConfig> {
+  const filter =
+    c.filterSubjects.length === 1 ? { filter_subject: c.filterSubjects[0] } : { filter_subjects: c.filterSubjects };
+  return {
+    durable_name: c.durable,
+    description: c.description,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(c.ackWaitMs),
+    max_deliver: c.maxDeliver,
+    max_ack_pending: c.maxAckPending,
+    ...filter,
+  };
+}
+
+/** Fields a running stream or consumer accepts in an update; anything else is drift. */
+export const UPDATABLE_STREAM_FIELDS = [
+  'description',
+  'subjects',
+  'num_replicas',
+  'max_age',
+  'max_bytes',
+  'duplicate_window',
+] as const;
+export const FIXED_STREAM_FIELDS = ['retention', 'storage'] as const;
+
+export const UPDATABLE_CONSUMER_FIELDS = [
+  'description',
+  'ack_wait',
+  'max_deliver',
+  'max_ack_pending',
+  'filter_subject',
+  'filter_subjects',
+] as const;
+export const FIXED_CONSUMER_FIELDS = ['ack_policy', 'deliver_policy'] as const;
+
+function same(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown) => (Array.isArray(v) && v.length === 0 ? undefined : v === '' ? undefined : v);
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+}
+
+export interface ConfigDiff {
+  field: string;
+  actual: unknown;
+  desired: unknown;
+}
+
+/** Fields of `desired` (limited to `fields`) whose value differs in `actual`. */
+export function diffConfig(
+  desired: Record<string, unknown>,
+  actual: Record<string, unknown>,
+  fields: readonly string[],
+): ConfigDiff[] {
+  return fields
+    .filter((f) => f in desired && !same(desired[f], actual[f]))
+    .map((field) => ({ field, actual: actual[field], desired: desired[field] }));
+}

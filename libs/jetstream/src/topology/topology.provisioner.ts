@@ -1,0 +1,109 @@
+import type { Topology } from '#contracts';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamApiError, JetStreamApiCodes } from '@nats-io/jetstream';
+import {
+  diffConfig,
+  FIXED_CONSUMER_FIELDS,
+  FIXED_STREAM_FIELDS,
+  toConsumerConfig,
+  toStreamConfig,
+  UPDATABLE_CONSUMER_FIELDS,
+  UPDATABLE_STREAM_FIELDS,
+  type ConfigDiff,
+} from './jetstream-config.mapper.js';
+
+export interface ProvisionResult {
+  kind: 'stream' | 'consumer';
+  name: string;
+  action: 'created' | 'updated' | 'unchanged';
+  /** Changes applied by an update. */
+  changed: ConfigDiff[];
+  /** Differences the server cannot update in place: recreate by hand (data loss) or accept. */
+  drift: ConfigDiff[];
+}
+
+function isNotFound(err: unknown, code: number): boolean {
+  return err instanceof JetStreamApiError && err.code === code;
+}
+
+/**
+ * Creates or updates streams and consumers idempotently. Safe to run from many
+ * pods at once: a lost create race surfaces as "already exists" and is retried
+ * as an update.
+ */
+export class TopologyProvisioner {
+  constructor(private readonly jsm: JetStreamManager) {}
+
+  async apply(topology: Pick<Topology, 'streams' | 'consumers'>): Promise<ProvisionResult[]> {
+    const results: ProvisionResult[] = [];
+    for (const stream of topology.streams) results.push(await this.applyStream(toStreamConfig(stream)));
+    for (const consumer of topology.consumers) {
+      results.push(await this.applyConsumer(consumer.stream, toConsumerConfig(consumer)));
+    }
+    return results;
+  }
+
+  private async applyStream(desired: ReturnType<typeof toStreamConfig>): Promise<ProvisionResult> {
+    const base = { kind: 'stream' as const, name: desired.name };
+    let actual;
+    try {
+      actual = (await this.jsm.streams.info(desired.name)).config;
+    } catch (err) {
+      if (!isNotFound(err, JetStreamApiCodes.StreamNotFound)) throw err;
+      await this.jsm.streams.add(desired);
+      return { ...base, action: 'created', changed: [], drift: [] };
+    }
+    const d = desired as Record<string, unknown>;
+    const a = actual as unknown as Record<string, unknown>;
+    const drift = diffConfig(d, a, FIXED_STREAM_FIELDS);
+    const changed = diffConfig(d, a, UPDATABLE_STREAM_FIELDS);
+    if (changed.length === 0) return { ...base, action: 'unchanged', changed, drift };
+    await this.jsm.streams.update(desired.name, { ...actual, ...pick(d, changed) });
+    return { ...base, action: 'updated', changed, drift };
+  }
+
+  private async applyConsumer(
+    stream: string,
+    desired: ReturnType<typeof toConsumerConfig>,
+  ): Promise<ProvisionResult> {
+    const durable = desired.durable_name!;
+    const base = { kind: 'consumer' as const, name: `${stream}/${durable}` };
+    let actual;
+    try {
+      actual = (await this.jsm.consumers.info(stream, durable)).config;
+    } catch (err) {
+      if (!isNotFound(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
+      await this.jsm.consumers.add(stream, desired);
+      return { ...base, action: 'created', changed: [], drift: [] };
+    }
+    const d = desired as Record<string, unknown>;
+    const a = actual as unknown as Record<string, unknown>;
+    const drift = diffConfig(d, a, FIXED_CONSUMER_FIELDS);
+    const changed = diffConfig(d, a, UPDATABLE_CONSUMER_FIELDS);
+    if (changed.length === 0) return { ...base, action: 'unchanged', changed, drift };
+    const update = pick(d, changed);
+    // Switching between one and several filters: clear the other field.
+    if ('filter_subject' in update) update.filter_subjects = [];
+    if ('filter_subjects' in update) update.filter_subject = '';
+    await this.jsm.consumers.update(stream, durable, update);
+    return { ...base, action: 'updated', changed, drift };
+  }
+}
+
+function pick(source: Record<string, unknown>, diffs: ConfigDiff[]): Record<string, unknown> {
+  return Object.fromEntries(diffs.map((c) => [c.field, source[c.field]]));
+}
+
+export function formatProvisionResults(results: ProvisionResult[]): string {
+  const fmt = (v: unknown) => JSON.stringify(v);
+  return results
+    .map((r) => {
+      const lines = [`${r.kind.padEnd(8)} ${r.name.padEnd(32)} ${r.action}`];
+      for (const c of r.changed) lines.push(`    updated ${c.field}: ${fmt(c.actual)} -> ${fmt(c.desired)}`);
+      for (const c of r.drift) {
+        lines.push(`    DRIFT   ${c.field}: server has ${fmt(c.actual)}, declared ${fmt(c.desired)} (cannot be updated in place)`);
+      }
+      return lines.join('\n');
+    })
+    .join('\n');
+}

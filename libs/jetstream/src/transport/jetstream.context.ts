@@ -1,0 +1,42 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import { BaseRpcContext } from '@nestjs/microservices';
+
+type JetStreamContextArgs = [message: JsMsg, consumer: string];
+
+/** What `@Ctx()` gives a handler: the message, its delivery facts, and `working()`. */
+export class JetStreamContext extends BaseRpcContext<JetStreamContextArgs> {
+  getMessage(): JsMsg {
+    return this.args[0];
+  }
+
+  getSubject(): string {
+    return this.args[0].subject;
+  }
+
+  /** Durable consumer name this delivery came from. */
+  getConsumer(): string {
+    return this.args[1];
+  }
+
+  getStream(): string {
+    return this.args[0].info.stream;
+  }
+
+  getStreamSequence(): number {
+    return this.args[0].info.streamSequence;
+  }
+
+  /** 1 on the first delivery. */
+  getDeliveryCount(): number {
+    return this.args[0].info.deliveryCount;
+  }
+
+  getHeader(name: string): string | undefined {
+    return this.args[0].headers?.get(name) || undefined;
+  }
+
+  /** Resets the ack timer: call it from long work so the message is not redelivered meanwhile. */
+  working(): void {
+    this.args[0].working();
+  }
+}

@@ -1,0 +1,1 @@
+export * from './logging/json-logger.js';
