@@ -1,0 +1,18 @@
+// `npm test`: install what is missing, build, run every unit, end-to-end and fault test.
+import { join } from 'node:path';
+import { build } from './lib/build.mjs';
+import { ensureNodeModules } from './lib/deps.mjs';
+import { ROOT, run } from './lib/run.mjs';
+import { ensureTools } from './lib/tools.mjs';
+
+try {
+  ensureNodeModules();
+  ensureTools(['nats-server'], ['nats']);
+  build();
+  run(process.execPath, ['--experimental-vm-modules', join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)], {
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
+} catch (err) {
+  process.stderr.write(`\nnpm test failed: ${err.message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,82 @@
+import { AppProcess, ENTRYPOINTS } from './app-process.js';
+import type { NatsServer } from './nats-server.js';
+import { freePort } from './ports.js';
+
+/** Settings that make failures show quickly in tests; each test can override them. */
+export const FAST_TOPOLOGY_ENV = {
+  CONSUMER_ACK_WAIT_MS: '3000',
+  CONSUMER_RETRY_DELAYS_MS: '200,400',
+  CONSUMER_MAX_DELIVER: '5',
+} as const;
+
+export interface Producer {
+  app: AppProcess;
+  url: string;
+}
+
+export async function startProducer(nats: NatsServer, env: Record<string, string> = {}): Promise<Producer> {
+  const port = await freePort();
+  const app = await AppProcess.start(
+    'producer',
+    ENTRYPOINTS.producer,
+    { NATS_URL: nats.url, PORT: String(port), HOST: '127.0.0.1', ...FAST_TOPOLOGY_ENV, ...env },
+    'producer.ready',
+  );
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+export async function startConsumer(nats: NatsServer, env: Record<string, string> = {}, name = 'consumer'): Promise<AppProcess> {
+  const port = await freePort();
+  return AppProcess.start(
+    name,
+    ENTRYPOINTS.consumer,
+    { NATS_URL: nats.url, PORT: String(port), HOST: '127.0.0.1', ...FAST_TOPOLOGY_ENV, ...env },
+    'consumer.ready',
+  );
+}
+
+/** Runs the provision command to completion; returns its output. */
+export async function provision(nats: NatsServer, env: Record<string, string> = {}): Promise<string> {
+  const app = await AppProcess.start('provision', ENTRYPOINTS.provision, { NATS_URL: nats.url, ...FAST_TOPOLOGY_ENV, ...env });
+  const { code } = await app.waitForExit();
+  if (code !== 0) throw new Error(`provision exited ${code}:\n${app.tail()}`);
+  return app.raw.join('\n');
+}
+
+export interface Processed {
+  consumer: string;
+  seq: number;
+  subject: string;
+  deliveryCount: number;
+  orderId: string;
+}
+
+/** `message.processed` events of one or more consumer processes. */
+export function processed(apps: AppProcess[], consumer?: string): Processed[] {
+  return apps
+    .flatMap((a) => a.events('message.processed'))
+    .map((e) => e as unknown as Processed)
+    .filter((p) => consumer === undefined || p.consumer === consumer);
+}
+
+export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+let orderCounter = 0;
+
+export function order(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  orderCounter += 1;
+  return {
+    orderId: `ord-${process.pid}-${orderCounter}`,
+    customerId: 'cus-1',
+    amount: 49.9,
+    currency: 'EUR',
+    region: 'eu',
+    ...overrides,
+  };
+}
