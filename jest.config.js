@@ -9,4 +9,6 @@ export default {
   // End-to-end suites start servers and processes on a 2-core machine: one file at a time.
   maxWorkers: 1,
   verbose: true,
+  // Safety net: a leaked connection must fail loudly in a test, not hang CI after the run.
+  forceExit: true,
 };
