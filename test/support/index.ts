@@ -5,3 +5,4 @@ export * from './nats-server.js';
 export * from './app-process.js';
 export * from './system.js';
 export * from './jetstream.js';
+export * from './backlog.js';

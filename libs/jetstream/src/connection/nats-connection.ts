@@ -31,6 +31,7 @@ export async function connectNats(
     pass: settings.NATS_PASSWORD,
     token: settings.NATS_TOKEN,
   });
+  isConnected(nc); // start tracking before the first disconnect can happen
   if (logger) void logStatus(nc, name, logger);
   return nc;
 }

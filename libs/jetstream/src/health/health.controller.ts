@@ -27,7 +27,12 @@ export class HealthController {
     return this.health.check([
       async () => {
         const session = this.indicators.check('jetstream');
-        const report = await this.admin.readiness(this.options.requiredConsumers ?? []);
+        const report = await this.admin.readiness(this.options.requiredConsumers ?? []).catch((err: unknown) => ({
+          connected: false,
+          missingStreams: [],
+          missingConsumers: [],
+          error: String(err),
+        }));
         const ok = report.connected && report.missingStreams.length === 0 && report.missingConsumers.length === 0;
         return ok ? session.up() : session.down({ ...report });
       },

@@ -181,6 +181,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     }
     if (this.nc && !this.nc.isClosed()) await this.nc.drain();
     this.running.length = 0;
+    this.logger.log({ event: 'consumer.stopped', outcome });
   }
 
   on(): never {
