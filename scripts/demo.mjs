@@ -1,0 +1,75 @@
+// `npm run demo`: a mixed load against the running local system (`npm start`), then what happened.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const base = process.env.PRODUCER_URL ?? 'http://127.0.0.1:3000';
+const regions = ['eu', 'us', 'apac'];
+const run = Date.now().toString(36);
+
+const post = async (topic, body, headers = {}) => {
+  const r = await fetch(`${base}/v1/topics/${topic}/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, body: await r.json() };
+};
+const order = (n, amount) => ({
+  orderId: `demo-${run}-${n}`,
+  customerId: `c-${n % 7}`,
+  amount,
+  currency: 'EUR',
+  region: regions[n % 3],
+});
+
+async function topics() {
+  const r = await fetch(`${base}/v1/topics`);
+  if (!r.ok) throw new Error(`GET /v1/topics answered ${r.status}`);
+  return r.json();
+}
+
+try {
+  await topics();
+} catch (err) {
+  process.stderr.write(`demo: the producer at ${base} is not reachable (${err.message}); run \`npm start\` first\n`);
+  process.exit(1);
+}
+
+const tally = {};
+const count = (label, status) => {
+  tally[label] ??= {};
+  tally[label][status] = (tally[label][status] ?? 0) + 1;
+};
+
+for (let n = 0; n < 20; n++) count('valid order', (await post('orders.created', order(n, 20 + n))).status);
+for (let n = 20; n < 25; n++) count('high-value order (→ fraud-review)', (await post('orders.created', order(n, 1500 + n))).status);
+const key = `demo-${run}-dup`;
+for (let i = 0; i < 3; i++) {
+  const r = await post('orders.created', order(99, 75), { 'Idempotency-Key': key });
+  count(`same Idempotency-Key (${r.body.duplicate ? 'duplicate' : 'stored'})`, r.status);
+}
+const invalid = await post('orders.created', { orderId: '', amount: 'many', region: 'mars' });
+count('invalid payload', invalid.status);
+count('unknown topic', (await post('orders.shipped', order(1, 1))).status);
+
+console.log('\nRequests sent');
+for (const [label, statuses] of Object.entries(tally)) {
+  console.log(`  ${label.padEnd(44)} ${Object.entries(statuses).map(([s, c]) => `${c}× ${s}`).join(', ')}`);
+}
+console.log(`\nExample 400 (problem+json): ${JSON.stringify(invalid.body).slice(0, 300)}…`);
+
+console.log('\nWaiting for the consumers to drain…');
+for (let i = 0; i < 30; i++) {
+  const t = await topics();
+  const busy = t.flatMap((x) => x.consumers).some((c) => c.pending + c.ackPending > 0);
+  if (!busy) break;
+  await sleep(500);
+}
+const seen = new Set();
+for (const t of await topics()) {
+  for (const c of t.consumers) {
+    if (seen.has(c.name)) continue;
+    seen.add(c.name);
+    console.log(`  ${c.name.padEnd(14)} filter ${c.filterSubjects.join(',').padEnd(24)} pending ${c.pending}, unacked ${c.ackPending}, redelivered ${c.redelivered}`);
+  }
+}
+console.log('\nThe consumer log (npm start window) shows one message.processed line per delivery.');

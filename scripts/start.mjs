@@ -1,0 +1,92 @@
+// `npm start`: the whole local system — nats-server with JetStream, topology, producer, consumer.
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { build } from './lib/build.mjs';
+import { ensureNodeModules } from './lib/deps.mjs';
+import { PORTS, portFree, waitForHttp, writeNatsConfig } from './lib/local-stack.mjs';
+import { log, ROOT, run, spawn } from './lib/run.mjs';
+import { ensureTools } from './lib/tools.mjs';
+
+const children = [];
+let stopping = false;
+
+function start(name, cmd, args, env = {}) {
+  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = `\x1b[35m${name.padEnd(9)}\x1b[0m|`;
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix} ${line}\n`));
+  }
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      log(`${name} exited (${code ?? signal}); stopping everything`);
+      void shutdown(1);
+    }
+  });
+  children.push({ name, child });
+  return child;
+}
+
+async function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping (apps first, so they drain, then nats-server)');
+  for (const { child } of [...children].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGTERM');
+    await new Promise((resolve) => {
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve();
+      }, 30_000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  ensureNodeModules();
+  const tools = ensureTools(['nats-server'], ['nats']);
+  build();
+
+  for (const [what, port] of Object.entries(PORTS)) {
+    if (!(await portFree(port))) throw new Error(`port ${port} (${what}) is in use; stop whatever holds it and retry`);
+  }
+  const conf = writeNatsConfig();
+  start('nats', tools['nats-server'], ['-c', conf]);
+  await waitForHttp(`http://127.0.0.1:${PORTS.natsMonitor}/healthz?js-enabled-only=true`, 'nats-server');
+
+  const env = { NATS_URL: `nats://127.0.0.1:${PORTS.nats}`, HOST: '127.0.0.1' };
+  run(process.execPath, [join(ROOT, 'dist/apps/consumer/src/provision.js')], { env: { ...process.env, ...env } });
+  start('producer', process.execPath, [join(ROOT, 'dist/apps/producer/src/main.js')], { ...env, PORT: String(PORTS.producer) });
+  start('consumer', process.execPath, [join(ROOT, 'dist/apps/consumer/src/main.js')], { ...env, PORT: String(PORTS.consumer) });
+  await waitForHttp(`http://127.0.0.1:${PORTS.producer}/readyz`, 'producer');
+  await waitForHttp(`http://127.0.0.1:${PORTS.consumer}/readyz`, 'consumer');
+
+  const p = `http://127.0.0.1:${PORTS.producer}`;
+  process.stdout.write(`
+\x1b[32mnestjet is running\x1b[0m
+  REST ingress   ${p}          (OpenAPI: ${p}/docs)
+  topics         ${p}/v1/topics
+  consumer       http://127.0.0.1:${PORTS.consumer}/readyz
+  NATS           nats://127.0.0.1:${PORTS.nats}   monitoring http://127.0.0.1:${PORTS.natsMonitor}
+  data           .data/ (delete it for a clean start)
+
+Try:
+  curl -i ${p}/v1/topics/orders.created/messages -H 'content-type: application/json' \\
+       -H 'Idempotency-Key: order-1001' \\
+       -d '{"orderId":"1001","customerId":"c-7","amount":1250,"currency":"EUR","region":"eu"}'
+  npm run demo        # a mixed load: valid, high-value, invalid, duplicate
+${tools.nats ? `  ${tools.nats} --server nats://127.0.0.1:${PORTS.nats} consumer report ORDERS\n` : ''}
+Ctrl-C stops everything.
+`);
+} catch (err) {
+  process.stderr.write(`\nnpm start failed: ${err.message}\n`);
+  await shutdown(1);
+}
