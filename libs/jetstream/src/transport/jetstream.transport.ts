@@ -2,7 +2,7 @@ import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
+import { isObservable, lastValueFrom } from 'rxjs';
 import { connectNats, type NatsConnectionSettings } from '../connection/nats-connection.js';
 import { NonRetryableError, PayloadValidationError } from '../errors/non-retryable.error.js';
 import { JETSTREAM_TRANSPORT } from '../jetstream.constants.js';
@@ -111,8 +111,9 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
         throw new PayloadValidationError('payload is not valid JSON');
       }
       const ctx = new JetStreamContext([msg, binding.durable]);
-      const result = await route.handler(payload, ctx);
-      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      const result: unknown = await route.handler(payload, ctx);
+      // Most handlers return a value or a promise; only pay for rxjs when they return a stream.
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
       msg.ack();
       return 'ack';
     } catch (err) {
