@@ -57,8 +57,9 @@ export class AppProcess {
     env: Record<string, string>,
     readyEvent?: string,
     timeoutMs = 30_000,
+    args: string[] = [],
   ): Promise<AppProcess> {
-    const child = spawn(process.execPath, ['--enable-source-maps', script], {
+    const child = spawn(process.execPath, ['--enable-source-maps', script, ...args], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'log', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { buildTopology } from '#contracts';
+import { JetStreamAdmin, JetStreamClientProxy, JetStreamModule, PublishTimeoutError, type PublishResult } from '#jetstream';
+import { NatsServer } from '#test-support';
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { lastValueFrom } from 'rxjs';
+
+describe('JetStreamClientProxy: emit from any Nest service', () => {
+  let nats: NatsServer;
+  let app: INestApplicationContext;
+  let client: JetStreamClientProxy;
+
+  beforeAll(async () => {
+    nats = await NatsServer.start();
+    @Module({
+      imports: [
+        JetStreamModule.forRoot({
+          name: 'client-proxy-test',
+          connection: { NATS_URL: [nats.url] },
+          topology: buildTopology(),
+          autoProvision: true,
+          publisher: { deadlineMs: 1000, attemptTimeoutMs: 300 },
+        }),
+      ],
+    })
+    class AppModule {}
+    app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+    await app.init();
+    client = app.get(JetStreamClientProxy);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await nats?.dispose();
+  });
+
+  it('resolves emit() with the PubAck and deduplicates an explicit msgId', async () => {
+    const payload = { orderId: 'proxy-1', customerId: 'c', amount: 1, currency: 'EUR', region: 'eu' };
+    const first = await lastValueFrom(client.emit<PublishResult>('orders.created.eu.std', { msgId: 'proxy-1', payload }));
+    const again = await lastValueFrom(client.emit<PublishResult>('orders.created.eu.std', { msgId: 'proxy-1', payload }));
+    expect(first).toMatchObject({ id: 'proxy-1', stream: 'ORDERS', duplicate: false });
+    expect(again).toMatchObject({ id: 'proxy-1', seq: first.seq, duplicate: true });
+
+    const stored = await (await app.get(JetStreamAdmin).manager()).streams.getMessage('ORDERS', { seq: first.seq });
+    expect(stored?.json()).toEqual(payload);
+  });
+
+  it('refuses send(): request/response is not a JetStream pattern', async () => {
+    await expect(lastValueFrom(client.send('orders.created.eu.std', {}))).rejects.toThrow(/emit\(\) only/);
+  });
+
+  it('fails with PublishTimeoutError after its deadline when the broker is gone', async () => {
+    await nats.stop();
+    const started = Date.now();
+    await expect(lastValueFrom(client.emit('orders.created.eu.std', { x: 1 }))).rejects.toBeInstanceOf(PublishTimeoutError);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await nats.restart();
+  });
+});
