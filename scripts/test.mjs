@@ -7,7 +7,7 @@ import { ensureTools } from './lib/tools.mjs';
 
 try {
   ensureNodeModules();
-  ensureTools(['nats-server'], ['nats']);
+  ensureTools(['nats-server', 'helm'], ['nats']);
   build();
   run(process.execPath, ['--experimental-vm-modules', join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)], {
     env: { ...process.env, NODE_NO_WARNINGS: '1' },

@@ -4,18 +4,24 @@ import { log, ROOT, run, which } from './run.mjs';
 
 export const TOOLS_BIN = join(ROOT, '.tools', 'bin');
 
-/** Infrastructure binaries pinned in tools/go.mod (module → version), built with `go build`. */
+/**
+ * Infrastructure binaries pinned as Go tool dependencies, built with `go build`.
+ * Jaeger has a module of its own (tools/jaeger): in one module with helm, Go's
+ * minimal version selection lifts shared OpenTelemetry packages past what
+ * Jaeger v1.76 compiles with.
+ */
 export const TOOLS = {
-  'nats-server': { pkg: 'github.com/nats-io/nats-server/v2', module: 'github.com/nats-io/nats-server/v2' },
-  nats: { pkg: 'github.com/nats-io/natscli/nats', module: 'github.com/nats-io/natscli' },
-  helm: { pkg: 'helm.sh/helm/v4/cmd/helm', module: 'helm.sh/helm/v4' },
-  jaeger: { pkg: 'github.com/jaegertracing/jaeger/cmd/jaeger', module: 'github.com/jaegertracing/jaeger' },
+  'nats-server': { pkg: 'github.com/nats-io/nats-server/v2', module: 'github.com/nats-io/nats-server/v2', dir: 'tools' },
+  nats: { pkg: 'github.com/nats-io/natscli/nats', module: 'github.com/nats-io/natscli', dir: 'tools' },
+  helm: { pkg: 'helm.sh/helm/v4/cmd/helm', module: 'helm.sh/helm/v4', dir: 'tools' },
+  jaeger: { pkg: 'github.com/jaegertracing/jaeger/cmd/jaeger', module: 'github.com/jaegertracing/jaeger', dir: 'tools/jaeger' },
 };
 
 function pinnedVersion(module) {
-  const gomod = readFileSync(join(ROOT, 'tools', 'go.mod'), 'utf8');
+  const tool = Object.values(TOOLS).find((t) => t.module === module);
+  const gomod = readFileSync(join(ROOT, tool.dir, 'go.mod'), 'utf8');
   const m = gomod.match(new RegExp(`^\\s*${module.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} (v\\S+)`, 'm'));
-  if (!m) throw new Error(`tools/go.mod does not pin ${module}`);
+  if (!m) throw new Error(`${tool.dir}/go.mod does not pin ${module}`);
   return m[1];
 }
 
@@ -57,7 +63,7 @@ export function ensureTools(required, optional = []) {
     log(`building ${name} ${version} into .tools/bin (first time only; cached by Go afterwards)`);
     mkdirSync(TOOLS_BIN, { recursive: true });
     try {
-      run(go, ['build', '-o', TOOLS_BIN + '/', TOOLS[name].pkg], { cwd: join(ROOT, 'tools') });
+      run(go, ['build', '-o', TOOLS_BIN + '/', TOOLS[name].pkg], { cwd: join(ROOT, TOOLS[name].dir) });
       writeFileSync(stampOf(name), `${TOOLS[name].module}@${version}\n`);
       paths[name] = join(TOOLS_BIN, name);
     } catch (err) {
