@@ -1,0 +1,82 @@
+// `helm test` smoke check, run by node from the nestjet image (mounted from a
+// ConfigMap under /app so the image's node_modules resolve). Publishes one order
+// through the producer's HTTP API and waits until every durable in CONSUMERS has
+// acknowledged it. Exit 0 on success, 1 with a reason otherwise.
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, credsAuthenticator } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const env = process.env;
+const base = (env.SMOKE_URL ?? '').replace(/\/$/, '');
+const topic = env.SMOKE_TOPIC ?? 'orders.created';
+const durables = (env.CONSUMERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const deadline = Date.now() + Number(env.SMOKE_TIMEOUT_SECONDS ?? 90) * 1000;
+const log = (event, fields = {}) => process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
+
+async function publish() {
+  const key = `helm-test-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const body = { orderId: key, customerId: 'helm-test', amount: 1, currency: 'EUR', region: 'eu' };
+  let last = 'no attempt';
+  // The producer may still be rolling out: retry until the deadline, with the
+  // same Idempotency-Key so a retry cannot store the order twice.
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(`${base}/v1/topics/${topic}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const text = await r.text();
+      if (r.status === 202) return JSON.parse(text);
+      last = `HTTP ${r.status} ${text.slice(0, 200)}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await sleep(1000);
+  }
+  throw new Error(`publish through ${base} failed: ${last}`);
+}
+
+async function main() {
+  if (!base) throw new Error('SMOKE_URL is not set');
+  if (durables.length === 0) throw new Error('CONSUMERS is not set');
+  const stored = await publish();
+  log('smoke.published', stored);
+  const nc = await connect({
+    servers: (env.NATS_URL ?? '').split(','),
+    name: 'nestjet-helm-test',
+    authenticator: env.NATS_CREDS_FILE ? credsAuthenticator(readFileSync(env.NATS_CREDS_FILE)) : undefined,
+    user: env.NATS_USER,
+    pass: env.NATS_PASSWORD,
+    token: env.NATS_TOKEN,
+  });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const waiting = new Set(durables);
+    while (waiting.size > 0) {
+      if (Date.now() > deadline) throw new Error(`not acknowledged by ${[...waiting].join(', ')} in time (KEDA scaled to zero? consumers not ready?)`);
+      for (const durable of waiting) {
+        const info = await jsm.consumers.info(stored.stream, durable);
+        // The ack floor passes our sequence only once this message (and all before it) is acked.
+        if (info.ack_floor.stream_seq >= stored.seq) {
+          waiting.delete(durable);
+          log('smoke.processed', { durable, seq: stored.seq });
+        }
+      }
+      if (waiting.size > 0) await sleep(500);
+    }
+  } finally {
+    await nc.close();
+  }
+  log('smoke.ok', { seq: stored.seq, durables });
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    log('smoke.failed', { reason: err instanceof Error ? err.message : String(err) });
+    process.exit(1);
+  },
+);
