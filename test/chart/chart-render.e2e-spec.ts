@@ -1,0 +1,163 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import {
+  CHART_DIR,
+  chartWithoutNatsDependency,
+  helm,
+  helmLint,
+  helmTemplate,
+  helmTemplateError,
+  kindsOf,
+  parseManifests,
+  ROOT,
+  validateObjects,
+  type K8sObject,
+} from '#test-support';
+
+const PROFILES = ['minimal', 'keda', 'hpa', 'fixed-replicas', 'manual-scale', 'bundled-nats', 'external-nats-tls'];
+
+// Keys of the official nats chart (1.x values.yaml) this repository sets. A typo
+// here would be ignored silently by that chart, so it is checked against the list.
+const OFFICIAL_NATS_KEYS = new Set([
+  'enabled', // read by the parent's dependency condition, ignored by the subchart
+  'config.cluster.enabled',
+  'config.cluster.replicas',
+  'config.jetstream.enabled',
+  'config.jetstream.fileStore.enabled',
+  'config.jetstream.fileStore.dir',
+  'config.jetstream.fileStore.pvc.enabled',
+  'config.jetstream.fileStore.pvc.size',
+  'config.jetstream.fileStore.pvc.storageClassName',
+  'config.jetstream.merge.sync_interval',
+  'config.monitor.enabled',
+  'config.monitor.port',
+  'promExporter.enabled',
+  'promExporter.podMonitor.enabled',
+  'natsBox.enabled',
+]);
+
+function leafPaths(value: unknown, prefix = ''): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [prefix];
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
+}
+
+const MANIFEST_HEADER = '# Rendered from helm/nestjet with k8s/nestjet-values.yaml by test/chart/chart-render.e2e-spec.ts. Do not edit.\n';
+
+async function renderPlainManifests(): Promise<{ apps: string; job: string }> {
+  const common = ['template', 'nestjet', chartWithoutNatsDependency(), '--namespace', 'nestjet', '-f', join(ROOT, 'k8s', 'nestjet-values.yaml')];
+  const apps = await helm([...common, '--no-hooks']);
+  const job = await helm([...common, '--show-only', 'templates/provision-hook.yaml']);
+  return { apps: MANIFEST_HEADER + apps.stdout, job: MANIFEST_HEADER + job.stdout };
+}
+
+describe('helm chart: lint, render, schema', () => {
+  it.each(PROFILES)('profile %s: helm lint --strict passes and every rendered object is schema-valid', async (profile) => {
+    const lint = await helmLint({ profiles: [profile] });
+    expect(lint).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+    expect(lint).not.toMatch(/\[(WARNING|ERROR)\]/);
+
+    const objects = await helmTemplate({ profiles: [profile] });
+    expect(objects.length).toBeGreaterThan(8);
+    await validateObjects(objects);
+    // Every object carries the standard labels, so `-l app.kubernetes.io/instance=` finds it all.
+    for (const o of objects) expect(o.metadata.labels?.['app.kubernetes.io/instance']).toBe('nestjet');
+    process.stdout.write(`profile ${profile}: ${objects.length} objects: ${[...new Set(objects.map((o) => o.kind))].join(', ')}\n`);
+  });
+
+  it('renders the expected objects per profile', async () => {
+    const kinds = async (profile: string) => new Set((await helmTemplate({ profiles: [profile] })).map((o) => o.kind));
+    const keda = await kinds('keda');
+    expect(keda.has('ScaledObject')).toBe(true);
+    expect(keda.has('HorizontalPodAutoscaler')).toBe(false);
+    const hpa = await kinds('hpa');
+    expect(hpa.has('ScaledObject')).toBe(false);
+    expect(hpa.has('HorizontalPodAutoscaler')).toBe(true);
+    const minimal = await kinds('minimal');
+    for (const k of ['ScaledObject', 'HorizontalPodAutoscaler', 'Ingress', 'NetworkPolicy', 'PodMonitor', 'ServiceMonitor']) expect(minimal.has(k)).toBe(false);
+    const bundled = await kinds('bundled-nats');
+    for (const k of ['ScaledObject', 'Ingress', 'NetworkPolicy', 'PodMonitor']) expect(bundled.has(k)).toBe(true);
+  });
+
+  it('rejects bad values through values.schema.json with messages naming the field', async () => {
+    const cases: Array<[Record<string, string | number>, RegExp]> = [
+      [{ 'consumer.keda.minReplicaCount': -1 }, /at '\/consumer\/keda\/minReplicaCount': minimum: got -1, want 0/],
+      [{ 'consumer.durables[0]': 'billing' }, /at '\/consumer\/durables\/0': value must be one of 'fulfillment', 'notifications', 'fraud-review'/],
+      [{ 'consumer.kedaa.enabled': 'true' }, /at '\/consumer': additional properties 'kedaa' not allowed/],
+      [{ 'topology.streamReplicas': 7 }, /at '\/topology\/streamReplicas': maximum: got 7, want 5/],
+      [{ 'externalNats.urls[0]': 'http://nats:4222' }, /at '\/externalNats\/urls\/0': .*does not match pattern/],
+      [{ 'externalNats.monitoringEndpoint': 'http://nats:8222' }, /at '\/externalNats\/monitoringEndpoint'/],
+      [{ 'externalNats.auth.type': 'kerberos' }, /at '\/externalNats\/auth\/type': value must be one of 'none', 'creds', 'userPassword', 'token'/],
+      [{ logLevel: 'trace' }, /at '\/logLevel': value must be one of/],
+      [{ 'image.pullPolicy': 'Sometimes' }, /at '\/image\/pullPolicy'/],
+    ];
+    for (const [set, message] of cases) {
+      const error = await helmTemplateError({ set });
+      expect(error).toMatch(/values don't meet the specifications of the schema/);
+      expect(error).toMatch(message);
+    }
+  });
+
+  it('rejects value combinations the schema cannot express, with a clear message', async () => {
+    const cases: Array<[Record<string, string | number | boolean>, RegExp]> = [
+      [{ 'consumer.keda.enabled': true, 'consumer.hpa.enabled': true }, /mutually exclusive: two autoscalers would fight/],
+      [{ 'consumer.terminationGracePeriodSeconds': 20 }, /must be longer than consumer.shutdownTimeoutMs \(25000 ms\)/],
+      [{ 'metrics.serviceMonitor.enabled': true, 'metrics.podMonitor.enabled': true }, /pick one/],
+      [{ 'nats.enabled': true, 'topology.streamReplicas': 5 }, /topology.streamReplicas \(5\) exceeds nats.config.cluster.replicas \(3\)/],
+      [{ 'externalNats.auth.type': 'creds' }, /externalNats.auth.type=creds needs externalNats.auth.existingSecret/],
+      [{ 'consumer.keda.enabled': true, 'consumer.keda.minReplicaCount': 5, 'consumer.keda.maxReplicaCount': 2 }, /minReplicaCount must not exceed/],
+    ];
+    for (const [set, message] of cases) expect(await helmTemplateError({ set })).toMatch(message);
+  });
+
+  it('declares the official nats chart as an optional dependency; helm refuses the chart until it is vendored', async () => {
+    const chart = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as {
+      apiVersion: string;
+      dependencies: Array<{ name: string; version: string; repository: string; condition: string }>;
+    };
+    expect(chart.apiVersion).toBe('v2');
+    expect(chart.dependencies).toEqual([
+      { name: 'nats', version: '>=1.2.0 <2.0.0', repository: 'https://nats-io.github.io/k8s/helm/charts/', condition: 'nats.enabled' },
+    ]);
+    // Helm 4 checks dependencies before conditions: with charts/nats missing,
+    // even nats.enabled=false fails. This is why tests render a copy without the
+    // dependency and why users run `helm dependency build` first (docs/kubernetes.md).
+    const error = await helmTemplateError({ chart: CHART_DIR, set: { 'nats.enabled': false } });
+    expect(error).toMatch(/found in Chart.yaml, but missing in charts\/ directory: nats/);
+  });
+
+  it('passes only keys of the official nats chart to it, in the chart and in k8s/nats-values.yaml', () => {
+    const chartValues = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as { nats: unknown };
+    const bundled = parse(readFileSync(join(CHART_DIR, 'ci', 'bundled-nats-values.yaml'), 'utf8')) as { nats: unknown };
+    const standalone = parse(readFileSync(join(ROOT, 'k8s', 'nats-values.yaml'), 'utf8')) as unknown;
+    for (const [source, values] of [
+      ['values.yaml', chartValues.nats],
+      ['ci/bundled-nats-values.yaml', bundled.nats],
+      ['k8s/nats-values.yaml', standalone],
+    ] as const) {
+      const unknown = leafPaths(values).filter((p) => !OFFICIAL_NATS_KEYS.has(p));
+      expect({ source, unknown }).toEqual({ source, unknown: [] });
+    }
+    // The durable setting is on by default wherever this repository configures NATS.
+    const syncOf = (v: unknown) => (v as { config: { jetstream: { merge: { sync_interval: string } } } }).config.jetstream.merge.sync_interval;
+    expect([syncOf(chartValues.nats), syncOf(bundled.nats), syncOf(standalone)]).toEqual(['always', 'always', 'always']);
+  });
+
+  it('k8s/: the plain manifests are the chart rendered with k8s/nestjet-values.yaml, and schema-valid', async () => {
+    const { apps, job } = await renderPlainManifests();
+    const appsFile = join(ROOT, 'k8s', 'nestjet.yaml');
+    const jobFile = join(ROOT, 'k8s', 'nestjet-provision-job.yaml');
+    if (process.env.UPDATE_K8S_MANIFESTS === '1') {
+      writeFileSync(appsFile, apps);
+      writeFileSync(jobFile, job);
+    }
+    expect(readFileSync(appsFile, 'utf8')).toBe(apps);
+    expect(readFileSync(jobFile, 'utf8')).toBe(job);
+    const objects: K8sObject[] = [...parseManifests(apps), ...parseManifests(job), ...parseManifests(readFileSync(join(ROOT, 'k8s', 'jaeger.yaml'), 'utf8'))];
+    await validateObjects(objects);
+    // --no-hooks keeps the Job and the helm test Pod out of the apply-able file.
+    expect(kindsOf(parseManifests(apps)).some((k) => k.startsWith('Job/') || k.startsWith('Pod/'))).toBe(false);
+    expect(parseManifests(job).map((o) => o.kind)).toEqual(['ServiceAccount', 'ConfigMap', 'Job']);
+  });
+});
