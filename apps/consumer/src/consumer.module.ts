@@ -1,5 +1,5 @@
 import type { Topology } from '#contracts';
-import { JetStreamHealthModule, JetStreamModule } from '#jetstream';
+import { DeadLetterModule, JetStreamHealthModule, JetStreamModule } from '#jetstream';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ConsumerEnvironment } from './config/consumer.environment.js';
 import { OrdersModule } from './orders/orders.module.js';
@@ -16,8 +16,9 @@ export class ConsumerModule {
           connection: env,
           topology,
           autoProvision: env.AUTO_PROVISION,
-          requiredConsumers: env.CONSUMERS,
+          requiredConsumers: env.boundConsumers,
         }),
+        DeadLetterModule.forRoot({ router: env.DLQ_ROUTER_ENABLED }),
         JetStreamHealthModule,
         OrdersModule,
       ],

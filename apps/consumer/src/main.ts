@@ -1,6 +1,13 @@
 import 'reflect-metadata';
 import { buildTopology } from '#contracts';
-import { consumerBindings, exitOnConfigurationError, JetStreamPullTransport, validateEnvironment } from '#jetstream';
+import {
+  consumerBindings,
+  exitOnConfigurationError,
+  JetStreamPullTransport,
+  KvFailureRecorder,
+  NATS_CONNECTION,
+  validateEnvironment,
+} from '#jetstream';
 import { createJsonLogger } from '#telemetry';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -10,7 +17,7 @@ import { ConsumerModule } from './consumer.module.js';
 async function bootstrap(): Promise<void> {
   const env = exitOnConfigurationError(() => validateEnvironment(ConsumerEnvironment));
   const topology = buildTopology(env.topologyOptions());
-  const bindings = consumerBindings(topology, env.CONSUMERS, {
+  const bindings = consumerBindings(topology, env.boundConsumers, {
     concurrency: env.CONSUMER_CONCURRENCY,
     prefetch: env.CONSUMER_PREFETCH,
   });
@@ -24,6 +31,7 @@ async function bootstrap(): Promise<void> {
       connection: env,
       bindings,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      failureHook: new KvFailureRecorder(app.get(NATS_CONNECTION), topology.deadLetter.failureBucket),
     }),
   });
   app.enableShutdownHooks();
@@ -31,7 +39,7 @@ async function bootstrap(): Promise<void> {
   await app.init();
   await app.startAllMicroservices();
   await app.listen(env.PORT, env.HOST);
-  logger.log({ event: 'consumer.ready', consumers: env.CONSUMERS, url: await app.getUrl() });
+  logger.log({ event: 'consumer.ready', consumers: env.boundConsumers, dlqRouter: env.DLQ_ROUTER_ENABLED, url: await app.getUrl() });
 }
 
 void bootstrap();

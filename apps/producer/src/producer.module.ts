@@ -3,6 +3,7 @@ import { JetStreamHealthModule, JetStreamModule } from '#jetstream';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ProducerEnvironment } from './config/producer.environment.js';
+import { DlqController } from './dlq/dlq.controller.js';
 import { MessagesController } from './messages/messages.controller.js';
 import { MessagesService } from './messages/messages.service.js';
 import { ProblemDetailsFilter } from './problem/problem-details.filter.js';
@@ -23,7 +24,7 @@ export class ProducerModule {
         }),
         JetStreamHealthModule,
       ],
-      controllers: [MessagesController, TopicsController],
+      controllers: [MessagesController, TopicsController, ...(env.ADMIN_API_ENABLED ? [DlqController] : [])],
       providers: [
         { provide: ProducerEnvironment, useValue: env },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -7,3 +7,6 @@ export * from './orders/order-created.dto.js';
 export * from './orders/order-paid.dto.js';
 export * from './orders/order-cancelled.dto.js';
 export * from './orders/orders.routing.js';
+export * from './dead-letter/dead-letter.constants.js';
+export * from './dead-letter/dead-letter.topology.js';
+export * from './validation/topic-payload.validator.js';

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { JetStreamAdmin } from './admin/jetstream.admin.js';
+import { DeadLetterService } from './dead-letter/dead-letter.service.js';
 import { connectNats } from './connection/nats-connection.js';
 import { JETSTREAM_MODULE_OPTIONS, JETSTREAM_TOPOLOGY, NATS_CONNECTION } from './jetstream.constants.js';
 import type { JetStreamModuleOptions } from './jetstream-module.options.js';
@@ -52,6 +53,11 @@ export class JetStreamModule implements OnApplicationBootstrap, OnApplicationShu
           useFactory: (nc: NatsConnection, p: JetStreamPublisher) => new JetStreamClientProxy(nc, p),
         },
         {
+          provide: DeadLetterService,
+          inject: [NATS_CONNECTION, JetStreamPublisher],
+          useFactory: (nc: NatsConnection, p: JetStreamPublisher) => new DeadLetterService(nc, options.topology, p),
+        },
+        {
           provide: JetStreamAdmin,
           inject: [NATS_CONNECTION],
           useFactory: (nc: NatsConnection) => new JetStreamAdmin(nc, options.topology),
@@ -64,6 +70,7 @@ export class JetStreamModule implements OnApplicationBootstrap, OnApplicationShu
         JetStreamPublisher,
         JetStreamClientProxy,
         JetStreamAdmin,
+        DeadLetterService,
       ],
     };
   }

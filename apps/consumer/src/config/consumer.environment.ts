@@ -1,6 +1,6 @@
-import { EnvList, EnvNumber, ServiceEnvironment } from '#jetstream';
+import { EnvBoolean, EnvList, EnvNumber, ServiceEnvironment } from '#jetstream';
 import { ORDER_CONSUMERS } from '#contracts';
-import { ArrayMinSize, IsArray, IsInt, IsString, Max, Min } from 'class-validator';
+import { ArrayMinSize, IsArray, IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
 
 export class ConsumerEnvironment extends ServiceEnvironment {
   /** Port for /healthz and /readyz. */
@@ -10,12 +10,21 @@ export class ConsumerEnvironment extends ServiceEnvironment {
   @Max(65535)
   PORT = 3001;
 
-  /** Durable consumers this process serves (comma-separated). */
+  /** Durable consumers this process serves (comma-separated); `none` for a DLQ-router-only worker. */
   @EnvList()
   @IsArray()
   @ArrayMinSize(1)
   @IsString({ each: true })
   CONSUMERS: string[] = Object.values(ORDER_CONSUMERS);
+
+  /** Run the dead-letter router in this process (safe in every pod: one shared durable). */
+  @EnvBoolean()
+  @IsBoolean()
+  DLQ_ROUTER_ENABLED = true;
+
+  get boundConsumers(): string[] {
+    return this.CONSUMERS.includes('none') ? [] : this.CONSUMERS;
+  }
 
   /** Handlers running at once per consumer in this process. */
   @EnvNumber()

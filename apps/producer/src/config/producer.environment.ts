@@ -1,5 +1,5 @@
-import { EnvNumber, ServiceEnvironment } from '#jetstream';
-import { IsInt, Max, Min } from 'class-validator';
+import { EnvBoolean, EnvNumber, ServiceEnvironment } from '#jetstream';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 
 export class ProducerEnvironment extends ServiceEnvironment {
   @EnvNumber()
@@ -31,6 +31,17 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @IsInt()
   @Min(10)
   PUBLISH_ATTEMPT_TIMEOUT_MS = 2_000;
+
+  /** Serve the DLQ admin API (/v1/dlq); turn off on ingress-only deployments. */
+  @EnvBoolean()
+  @IsBoolean()
+  ADMIN_API_ENABLED = true;
+
+  /** When set, admin routes require `Authorization: Bearer <token>`. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  ADMIN_TOKEN?: string;
 
   /** Value of Retry-After on 503. */
   @EnvNumber()

@@ -1,4 +1,11 @@
-import { subjectFor, type Topology, type TopicDeclaration } from '#contracts';
+import {
+  subjectFor,
+  summarizeFieldErrors,
+  validateTopicPayload,
+  type FieldError,
+  type Topology,
+  type TopicDeclaration,
+} from '#contracts';
 import {
   HEADERS,
   JETSTREAM_TOPOLOGY,
@@ -9,9 +16,8 @@ import {
 } from '#jetstream';
 import { Inject, Injectable } from '@nestjs/common';
 import { ProducerEnvironment } from '../config/producer.environment.js';
-import { problems, type FieldError } from '../problem/problem-details.js';
+import { problems } from '../problem/problem-details.js';
 import type { BatchItemResultDto } from './dto/publish-result.dto.js';
-import { validatePayload } from './payload.validator.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
@@ -42,8 +48,8 @@ export class MessagesService {
   async publishOne(topicName: string, body: unknown, idempotencyKey?: string): Promise<PublishResult> {
     const topic = this.topic(topicName);
     checkIdempotencyKey(idempotencyKey, 'Idempotency-Key header');
-    const errors = await validatePayload(topic, body);
-    if (errors.length > 0) throw problems.validation(summarize(errors), errors);
+    const errors = await validateTopicPayload(topic, body);
+    if (errors.length > 0) throw problems.validation(summarizeFieldErrors(errors), errors);
     try {
       return await this.publish(topic, body as object, idempotencyKey);
     } catch (err) {
@@ -82,9 +88,9 @@ export class MessagesService {
           errors.push({ field: `${at}.idempotencyKey`, messages: ['repeats a key earlier in this batch'] });
         } else keys.add(idempotencyKey);
       }
-      errors.push(...(await validatePayload(topic, payload, `${at}.payload`)));
+      errors.push(...(await validateTopicPayload(topic, payload, `${at}.payload`)));
     }
-    if (errors.length > 0) throw problems.validation(summarize(errors), errors);
+    if (errors.length > 0) throw problems.validation(summarizeFieldErrors(errors), errors);
 
     const settled = await Promise.allSettled(
       (items as { idempotencyKey?: string; payload: object }[]).map((item) =>
@@ -133,9 +139,4 @@ function checkIdempotencyKey(key: string | undefined, where: string): void {
       { field: 'Idempotency-Key', messages: ['must be 1-128 visible ASCII characters'] },
     ]);
   }
-}
-
-function summarize(errors: FieldError[]): string {
-  const shown = errors.slice(0, 5).map((e) => `${e.field}: ${e.messages.join(', ')}`);
-  return shown.join('; ') + (errors.length > 5 ? `; and ${errors.length - 5} more` : '');
 }

@@ -1,3 +1,4 @@
+import type { FieldError } from '#contracts';
 import { HttpException, HttpStatus } from '@nestjs/common';
 
 /** RFC 9457 problem details. Extension members carry machine-readable specifics. */
@@ -26,10 +27,6 @@ export class ProblemException extends HttpException {
   }
 }
 
-export interface FieldError {
-  field: string;
-  messages: string[];
-}
 
 export const problems = {
   validation: (detail: string, errors: FieldError[]) =>
@@ -57,6 +54,17 @@ export const problems = {
       status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
       detail: `send the body as application/json (got ${got ? `"${got}"` : 'no Content-Type'})`,
     }),
+  notFound: (detail: string) =>
+    new ProblemException({ type: problemType('not-found'), title: 'Not found', status: HttpStatus.NOT_FOUND, detail }),
+  conflict: (detail: string) =>
+    new ProblemException({ type: problemType('conflict'), title: 'Conflict', status: HttpStatus.CONFLICT, detail }),
+  unauthorized: () =>
+    new ProblemException(
+      { type: problemType('unauthorized'), title: 'Unauthorized', status: HttpStatus.UNAUTHORIZED, detail: 'send Authorization: Bearer <admin token>' },
+      { 'www-authenticate': 'Bearer' },
+    ),
+  forbidden: () =>
+    new ProblemException({ type: problemType('forbidden'), title: 'Forbidden', status: HttpStatus.FORBIDDEN, detail: 'the admin token is not valid' }),
   brokerRejected: (detail: string) =>
     new ProblemException({
       type: problemType('broker-rejected'),

@@ -5,7 +5,7 @@ import { OrderPaidDto } from './order-paid.dto.js';
 import { ORDER_CONSUMERS, ORDER_TOPICS, ORDERS_STREAM } from './orders.constants.js';
 import { routeByRegionAndValue } from './orders.routing.js';
 
-export function ordersTopology(o: TopologyOptions): Topology {
+export function ordersTopology(o: TopologyOptions): Pick<Topology, 'streams' | 'consumers' | 'topics'> {
   const consumerDefaults = {
     stream: ORDERS_STREAM,
     ackWaitMs: o.ackWaitMs,

@@ -18,6 +18,8 @@ export interface StreamDeclaration {
   maxAgeMs: number;
   maxBytes: number;
   duplicateWindowMs: number;
+  /** Serve reads through the direct-get API (needed to scan by subject). */
+  allowDirect?: boolean;
 }
 
 export interface ConsumerDeclaration {
@@ -31,6 +33,25 @@ export interface ConsumerDeclaration {
   maxAckPending: number;
   /** Delay before redelivery after a failed attempt, by attempt (last entry repeats). */
   retryDelaysMs: number[];
+}
+
+export interface BucketDeclaration {
+  name: string;
+  description: string;
+  ttlMs: number;
+  replicas: number;
+}
+
+/** Where dead letters go and how the router finds them. */
+export interface DeadLetterDeclaration {
+  /** Captures max-deliveries and terminated advisories of the source streams. */
+  advisoryStream: string;
+  /** DLQ records, subjects `dlq.<stream>.<consumer>`. */
+  dlqStream: string;
+  routerDurable: string;
+  /** Last failure of each message, keyed `<stream>.<seq>.<consumer>`: advisories carry no reason. */
+  failureBucket: string;
+  sourceStreams: string[];
 }
 
 export interface TopicDeclaration<T extends object = object> {
@@ -50,6 +71,8 @@ export interface Topology {
   streams: StreamDeclaration[];
   consumers: ConsumerDeclaration[];
   topics: TopicDeclaration[];
+  buckets: BucketDeclaration[];
+  deadLetter: DeadLetterDeclaration;
 }
 
 /** Knobs operators set per environment; everything else is fixed in code. */
@@ -62,6 +85,9 @@ export interface TopologyOptions {
   maxDeliver: number;
   maxAckPending: number;
   retryDelaysMs: number[];
+  dlqMaxAgeMs: number;
+  /** Streams declared elsewhere (other teams) whose dead letters also go to the DLQ. */
+  dlqExtraStreams: string[];
 }
 
 export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = {
@@ -73,4 +99,6 @@ export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = {
   maxDeliver: 5,
   maxAckPending: 1000,
   retryDelaysMs: [1_000, 5_000, 15_000, 30_000],
+  dlqMaxAgeMs: 14 * 24 * 3600_000,
+  dlqExtraStreams: [],
 };

@@ -1,19 +1,35 @@
-import type { TopicDeclaration } from '#contracts';
-import { flattenValidationErrors } from '#jetstream';
 import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
-import type { FieldError } from '../problem/problem-details.js';
+import { validate, type ValidationError } from 'class-validator';
+import type { TopicDeclaration } from '../topology/topology.types.js';
+
+export interface FieldError {
+  field: string;
+  messages: string[];
+}
+
+export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
+  return errors.flatMap((e) => {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = e.constraints ? [{ field, messages: Object.values(e.constraints) }] : [];
+    return [...own, ...flattenValidationErrors(e.children ?? [], field)];
+  });
+}
 
 /**
- * Validates a payload against its topic's DTO. Strict at the edge: unknown
- * fields are refused rather than silently dropped, so a typo is a 400, not a
- * lost field.
+ * Validates a payload against its topic's DTO. Strict: unknown fields are
+ * refused rather than silently dropped, so a typo is an error, not a lost field.
+ * Used by the ingress and by DLQ replays of edited payloads.
  */
-export async function validatePayload(topic: TopicDeclaration, body: unknown, prefix = ''): Promise<FieldError[]> {
+export async function validateTopicPayload(topic: TopicDeclaration, body: unknown, prefix = ''): Promise<FieldError[]> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return [{ field: prefix || '(body)', messages: ['must be a JSON object'] }];
   }
   const instance = plainToInstance(topic.payload, body);
   const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   return flattenValidationErrors(errors, prefix);
+}
+
+export function summarizeFieldErrors(errors: FieldError[]): string {
+  const shown = errors.slice(0, 5).map((e) => `${e.field}: ${e.messages.join(', ')}`);
+  return shown.join('; ') + (errors.length > 5 ? `; and ${errors.length - 5} more` : '');
 }

@@ -7,6 +7,7 @@ import {
   type JetStreamManager,
   type StreamInfo,
 } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { isConnected } from '../connection/nats-connection.js';
 import { TopologyProvisioner, type ProvisionResult } from '../topology/topology.provisioner.js';
@@ -33,7 +34,7 @@ export class JetStreamAdmin {
   }
 
   async provision(): Promise<ProvisionResult[]> {
-    return new TopologyProvisioner(await this.manager()).apply(this.topology);
+    return new TopologyProvisioner(await this.manager(), new Kvm(this.nc)).apply(this.topology);
   }
 
   async streamInfo(name: string): Promise<StreamInfo | null> {

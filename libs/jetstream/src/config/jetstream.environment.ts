@@ -85,6 +85,17 @@ export class JetStreamEnvironment {
   @Min(0, { each: true })
   CONSUMER_RETRY_DELAYS_MS: number[] = d.retryDelaysMs;
 
+  @EnvNumber()
+  @IsInt()
+  @Min(60_000)
+  DLQ_MAX_AGE_MS: number = d.dlqMaxAgeMs;
+
+  /** Streams declared by other services whose dead letters should land in our DLQ too. */
+  @EnvList()
+  @IsArray()
+  @Matches(/^[A-Za-z0-9_-]+$/, { each: true, message: 'each entry must be a stream name' })
+  DLQ_EXTRA_STREAMS: string[] = d.dlqExtraStreams;
+
   topologyOptions(): TopologyOptions {
     return {
       replicas: this.STREAM_REPLICAS,
@@ -95,6 +106,8 @@ export class JetStreamEnvironment {
       maxDeliver: this.CONSUMER_MAX_DELIVER,
       maxAckPending: this.CONSUMER_MAX_ACK_PENDING,
       retryDelaysMs: this.CONSUMER_RETRY_DELAYS_MS,
+      dlqMaxAgeMs: this.DLQ_MAX_AGE_MS,
+      dlqExtraStreams: this.DLQ_EXTRA_STREAMS,
     };
   }
 }

@@ -34,7 +34,8 @@ export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
 export interface PublishOptions {
   /** Becomes `Nats-Msg-Id`; generated when absent. The same on every retry. */
   msgId?: string;
-  headers?: Record<string, string>;
+  /** Pairs keep repeated header values. */
+  headers?: Record<string, string> | [string, string][];
   /** Refuse to store unless the subject belongs to this stream. */
   expectStream?: string;
   deadlineMs?: number;
@@ -67,7 +68,8 @@ export class JetStreamPublisher {
     const deadlineMs = opts.deadlineMs ?? this.options.deadlineMs;
     const started = Date.now();
     const h = natsHeaders();
-    for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
+    const entries = Array.isArray(opts.headers) ? opts.headers : Object.entries(opts.headers ?? {});
+    for (const [k, v] of entries) h.append(k, v);
     if (!h.has(HEADERS.publishedAt)) h.set(HEADERS.publishedAt, String(started));
 
     const policy = wrap(

@@ -18,12 +18,17 @@ export function toStreamConfig(s: StreamDeclaration): Partial<StreamConfig> & { 
     max_age: nanos(s.maxAgeMs),
     max_bytes: s.maxBytes,
     duplicate_window: nanos(s.duplicateWindowMs),
+    allow_direct: s.allowDirect ?? false,
   };
 }
 
 export function toConsumerConfig(c: ConsumerDeclaration): Partial<ConsumerConfig> {
   const filter =
-    c.filterSubjects.length === 1 ? { filter_subject: c.filterSubjects[0] } : { filter_subjects: c.filterSubjects };
+    c.filterSubjects.length === 0
+      ? {}
+      : c.filterSubjects.length === 1
+        ? { filter_subject: c.filterSubjects[0] }
+        : { filter_subjects: c.filterSubjects };
   return {
     durable_name: c.durable,
     description: c.description,
@@ -44,6 +49,7 @@ export const UPDATABLE_STREAM_FIELDS = [
   'max_age',
   'max_bytes',
   'duplicate_window',
+  'allow_direct',
 ] as const;
 export const FIXED_STREAM_FIELDS = ['retention', 'storage'] as const;
 

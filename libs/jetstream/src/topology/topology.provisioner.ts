@@ -1,4 +1,6 @@
-import type { Topology } from '#contracts';
+import type { BucketDeclaration, Topology } from '#contracts';
+import type { Kvm } from '@nats-io/kv';
+import { nanos } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { JetStreamApiError, JetStreamApiCodes } from '@nats-io/jetstream';
 import {
@@ -13,7 +15,7 @@ import {
 } from './jetstream-config.mapper.js';
 
 export interface ProvisionResult {
-  kind: 'stream' | 'consumer';
+  kind: 'stream' | 'consumer' | 'kv';
   name: string;
   action: 'created' | 'updated' | 'unchanged';
   /** Changes applied by an update. */
@@ -32,15 +34,35 @@ function isNotFound(err: unknown, code: number): boolean {
  * as an update.
  */
 export class TopologyProvisioner {
-  constructor(private readonly jsm: JetStreamManager) {}
+  constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly kvm?: Kvm,
+  ) {}
 
-  async apply(topology: Pick<Topology, 'streams' | 'consumers'>): Promise<ProvisionResult[]> {
+  async apply(topology: Pick<Topology, 'streams' | 'consumers'> & Partial<Pick<Topology, 'buckets'>>): Promise<ProvisionResult[]> {
     const results: ProvisionResult[] = [];
     for (const stream of topology.streams) results.push(await this.applyStream(toStreamConfig(stream)));
     for (const consumer of topology.consumers) {
       results.push(await this.applyConsumer(consumer.stream, toConsumerConfig(consumer)));
     }
+    for (const bucket of topology.buckets ?? []) results.push(await this.applyBucket(bucket));
     return results;
+  }
+
+  /** KV buckets are streams named KV_<bucket>; create once, report TTL drift like any stream. */
+  private async applyBucket(b: BucketDeclaration): Promise<ProvisionResult> {
+    if (!this.kvm) throw new Error('provisioning KV buckets needs a Kvm');
+    const base = { kind: 'kv' as const, name: b.name };
+    const existing = await this.jsm.streams.info(`KV_${b.name}`).catch((err: unknown) => {
+      if (isNotFound(err, JetStreamApiCodes.StreamNotFound)) return null;
+      throw err;
+    });
+    if (!existing) {
+      await this.kvm.create(b.name, { description: b.description, ttl: b.ttlMs, replicas: b.replicas, history: 1 });
+      return { ...base, action: 'created', changed: [], drift: [] };
+    }
+    const drift = diffConfig({ max_age: nanos(b.ttlMs) }, existing.config as unknown as Record<string, unknown>, ['max_age']);
+    return { ...base, action: 'unchanged', changed: [], drift };
   }
 
   private async applyStream(desired: ReturnType<typeof toStreamConfig>): Promise<ProvisionResult> {

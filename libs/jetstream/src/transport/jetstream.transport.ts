@@ -5,6 +5,7 @@ import { Server, type CustomTransportStrategy, type MessageHandler } from '@nest
 import { isObservable, lastValueFrom } from 'rxjs';
 import { connectNats, type NatsConnectionSettings } from '../connection/nats-connection.js';
 import { NonRetryableError, PayloadValidationError } from '../errors/non-retryable.error.js';
+import { REPLAY_HEADERS } from '#contracts';
 import { JETSTREAM_TRANSPORT } from '../jetstream.constants.js';
 import { HandlerRoutes } from './handler-routes.js';
 import { JetStreamContext } from './jetstream.context.js';
@@ -100,7 +101,13 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     await Promise.all(inflight);
   }
 
-  private async handle(binding: ConsumerBinding, msg: JsMsg): Promise<Outcome> {
+  private async handle(binding: ConsumerBinding, msg: JsMsg): Promise<Outcome | 'skip'> {
+    // A DLQ replay is meant for the consumer that failed it; the others saw it already.
+    const replayFor = msg.headers?.get(REPLAY_HEADERS.replayFor);
+    if (replayFor && replayFor !== binding.durable) {
+      msg.ack();
+      return 'skip';
+    }
     const route = this.routes.find(binding.durable, msg.subject);
     try {
       if (!route) throw new NonRetryableError(`no handler for subject ${msg.subject} on consumer ${binding.durable}`);
@@ -141,9 +148,10 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       at: new Date(),
     };
     this.logger.warn({ event: 'message.failed', ...failure });
-    if (final && this.options.failureHook) {
+    if (this.options.failureHook) {
       try {
-        await this.options.failureHook.onFailure(failure);
+        const original = terminated ? { data: msg.data, headers: headerEntries(msg) } : undefined;
+        await this.options.failureHook.onFailure({ ...failure, original });
       } catch (hookErr) {
         this.logger.error({ event: 'failure-hook.error', error: String(hookErr), stream: failure.stream, seq: failure.streamSequence });
       }
@@ -152,7 +160,8 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       msg.term(`${error.name}: ${error.message}`.slice(0, MAX_REASON));
       return 'term';
     }
-    msg.nak(retryDelayFor(binding.retryDelaysMs, attempt));
+    // No redelivery follows the last attempt: nak without delay so the max-deliveries advisory comes at once.
+    msg.nak(final ? 0 : retryDelayFor(binding.retryDelaysMs, attempt));
     return 'nak';
   }
 
@@ -193,4 +202,10 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     if (!this.nc) throw new Error('JetStreamPullTransport is not listening yet');
     return this.nc as T;
   }
+}
+
+function headerEntries(msg: JsMsg): [string, string][] {
+  const h = msg.headers;
+  if (!h) return [];
+  return h.keys().flatMap((k) => h.values(k).map((v): [string, string] => [k, v]));
 }

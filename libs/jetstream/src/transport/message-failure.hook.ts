@@ -15,13 +15,14 @@ export interface MessageFailure {
   final: boolean;
   terminated: boolean;
   at: Date;
+  /** The message itself, given for terminations (the server may drop it at once). */
+  original?: { data: Uint8Array; headers: [string, string][] };
 }
 
 /**
- * Called before a message is terminated or naked for the last time, so the
- * failure reason survives for the dead-letter router (the server's advisories
- * carry none). Implementations must not throw for a lost write; the transport
- * logs and carries on either way.
+ * Called after every failed attempt, before the nak or term, so the failure
+ * reason survives for the dead-letter router (the server's advisories carry
+ * none). A failing hook is logged; the message is settled either way.
  */
 export interface MessageFailureHook {
   onFailure(failure: MessageFailure): Promise<void>;

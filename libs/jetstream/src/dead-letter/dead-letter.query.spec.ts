@@ -1,0 +1,31 @@
+import { describe, expect, it } from '@jest/globals';
+import { DeadLetterQueryError, dlqSubjectFilter, matchesRest, parseDeadLetterQuery } from './dead-letter.query.js';
+
+describe('parseDeadLetterQuery', () => {
+  it('parses filters and paging with defaults', () => {
+    const q = parseDeadLetterQuery({ stream: 'ORDERS', since: '2026-11-27T00:00:00Z', limit: '10' });
+    expect(q.page).toEqual({ limit: 10, after: 0 });
+    expect(dlqSubjectFilter(q.filter)).toBe('dlq.ORDERS.*');
+    expect(q.filter.since?.toISOString()).toBe('2026-11-27T00:00:00.000Z');
+  });
+
+  it('reports every bad parameter', () => {
+    try {
+      parseDeadLetterQuery({ stream: 'a b', since: 'yesterday', limit: '0', after: '-1', colour: 'red' });
+      throw new Error('no error');
+    } catch (err) {
+      expect(err).toBeInstanceOf(DeadLetterQueryError);
+      expect((err as DeadLetterQueryError).errors.map((e) => e.field)).toEqual(['stream', 'since', 'limit', 'after', 'colour']);
+    }
+  });
+});
+
+describe('matchesRest', () => {
+  const record = { subject: 'orders.created.eu.high', lastFailureAt: '2026-11-27T12:00:00Z' };
+  it('filters by original subject with wildcards and by time', () => {
+    expect(matchesRest({ subject: 'orders.*.*.high' }, record)).toBe(true);
+    expect(matchesRest({ subject: 'orders.paid' }, record)).toBe(false);
+    expect(matchesRest({ since: new Date('2026-11-27T13:00:00Z') }, record)).toBe(false);
+    expect(matchesRest({ until: new Date('2026-11-27T13:00:00Z') }, record)).toBe(true);
+  });
+});

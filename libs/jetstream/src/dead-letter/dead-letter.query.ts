@@ -1,0 +1,73 @@
+import { subjectMatches, type FieldError } from '#contracts';
+
+export interface DeadLetterFilter {
+  stream?: string;
+  consumer?: string;
+  /** Original subject; NATS wildcards allowed. */
+  subject?: string;
+  since?: Date;
+  until?: Date;
+}
+
+export interface DeadLetterPage {
+  limit: number;
+  /** Return records after this DLQ sequence (the `next` of the previous page). */
+  after: number;
+}
+
+export class DeadLetterQueryError extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super(errors.map((e) => `${e.field}: ${e.messages.join(', ')}`).join('; '));
+    this.name = 'DeadLetterQueryError';
+  }
+}
+
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+const SUBJECT = /^[^\s]+$/;
+
+/** Parses filter and paging parameters given as strings (query string or CLI flags); all problems at once. */
+export function parseDeadLetterQuery(raw: Record<string, string | undefined>): { filter: DeadLetterFilter; page: DeadLetterPage } {
+  const errors: FieldError[] = [];
+  const bad = (field: string, message: string) => errors.push({ field, messages: [message] });
+  const filter: DeadLetterFilter = {};
+  for (const key of ['stream', 'consumer'] as const) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    if (TOKEN.test(v)) filter[key] = v;
+    else bad(key, 'must be a stream or consumer name (letters, digits, - and _)');
+  }
+  if (raw.subject !== undefined) {
+    if (SUBJECT.test(raw.subject)) filter.subject = raw.subject;
+    else bad('subject', 'must be a NATS subject without spaces');
+  }
+  for (const key of ['since', 'until'] as const) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    const d = new Date(v);
+    if (Number.isNaN(d.getTime())) bad(key, 'must be an ISO 8601 date-time, e.g. 2026-11-27T10:00:00Z');
+    else filter[key] = d;
+  }
+  if (filter.since && filter.until && filter.since > filter.until) bad('until', 'must not be before since');
+  const limit = raw.limit === undefined ? 50 : Number(raw.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) bad('limit', 'must be an integer from 1 to 500');
+  const after = raw.after === undefined ? 0 : Number(raw.after);
+  if (!Number.isInteger(after) || after < 0) bad('after', 'must be a non-negative integer (the next of the previous page)');
+  const unknown = Object.keys(raw).filter((k) => !['stream', 'consumer', 'subject', 'since', 'until', 'limit', 'after'].includes(k));
+  for (const k of unknown) bad(k, 'is not a known parameter');
+  if (errors.length > 0) throw new DeadLetterQueryError(errors);
+  return { filter, page: { limit, after } };
+}
+
+/** The DLQ subject filter the server can apply: `dlq.<stream|*>.<consumer|*>`. */
+export function dlqSubjectFilter(f: DeadLetterFilter): string {
+  return `dlq.${f.stream ?? '*'}.${f.consumer ?? '*'}`;
+}
+
+/** The filter parts the server cannot apply (original subject, time). */
+export function matchesRest(f: DeadLetterFilter, record: { subject: string; lastFailureAt: string }): boolean {
+  if (f.subject && !subjectMatches(f.subject, record.subject)) return false;
+  const at = Date.parse(record.lastFailureAt);
+  if (f.since && at < f.since.getTime()) return false;
+  if (f.until && at > f.until.getTime()) return false;
+  return true;
+}

@@ -1,0 +1,35 @@
+import type { DeadLetterAdvisory } from './advisory.js';
+import type { FailureRecord } from './failure-record.js';
+
+export interface FailureReason {
+  reason: string;
+  errorName: string;
+}
+
+/**
+ * Why a message died. A terminate carries its reason; for max deliveries the
+ * last recorded handler error counts only if it belongs to the last attempt,
+ * otherwise that attempt ended by a crash or an ack timeout and is named so.
+ */
+export function describeFailure(advisory: DeadLetterAdvisory, failure: FailureRecord | null): FailureReason {
+  if (advisory.kind === 'terminated') {
+    if (advisory.reason) return { reason: advisory.reason, errorName: failure?.errorName ?? advisory.reason.split(':')[0]! };
+    if (failure) return { reason: `${failure.errorName}: ${failure.errorMessage}`, errorName: failure.errorName };
+    return { reason: 'terminated without a reason', errorName: 'Terminated' };
+  }
+  if (failure && failure.attempt >= advisory.deliveries) {
+    return { reason: `${failure.errorName}: ${failure.errorMessage}`, errorName: failure.errorName };
+  }
+  if (failure) {
+    return {
+      reason:
+        `attempt ${advisory.deliveries} ended without ack or nak (process crash or ack timeout); ` +
+        `last handler error, on attempt ${failure.attempt}: ${failure.errorName}: ${failure.errorMessage}`,
+      errorName: 'AckTimeout',
+    };
+  }
+  return {
+    reason: `no handler error recorded: all ${advisory.deliveries} attempts ended without ack or nak (process crash or ack timeout)`,
+    errorName: 'AckTimeout',
+  };
+}

@@ -1,0 +1,45 @@
+import { jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { join } from 'node:path';
+import { AppProcess } from './app-process.js';
+import type { NatsServer } from './nats-server.js';
+import { DIST } from './paths.js';
+import { startConsumer } from './system.js';
+
+/** Short retries so a message dead-letters within a second. */
+export const DLQ_TEST_TOPOLOGY = {
+  CONSUMER_RETRY_DELAYS_MS: '100,200',
+  CONSUMER_MAX_DELIVER: '3',
+  CONSUMER_ACK_WAIT_MS: '5000',
+};
+
+/** The consumer app as a DLQ-router-only worker. */
+export function startRouter(nats: NatsServer, env: Record<string, string> = {}, name = 'router'): Promise<AppProcess> {
+  return startConsumer(nats, { CONSUMERS: 'none', ...DLQ_TEST_TOPOLOGY, ...env }, name);
+}
+
+/** The failing fixture consumer (see test/fixtures/flaky-consumer.ts) on `fulfillment`. */
+export function startFlaky(nats: NatsServer, failTimes: number, env: Record<string, string> = {}): Promise<AppProcess> {
+  return AppProcess.start(
+    'flaky',
+    join(DIST, 'test', 'fixtures', 'flaky-consumer.js'),
+    { NATS_URL: nats.url, FAIL_TIMES: String(failTimes), ...DLQ_TEST_TOPOLOGY, ...env },
+    'consumer.ready',
+  );
+}
+
+/** Every record in the DLQ stream, oldest first. */
+export async function dlqRecords(nc: NatsConnection): Promise<StoredMsg[]> {
+  const jsm = await jetstreamManager(nc);
+  const { state } = await jsm.streams.info('DLQ');
+  const out: StoredMsg[] = [];
+  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+    const m = await jsm.streams.getMessage('DLQ', { seq }).catch(() => null);
+    if (m) out.push(m);
+  }
+  return out;
+}
+
+export async function streamCount(nc: NatsConnection, stream: string): Promise<number> {
+  return (await (await jetstreamManager(nc)).streams.info(stream)).state.messages;
+}
