@@ -6,5 +6,6 @@ export * from './app-process.js';
 export * from './system.js';
 export * from './jetstream.js';
 export * from './backlog.js';
+export * from './dead-letters.js';
 export * from './helm.js';
 export * from './nats-cluster.js';
