@@ -1,0 +1,167 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { buildTopology } from '#contracts';
+import {
+  connectNats,
+  DeadLetterNotFoundError,
+  DeadLetterQueryError,
+  DeadLetterService,
+  exitOnConfigurationError,
+  JetStreamEnvironment,
+  JetStreamPublisher,
+  parseDeadLetterQuery,
+  ReplayRefusedError,
+  validateEnvironment,
+  type DeadLetterView,
+} from '#jetstream';
+
+const USAGE = `usage: npm run dlq -- <command> [options]
+
+  list   [filters] [--limit N] [--after SEQ] [--json]   dead letters, oldest first
+  show   <id> [--json]                                  one record with payload and headers
+  replay <id> [--payload-file FILE]                     republish (FILE: edited JSON payload)
+  replay --all [filters] [--dry-run]                    replay every match
+  purge  <id>                                           delete one record
+  purge  --all [filters] [--dry-run]                    delete every match (needs a filter, or --everything)
+
+filters: --stream S  --consumer C  --subject SUBJ (wildcards ok)  --since ISO  --until ISO
+NATS connection and topology come from the same environment variables as the apps (NATS_URL, ...).
+To look at the raw streams use the nats CLI: nats stream view DLQ, nats stream info DLQ_ADVISORIES.`;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  stream: { type: 'string' },
+  consumer: { type: 'string' },
+  subject: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  limit: { type: 'string' },
+  after: { type: 'string' },
+  json: { type: 'boolean' },
+  all: { type: 'boolean' },
+  everything: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'payload-file': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function line(v: DeadLetterView): string {
+  return `${String(v.id).padStart(6)}  ${v.lastFailureAt}  ${`${v.stream}/${v.consumer}`.padEnd(24)} ${v.subject.padEnd(28)} ${v.kind.padEnd(14)} ${v.reason}`;
+}
+
+function idOf(positionals: string[]): number {
+  const raw = positionals[1];
+  if (raw === undefined) throw new UsageError(`${positionals[0]} needs a record id, or --all`);
+  const id = Number(raw);
+  if (!Number.isInteger(id) || id < 1) throw new UsageError(`"${raw}" is not a DLQ record id (a positive integer)`);
+  return id;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values: o, positionals } = parsed;
+  if (o.help || positionals.length === 0) {
+    process.stdout.write(`${USAGE}\n`);
+    return o.help ? 0 : 64;
+  }
+  const command = positionals[0];
+  if (!['list', 'show', 'replay', 'purge'].includes(command!)) throw new UsageError(`unknown command "${command}"`);
+  const query = parseDeadLetterQuery(
+    Object.fromEntries(
+      (['stream', 'consumer', 'subject', 'since', 'until', 'limit', 'after'] as const)
+        .filter((k) => o[k] !== undefined)
+        .map((k) => [k, o[k] as string]),
+    ),
+  );
+  const edited = o['payload-file'] !== undefined ? readPayload(o['payload-file']) : undefined;
+
+  const env = exitOnConfigurationError(() => validateEnvironment(JetStreamEnvironment));
+  const nc = await connectNats(env, 'nestjet-dlq-cli');
+  const dlq = new DeadLetterService(nc, buildTopology(env.topologyOptions()), new JetStreamPublisher(nc));
+  const print = (value: unknown, text: () => string) => process.stdout.write(`${o.json ? JSON.stringify(value, null, 2) : text()}\n`);
+  try {
+    switch (command) {
+      case 'list': {
+        const page = await dlq.list(query.filter, query.page);
+        print(page, () =>
+          [...page.items.map(line), page.items.length === 0 ? 'no dead letters match' : '', page.next ? `more: --after ${page.next}` : '']
+            .filter(Boolean)
+            .join('\n'),
+        );
+        return 0;
+      }
+      case 'show': {
+        const v = await dlq.get(idOf(positionals));
+        print(v, () => JSON.stringify(v, null, 2));
+        return 0;
+      }
+      case 'replay': {
+        if (o.all) {
+          const r = await dlq.replayMatching(query.filter, o['dry-run'] ?? false);
+          print(r, () => (o['dry-run'] ? `${r.matched} record(s) would be replayed` : `replayed ${r.replayed.length} of ${r.matched} matching record(s)`));
+          return 0;
+        }
+        const r = await dlq.replay(idOf(positionals), edited);
+        print(r, () => `replayed record ${r.replayOf} to ${r.subject} as ${r.stream} seq ${r.seq} (msg id ${r.id})`);
+        return 0;
+      }
+      default: {
+        if (o.all) {
+          if (Object.keys(query.filter).length === 0 && !o.everything) {
+            throw new UsageError('purge --all needs a filter; add --everything to purge the whole DLQ');
+          }
+          const r = await dlq.purgeMatching(query.filter, o['dry-run'] ?? false);
+          print(r, () => (o['dry-run'] ? `${r.matched} record(s) would be purged` : `purged ${r.purged} record(s)`));
+          return 0;
+        }
+        const id = idOf(positionals);
+        await dlq.purge(id);
+        print({ purged: id }, () => `purged record ${id}`);
+        return 0;
+      }
+    }
+  } finally {
+    await nc.drain();
+  }
+}
+
+function readPayload(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --payload-file ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--payload-file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || err instanceof DeadLetterQueryError) {
+      process.stderr.write(`dlq: ${err.message}\n\n${USAGE}\n`);
+      process.exit(64);
+    }
+    if (err instanceof DeadLetterNotFoundError) {
+      process.stderr.write(`dlq: ${err.message}\n`);
+      process.exit(2);
+    }
+    if (err instanceof ReplayRefusedError) {
+      process.stderr.write(`dlq: ${err.message}\n`);
+      process.exit(3);
+    }
+    process.stderr.write(`dlq failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
