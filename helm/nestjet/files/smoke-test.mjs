@@ -16,7 +16,8 @@ const log = (event, fields = {}) => process.stdout.write(`${JSON.stringify({ eve
 
 async function publish() {
   const key = `helm-test-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  const body = { orderId: key, customerId: 'helm-test', amount: 1, currency: 'EUR', region: 'eu' };
+  // High value, so the order is routed to every durable, fraud-review included.
+  const body = { orderId: key, customerId: 'helm-test', amount: 5000, currency: 'EUR', region: 'eu' };
   let last = 'no attempt';
   // The producer may still be rolling out: retry until the deadline, with the
   // same Idempotency-Key so a retry cannot store the order twice.
@@ -39,6 +40,17 @@ async function publish() {
   throw new Error(`publish through ${base} failed: ${last}`);
 }
 
+/** NATS subject wildcard match: `*` one token, `>` the rest. */
+function subjectMatches(filter, subject) {
+  const f = filter.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '>') return s.length > i;
+    if (i >= s.length || (f[i] !== '*' && f[i] !== s[i])) return false;
+  }
+  return f.length === s.length;
+}
+
 async function main() {
   if (!base) throw new Error('SMOKE_URL is not set');
   if (durables.length === 0) throw new Error('CONSUMERS is not set');
@@ -52,9 +64,19 @@ async function main() {
     pass: env.NATS_PASSWORD,
     token: env.NATS_TOKEN,
   });
+  let subject;
   try {
     const jsm = await jetstreamManager(nc);
-    const waiting = new Set(durables);
+    ({ subject } = await jsm.streams.getMessage(stored.stream, { seq: stored.seq }));
+    const waiting = new Set();
+    for (const durable of durables) {
+      const { config } = await jsm.consumers.info(stored.stream, durable);
+      const filters = config.filter_subjects ?? (config.filter_subject ? [config.filter_subject] : ['>']);
+      // A durable whose filter does not take this subject never sees the message.
+      if (filters.some((f) => subjectMatches(f, subject))) waiting.add(durable);
+      else log('smoke.not-routed', { durable, subject, filters });
+    }
+    if (waiting.size === 0) throw new Error(`no durable in CONSUMERS takes ${subject}`);
     while (waiting.size > 0) {
       if (Date.now() > deadline) throw new Error(`not acknowledged by ${[...waiting].join(', ')} in time (KEDA scaled to zero? consumers not ready?)`);
       for (const durable of waiting) {
@@ -70,7 +92,7 @@ async function main() {
   } finally {
     await nc.close();
   }
-  log('smoke.ok', { seq: stored.seq, durables });
+  log('smoke.ok', { seq: stored.seq, subject });
 }
 
 main().then(
