@@ -72,4 +72,38 @@ for (const t of await topics()) {
     console.log(`  ${c.name.padEnd(14)} filter ${c.filterSubjects.join(',').padEnd(24)} pending ${c.pending}, unacked ${c.ackPending}, redelivered ${c.redelivered}`);
   }
 }
-console.log('\nThe consumer log (npm start window) shows one message.processed line per delivery.');
+
+// Poison: a payload that skipped ingress validation (say, an older producer publishing straight to NATS).
+console.log('\nPoison messages: 2 invalid orders published straight to JetStream, bypassing the ingress');
+const { connect } = await import('@nats-io/transport-node');
+const { jetstream } = await import('@nats-io/jetstream');
+const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+const js = jetstream(nc);
+const poisonIds = [];
+for (let i = 0; i < 2; i++) {
+  const ack = await js.publish('orders.created.eu.std', JSON.stringify({ orderId: `demo-${run}-poison-${i}`, amount: 'lots' }));
+  poisonIds.push(ack.seq);
+}
+await nc.close();
+const dlq = async (query = '') => (await fetch(`${base}/v1/dlq?limit=500${query}`)).json();
+let records = [];
+for (let i = 0; i < 30 && records.length < 4; i++) {
+  records = (await dlq()).items.filter((r) => r.stream === 'ORDERS' && poisonIds.includes(r.seq));
+  await sleep(250);
+}
+console.log(`  ${records.length} DLQ records (one per consumer that saw them):`);
+for (const r of records) console.log(`  #${r.id} ${r.consumer.padEnd(14)} ${r.kind} after ${r.deliveries} delivery: ${r.reason.slice(0, 110)}`);
+const fix = records.find((r) => r.consumer === 'fulfillment');
+if (fix) {
+  const payload = { orderId: fix.payload.orderId, customerId: 'c-fixed', amount: 10, currency: 'EUR', region: 'eu' };
+  const r = await fetch(`${base}/v1/dlq/${fix.id}/replay`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ payload }),
+  });
+  const body = await r.json();
+  console.log(`\nReplayed #${fix.id} with a corrected payload → ${r.status} ${JSON.stringify(body)}`);
+  console.log('  only fulfillment processes the replay (the record names the consumer that failed it)');
+}
+console.log('\nInspect more: curl ' + base + '/v1/dlq   or   npm run dlq -- list');
+console.log('The consumer log (npm start window) shows one message.processed line per delivery.');
