@@ -166,7 +166,9 @@ describe('helm chart rules', () => {
   });
 
   it('PrometheusRule and dashboard embed the files from files/ and render only when the files exist', async () => {
-    expect(bundled.some((o) => o.kind === 'PrometheusRule')).toBe(false);
+    const withoutFiles = chartWithoutNatsDependency({ 'files/nestjet.rules.yaml': null, 'files/nestjet-dashboard.json': null });
+    const enabledNoFiles = await helmTemplate({ chart: withoutFiles, profiles: ['bundled-nats'] });
+    expect(enabledNoFiles.some((o) => o.kind === 'PrometheusRule' || o.metadata.name.endsWith('-dashboard'))).toBe(false);
     const rules = 'groups:\n  - name: nestjet\n    rules:\n      - alert: NestjetConsumerLag\n        expr: sum(nestjet_lag) > 1000\n        for: 5m\n';
     const chart = chartWithoutNatsDependency({ 'files/nestjet.rules.yaml': rules, 'files/nestjet-dashboard.json': '{"title":"nestjet"}' });
     const objects = await helmTemplate({ chart, profiles: ['bundled-nats'] });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,9 +22,9 @@ let chartCopy: string | undefined;
  * dependency. Helm 4 refuses to lint or template a chart whose declared
  * dependency is missing from charts/, even when its condition is false, and the
  * official nats chart cannot be fetched here. Everything else is the real chart.
- * `files` adds or replaces files in the copy (e.g. rule files owned elsewhere).
+ * `files` adds or replaces files in the copy (e.g. rule files owned elsewhere); null removes one.
  */
-export function chartWithoutNatsDependency(files: Record<string, string> = {}): string {
+export function chartWithoutNatsDependency(files: Record<string, string | null> = {}): string {
   if (!chartCopy || Object.keys(files).length > 0) {
     const dir = join(mkdtempSync(join(tmpdir(), 'nestjet-chart-')), 'nestjet');
     cpSync(CHART_DIR, dir, { recursive: true });
@@ -32,7 +32,10 @@ export function chartWithoutNatsDependency(files: Record<string, string> = {}): 
     const stripped = chartYaml.replace(/^dependencies:[\s\S]*$/m, '');
     if (stripped === chartYaml) throw new Error('Chart.yaml has no dependencies block to strip');
     writeFileSync(join(dir, 'Chart.yaml'), stripped);
-    for (const [path, content] of Object.entries(files)) writeFileSync(join(dir, path), content);
+    for (const [path, content] of Object.entries(files)) {
+      if (content === null) rmSync(join(dir, path), { force: true });
+      else writeFileSync(join(dir, path), content);
+    }
     if (Object.keys(files).length > 0) return dir;
     chartCopy = dir;
   }
