@@ -15,4 +15,4 @@ app.post('/v1/topics/:topic/messages', async (request, reply) => {
   return reply.status(202).send({ stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate });
 });
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
-process.stdout.write(`${JSON.stringify({ message: { event: 'raw.ready' } })}\n`);
+process.stdout.write(`${JSON.stringify({ event: 'raw.ready' })}\n`);

@@ -3,11 +3,17 @@ import { join } from 'node:path';
 import { build } from './lib/build.mjs';
 import { ensureNodeModules } from './lib/deps.mjs';
 import { ROOT, run } from './lib/run.mjs';
+import { ensureDebianPackages } from './lib/system-packages.mjs';
 import { ensureTools } from './lib/tools.mjs';
 
 try {
   ensureNodeModules();
-  ensureTools(['nats-server', 'helm'], ['nats']);
+  ensureTools(['nats-server', 'helm', 'jaeger'], ['nats']);
+  ensureDebianPackages([
+    { bin: 'promtool', pkg: 'prometheus' },
+    // The image test runs the Dockerfile's ENTRYPOINT, /usr/bin/tini.
+    { bin: 'tini', pkg: 'tini' },
+  ]);
   build();
   run(process.execPath, ['--experimental-vm-modules', join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)], {
     env: { ...process.env, NODE_NO_WARNINGS: '1' },

@@ -4,11 +4,15 @@ import { join } from 'node:path';
 import { DIST } from './paths.js';
 import { waitFor } from './wait.js';
 
-/** One JSON log line of a nestjet process (Nest's JSON ConsoleLogger). */
+/** One JSON log line of a nestjet process (pino: object messages merged at the top level). */
 export interface LogLine {
   level: string;
   context?: string;
-  message: unknown;
+  event?: string;
+  msg?: string;
+  trace_id?: string;
+  span_id?: string;
+  [key: string]: unknown;
 }
 
 export interface EventLine {
@@ -85,12 +89,11 @@ export class AppProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Structured events (`{"message": {"event": ...}}`), optionally of one name. */
+  /** Structured events (log lines with an `event` field), optionally of one name. */
   events(name?: string): EventLine[] {
     return this.lines
-      .map((l) => l.message)
-      .filter((m): m is EventLine => typeof m === 'object' && m !== null && 'event' in m)
-      .filter((m) => name === undefined || m.event === name);
+      .filter((l): l is LogLine & EventLine => typeof l.event === 'string')
+      .filter((l) => name === undefined || l.event === name);
   }
 
   signal(sig: NodeJS.Signals): void {

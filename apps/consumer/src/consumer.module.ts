@@ -1,5 +1,6 @@
 import type { Topology } from '#contracts';
 import { DeadLetterModule, JetStreamHealthModule, JetStreamModule } from '#jetstream';
+import { TelemetryModule } from '#telemetry';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ConsumerEnvironment } from './config/consumer.environment.js';
 import { OrdersModule } from './orders/orders.module.js';
@@ -20,6 +21,7 @@ export class ConsumerModule {
         }),
         DeadLetterModule.forRoot({ router: env.DLQ_ROUTER_ENABLED }),
         JetStreamHealthModule,
+        TelemetryModule,
         OrdersModule,
       ],
       providers: [{ provide: ConsumerEnvironment, useValue: env }],

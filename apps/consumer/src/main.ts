@@ -1,3 +1,4 @@
+import './instrumentation.js';
 import 'reflect-metadata';
 import { buildTopology } from '#contracts';
 import {
@@ -8,7 +9,7 @@ import {
   NATS_CONNECTION,
   validateEnvironment,
 } from '#jetstream';
-import { createJsonLogger } from '#telemetry';
+import { PinoLogger } from '#telemetry';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConsumerEnvironment } from './config/consumer.environment.js';
@@ -21,7 +22,7 @@ async function bootstrap(): Promise<void> {
     concurrency: env.CONSUMER_CONCURRENCY,
     prefetch: env.CONSUMER_PREFETCH,
   });
-  const logger = createJsonLogger('consumer', env.LOG_LEVEL);
+  const logger = new PinoLogger('consumer', env.LOG_LEVEL);
   const app = await NestFactory.create<NestFastifyApplication>(ConsumerModule.forRoot(env, topology), new FastifyAdapter(), {
     logger,
   });

@@ -1,6 +1,7 @@
+import './instrumentation.js';
 import 'reflect-metadata';
 import { exitOnConfigurationError, validateEnvironment } from '#jetstream';
-import { createJsonLogger } from '#telemetry';
+import { PinoLogger } from '#telemetry';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ProducerEnvironment } from './config/producer.environment.js';
@@ -9,7 +10,7 @@ import { ProducerModule } from './producer.module.js';
 
 async function bootstrap(): Promise<void> {
   const env = exitOnConfigurationError(() => validateEnvironment(ProducerEnvironment));
-  const logger = createJsonLogger('producer', env.LOG_LEVEL);
+  const logger = new PinoLogger('producer', env.LOG_LEVEL);
   const adapter = new FastifyAdapter({ bodyLimit: env.BODY_LIMIT_BYTES });
   const app = await NestFactory.create<NestFastifyApplication>(ProducerModule.forRoot(env), adapter, { logger });
   app.enableShutdownHooks();

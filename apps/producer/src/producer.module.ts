@@ -1,5 +1,6 @@
 import { buildTopology } from '#contracts';
 import { JetStreamHealthModule, JetStreamModule } from '#jetstream';
+import { TelemetryModule } from '#telemetry';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ProducerEnvironment } from './config/producer.environment.js';
@@ -23,6 +24,7 @@ export class ProducerModule {
           publisher: { deadlineMs: env.PUBLISH_DEADLINE_MS, attemptTimeoutMs: env.PUBLISH_ATTEMPT_TIMEOUT_MS },
         }),
         JetStreamHealthModule,
+        TelemetryModule,
       ],
       controllers: [MessagesController, TopicsController, ...(env.ADMIN_API_ENABLED ? [DlqController] : [])],
       providers: [

@@ -7,6 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { nestjetMetrics } from '#telemetry';
 import { JetStreamAdmin } from './admin/jetstream.admin.js';
 import { DeadLetterService } from './dead-letter/dead-letter.service.js';
 import { connectNats } from './connection/nats-connection.js';
@@ -76,6 +77,7 @@ export class JetStreamModule implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    nestjetMetrics.useStatsSource(() => this.admin.brokerStats());
     if (!this.options.autoProvision) return;
     const results = await this.admin.provision();
     this.logger.log(`provisioned topology\n${formatProvisionResults(results)}`);

@@ -116,6 +116,7 @@ export class MessagesService {
     return this.publisher.publish(subjectFor(topic, payload), JSON.stringify(payload), {
       msgId,
       expectStream: topic.stream,
+      topic: topic.name,
       headers: { [HEADERS.topic]: topic.name },
     });
   }

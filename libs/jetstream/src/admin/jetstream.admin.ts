@@ -7,6 +7,7 @@ import {
   type JetStreamManager,
   type StreamInfo,
 } from '@nats-io/jetstream';
+import type { BrokerStats } from '#telemetry';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { isConnected } from '../connection/nats-connection.js';
@@ -54,6 +55,27 @@ export class JetStreamAdmin {
       if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return null;
       throw err;
     }
+  }
+
+  /** Consumer backlog and DLQ depth for the metrics gauges (one round of API calls). */
+  async brokerStats(): Promise<BrokerStats> {
+    const consumers = await Promise.all(
+      this.topology.consumers.map(async (c) => {
+        const info = await this.consumerInfo(c.stream, c.durable);
+        return info
+          ? {
+              stream: c.stream,
+              consumer: c.durable,
+              pending: info.num_pending,
+              ackPending: info.num_ack_pending,
+              redelivered: info.num_redelivered,
+              waiting: info.num_waiting,
+            }
+          : null;
+      }),
+    );
+    const dlq = await this.streamInfo(this.topology.deadLetter.dlqStream);
+    return { consumers: consumers.filter((c) => c !== null), dlqDepth: dlq ? dlq.state.messages : null };
   }
 
   /** Ready when connected and every declared stream (and, if asked, consumer) exists. */

@@ -10,7 +10,9 @@ import {
   type JsMsg,
   type StoredMsg,
 } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import { extractTraceContext, MESSAGING, nestjetMetrics, recordFailure, remoteSpanContext, tracer } from '#telemetry';
+import { SpanKind } from '@opentelemetry/api';
 import { Logger } from '@nestjs/common';
 import { HEADERS } from '../jetstream.constants.js';
 import type { JetStreamPublisher } from '../publisher/jetstream.publisher.js';
@@ -90,6 +92,7 @@ export class DeadLetterRouter {
       await this.kv!.delete(failureKey(advisory.stream, advisory.streamSeq, advisory.consumer)).catch(() => undefined);
       const latencyMs = lastFailureAt ? Date.now() - Date.parse(lastFailureAt) : null;
       this.logger.log({ event: 'dlq.routed', ...advisory, dlqSeq, latencyMs });
+      nestjetMetrics.deadLettered.inc({ stream: advisory.stream, consumer: advisory.consumer, kind: advisory.kind });
       for (const l of this.listeners) l({ advisory, latencyMs, dlqSeq });
     } catch (err) {
       this.logger.warn({ event: 'dlq-router.retry', ...advisory, error: String(err) });
@@ -129,14 +132,50 @@ export class DeadLetterRouter {
     if (stored) headers.push([DLQ_HEADERS.originalTime, stored.time.toISOString()]);
     if (missing) headers.push([DLQ_HEADERS.originalMissing, 'true']);
 
-    const ack = await this.publisher.publish(dlqSubject(a.stream, a.consumer), data, {
-      msgId: `${a.stream}:${a.streamSeq}:${a.consumer}`,
-      headers,
-      expectStream: this.topology.deadLetter.dlqStream,
-    });
+    const ack = await this.traced(a, originalHeaders, () =>
+      this.publisher.publish(dlqSubject(a.stream, a.consumer), data, {
+        msgId: `${a.stream}:${a.streamSeq}:${a.consumer}`,
+        headers,
+        expectStream: this.topology.deadLetter.dlqStream,
+      }),
+    );
     // WorkQueue and Interest streams keep a message that hit max deliveries until it is deleted.
     if (stored && (await this.retentionOf(a.stream)) !== 'limits') await this.deleteOriginal(a);
     return { dlqSeq: ack.seq, lastFailureAt: failure?.lastFailureAt };
+  }
+
+  /** A span in the original message's trace, so Jaeger shows the attempts and then the routing. */
+  private traced<T>(a: DeadLetterAdvisory, originalHeaders: [string, string][], work: () => Promise<T>): Promise<T> {
+    const carrier = natsHeaders();
+    for (const [k, v] of originalHeaders) carrier.append(k, v);
+    const parent = extractTraceContext(carrier);
+    const original = remoteSpanContext(carrier);
+    return tracer().startActiveSpan(
+      `dead-letter ${a.stream}/${a.consumer}`,
+      {
+        kind: SpanKind.INTERNAL,
+        links: original ? [{ context: original, attributes: { 'nestjet.link': 'dead-lettered' } }] : [],
+        attributes: {
+          [MESSAGING.system]: 'nats',
+          [MESSAGING.stream]: a.stream,
+          [MESSAGING.sequence]: a.streamSeq,
+          [MESSAGING.consumerGroup]: a.consumer,
+          [MESSAGING.deliveryCount]: a.deliveries,
+          'nestjet.dlq.kind': a.kind,
+        },
+      },
+      parent,
+      async (span) => {
+        try {
+          return await work();
+        } catch (err) {
+          recordFailure(span, err);
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 
   private async original(a: DeadLetterAdvisory): Promise<StoredMsg | null> {

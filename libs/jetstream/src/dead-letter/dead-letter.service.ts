@@ -9,6 +9,7 @@ import {
 } from '#contracts';
 import { JetStreamApiError, jetstreamManager, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { MESSAGING, ORIGINAL_TRACEPARENT_HEADER, parseTraceparent, recordFailure, tracer } from '#telemetry';
 import type { JetStreamPublisher, PublishResult } from '../publisher/jetstream.publisher.js';
 import { DeadLetterNotFoundError, ReplayRefusedError } from './dead-letter.errors.js';
 import { dlqSubjectFilter, matchesRest, type DeadLetterFilter, type DeadLetterPage } from './dead-letter.query.js';
@@ -75,10 +76,33 @@ export class DeadLetterService {
     } else if (view.originalMissing) {
       throw new ReplayRefusedError(`record ${id} has no payload (the original was gone); replay it with an edited payload`, [], true);
     }
-    const headers: [string, string][] = Object.entries(view.headers).flatMap(([k, vs]) => vs.map((v): [string, string] => [k, v]));
+    // The replay is a new trace; it links back to the original instead of continuing it.
+    const headers: [string, string][] = Object.entries(view.headers)
+      .filter(([k]) => k !== 'traceparent' && k !== 'tracestate')
+      .flatMap(([k, vs]) => vs.map((v): [string, string] => [k, v]));
     headers.push([REPLAY_HEADERS.replayOf, String(id)], [REPLAY_HEADERS.replayFor, view.consumer]);
-    const ack = await this.publisher.publish(subject, data, { msgId: randomUUID(), headers });
-    return { ...ack, replayOf: id, subject };
+    const originalTraceparent = view.headers.traceparent?.[0];
+    if (originalTraceparent) headers.push([ORIGINAL_TRACEPARENT_HEADER, originalTraceparent]);
+    const original = parseTraceparent(originalTraceparent);
+    return tracer().startActiveSpan(
+      `replay ${subject}`,
+      {
+        root: true,
+        links: original ? [{ context: original, attributes: { 'nestjet.link': 'replay-of' } }] : [],
+        attributes: { 'nestjet.dlq.id': id, [MESSAGING.destination]: subject, [MESSAGING.consumerGroup]: view.consumer },
+      },
+      async (span) => {
+        try {
+          const ack = await this.publisher.publish(subject, data, { msgId: randomUUID(), headers });
+          return { ...ack, replayOf: id, subject };
+        } catch (err) {
+          recordFailure(span, err);
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 
   async replayMatching(filter: DeadLetterFilter, dryRun: boolean): Promise<{ matched: number; replayed: ReplayResult[]; truncated: boolean }> {

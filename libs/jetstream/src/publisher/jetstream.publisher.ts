@@ -10,6 +10,8 @@ import {
   TimeoutStrategy,
   wrap,
 } from 'cockatiel';
+import { injectTraceContext, MESSAGING, nestjetMetrics, recordFailure, tracer } from '#telemetry';
+import { SpanKind } from '@opentelemetry/api';
 import { HEADERS } from '../jetstream.constants.js';
 import { PublishRejectedError, PublishTimeoutError } from '../errors/publish.errors.js';
 import { isTransientPublishError } from './publish-retry.policy.js';
@@ -39,6 +41,8 @@ export interface PublishOptions {
   /** Refuse to store unless the subject belongs to this stream. */
   expectStream?: string;
   deadlineMs?: number;
+  /** Metric label; defaults to the subject's first two tokens (the topic). */
+  topic?: string;
 }
 
 export interface PublishResult {
@@ -63,14 +67,50 @@ export class JetStreamPublisher {
     this.options = { ...DEFAULT_PUBLISHER_OPTIONS, ...options };
   }
 
-  async publish(subject: string, data: Uint8Array | string, opts: PublishOptions = {}): Promise<PublishResult> {
+  /** Publishes inside a PRODUCER span `publish <subject>` whose context travels in the message headers. */
+  publish(subject: string, data: Uint8Array | string, opts: PublishOptions = {}): Promise<PublishResult> {
     const id = opts.msgId ?? randomUUID();
+    const topic = opts.topic ?? subject.split('.').slice(0, 2).join('.');
+    return tracer().startActiveSpan(
+      `publish ${subject}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          [MESSAGING.system]: 'nats',
+          [MESSAGING.operationType]: 'send',
+          [MESSAGING.operationName]: 'publish',
+          [MESSAGING.destination]: subject,
+          [MESSAGING.messageId]: id,
+          [MESSAGING.bodySize]: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
+        },
+      },
+      async (span) => {
+        const started = performance.now();
+        try {
+          const result = await this.publishWithRetries(subject, data, id, opts);
+          span.setAttributes({ [MESSAGING.stream]: result.stream, [MESSAGING.sequence]: result.seq, 'messaging.nats.duplicate': result.duplicate });
+          nestjetMetrics.published.inc({ topic, result: result.duplicate ? 'duplicate' : 'stored' });
+          return result;
+        } catch (err) {
+          recordFailure(span, err);
+          nestjetMetrics.published.inc({ topic, result: err instanceof PublishTimeoutError ? 'timeout' : 'rejected' });
+          throw err;
+        } finally {
+          nestjetMetrics.publishDuration.observe({ topic }, (performance.now() - started) / 1000);
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async publishWithRetries(subject: string, data: Uint8Array | string, id: string, opts: PublishOptions): Promise<PublishResult> {
     const deadlineMs = opts.deadlineMs ?? this.options.deadlineMs;
     const started = Date.now();
     const h = natsHeaders();
     const entries = Array.isArray(opts.headers) ? opts.headers : Object.entries(opts.headers ?? {});
     for (const [k, v] of entries) h.append(k, v);
     if (!h.has(HEADERS.publishedAt)) h.set(HEADERS.publishedAt, String(started));
+    injectTraceContext(h);
 
     const policy = wrap(
       timeout(deadlineMs, TimeoutStrategy.Aggressive),

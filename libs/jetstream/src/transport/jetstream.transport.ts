@@ -6,7 +6,17 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { connectNats, type NatsConnectionSettings } from '../connection/nats-connection.js';
 import { NonRetryableError, PayloadValidationError } from '../errors/non-retryable.error.js';
 import { REPLAY_HEADERS } from '#contracts';
-import { JETSTREAM_TRANSPORT } from '../jetstream.constants.js';
+import {
+  extractTraceContext,
+  MESSAGING,
+  nestjetMetrics,
+  ORIGINAL_TRACEPARENT_HEADER,
+  parseTraceparent,
+  recordFailure,
+  tracer,
+} from '#telemetry';
+import { context, SpanKind, trace, type Link, type Span } from '@opentelemetry/api';
+import { HEADERS, JETSTREAM_TRANSPORT } from '../jetstream.constants.js';
 import { HandlerRoutes } from './handler-routes.js';
 import { JetStreamContext } from './jetstream.context.js';
 import type { MessageFailureHook } from './message-failure.hook.js';
@@ -82,6 +92,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
         const messages = await consumer.consume({ max_messages: binding.prefetch });
         void this.watchStatus(binding, messages);
         this.running.push({ messages, loop: this.run(binding, messages) });
+        nestjetMetrics.bound.inc({ consumer: binding.durable });
         this.logger.log({ event: 'consumer.bound', stream: binding.stream, consumer: binding.durable, concurrency: binding.concurrency });
       }
       callback();
@@ -106,9 +117,49 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     const replayFor = msg.headers?.get(REPLAY_HEADERS.replayFor);
     if (replayFor && replayFor !== binding.durable) {
       msg.ack();
+      nestjetMetrics.processed.inc({ consumer: binding.durable, outcome: 'skip' });
       return 'skip';
     }
+    const parent = extractTraceContext(msg.headers);
+    const links: Link[] = [];
+    const producer = trace.getSpanContext(parent);
+    if (producer && trace.isSpanContextValid(producer)) links.push({ context: producer });
+    const original = parseTraceparent(msg.headers?.get(ORIGINAL_TRACEPARENT_HEADER));
+    if (original) links.push({ context: original, attributes: { 'nestjet.link': 'replay-of' } });
+    const span = tracer().startSpan(
+      `process ${msg.subject}`,
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: {
+          [MESSAGING.system]: 'nats',
+          [MESSAGING.operationType]: 'process',
+          [MESSAGING.operationName]: 'process',
+          [MESSAGING.destination]: msg.subject,
+          [MESSAGING.consumerGroup]: binding.durable,
+          [MESSAGING.stream]: msg.info.stream,
+          [MESSAGING.sequence]: msg.info.streamSequence,
+          [MESSAGING.deliveryCount]: msg.info.deliveryCount,
+          [MESSAGING.messageId]: msg.headers?.get(HEADERS.msgId) ?? '',
+          [MESSAGING.bodySize]: msg.data.byteLength,
+        },
+      },
+      parent,
+    );
+    const outcome = await context.with(trace.setSpan(parent, span), () => this.process(binding, msg, span));
+    span.setAttribute('nestjet.outcome', outcome);
+    span.end();
+    nestjetMetrics.processed.inc({ consumer: binding.durable, outcome });
+    return outcome;
+  }
+
+  private async process(binding: ConsumerBinding, msg: JsMsg, span: Span): Promise<Outcome> {
     const route = this.routes.find(binding.durable, msg.subject);
+    const publishedAt = Number(msg.headers?.get(HEADERS.publishedAt));
+    if (msg.info.deliveryCount === 1 && publishedAt > 0) {
+      nestjetMetrics.endToEnd.observe({ consumer: binding.durable }, Math.max(0, Date.now() - publishedAt) / 1000);
+    }
+    const started = performance.now();
     try {
       if (!route) throw new NonRetryableError(`no handler for subject ${msg.subject} on consumer ${binding.durable}`);
       let payload: unknown;
@@ -124,7 +175,10 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       msg.ack();
       return 'ack';
     } catch (err) {
+      recordFailure(span, err);
       return this.settleFailure(binding, msg, route?.pattern ?? '', err);
+    } finally {
+      nestjetMetrics.handlerDuration.observe({ consumer: binding.durable }, (performance.now() - started) / 1000);
     }
   }
 
@@ -178,6 +232,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
    * acked, then the connection drains so every ack reaches the server.
    */
   async close(): Promise<void> {
+    for (const b of this.options.bindings) nestjetMetrics.bound.set({ consumer: b.durable }, 0);
     for (const r of this.running) r.messages.stop();
     const loops = Promise.all(this.running.map((r) => r.loop));
     let timer: NodeJS.Timeout | undefined;

@@ -1,0 +1,128 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface ConsumerStats {
+  stream: string;
+  consumer: string;
+  pending: number;
+  ackPending: number;
+  redelivered: number;
+  waiting: number;
+}
+
+export interface BrokerStats {
+  consumers: ConsumerStats[];
+  dlqDepth: number | null;
+}
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * Every nestjet_* metric, in one registry per process. Label sets are bounded:
+ * topics, consumers and streams come from the declared topology, outcomes and
+ * results from fixed lists.
+ */
+export class NestjetMetrics {
+  readonly registry = new Registry();
+  private statsSource?: () => Promise<BrokerStats>;
+
+  readonly published = new Counter({
+    name: 'nestjet_published_messages_total',
+    help: 'Publish attempts by topic and result (stored, duplicate, timeout, rejected)',
+    labelNames: ['topic', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly publishDuration = new Histogram({
+    name: 'nestjet_publish_duration_seconds',
+    help: 'Time from publish call to JetStream PubAck, retries included',
+    labelNames: ['topic'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly processed = new Counter({
+    name: 'nestjet_processed_messages_total',
+    help: 'Deliveries settled by a consumer, by outcome (ack, nak, term, skip)',
+    labelNames: ['consumer', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly handlerDuration = new Histogram({
+    name: 'nestjet_handler_duration_seconds',
+    help: 'Handler run time per delivery',
+    labelNames: ['consumer'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly endToEnd = new Histogram({
+    name: 'nestjet_end_to_end_latency_seconds',
+    help: 'Time from publish (nestjet-published-at header) to handler start',
+    labelNames: ['consumer'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly deadLettered = new Counter({
+    name: 'nestjet_dead_lettered_messages_total',
+    help: 'Messages the DLQ router stored in the DLQ, by kind (max_deliveries, terminated)',
+    labelNames: ['stream', 'consumer', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly bound = new Gauge({
+    name: 'nestjet_consumer_bound',
+    help: 'Durable consumers this process pulls from (1 per binding); sum over pods = workers',
+    labelNames: ['consumer'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    const metrics = this;
+    const consumerGauge = (name: string, help: string, pick: (s: ConsumerStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['stream', 'consumer'] as const,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const s of (await metrics.stats())?.consumers ?? []) this.set({ stream: s.stream, consumer: s.consumer }, pick(s));
+        },
+      });
+    consumerGauge('nestjet_consumer_pending_messages', 'Messages not yet delivered to the consumer (num_pending)', (s) => s.pending);
+    consumerGauge('nestjet_consumer_ack_pending_messages', 'Delivered, not yet acknowledged (num_ack_pending)', (s) => s.ackPending);
+    consumerGauge('nestjet_consumer_redelivered_messages', 'Messages redelivered at least once, still unacked (num_redelivered)', (s) => s.redelivered);
+    consumerGauge('nestjet_consumer_waiting_pulls', 'Pull requests waiting on the server (num_waiting)', (s) => s.waiting);
+    new Gauge({
+      name: 'nestjet_dlq_depth_messages',
+      help: 'Records in the DLQ stream',
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const depth = (await metrics.stats())?.dlqDepth;
+        if (typeof depth === 'number') this.set(depth);
+      },
+    });
+  }
+
+  /** Where the consumer and DLQ gauges come from; polled on each scrape. */
+  useStatsSource(source: () => Promise<BrokerStats>): void {
+    this.statsSource = source;
+  }
+
+  private statsPromise?: Promise<BrokerStats | undefined>;
+
+  /** One broker round per scrape, shared by every gauge of that scrape. */
+  private stats(): Promise<BrokerStats | undefined> {
+    if (!this.statsSource) return Promise.resolve(undefined);
+    this.statsPromise ??= this.statsSource()
+      .catch(() => undefined)
+      .finally(() => setTimeout(() => (this.statsPromise = undefined), 100).unref());
+    return this.statsPromise;
+  }
+}
+
+/** The process-wide metrics; libraries record into it without dependency injection. */
+export const nestjetMetrics = new NestjetMetrics();

@@ -1,0 +1,11 @@
+import { Module, type OnApplicationShutdown } from '@nestjs/common';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { shutdownTracing } from './tracing/tracing.js';
+
+/** /metrics, and a flush of pending spans when the application shuts down. */
+@Module({ controllers: [MetricsController] })
+export class TelemetryModule implements OnApplicationShutdown {
+  async onApplicationShutdown(): Promise<void> {
+    await shutdownTracing();
+  }
+}
