@@ -9,3 +9,5 @@ export * from './backlog.js';
 export * from './dead-letters.js';
 export * from './helm.js';
 export * from './nats-cluster.js';
+export * from './jaeger.js';
+export * from './jaeger-config.js';

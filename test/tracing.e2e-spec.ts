@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  DLQ_TEST_TOPOLOGY,
+  inspect,
+  Jaeger,
+  NatsServer,
+  order,
+  postJson,
+  processed,
+  provision,
+  startConsumer,
+  startProducer,
+  tag,
+  waitFor,
+  type AppProcess,
+  type JaegerSpan,
+  type JaegerTrace,
+  type Producer,
+} from '#test-support';
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+describe('traces end to end in a real Jaeger', () => {
+  let nats: NatsServer;
+  let jaeger: Jaeger;
+  let producer: Producer;
+  let consumer: AppProcess;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    [nats, jaeger] = await Promise.all([NatsServer.start(), Jaeger.start()]);
+    await provision(nats, DLQ_TEST_TOPOLOGY);
+    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '100' };
+    producer = await startProducer(nats, { ...DLQ_TEST_TOPOLOGY, ...otel });
+    consumer = await startConsumer(nats, { ...DLQ_TEST_TOPOLOGY, ...otel });
+    ({ nc } = await inspect(nats));
+  });
+
+  afterAll(async () => {
+    await consumer?.stop();
+    await producer?.app.stop();
+    await nc?.close();
+    await jaeger?.stop();
+    await nats?.dispose();
+  });
+
+  const waitForTrace = (traceId: string, what: string, ready: (t: JaegerTrace) => boolean) =>
+    waitFor(`trace ${traceId} to contain ${what}`, async () => {
+      const t = await jaeger.trace(traceId);
+      return t && ready(t) ? t : null;
+    }, 20_000, 250);
+
+  const parentOf = (t: JaegerTrace, s: JaegerSpan) => {
+    const ref = s.references.find((r) => r.refType === 'CHILD_OF');
+    return ref ? t.spans.find((x) => x.spanID === ref.spanID) : undefined;
+  };
+  const service = (t: JaegerTrace, s: JaegerSpan) => t.processes[s.processID]!.serviceName;
+
+  it('follows one order from the HTTP request through publish into every consumer', async () => {
+    const traceId = hex(16);
+    const r = await postJson(`${producer.url}/v1/topics/orders.created/messages`, order({ amount: 5000 }), {
+      traceparent: `00-${traceId}-${hex(8)}-01`,
+    });
+    expect(r.status).toBe(202);
+    const { seq, id } = (await r.json()) as { seq: number; id: string };
+
+    const t = await waitForTrace(traceId, 'three process spans', (x) => x.spans.filter((s) => s.operationName.startsWith('process ')).length >= 3);
+    const http = t.spans.find((s) => tag(s, 'span.kind') === 'server')!;
+    const publish = t.spans.find((s) => s.operationName === 'publish orders.created.eu.high')!;
+    expect(service(t, http)).toBe('nestjet-producer');
+    expect(tag(http, 'http.method') ?? tag(http, 'http.request.method')).toBe('POST');
+    expect(parentOf(t, publish)?.spanID).toBe(http.spanID);
+    expect(tag(publish, 'span.kind')).toBe('producer');
+    expect(tag(publish, 'messaging.system')).toBe('nats');
+    expect(tag(publish, 'messaging.message.id')).toBe(id);
+    expect(tag(publish, 'messaging.nats.sequence')).toBe(seq);
+
+    const process = t.spans.filter((s) => s.operationName === 'process orders.created.eu.high');
+    expect(process.map((s) => tag(s, 'messaging.consumer.group.name')).sort()).toEqual(['fraud-review', 'fulfillment', 'notifications']);
+    for (const s of process) {
+      expect(service(t, s)).toBe('nestjet-consumer');
+      expect(tag(s, 'span.kind')).toBe('consumer');
+      // Parent and link are the same publish span; Jaeger keeps one reference for both, as FOLLOWS_FROM.
+      expect(s.references).toEqual([expect.objectContaining({ traceID: traceId, spanID: publish.spanID })]);
+      expect(tag(s, 'messaging.nats.stream')).toBe('ORDERS');
+      expect(tag(s, 'messaging.nats.sequence')).toBe(seq);
+      expect(tag(s, 'messaging.nats.message.delivery_count')).toBe(1);
+      expect(tag(s, 'messaging.destination.name')).toBe('orders.created.eu.high');
+    }
+
+    // Log lines written inside the message carry the trace.
+    const logged = processed([consumer]).filter((p) => p.seq === seq) as unknown as { trace_id: string; span_id: string }[];
+    expect(logged).toHaveLength(3);
+    expect(new Set(logged.map((l) => l.trace_id))).toEqual(new Set([traceId]));
+    expect(logged.map((l) => l.span_id).sort()).toEqual(process.map((s) => s.spanID).sort());
+  });
+
+  it('shows a poison message failing and being routed to the DLQ in its trace; a replay links back', async () => {
+    const traceId = hex(16);
+    const h = natsHeaders();
+    h.set('traceparent', `00-${traceId}-${hex(8)}-01`);
+    const { seq } = await jetstream(nc).publish('orders.created.eu.std', JSON.stringify({ orderId: 'poison', amount: 'x' }), { headers: h });
+
+    const t = await waitForTrace(traceId, 'two dead-letter spans', (x) => x.spans.filter((s) => s.operationName.startsWith('dead-letter ')).length >= 2);
+    const failed = t.spans.filter((s) => s.operationName === 'process orders.created.eu.std');
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    for (const s of failed) {
+      expect(tag(s, 'error')).toBe(true);
+      expect(tag(s, 'nestjet.outcome')).toBe('term');
+    }
+    const routes = t.spans.filter((s) => s.operationName.startsWith('dead-letter ORDERS/'));
+    expect(routes.map((s) => s.operationName).sort()).toEqual(['dead-letter ORDERS/fulfillment', 'dead-letter ORDERS/notifications']);
+    for (const r of routes) {
+      expect(tag(r, 'messaging.nats.sequence')).toBe(seq);
+      expect(t.spans.some((s) => s.operationName === 'publish dlq.ORDERS.' + String(tag(r, 'messaging.consumer.group.name')) && parentOf(t, s)?.spanID === r.spanID)).toBe(true);
+    }
+
+    const list = (await (await fetch(`${producer.url}/v1/dlq?consumer=fulfillment`)).json()) as { items: { id: number; seq: number; traceId: string }[] };
+    const record = list.items.find((i) => i.seq === seq)!;
+    expect(record.traceId).toBe(traceId);
+    const replay = await postJson(`${producer.url}/v1/dlq/${record.id}/replay`, {
+      payload: { orderId: 'poison', customerId: 'c', amount: 1, currency: 'EUR', region: 'eu' },
+    });
+    expect(replay.status).toBe(202);
+    const { seq: replayedSeq } = (await replay.json()) as { seq: number };
+    const done = await waitFor('the replay to be processed', () => processed([consumer], 'fulfillment').find((p) => p.seq === replayedSeq));
+    const replayTraceId = (done as unknown as { trace_id: string }).trace_id;
+    expect(replayTraceId).not.toBe(traceId);
+    const rt = await waitForTrace(replayTraceId, 'the replay and its processing', (x) =>
+      x.spans.some((s) => s.operationName.startsWith('replay ')) && x.spans.some((s) => s.operationName.startsWith('process ')),
+    );
+    const replaySpan = rt.spans.find((s) => s.operationName === 'replay orders.created.eu.std')!;
+    expect(replaySpan.references.some((r) => r.refType === 'FOLLOWS_FROM' && r.traceID === traceId)).toBe(true);
+    const processSpan = rt.spans.find((s) => s.operationName === 'process orders.created.eu.std')!;
+    expect(processSpan.references.some((r) => r.refType === 'FOLLOWS_FROM' && r.traceID === traceId)).toBe(true);
+  });
+});
