@@ -11,3 +11,4 @@ export * from './helm.js';
 export * from './nats-cluster.js';
 export * from './jaeger.js';
 export * from './jaeger-config.js';
+export * from './prometheus.js';
