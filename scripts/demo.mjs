@@ -41,7 +41,13 @@ const count = (label, status) => {
 };
 
 for (let n = 0; n < 20; n++) count('valid order', (await post('orders.created', order(n, 20 + n))).status);
-for (let n = 20; n < 25; n++) count('high-value order (→ fraud-review)', (await post('orders.created', order(n, 1500 + n))).status);
+// The first high-value order carries our own trace id, so we can look it up in Jaeger afterwards.
+const { randomBytes } = await import('node:crypto');
+const traceId = randomBytes(16).toString('hex');
+for (let n = 20; n < 25; n++) {
+  const headers = n === 20 ? { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } : {};
+  count('high-value order (→ fraud-review)', (await post('orders.created', order(n, 1500 + n), headers)).status);
+}
 const key = `demo-${run}-dup`;
 for (let i = 0; i < 3; i++) {
   const r = await post('orders.created', order(99, 75), { 'Idempotency-Key': key });
@@ -106,4 +112,20 @@ if (fix) {
   console.log('  only fulfillment processes the replay (the record names the consumer that failed it)');
 }
 console.log('\nInspect more: curl ' + base + '/v1/dlq   or   npm run dlq -- list');
+
+const jaeger = process.env.JAEGER_URL ?? 'http://127.0.0.1:16686';
+await sleep(1500); // batch export delay
+try {
+  const t = (await (await fetch(`${jaeger}/api/traces/${traceId}`)).json()).data?.[0];
+  if (!t) throw new Error('trace not found yet');
+  console.log(`\nOne order followed end to end in Jaeger: ${jaeger}/api/traces/${traceId}`);
+  const byId = new Map(t.spans.map((sp) => [sp.spanID, sp]));
+  const depth = (sp) => (sp.references[0] && byId.has(sp.references[0].spanID) ? 1 + depth(byId.get(sp.references[0].spanID)) : 0);
+  for (const sp of [...t.spans].sort((a, b) => a.startTime - b.startTime)) {
+    const group = sp.tags.find((x) => x.key === 'messaging.consumer.group.name')?.value;
+    console.log(`  ${'  '.repeat(depth(sp))}${t.processes[sp.processID].serviceName}: ${sp.operationName}${group ? ` [${group}]` : ''} ${(sp.duration / 1000).toFixed(1)} ms`);
+  }
+} catch (err) {
+  console.log(`\n(Jaeger not reachable at ${jaeger}: ${err.message}; tracing is off without it)`);
+}
 console.log('The consumer log (npm start window) shows one message.processed line per delivery.');

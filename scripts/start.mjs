@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from './lib/build.mjs';
 import { ensureNodeModules } from './lib/deps.mjs';
-import { PORTS, portFree, waitForHttp, writeNatsConfig } from './lib/local-stack.mjs';
+import { JAEGER_PORTS, PORTS, portFree, waitForHttp, writeJaegerConfig, writeNatsConfig } from './lib/local-stack.mjs';
 import { log, ROOT, run, spawn } from './lib/run.mjs';
 import { ensureTools } from './lib/tools.mjs';
 
@@ -30,8 +30,9 @@ async function shutdown(code = 0) {
   if (stopping) return;
   stopping = true;
   log('stopping (apps first, so they drain, then nats-server)');
-  for (const { child } of [...children].reverse()) {
+  for (const { name, child } of [...children].reverse()) {
     if (child.exitCode !== null || child.signalCode !== null) continue;
+    log(`stopping ${name}`);
     child.kill('SIGTERM');
     await new Promise((resolve) => {
       const t = setTimeout(() => {
@@ -52,7 +53,7 @@ process.on('SIGTERM', () => void shutdown(0));
 
 try {
   ensureNodeModules();
-  const tools = ensureTools(['nats-server'], ['nats']);
+  const tools = ensureTools(['nats-server'], ['nats', 'jaeger']);
   build();
 
   for (const [what, port] of Object.entries(PORTS)) {
@@ -63,6 +64,17 @@ try {
   await waitForHttp(`http://127.0.0.1:${PORTS.natsMonitor}/healthz?js-enabled-only=true`, 'nats-server');
 
   const env = { NATS_URL: `nats://127.0.0.1:${PORTS.nats}`, HOST: '127.0.0.1' };
+  let jaeger = null;
+  if (!tools.jaeger) {
+    log('Jaeger is not available (see above); running without tracing');
+  } else if (!(await Promise.all(Object.values(JAEGER_PORTS).map(portFree))).every(Boolean)) {
+    log(`a Jaeger port (${Object.values(JAEGER_PORTS).join(', ')}) is in use; running without tracing`);
+  } else {
+    start('jaeger', tools.jaeger, ['--config', `file:${await writeJaegerConfig(process.env.JAEGER_UI_ASSETS)}`]);
+    await waitForHttp(`http://127.0.0.1:${JAEGER_PORTS.health}/status`, 'jaeger');
+    jaeger = `http://127.0.0.1:${JAEGER_PORTS.query}`;
+    Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${JAEGER_PORTS.otlpHttp}`, OTEL_BSP_SCHEDULE_DELAY: '500' });
+  }
   run(process.execPath, [join(ROOT, 'dist/apps/consumer/src/provision.js')], { env: { ...process.env, ...env } });
   start('producer', process.execPath, [join(ROOT, 'dist/apps/producer/src/main.js')], { ...env, PORT: String(PORTS.producer) });
   start('consumer', process.execPath, [join(ROOT, 'dist/apps/consumer/src/main.js')], { ...env, PORT: String(PORTS.consumer) });
@@ -77,12 +89,16 @@ try {
   consumer       http://127.0.0.1:${PORTS.consumer}/readyz
   NATS           nats://127.0.0.1:${PORTS.nats}   monitoring http://127.0.0.1:${PORTS.natsMonitor}
   data           .data/ (delete it for a clean start)
+${jaeger ? `  Jaeger         ${jaeger}   traces: ${jaeger}/api/traces/<trace id>  (services: nestjet-producer, nestjet-consumer)
+                 ${process.env.JAEGER_UI_ASSETS ? 'UI from JAEGER_UI_ASSETS' : 'no web UI in this Jaeger build; set JAEGER_UI_ASSETS to a jaeger-ui build (see README)'}
+` : '  Jaeger         not running: tracing off\n'}  metrics        ${p}/metrics   http://127.0.0.1:${PORTS.consumer}/metrics
 
 Try:
   curl -i ${p}/v1/topics/orders.created/messages -H 'content-type: application/json' \\
        -H 'Idempotency-Key: order-1001' \\
        -d '{"orderId":"1001","customerId":"c-7","amount":1250,"currency":"EUR","region":"eu"}'
-  npm run demo        # a mixed load: valid, high-value, invalid, duplicate
+  npm run demo        # a mixed load: valid, high-value, invalid, duplicate, poison → DLQ → replay
+  npm run dlq -- list # dead letters
 ${tools.nats ? `  ${tools.nats} --server nats://127.0.0.1:${PORTS.nats} consumer report ORDERS\n` : ''}
 Ctrl-C stops everything.
 `);

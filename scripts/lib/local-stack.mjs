@@ -8,6 +8,9 @@ export const DATA = join(ROOT, '.data');
 
 export const PORTS = { nats: 4222, natsMonitor: 8222, producer: 3000, consumer: 3001 };
 
+/** Jaeger's usual ports: UI/API 16686, OTLP gRPC 4317 and HTTP 4318. */
+export const JAEGER_PORTS = { query: 16686, queryGrpc: 16685, otlpGrpc: 4317, otlpHttp: 4318, health: 13133 };
+
 export function portFree(port) {
   return new Promise((resolve) => {
     const srv = createServer();
@@ -48,3 +51,15 @@ export async function waitForHttp(url, what, timeoutMs = 30_000) {
 }
 
 export const hasData = () => existsSync(join(DATA, 'jetstream'));
+
+/**
+ * Writes .data/jaeger.yaml. The config builder is shared with the tests
+ * (test/support/jaeger-config.ts, compiled by the build that npm start runs first).
+ */
+export async function writeJaegerConfig(uiAssets) {
+  const { jaegerConfig } = await import(join(ROOT, 'dist', 'test', 'support', 'jaeger-config.js'));
+  mkdirSync(DATA, { recursive: true });
+  const file = join(DATA, 'jaeger.yaml');
+  writeFileSync(file, jaegerConfig(JAEGER_PORTS, '127.0.0.1', uiAssets));
+  return file;
+}
