@@ -5,7 +5,7 @@ import { ensureNodeModules } from './lib/deps.mjs';
 import { ROOT, run } from './lib/run.mjs';
 import { ensureTools } from './lib/tools.mjs';
 
-const all = ['ingress', 'consumer'];
+const all = ['ingress', 'consumer', 'tracing'];
 const picked = process.argv.slice(2);
 const unknown = picked.filter((b) => !all.includes(b));
 if (unknown.length > 0) {
@@ -13,7 +13,7 @@ if (unknown.length > 0) {
   process.exit(64);
 }
 ensureNodeModules();
-ensureTools(['nats-server']);
+ensureTools(['nats-server', 'jaeger']);
 build();
 for (const name of picked.length > 0 ? picked : all) {
   run(process.execPath, [join(ROOT, 'dist', 'bench', `${name}.bench.js`)]);

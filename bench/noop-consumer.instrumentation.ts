@@ -1,0 +1,3 @@
+import { startTracing } from '#telemetry';
+
+startTracing('nestjet-bench-consumer');
