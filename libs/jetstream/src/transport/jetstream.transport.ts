@@ -21,6 +21,7 @@ import { HandlerRoutes } from './handler-routes.js';
 import { JetStreamContext } from './jetstream.context.js';
 import type { MessageFailureHook } from './message-failure.hook.js';
 import { retryDelayFor } from './retry-schedule.js';
+import { SettleCoalescer } from './settle-coalescer.js';
 
 export interface ConsumerBinding {
   stream: string;
@@ -56,6 +57,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   override readonly transportId = JETSTREAM_TRANSPORT;
   protected override readonly logger = new Logger('JetStreamPullTransport');
   private readonly routes = new HandlerRoutes<MessageHandler>();
+  private readonly settle = new SettleCoalescer();
   private readonly running: { messages: ConsumerMessages; loop: Promise<void> }[] = [];
   private nc?: NatsConnection;
 
@@ -116,7 +118,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     // A DLQ replay is meant for the consumer that failed it; the others saw it already.
     const replayFor = msg.headers?.get(REPLAY_HEADERS.replayFor);
     if (replayFor && replayFor !== binding.durable) {
-      msg.ack();
+      this.settle.add(() => msg.ack());
       nestjetMetrics.processed.inc({ consumer: binding.durable, outcome: 'skip' });
       return 'skip';
     }
@@ -172,7 +174,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       const result: unknown = await route.handler(payload, ctx);
       // Most handlers return a value or a promise; only pay for rxjs when they return a stream.
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-      msg.ack();
+      this.settle.add(() => msg.ack());
       return 'ack';
     } catch (err) {
       recordFailure(span, err);
@@ -211,11 +213,13 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       }
     }
     if (terminated) {
-      msg.term(`${error.name}: ${error.message}`.slice(0, MAX_REASON));
+      const reason = `${error.name}: ${error.message}`.slice(0, MAX_REASON);
+      this.settle.add(() => msg.term(reason));
       return 'term';
     }
     // No redelivery follows the last attempt: nak without delay so the max-deliveries advisory comes at once.
-    msg.nak(final ? 0 : retryDelayFor(binding.retryDelaysMs, attempt));
+    const delay = final ? 0 : retryDelayFor(binding.retryDelaysMs, attempt);
+    this.settle.add(() => msg.nak(delay));
     return 'nak';
   }
 
@@ -244,6 +248,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     if (outcome === 'timeout') {
       this.logger.warn(`in-flight handlers still running after ${this.options.shutdownTimeoutMs} ms; draining anyway`);
     }
+    this.settle.flush();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain();
     this.running.length = 0;
     this.logger.log({ event: 'consumer.stopped', outcome });
