@@ -112,16 +112,7 @@ export class JetStreamPublisher {
     if (!h.has(HEADERS.publishedAt)) h.set(HEADERS.publishedAt, String(started));
     injectTraceContext(h);
 
-    const policy = wrap(
-      timeout(deadlineMs, TimeoutStrategy.Aggressive),
-      retry(handleWhen(isTransientPublishError), {
-        maxAttempts: Number.MAX_SAFE_INTEGER,
-        backoff: new ExponentialBackoff({
-          initialDelay: this.options.retryInitialDelayMs,
-          maxDelay: this.options.retryMaxDelayMs,
-        }),
-      }),
-    );
+    const policy = this.policyFor(deadlineMs);
     let ack: PubAck;
     try {
       ack = await policy.execute(({ signal }) => {
@@ -141,5 +132,30 @@ export class JetStreamPublisher {
       throw new PublishRejectedError(`JetStream refused message ${id}: ${(err as Error).message}`, { cause: err });
     }
     return { id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+  }
+
+  private readonly policies = new Map<number, ReturnType<JetStreamPublisher['buildPolicy']>>();
+
+  /** Policies are stateless between executions, so one per deadline is reused. */
+  private policyFor(deadlineMs: number) {
+    let policy = this.policies.get(deadlineMs);
+    if (!policy) {
+      policy = this.buildPolicy(deadlineMs);
+      if (this.policies.size < 16) this.policies.set(deadlineMs, policy);
+    }
+    return policy;
+  }
+
+  private buildPolicy(deadlineMs: number) {
+    return wrap(
+      timeout(deadlineMs, TimeoutStrategy.Aggressive),
+      retry(handleWhen(isTransientPublishError), {
+        maxAttempts: Number.MAX_SAFE_INTEGER,
+        backoff: new ExponentialBackoff({
+          initialDelay: this.options.retryInitialDelayMs,
+          maxDelay: this.options.retryMaxDelayMs,
+        }),
+      }),
+    );
   }
 }
