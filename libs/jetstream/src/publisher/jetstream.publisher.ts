@@ -148,7 +148,8 @@ export class JetStreamPublisher {
 
   private buildPolicy(deadlineMs: number) {
     return wrap(
-      timeout(deadlineMs, TimeoutStrategy.Aggressive),
+      // abortOnReturn off: aborting a finished attempt's signal builds a DOMException per publish.
+      timeout(deadlineMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }),
       retry(handleWhen(isTransientPublishError), {
         maxAttempts: Number.MAX_SAFE_INTEGER,
         backoff: new ExponentialBackoff({
