@@ -3,6 +3,7 @@ export * from './topology/topology.js';
 export * from './topology/subject.js';
 export * from './orders/orders.constants.js';
 export * from './orders/order-line.dto.js';
+export * from './orders/order-value.dto.js';
 export * from './orders/order-created.dto.js';
 export * from './orders/order-paid.dto.js';
 export * from './orders/order-cancelled.dto.js';

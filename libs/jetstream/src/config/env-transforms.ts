@@ -15,25 +15,14 @@ export const EnvBoolean = () =>
     return value;
   });
 
+const splitList = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 /** `"a, b,c"` → ['a','b','c']. */
-export const EnvList = () =>
-  Transform(({ value }) =>
-    typeof value === 'string'
-      ? value
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : value,
-  );
+export const EnvList = () => Transform(({ value }) => (typeof value === 'string' ? splitList(value) : value));
 
 /** `"100,500, 1000"` → [100, 500, 1000]. */
-export const EnvNumberList = () =>
-  Transform(({ value }) =>
-    typeof value === 'string'
-      ? value
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-          .map(Number)
-      : value,
-  );
+export const EnvNumberList = () => Transform(({ value }) => (typeof value === 'string' ? splitList(value).map(Number) : value));
