@@ -20,9 +20,6 @@ import { parseAdvisory, type DeadLetterAdvisory } from './advisory.js';
 import { describeFailure } from './failure-reason.js';
 import { failureKey, type FailureRecord } from './failure-record.js';
 
-/** Called once a dead letter is stored, e.g. for metrics. */
-export type DeadLetterRoutedListener = (routed: { advisory: DeadLetterAdvisory; latencyMs: number | null; dlqSeq: number }) => void;
-
 const RETRY_DELAY_MS = 1_000;
 
 /**
@@ -39,7 +36,6 @@ export class DeadLetterRouter {
   private jsm?: JetStreamManager;
   private kv?: KV;
   private readonly retention = new Map<string, string>();
-  private readonly listeners: DeadLetterRoutedListener[] = [];
 
   constructor(
     private readonly nc: NatsConnection,
@@ -47,10 +43,6 @@ export class DeadLetterRouter {
     private readonly publisher: JetStreamPublisher,
     private readonly concurrency = 4,
   ) {}
-
-  onRouted(listener: DeadLetterRoutedListener): void {
-    this.listeners.push(listener);
-  }
 
   async start(): Promise<void> {
     const { advisoryStream, routerDurable, failureBucket } = this.topology.deadLetter;
@@ -93,7 +85,6 @@ export class DeadLetterRouter {
       const latencyMs = lastFailureAt ? Date.now() - Date.parse(lastFailureAt) : null;
       this.logger.log({ event: 'dlq.routed', ...advisory, dlqSeq, latencyMs });
       nestjetMetrics.deadLettered.inc({ stream: advisory.stream, consumer: advisory.consumer, kind: advisory.kind });
-      for (const l of this.listeners) l({ advisory, latencyMs, dlqSeq });
     } catch (err) {
       this.logger.warn({ event: 'dlq-router.retry', ...advisory, error: String(err) });
       m.nak(RETRY_DELAY_MS);
