@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
@@ -36,6 +37,11 @@ export function startTracing(defaultServiceName: string): boolean {
     }),
     traceExporter: new OTLPTraceExporter(),
     instrumentations: [
+      // Route-level spans (`request` with http.route, `handler - …`) under the HTTP server span.
+      new FastifyOtelInstrumentation({
+        registerOnInitialization: true,
+        ignorePaths: ({ url }) => /^\/(healthz|readyz|metrics)\b/.test(url),
+      }),
       new HttpInstrumentation({
         // Probes and scrapes would drown the traces that matter.
         ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)\b/.test(req.url ?? ''),
