@@ -40,6 +40,8 @@ export function startTracing(defaultServiceName: string): boolean {
       // Route-level spans (`request` with http.route, `handler - …`) under the HTTP server span.
       new FastifyOtelInstrumentation({
         registerOnInitialization: true,
+        // A span per lifecycle hook (middie, guards' plumbing) costs more than it tells.
+        instrumentHooks: false,
         ignorePaths: ({ url }) => /^\/(healthz|readyz|metrics)\b/.test(url),
       }),
       new HttpInstrumentation({
