@@ -10,6 +10,7 @@ import {
   publishBacklog,
   startConsumer,
   waitFor,
+  AppGroup,
   type AppProcess,
 } from '#test-support';
 
@@ -19,11 +20,11 @@ describe('consumer processes: crashes, graceful shutdown, work sharing', () => {
   let nats: NatsServer;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
-  const apps: AppProcess[] = [];
+  const apps = new AppGroup();
 
   const consumer = async (env: Record<string, string>, name?: string) => {
     const app = await startConsumer(nats, { CONSUMERS: 'fulfillment', ...TOPOLOGY, ...env }, name);
-    apps.push(app);
+    await apps.add(app);
     return app;
   };
   const seqsOf = (list: AppProcess[]) => processed(list, 'fulfillment').map((p) => p.seq);
@@ -42,8 +43,7 @@ describe('consumer processes: crashes, graceful shutdown, work sharing', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(apps.map((a) => a.stop()));
-    apps.length = 0;
+    await apps.stopAll();
   });
 
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
+  AppGroup,
   AppProcess,
   DIST,
   DLQ_TEST_TOPOLOGY,
@@ -36,7 +37,8 @@ describe('dead letters: admin API and CLI — inspect, replay, purge', () => {
   let nats: NatsServer;
   let nc: NatsConnection;
   let producer: Producer;
-  const apps: AppProcess[] = [];
+  const apps = new AppGroup();
+  let flaky: AppProcess;
   const api = (path: string, init: RequestInit = {}) => fetch(`${producer.url}/v1/dlq${path}`, init);
   const json = async <T>(r: Response) => (await r.json()) as T;
   const cli = async (...args: string[]) => {
@@ -69,12 +71,12 @@ describe('dead letters: admin API and CLI — inspect, replay, purge', () => {
     await provision(nats, DLQ_TEST_TOPOLOGY);
     ({ nc } = await inspect(nats));
     producer = await startProducer(nats, DLQ_TEST_TOPOLOGY);
-    apps.push(await startRouter(nats));
-    apps.push(await startFlaky(nats, 0));
+    await apps.add(startRouter(nats));
+    flaky = await apps.add(startFlaky(nats, 0));
   });
 
   afterAll(async () => {
-    await Promise.all(apps.map((a) => a.stop()));
+    await apps.stopAll();
     await producer?.app.stop();
     await nc?.close();
     await nats?.dispose();
@@ -99,9 +101,8 @@ describe('dead letters: admin API and CLI — inspect, replay, purge', () => {
 
   it('replays to the original consumer only; refuses an invalid edited payload', async () => {
     const notifications = await startConsumer(nats, { CONSUMERS: 'notifications', DLQ_ROUTER_ENABLED: 'false', ...DLQ_TEST_TOPOLOGY }, 'notifications');
-    apps.push(notifications);
+    await apps.add(notifications);
     const [record] = await deadLetter(1, { customerId: 'blocked' });
-    const flaky = apps[1]!;
     const ordersBefore = await streamCount(nc, 'ORDERS');
 
     const invalid = await postJson(`${producer.url}/v1/dlq/${record!.id}/replay`, { payload: { ...record!.payload, amount: 'free' } });

@@ -12,6 +12,7 @@ import {
   startRouter,
   streamCount,
   waitFor,
+  AppGroup,
   type AppProcess,
 } from '#test-support';
 import { AckPolicy, jetstream, RetentionPolicy, type JetStreamManager } from '@nats-io/jetstream';
@@ -23,12 +24,8 @@ describe('dead-letter routing: advisories → DLQ records', () => {
   let nats: NatsServer;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
-  const apps: AppProcess[] = [];
-  const keep = async (p: Promise<AppProcess>) => {
-    const a = await p;
-    apps.push(a);
-    return a;
-  };
+  const apps = new AppGroup();
+  const keep = (p: Promise<AppProcess>) => apps.add(p);
   const publish = (payload: object) => jetstream(nc).publish('orders.created.eu.std', JSON.stringify(payload));
   const recordsFor = async (seqs: number[]) =>
     (await dlqRecords(nc)).filter((r) => r.header.get(DLQ_HEADERS.stream) === 'ORDERS' && seqs.includes(Number(r.header.get(DLQ_HEADERS.seq))));
@@ -43,8 +40,7 @@ describe('dead-letter routing: advisories → DLQ records', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(apps.map((a) => a.stop()));
-    apps.length = 0;
+    await apps.stopAll();
   });
 
   afterAll(async () => {

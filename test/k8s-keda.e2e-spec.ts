@@ -11,7 +11,7 @@ import {
   publishBacklog,
   startConsumer,
   waitFor,
-  type AppProcess,
+  AppGroup,
 } from '#test-support';
 
 // KEDA conformance: the ScaledObject the chart renders, evaluated the way KEDA's
@@ -143,13 +143,12 @@ async function serverLag(natsUrl: string, durable: string): Promise<{ lag: numbe
 }
 
 describe('KEDA nats-jetstream scaler against the chart ScaledObject and real nats-server', () => {
-  const apps: AppProcess[] = [];
+  const apps = new AppGroup();
   let single: NatsServer | undefined;
   let cluster: NatsCluster | undefined;
 
   afterEach(async () => {
-    await Promise.all(apps.map((a) => a.stop()));
-    apps.length = 0;
+    await apps.stopAll();
   });
   afterAll(async () => {
     await single?.dispose();
@@ -190,7 +189,7 @@ describe('KEDA nats-jetstream scaler against the chart ScaledObject and real nat
     const threshold = Number(fulfillment.meta.lagThreshold);
     const samples: string[] = [];
     const consumer = await startConsumer(single, { ...CONSUMER_ENV });
-    apps.push(consumer);
+    await apps.add(consumer);
     await waitFor(
       'lag of every durable back to 0',
       async () => {
@@ -250,7 +249,7 @@ describe('KEDA nats-jetstream scaler against the chart ScaledObject and real nat
     expect(scaler.queried).toContain(`http://${endpoint}/varz`);
 
     const consumer = await startConsumer(c as unknown as NatsServer, { NATS_URL: natsUrl, CONSUMERS: 'fulfillment', ...CONSUMER_ENV });
-    apps.push(consumer);
+    await apps.add(consumer);
     const lags: number[] = [];
     await waitFor('lag read from the leader back to 0', async () => {
       const m = await scaler.metrics();

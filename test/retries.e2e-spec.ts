@@ -3,6 +3,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { join } from 'node:path';
 import {
+  AppGroup,
   AppProcess,
   DIST,
   inspect,
@@ -24,7 +25,7 @@ const TOPOLOGY = {
 describe('consumer retries: nak with the configured delays, terminate non-retryable', () => {
   let nats: NatsServer;
   let nc: NatsConnection;
-  const apps: AppProcess[] = [];
+  const apps = new AppGroup();
 
   const publish = (payload: unknown, subject = 'orders.created.eu.std') =>
     jetstream(nc).publish(subject, typeof payload === 'string' ? payload : JSON.stringify(payload));
@@ -36,8 +37,7 @@ describe('consumer retries: nak with the configured delays, terminate non-retrya
   });
 
   afterEach(async () => {
-    await Promise.all(apps.map((a) => a.stop()));
-    apps.length = 0;
+    await apps.stopAll();
   });
 
   afterAll(async () => {
@@ -52,7 +52,7 @@ describe('consumer retries: nak with the configured delays, terminate non-retrya
       { NATS_URL: nats.url, FAIL_TIMES: String(failTimes), ...TOPOLOGY },
       'consumer.ready',
     );
-    apps.push(app);
+    await apps.add(app);
     return app;
   }
 
@@ -86,7 +86,7 @@ describe('consumer retries: nak with the configured delays, terminate non-retrya
 
   it('terminates a payload that fails validation or is not JSON (poison), without calling the handler', async () => {
     const app = await startConsumer(nats, { CONSUMERS: 'fulfillment', ...TOPOLOGY });
-    apps.push(app);
+    await apps.add(app);
     const invalid = await publish({ orderId: 'x', amount: 'lots' });
     const notJson = await publish('{not json');
     for (const [seq, name] of [

@@ -119,3 +119,19 @@ export class AppProcess {
     return this.raw.slice(-n).join('\n');
   }
 }
+
+/** The processes one test (or suite) started, stopped together afterwards. */
+export class AppGroup {
+  private readonly apps: AppProcess[] = [];
+
+  async add<T extends AppProcess>(app: T | Promise<T>): Promise<T> {
+    const started = await app;
+    this.apps.push(started);
+    return started;
+  }
+
+  async stopAll(): Promise<void> {
+    const apps = this.apps.splice(0);
+    await Promise.all(apps.map((a) => a.stop()));
+  }
+}

@@ -48,7 +48,7 @@ export class MessagesService {
   async publishOne(topicName: string, body: unknown, idempotencyKey?: string): Promise<PublishResult> {
     const topic = this.topic(topicName);
     checkIdempotencyKey(idempotencyKey, 'Idempotency-Key header');
-    const errors = await validateTopicPayload(topic, body);
+    const errors = validateTopicPayload(topic, body);
     if (errors.length > 0) throw problems.validation(summarizeFieldErrors(errors), errors);
     try {
       return await this.publish(topic, body as object, idempotencyKey);
@@ -88,7 +88,7 @@ export class MessagesService {
           errors.push({ field: `${at}.idempotencyKey`, messages: ['repeats a key earlier in this batch'] });
         } else keys.add(idempotencyKey);
       }
-      errors.push(...(await validateTopicPayload(topic, payload, `${at}.payload`)));
+      errors.push(...validateTopicPayload(topic, payload, `${at}.payload`));
     }
     if (errors.length > 0) throw problems.validation(summarizeFieldErrors(errors), errors);
 

@@ -5,8 +5,8 @@ import { toProblem } from './to-problem.js';
 
 const logger = new Logger('ProblemDetails');
 
-/** Writes every error as `application/problem+json`; also installed as Fastify's error handler. */
-export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+/** Writes every error as `application/problem+json`. */
+function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { problem, headers } = toProblem(error, request.url);
   if (problem.status >= 500 && problem.status !== 503) {
     logger.error({ event: 'http.error', url: request.url, error: error instanceof Error ? error.stack : String(error) });

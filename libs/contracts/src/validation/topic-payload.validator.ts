@@ -20,7 +20,7 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
  * refused rather than silently dropped, so a typo is an error, not a lost field.
  * Used by the ingress and by DLQ replays of edited payloads.
  */
-export async function validateTopicPayload(topic: TopicDeclaration, body: unknown, prefix = ''): Promise<FieldError[]> {
+export function validateTopicPayload(topic: TopicDeclaration, body: unknown, prefix = ''): FieldError[] {
   // The DTOs have no async constraints; the synchronous validator skips a promise per property.
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return [{ field: prefix || '(body)', messages: ['must be a JSON object'] }];

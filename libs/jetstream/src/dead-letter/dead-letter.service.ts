@@ -62,14 +62,18 @@ export class DeadLetterService {
    * dead-lettered it processes the replay; the record stays for audit.
    */
   async replay(id: number, edited?: unknown): Promise<ReplayResult> {
-    const m = await this.stored(id);
+    return this.replayRecord(await this.stored(id), edited);
+  }
+
+  private async replayRecord(m: StoredMsg, edited?: unknown): Promise<ReplayResult> {
+    const id = m.seq;
     const view = toDeadLetterView(m);
     let data: Uint8Array | string = m.data;
     let subject = view.subject;
     if (edited !== undefined) {
       const topic = this.topology.topics.find((t) => subjectMatches(t.name, view.subject));
       if (!topic) throw new ReplayRefusedError(`subject ${view.subject} belongs to no topic, so an edited payload cannot be validated`);
-      const errors = await validateTopicPayload(topic, edited, 'payload');
+      const errors = validateTopicPayload(topic, edited, 'payload');
       if (errors.length > 0) throw new ReplayRefusedError(`edited payload failed validation: ${summarizeFieldErrors(errors)}`, errors);
       data = JSON.stringify(edited);
       subject = subjectFor(topic, edited as object);
@@ -106,14 +110,14 @@ export class DeadLetterService {
   }
 
   async replayMatching(filter: DeadLetterFilter, dryRun: boolean): Promise<{ matched: number; replayed: ReplayResult[]; truncated: boolean }> {
-    const ids = await this.matchingIds(filter);
-    if (dryRun) return { matched: ids.length, replayed: [], truncated: ids.length === BULK_LIMIT };
+    const records = await this.matching(filter);
+    const truncated = records.length === BULK_LIMIT;
+    if (dryRun) return { matched: records.length, replayed: [], truncated };
     const replayed: ReplayResult[] = [];
-    for (const id of ids) {
-      const view = await this.get(id);
-      if (!view.originalMissing) replayed.push(await this.replay(id));
+    for (const m of records) {
+      if (!toDeadLetterView(m).originalMissing) replayed.push(await this.replayRecord(m));
     }
-    return { matched: ids.length, replayed, truncated: ids.length === BULK_LIMIT };
+    return { matched: records.length, replayed, truncated };
   }
 
   async purge(id: number): Promise<void> {
@@ -122,21 +126,21 @@ export class DeadLetterService {
   }
 
   async purgeMatching(filter: DeadLetterFilter, dryRun: boolean): Promise<{ matched: number; purged: number; truncated: boolean }> {
-    const ids = await this.matchingIds(filter);
+    const records = await this.matching(filter);
     if (!dryRun) {
       const jsm = await this.manager();
-      for (const id of ids) await jsm.streams.deleteMessage(this.stream, id, false);
+      for (const m of records) await jsm.streams.deleteMessage(this.stream, m.seq, false);
     }
-    return { matched: ids.length, purged: dryRun ? 0 : ids.length, truncated: ids.length === BULK_LIMIT };
+    return { matched: records.length, purged: dryRun ? 0 : records.length, truncated: records.length === BULK_LIMIT };
   }
 
-  private async matchingIds(filter: DeadLetterFilter): Promise<number[]> {
-    const ids: number[] = [];
+  private async matching(filter: DeadLetterFilter): Promise<StoredMsg[]> {
+    const records: StoredMsg[] = [];
     for await (const m of this.scan(filter, 0)) {
-      ids.push(m.seq);
-      if (ids.length === BULK_LIMIT) break;
+      records.push(m);
+      if (records.length === BULK_LIMIT) break;
     }
-    return ids;
+    return records;
   }
 
   private async stored(id: number): Promise<StoredMsg> {
