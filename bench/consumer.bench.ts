@@ -65,7 +65,7 @@ async function nestjet(url: string, durable: string): Promise<number> {
     logger: false,
     strategy: new JetStreamPullTransport({
       name: 'bench',
-      connection: { NATS_URL: [url] },
+      connection: { servers: [url] },
       bindings: [{ ...binding!, durable }],
       shutdownTimeoutMs: 10_000,
     }),

@@ -33,7 +33,7 @@ const app = await NestFactory.createMicroservice(NoopModule, {
   logger: false,
   strategy: new JetStreamPullTransport({
     name: 'bench-noop',
-    connection: { NATS_URL: [process.env.NATS_URL!] },
+    connection: { servers: [process.env.NATS_URL!] },
     bindings: [{ ...binding!, durable: process.env.BENCH_DURABLE! }],
     shutdownTimeoutMs: 10_000,
   }),

@@ -94,7 +94,7 @@ await nc.close();
 const dlq = async (query = '') => (await fetch(`${base}/v1/dlq?limit=500${query}`)).json();
 let records = [];
 for (let i = 0; i < 30 && records.length < 4; i++) {
-  records = (await dlq()).items.filter((r) => r.stream === 'ORDERS' && poisonIds.includes(r.seq));
+  records = (await dlq()).items.filter((r) => r.stream === 'ORDERS' && poisonIds.includes(r.streamSequence));
   await sleep(250);
 }
 console.log(`  ${records.length} DLQ records (one per consumer that saw them):`);

@@ -61,6 +61,11 @@ describe('ingress during a NATS outage', () => {
     expect(down.elapsed).toBeLessThan(DEADLINE_MS + 1500);
     expect(down.body.id).toEqual(expect.any(String));
     expect((await fetch(`${producer.url}/readyz`)).status).toBe(503);
+    // A DLQ read the broker cannot answer is an outage (503 + Retry-After), never "no such record".
+    const dlqRead = await fetch(`${producer.url}/v1/dlq/1`);
+    expect(dlqRead.status).toBe(503);
+    expect(dlqRead.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(dlqRead.headers.get('retry-after')).toBe('3');
 
     await nats.restart();
     await waitFor('the ingress to accept again', async () => (await send()).status === 202, 20_000, 250);

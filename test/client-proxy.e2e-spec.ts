@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildTopology } from '#contracts';
-import { JetStreamAdmin, JetStreamClientProxy, JetStreamModule, PublishTimeoutError, type PublishResult } from '#jetstream';
+import { JETSTREAM_MANAGER, JetStreamClientProxy, JetStreamModule, JetStreamRecordBuilder, PublishTimeoutError, type PublishResult } from '#jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { NatsServer } from '#test-support';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -18,7 +19,7 @@ describe('JetStreamClientProxy: emit from any Nest service', () => {
       imports: [
         JetStreamModule.forRoot({
           name: 'client-proxy-test',
-          connection: { NATS_URL: [nats.url] },
+          connection: { servers: [nats.url] },
           topology: buildTopology(),
           autoProvision: true,
           publisher: { deadlineMs: 1000, attemptTimeoutMs: 300 },
@@ -38,12 +39,13 @@ describe('JetStreamClientProxy: emit from any Nest service', () => {
 
   it('resolves emit() with the PubAck and deduplicates an explicit msgId', async () => {
     const payload = { orderId: 'proxy-1', customerId: 'c', amount: 1, currency: 'EUR', region: 'eu' };
-    const first = await lastValueFrom(client.emit<PublishResult>('orders.created.eu.std', { msgId: 'proxy-1', payload }));
-    const again = await lastValueFrom(client.emit<PublishResult>('orders.created.eu.std', { msgId: 'proxy-1', payload }));
+    const record = new JetStreamRecordBuilder(payload).setMsgId('proxy-1').build();
+    const first = await lastValueFrom(client.emit<PublishResult>('orders.created.eu.std', record));
+    const again = await lastValueFrom(client.emit<PublishResult>('orders.created.eu.std', record));
     expect(first).toMatchObject({ id: 'proxy-1', stream: 'ORDERS', duplicate: false });
     expect(again).toMatchObject({ id: 'proxy-1', seq: first.seq, duplicate: true });
 
-    const stored = await (await app.get(JetStreamAdmin).manager()).streams.getMessage('ORDERS', { seq: first.seq });
+    const stored = await app.get<JetStreamManager>(JETSTREAM_MANAGER).streams.getMessage('ORDERS', { seq: first.seq });
     expect(stored?.json()).toEqual(payload);
   });
 

@@ -31,6 +31,8 @@ interface View {
   reason: string;
   payload: Record<string, unknown>;
   kind: string;
+  originalMsgId?: string;
+  originalTime?: string;
 }
 
 describe('dead letters: admin API and CLI — inspect, replay, purge', () => {
@@ -55,7 +57,7 @@ describe('dead letters: admin API and CLI — inspect, replay, purge', () => {
     for (let i = 0; i < n; i++) {
       const o = order(overrides);
       ids.add(o.orderId);
-      await js.publish(`orders.created.${String(o.region)}.std`, JSON.stringify(o));
+      await js.publish(`orders.created.${String(o.region)}.std`, JSON.stringify(o), { msgID: `msg-${String(o.orderId)}` });
     }
     // Earlier replays may dead-letter again meanwhile: pick this call's records by order id.
     return waitFor(`${n} new DLQ records`, async () => {
@@ -96,7 +98,10 @@ describe('dead letters: admin API and CLI — inspect, replay, purge', () => {
     const one = await json<View & { headers: Record<string, string[]> }>(await api(`/${first.items[0]!.id}`));
     expect(one).toMatchObject({ kind: 'terminated', consumer: 'fulfillment', reason: 'NonRetryableError: customer blocked is blocked' });
     expect(one.payload.customerId).toBe('blocked');
-    expect(one.headers['nestjet-topic']).toBeUndefined(); // published straight to JetStream here, not through ingress
+    // What the router wrote about the original is what the API shows.
+    expect(one.originalMsgId).toBe(`msg-${String(one.payload.orderId)}`);
+    expect(Date.parse(one.originalTime!)).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(one.originalTime!)).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('replays to the original consumer only; refuses an invalid edited payload', async () => {
@@ -177,7 +182,12 @@ describe('dead letters: admin API and CLI — inspect, replay, purge', () => {
     expect(list.code).toBe(0);
     expect(list.out).toMatch(new RegExp(`\\s${record!.id}\\s.*ORDERS/fulfillment.*NonRetryableError`));
     const show = await cli('show', String(record!.id), '--json');
-    expect(JSON.parse(show.out.slice(show.out.indexOf('{')))).toMatchObject({ id: record!.id, consumer: 'fulfillment' });
+    expect(JSON.parse(show.out.slice(show.out.indexOf('{')))).toMatchObject({
+      id: record!.id,
+      consumer: 'fulfillment',
+      originalMsgId: `msg-${String(record!.payload.orderId)}`,
+      originalTime: expect.any(String),
+    });
 
     const file = join(mkdtempSync(join(tmpdir(), 'dlq-')), 'edited.json');
     writeFileSync(file, JSON.stringify({ ...record!.payload, customerId: 'fixed' }));

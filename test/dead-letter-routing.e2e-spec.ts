@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { DLQ_HEADERS } from '#contracts';
-import { KvFailureRecorder } from '#jetstream';
+import { DLQ_HEADERS, KvFailureRecorder } from '#jetstream';
 import {
   DLQ_TEST_TOPOLOGY,
   dlqRecords,
@@ -28,7 +27,7 @@ describe('dead-letter routing: advisories → DLQ records', () => {
   const keep = (p: Promise<AppProcess>) => apps.add(p);
   const publish = (payload: object) => jetstream(nc).publish('orders.created.eu.std', JSON.stringify(payload));
   const recordsFor = async (seqs: number[]) =>
-    (await dlqRecords(nc)).filter((r) => r.header.get(DLQ_HEADERS.stream) === 'ORDERS' && seqs.includes(Number(r.header.get(DLQ_HEADERS.seq))));
+    (await dlqRecords(nc)).filter((r) => r.header.get(DLQ_HEADERS.stream) === 'ORDERS' && seqs.includes(Number(r.header.get(DLQ_HEADERS.streamSequence))));
 
   beforeAll(async () => {
     nats = await NatsServer.start();
@@ -76,13 +75,13 @@ describe('dead-letter routing: advisories → DLQ records', () => {
     expect(record!.json()).toEqual(o);
     expect(record!.subject).toBe('dlq.ORDERS.fulfillment');
     expect(record!.header.get(DLQ_HEADERS.kind)).toBe('max_deliveries');
-    expect(record!.header.get(DLQ_HEADERS.deliveries)).toBe('3');
+    expect(record!.header.get(DLQ_HEADERS.deliveryCount)).toBe('3');
     expect(record!.header.get(DLQ_HEADERS.reason)).toBe('Error: simulated failure on attempt 3');
     expect(record!.header.get(DLQ_HEADERS.subject)).toBe('orders.created.eu.std');
     expect(record!.header.get('Nats-Msg-Id')).toBe(`ORDERS:${seq}:fulfillment`);
     expect(Date.parse(record!.header.get(DLQ_HEADERS.firstFailureAt))).toBeLessThan(Date.parse(record!.header.get(DLQ_HEADERS.lastFailureAt)));
     for (const r of all) {
-      const last = flaky.events('attempt').filter((a) => a.seq === Number(r.header.get(DLQ_HEADERS.seq))).at(-1) as unknown as { at: number };
+      const last = flaky.events('attempt').filter((a) => a.seq === Number(r.header.get(DLQ_HEADERS.streamSequence))).at(-1) as unknown as { at: number };
       latencies.push(Date.parse(r.header.get(DLQ_HEADERS.routedAt)) - last.at);
     }
     expect(router.events('dlq.routed').length).toBeGreaterThan(0);
@@ -97,7 +96,7 @@ describe('dead-letter routing: advisories → DLQ records', () => {
       return r.length > 0 ? r : null;
     });
     expect(record!.header.get(DLQ_HEADERS.kind)).toBe('terminated');
-    expect(record!.header.get(DLQ_HEADERS.deliveries)).toBe('1');
+    expect(record!.header.get(DLQ_HEADERS.deliveryCount)).toBe('1');
     expect(record!.header.get(DLQ_HEADERS.reason)).toBe('NonRetryableError: customer blocked is blocked');
     expect(record!.header.get(DLQ_HEADERS.errorName)).toBe('NonRetryableError');
   });
@@ -113,7 +112,7 @@ describe('dead-letter routing: advisories → DLQ records', () => {
     await waitFor('10 records', async () => (await recordsFor(seqs)).length >= 10, 20_000);
     await waitFor('the advisory stream drained', async () => (await streamCount(nc, 'DLQ_ADVISORIES')) === 0);
     const records = await recordsFor(seqs);
-    expect(records.map((r) => Number(r.header.get(DLQ_HEADERS.seq))).sort((a, b) => a - b)).toEqual(seqs);
+    expect(records.map((r) => Number(r.header.get(DLQ_HEADERS.streamSequence))).sort((a, b) => a - b)).toEqual(seqs);
   });
 
   it('loses and duplicates nothing when the router is killed with SIGKILL mid-routing', async () => {
@@ -139,7 +138,7 @@ describe('dead-letter routing: advisories → DLQ records', () => {
     await keep(startRouter(nats, { DLQ_EXTRA_STREAMS: 'WQTEST' }, 'router-2'));
     await waitFor('every advisory routed', async () => (await streamCount(nc, 'DLQ_ADVISORIES')) === 0, 60_000);
     const records = await recordsFor(seqs);
-    const unique = new Set(records.map((r) => r.header.get(DLQ_HEADERS.seq)));
+    const unique = new Set(records.map((r) => r.header.get(DLQ_HEADERS.streamSequence)));
     expect(unique.size).toBe(total);
     expect(records).toHaveLength(total);
     process.stdout.write(`router SIGKILL: ${routedBeforeKill}/${total} routed before the kill, ${total} records after restart, 0 duplicates\n`);
@@ -188,7 +187,7 @@ describe('dead-letter routing: advisories → DLQ records', () => {
       const r = (await dlqRecords(nc)).filter((x) => x.header.get(DLQ_HEADERS.stream) === 'WQTEST');
       return r.length >= 2 ? r : null;
     });
-    const bySeq = new Map(records.map((r) => [Number(r.header.get(DLQ_HEADERS.seq)), r]));
+    const bySeq = new Map(records.map((r) => [Number(r.header.get(DLQ_HEADERS.streamSequence)), r]));
     expect(bySeq.get(naked.seq)!.json()).toEqual({ job: 'nak-me' });
     expect(bySeq.get(naked.seq)!.header.get(DLQ_HEADERS.kind)).toBe('max_deliveries');
     expect(bySeq.get(termed.seq)!.json()).toEqual({ job: 'term-me' });

@@ -103,8 +103,11 @@ describe('message path: ingress → JetStream → durable consumers', () => {
   });
 
   it('reports ready on both apps and serves the OpenAPI document', async () => {
-    expect((await fetch(`${producer.url}/readyz`)).status).toBe(200);
-    expect((await fetch(`${producer.url}/healthz`)).status).toBe(200);
+    const consumerUrl = String(consumer.events('consumer.ready')[0]!.url);
+    for (const url of [producer.url, consumerUrl]) {
+      expect([url, (await fetch(`${url}/readyz`)).status]).toEqual([url, 200]);
+      expect([url, (await fetch(`${url}/healthz`)).status]).toEqual([url, 200]);
+    }
     const doc = (await (await fetch(`${producer.url}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/v1/topics/{topic}/messages', '/v1/topics/{topic}/messages/batch', '/v1/topics']),

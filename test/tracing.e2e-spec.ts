@@ -125,8 +125,8 @@ describe('traces end to end in a real Jaeger', () => {
       expect(t.spans.some((s) => s.operationName === 'publish dlq.ORDERS.' + String(tag(r, 'messaging.consumer.group.name')) && parentOf(t, s)?.spanID === r.spanID)).toBe(true);
     }
 
-    const list = (await (await fetch(`${producer.url}/v1/dlq?consumer=fulfillment`)).json()) as { items: { id: number; seq: number; traceId: string }[] };
-    const record = list.items.find((i) => i.seq === seq)!;
+    const list = (await (await fetch(`${producer.url}/v1/dlq?consumer=fulfillment`)).json()) as { items: { id: number; streamSequence: number; traceId: string }[] };
+    const record = list.items.find((i) => i.streamSequence === seq)!;
     expect(record.traceId).toBe(traceId);
     const replay = await postJson(`${producer.url}/v1/dlq/${record.id}/replay`, {
       payload: { orderId: 'poison', customerId: 'c', amount: 1, currency: 'EUR', region: 'eu' },

@@ -14,7 +14,7 @@ export class ConsumerModule {
       imports: [
         JetStreamModule.forRoot({
           name: 'nestjet-consumer',
-          connection: env,
+          connection: env.connectionOptions(),
           topology,
           autoProvision: env.AUTO_PROVISION,
           requiredConsumers: env.boundConsumers,

@@ -6,7 +6,6 @@ import {
   exitOnConfigurationError,
   JetStreamPullTransport,
   KvFailureRecorder,
-  NATS_CONNECTION,
   validateEnvironment,
 } from '#jetstream';
 import { PinoLogger } from '#telemetry';
@@ -17,7 +16,7 @@ import { ConsumerModule } from './consumer.module.js';
 
 async function bootstrap(): Promise<void> {
   const env = exitOnConfigurationError(() => validateEnvironment(ConsumerEnvironment));
-  const topology = buildTopology(env.topologyOptions());
+  const topology = env.topology(buildTopology);
   const bindings = consumerBindings(topology, env.boundConsumers, {
     concurrency: env.CONSUMER_CONCURRENCY,
     prefetch: env.CONSUMER_PREFETCH,
@@ -29,10 +28,10 @@ async function bootstrap(): Promise<void> {
   app.connectMicroservice({
     strategy: new JetStreamPullTransport({
       name: 'nestjet-consumer-worker',
-      connection: env,
+      connection: env.connectionOptions(),
       bindings,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-      failureHook: new KvFailureRecorder(app.get(NATS_CONNECTION), topology.deadLetter.failureBucket),
+      failureHook: app.get(KvFailureRecorder),
     }),
   });
   app.enableShutdownHooks();

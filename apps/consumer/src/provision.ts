@@ -8,6 +8,7 @@ import {
   JetStreamEnvironment,
   validateEnvironment,
 } from '#jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 
 /**
  * `npm run provision [-- --strict]`: creates or updates every declared stream
@@ -22,9 +23,10 @@ async function main(): Promise<number> {
     return 64;
   }
   const env = exitOnConfigurationError(() => validateEnvironment(JetStreamEnvironment));
-  const nc = await connectNats({ ...env }, 'nestjet-provision');
+  const nc = await connectNats(env.connectionOptions(), 'nestjet-provision');
   try {
-    const results = await new JetStreamAdmin(nc, buildTopology(env.topologyOptions()), 10_000).provision();
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    const results = await new JetStreamAdmin(nc, jsm, env.topology(buildTopology)).provision();
     process.stdout.write(`${formatProvisionResults(results)}\n`);
     const drift = results.some((r) => r.drift.length > 0);
     if (drift) process.stderr.write('provision: drift remains that cannot be updated in place (see DRIFT lines)\n');

@@ -1,11 +1,10 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildTopology } from '#contracts';
+import { buildTopology, ValidationFailedError } from '#contracts';
 import {
   connectNats,
   DeadLetterNotFoundError,
-  DeadLetterQueryError,
   DeadLetterService,
   exitOnConfigurationError,
   JetStreamEnvironment,
@@ -13,8 +12,9 @@ import {
   parseDeadLetterQuery,
   ReplayRefusedError,
   validateEnvironment,
-  type DeadLetterView,
+  type DeadLetter,
 } from '#jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 
 const USAGE = `usage: npm run dlq -- <command> [options]
 
@@ -47,7 +47,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function line(v: DeadLetterView): string {
+function line(v: DeadLetter): string {
   return `${String(v.id).padStart(6)}  ${v.lastFailureAt}  ${`${v.stream}/${v.consumer}`.padEnd(24)} ${v.subject.padEnd(28)} ${v.kind.padEnd(14)} ${v.reason}`;
 }
 
@@ -73,18 +73,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = positionals[0];
   if (!['list', 'show', 'replay', 'purge'].includes(command!)) throw new UsageError(`unknown command "${command}"`);
-  const query = parseDeadLetterQuery(
+  const query = asUsage(() => parseDeadLetterQuery(
     Object.fromEntries(
       (['stream', 'consumer', 'subject', 'since', 'until', 'limit', 'after'] as const)
         .filter((k) => o[k] !== undefined)
         .map((k) => [k, o[k] as string]),
     ),
-  );
+  ));
   const edited = o['payload-file'] !== undefined ? readPayload(o['payload-file']) : undefined;
 
   const env = exitOnConfigurationError(() => validateEnvironment(JetStreamEnvironment));
-  const nc = await connectNats(env, 'nestjet-dlq-cli');
-  const dlq = new DeadLetterService(nc, buildTopology(env.topologyOptions()), new JetStreamPublisher(nc));
+  const nc = await connectNats(env.connectionOptions(), 'nestjet-dlq-cli');
+  const dlq = new DeadLetterService(await jetstreamManager(nc), env.topology(buildTopology), new JetStreamPublisher(nc));
   const print = (value: unknown, text: () => string) => process.stdout.write(`${o.json ? JSON.stringify(value, null, 2) : text()}\n`);
   try {
     switch (command) {
@@ -132,6 +132,16 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Bad filter or paging flags are usage errors (exit 64), reported with every problem at once. */
+function asUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ValidationFailedError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 function readPayload(file: string): unknown {
   let text: string;
   try {
@@ -149,7 +159,7 @@ function readPayload(file: string): unknown {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError || err instanceof DeadLetterQueryError) {
+    if (err instanceof UsageError) {
       process.stderr.write(`dlq: ${err.message}\n\n${USAGE}\n`);
       process.exit(64);
     }
@@ -157,7 +167,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`dlq: ${err.message}\n`);
       process.exit(2);
     }
-    if (err instanceof ReplayRefusedError) {
+    // An edited payload that fails validation is a refused replay, like one with nothing to replay.
+    if (err instanceof ReplayRefusedError || err instanceof ValidationFailedError) {
       process.stderr.write(`dlq: ${err.message}\n`);
       process.exit(3);
     }

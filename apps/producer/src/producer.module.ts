@@ -1,5 +1,5 @@
 import { buildTopology } from '#contracts';
-import { JetStreamHealthModule, JetStreamModule } from '#jetstream';
+import { DeadLetterModule, JetStreamHealthModule, JetStreamModule } from '#jetstream';
 import { TelemetryModule } from '#telemetry';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
@@ -18,11 +18,13 @@ export class ProducerModule {
       imports: [
         JetStreamModule.forRoot({
           name: 'nestjet-producer',
-          connection: env,
-          topology: buildTopology(env.topologyOptions()),
+          connection: env.connectionOptions(),
+          topology: env.topology(buildTopology),
           autoProvision: env.AUTO_PROVISION,
           publisher: { deadlineMs: env.PUBLISH_DEADLINE_MS, attemptTimeoutMs: env.PUBLISH_ATTEMPT_TIMEOUT_MS },
         }),
+        // The service behind /v1/dlq; the router runs in consumer pods.
+        DeadLetterModule.forRoot({ router: false }),
         JetStreamHealthModule,
         TelemetryModule,
       ],

@@ -1,13 +1,23 @@
-export * from './topology/topology.types.js';
-export * from './topology/topology.js';
-export * from './topology/subject.js';
-export * from './orders/orders.constants.js';
-export * from './orders/order-line.dto.js';
-export * from './orders/order-value.dto.js';
-export * from './orders/order-created.dto.js';
-export * from './orders/order-paid.dto.js';
-export * from './orders/order-cancelled.dto.js';
-export * from './orders/orders.routing.js';
-export * from './dead-letter/dead-letter.constants.js';
-export * from './dead-letter/dead-letter.topology.js';
-export * from './validation/topic-payload.validator.js';
+export type {
+  BucketDeclaration,
+  ConsumerDeclaration,
+  PayloadClass,
+  StreamDeclaration,
+  TopicDeclaration,
+  Topology,
+  TopologyOptions,
+} from './topology/topology.types.js';
+export { DEFAULT_TOPOLOGY_OPTIONS } from './topology/topology.types.js';
+export { buildTopology } from './topology/topology.js';
+export { filterCoversTopic, subjectFor, subjectMatches } from './topology/subject.js';
+export { UnknownTopicError } from './topology/topology.errors.js';
+export { HIGH_VALUE_THRESHOLD, ORDER_CONSUMERS, ORDER_TOPICS, ORDERS_STREAM, REGIONS, type Region } from './orders/orders.constants.js';
+export { OrderLineDto } from './orders/order-line.dto.js';
+export { OrderValueDto } from './orders/order-value.dto.js';
+export { OrderCreatedDto } from './orders/order-created.dto.js';
+export { OrderPaidDto } from './orders/order-paid.dto.js';
+export { OrderCancelledDto } from './orders/order-cancelled.dto.js';
+export { routeByRegionAndValue } from './orders/orders.routing.js';
+export { flattenValidationErrors, summarizeFieldErrors, type FieldError } from './validation/field-error.js';
+export { ValidationFailedError } from './validation/validation-failed.error.js';
+export { validateTopicPayload } from './validation/topic-payload.validator.js';

@@ -1,30 +1,42 @@
-export * from './jetstream.constants.js';
-export * from './jetstream.module.js';
-export * from './jetstream-module.options.js';
-export * from './config/validate-environment.js';
-export * from './config/env-transforms.js';
-export * from './config/jetstream.environment.js';
-export * from './config/service.environment.js';
-export { connectNats, isConnected, type NatsConnectionSettings } from './connection/nats-connection.js';
-export * from './admin/jetstream.admin.js';
-export * from './topology/topology.provisioner.js';
-export * from './publisher/jetstream.publisher.js';
-export * from './publisher/jetstream.client.js';
-export * from './errors/non-retryable.error.js';
-export * from './errors/publish.errors.js';
-export * from './transport/jetstream.transport.js';
-export * from './transport/jetstream.context.js';
-export * from './transport/message-failure.hook.js';
-export * from './transport/jetstream-validation.pipe.js';
-export * from './transport/jetstream-exception.filter.js';
-export * from './health/health.module.js';
-export * from './transport/jetstream-handler.decorator.js';
-export * from './config/consumer-bindings.js';
-export * from './dead-letter/failure-record.js';
-export * from './dead-letter/kv-failure.recorder.js';
-export * from './dead-letter/dead-letter.router.js';
-export * from './dead-letter/dead-letter.service.js';
-export * from './dead-letter/dead-letter.query.js';
-export * from './dead-letter/dead-letter.view.js';
-export * from './dead-letter/dead-letter.errors.js';
-export * from './dead-letter/dead-letter.module.js';
+// The public surface of libs/jetstream; anything not listed here is internal.
+
+// Module, connection and configuration
+export { JetStreamModule } from './jetstream.module.js';
+export type { JetStreamModuleOptions } from './jetstream-module.options.js';
+export { JETSTREAM_MANAGER, JETSTREAM_TOPOLOGY, JETSTREAM_TRANSPORT, NATS_CONNECTION } from './jetstream.constants.js';
+export { connectNats, isConnected, type NatsConnectionOptions } from './connection/nats-connection.js';
+export { ConfigurationError, exitOnConfigurationError, validateEnvironment } from './config/validate-environment.js';
+export { EnvBoolean, EnvList, EnvNumber, EnvNumberList } from './config/env-transforms.js';
+export { JetStreamEnvironment } from './config/jetstream.environment.js';
+export { LOG_LEVELS, ServiceEnvironment } from './config/service.environment.js';
+export { HEADERS } from './headers/message-headers.js';
+
+// Topology and operations
+export { JetStreamAdmin, type ReadinessReport } from './admin/jetstream.admin.js';
+export { formatProvisionResults, TopologyProvisioner, type ProvisionResult } from './topology/topology.provisioner.js';
+export { JetStreamHealthModule } from './health/health.module.js';
+
+// Publishing
+export { JetStreamPublisher, type PublisherOptions, type PublishOptions, type PublishResult } from './publisher/jetstream.publisher.js';
+export { JetStreamClientProxy } from './publisher/jetstream.client.js';
+export { JetStreamRecord, JetStreamRecordBuilder } from './publisher/jetstream-record.builder.js';
+export { PublishRejectedError, PublishTimeoutError } from './errors/publish.errors.js';
+export { isBrokerUnavailable, isNotFound } from './errors/jetstream-api.errors.js';
+
+// Consuming
+export { JetStreamPullTransport, type ConsumerBinding, type JetStreamTransportOptions } from './transport/jetstream.transport.js';
+export { consumerBindings } from './transport/consumer-bindings.js';
+export { JetStreamContext } from './transport/jetstream.context.js';
+export { JetStreamHandler } from './transport/jetstream-handler.decorator.js';
+export type { MessageFailure, MessageFailureHook } from './transport/message-failure.hook.js';
+export { NonRetryableError, PayloadValidationError } from './errors/non-retryable.error.js';
+
+// Dead letters
+export { DeadLetterModule, type DeadLetterModuleOptions } from './dead-letter/dead-letter.module.js';
+export { DeadLetterService, type ReplayResult } from './dead-letter/dead-letter.service.js';
+export { KvFailureRecorder } from './dead-letter/failure.recorder.js';
+export { DeadLetterNotFoundError, ReplayRefusedError } from './dead-letter/dead-letter.errors.js';
+export { parseDeadLetterQuery, type DeadLetterFilter, type DeadLetterPage } from './dead-letter/dead-letter.query.js';
+export { DLQ_HEADERS, type DeadLetter, type DeadLetterFacts } from './dead-letter/dead-letter.record.js';
+export { DLQ_ADVISORY_STREAM, DLQ_FAILURE_BUCKET, DLQ_ROUTER_DURABLE, DLQ_STREAM, REPLAY_HEADERS } from './dead-letter/dead-letter.constants.js';
+export { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } from './dead-letter/dead-letter.topology.js';

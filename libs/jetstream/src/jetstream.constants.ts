@@ -1,13 +1,8 @@
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
+/** The one JetStreamManager of the module's connection (admin reads, DLQ, provisioning). */
+export const JETSTREAM_MANAGER = Symbol('JETSTREAM_MANAGER');
 export const JETSTREAM_TOPOLOGY = Symbol('JETSTREAM_TOPOLOGY');
 export const JETSTREAM_MODULE_OPTIONS = Symbol('JETSTREAM_MODULE_OPTIONS');
 
 /** Transport id of the pull transport, for hooks and `@EventPattern(…, transport)`. */
 export const JETSTREAM_TRANSPORT = Symbol('JETSTREAM_TRANSPORT');
-
-/** Header names are lowercase: nats.js matches header names case-sensitively by default. */
-export const HEADERS = {
-  msgId: 'Nats-Msg-Id',
-  publishedAt: 'nestjet-published-at',
-  topic: 'nestjet-topic',
-} as const;

@@ -1,26 +1,22 @@
-import {
-  Inject,
-  Logger,
-  Module,
-  type DynamicModule,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { nestjetMetrics } from '#telemetry';
 import { JetStreamAdmin } from './admin/jetstream.admin.js';
-import { DeadLetterService } from './dead-letter/dead-letter.service.js';
 import { connectNats } from './connection/nats-connection.js';
-import { JETSTREAM_MODULE_OPTIONS, JETSTREAM_TOPOLOGY, NATS_CONNECTION } from './jetstream.constants.js';
+import { JETSTREAM_MANAGER, JETSTREAM_MODULE_OPTIONS, JETSTREAM_TOPOLOGY, NATS_CONNECTION } from './jetstream.constants.js';
 import type { JetStreamModuleOptions } from './jetstream-module.options.js';
 import { JetStreamClientProxy } from './publisher/jetstream.client.js';
 import { JetStreamPublisher } from './publisher/jetstream.publisher.js';
 import { formatProvisionResults } from './topology/topology.provisioner.js';
 
+const DEFAULT_API_TIMEOUT_MS = 2_000;
+
 /**
- * One NATS connection per process for publishing and admin reads, plus the
- * publisher, a `ClientProxy`, and the declared topology. Global, so feature
- * modules inject `JetStreamPublisher` or `JetStreamAdmin` directly.
+ * One NATS connection per process for publishing and admin reads, one
+ * JetStreamManager on it, the publisher, a `ClientProxy`, and the declared
+ * topology. Global, so feature modules inject `JetStreamPublisher` or
+ * `JetStreamAdmin` directly.
  */
 @Module({})
 export class JetStreamModule implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -44,6 +40,11 @@ export class JetStreamModule implements OnApplicationBootstrap, OnApplicationShu
           useFactory: () => connectNats(options.connection, options.name, new Logger('NATS')),
         },
         {
+          provide: JETSTREAM_MANAGER,
+          inject: [NATS_CONNECTION],
+          useFactory: (nc: NatsConnection) => jetstreamManager(nc, { timeout: options.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS, checkAPI: false }),
+        },
+        {
           provide: JetStreamPublisher,
           inject: [NATS_CONNECTION],
           useFactory: (nc: NatsConnection) => new JetStreamPublisher(nc, options.publisher),
@@ -54,24 +55,19 @@ export class JetStreamModule implements OnApplicationBootstrap, OnApplicationShu
           useFactory: (nc: NatsConnection, p: JetStreamPublisher) => new JetStreamClientProxy(nc, p),
         },
         {
-          provide: DeadLetterService,
-          inject: [NATS_CONNECTION, JetStreamPublisher],
-          useFactory: (nc: NatsConnection, p: JetStreamPublisher) => new DeadLetterService(nc, options.topology, p),
-        },
-        {
           provide: JetStreamAdmin,
-          inject: [NATS_CONNECTION],
-          useFactory: (nc: NatsConnection) => new JetStreamAdmin(nc, options.topology),
+          inject: [NATS_CONNECTION, JETSTREAM_MANAGER],
+          useFactory: (nc: NatsConnection, jsm: JetStreamManager) => new JetStreamAdmin(nc, jsm, options.topology),
         },
       ],
       exports: [
         NATS_CONNECTION,
+        JETSTREAM_MANAGER,
         JETSTREAM_MODULE_OPTIONS,
         JETSTREAM_TOPOLOGY,
         JetStreamPublisher,
         JetStreamClientProxy,
         JetStreamAdmin,
-        DeadLetterService,
       ],
     };
   }

@@ -1,7 +1,17 @@
-export * from './logging/pino.logger.js';
-export * from './tracing/tracing.js';
-export * from './tracing/tracer.js';
-export * from './tracing/messaging.attributes.js';
-export * from './tracing/nats-headers.propagation.js';
-export * from './metrics/nestjet.metrics.js';
-export * from './telemetry.module.js';
+export { PinoLogger } from './logging/pino.logger.js';
+export { shutdownTracing, startTracing, tracingConfigured } from './tracing/tracing.js';
+export { recordFailure } from './tracing/tracer.js';
+export { MESSAGING, TRACER_NAME } from './tracing/messaging.attributes.js';
+export { injectTraceContext } from './tracing/nats-headers.propagation.js';
+export {
+  startProcessSpan,
+  traceDeadLetter,
+  tracePublish,
+  traceReplay,
+  type DeadLetterSpanFacts,
+  type DeliveryFacts,
+  type PublishFacts,
+  type ReplayFacts,
+} from './tracing/messaging.spans.js';
+export { NestjetMetrics, nestjetMetrics, type BrokerStats, type ConsumerStats } from './metrics/nestjet.metrics.js';
+export { TelemetryModule } from './telemetry.module.js';

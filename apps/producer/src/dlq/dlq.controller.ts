@@ -1,34 +1,11 @@
-import {
-  DeadLetterNotFoundError,
-  DeadLetterQueryError,
-  DeadLetterService,
-  parseDeadLetterQuery,
-  ReplayRefusedError,
-  type DeadLetterView,
-} from '#jetstream';
+import { ValidationFailedError } from '#contracts';
+import { DeadLetterService, parseDeadLetterQuery, type DeadLetter } from '#jetstream';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { problems } from '../problem/problem-details.js';
 import { AdminAuthGuard } from './admin-auth.guard.js';
 
 const FILTER_QUERIES = ['stream', 'consumer', 'subject', 'since', 'until'];
-
-function toProblem(err: unknown): unknown {
-  if (err instanceof DeadLetterQueryError) return problems.validation(err.message, err.errors);
-  if (err instanceof DeadLetterNotFoundError) return problems.notFound(err.message);
-  if (err instanceof ReplayRefusedError) {
-    return err.conflict ? problems.conflict(err.message) : problems.validation(err.message, err.errors);
-  }
-  return err;
-}
-
-async function asProblems<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    throw toProblem(err);
-  }
-}
 
 const idPipe = new ParseIntPipe({ exceptionFactory: () => problems.badRequest('the DLQ record id must be a positive integer') });
 
@@ -49,28 +26,24 @@ export class DlqController {
   @ApiQuery({ name: 'until', required: false, description: 'ISO 8601; last failure at or before' })
   @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
   @ApiQuery({ name: 'after', required: false, description: 'DLQ sequence to continue after' })
-  list(@Query() query: Record<string, string>): Promise<{ items: DeadLetterView[]; next: number | null }> {
-    return asProblems(() => {
-      const { filter, page } = parseDeadLetterQuery(query);
-      return this.dlq.list(filter, page);
-    });
+  list(@Query() query: Record<string, string>): Promise<{ items: DeadLetter[]; next: number | null }> {
+    const { filter, page } = parseDeadLetterQuery(query);
+    return this.dlq.list(filter, page);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One dead letter: payload, original headers, reason, where and when it failed' })
-  get(@Param('id', idPipe) id: number): Promise<DeadLetterView> {
-    return asProblems(() => this.dlq.get(id));
+  get(@Param('id', idPipe) id: number): Promise<DeadLetter> {
+    return this.dlq.get(id);
   }
 
   @Post('replay')
   @HttpCode(202)
   @ApiOperation({ summary: 'Replay every dead letter matching the filter (query string); ?dryRun=true only counts' })
   bulkReplay(@Query() query: Record<string, string>) {
-    return asProblems(() => {
-      const { dryRun, rest } = takeDryRun(query);
-      const { filter } = parseDeadLetterQuery(pickFilter(rest));
-      return this.dlq.replayMatching(filter, dryRun);
-    });
+    const { dryRun, rest } = takeDryRun(query);
+    const { filter } = parseDeadLetterQuery(pickFilter(rest));
+    return this.dlq.replayMatching(filter, dryRun);
   }
 
   @Post(':id/replay')
@@ -78,50 +51,46 @@ export class DlqController {
   @ApiOperation({ summary: 'Republish to the original subject with a new msgID; optional edited payload, validated like ingress' })
   @ApiBody({ required: false, schema: { type: 'object', properties: { payload: { type: 'object' } } } })
   replay(@Param('id', idPipe) id: number, @Body() body: unknown) {
-    return asProblems(() => {
-      if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
-        throw problems.badRequest('the body must be empty or {"payload": {...}}');
-      }
-      const extra = Object.keys((body as object | null) ?? {}).filter((k) => k !== 'payload');
-      if (extra.length > 0) throw problems.badRequest(`unknown field(s) ${extra.join(', ')}; only "payload" is allowed`);
-      return this.dlq.replay(id, (body as { payload?: unknown } | null)?.payload);
-    });
+    if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+      throw problems.badRequest('the body must be empty or {"payload": {...}}');
+    }
+    const extra = Object.keys((body as object | null) ?? {}).filter((k) => k !== 'payload');
+    if (extra.length > 0) throw problems.badRequest(`unknown field(s) ${extra.join(', ')}; only "payload" is allowed`);
+    return this.dlq.replay(id, (body as { payload?: unknown } | null)?.payload);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Purge one dead letter' })
   purge(@Param('id', idPipe) id: number): Promise<void> {
-    return asProblems(() => this.dlq.purge(id));
+    return this.dlq.purge(id);
   }
 
   @Delete()
   @ApiOperation({ summary: 'Purge every dead letter matching the filter; ?dryRun=true only counts. Needs at least one filter.' })
   bulkPurge(@Query() query: Record<string, string>) {
-    return asProblems(() => {
-      const { dryRun, rest } = takeDryRun(query);
-      const { filter } = parseDeadLetterQuery(pickFilter(rest));
-      if (Object.keys(filter).length === 0 && rest.all !== 'true') {
-        throw problems.badRequest('refusing to purge everything without a filter; add ?all=true to mean it');
-      }
-      return this.dlq.purgeMatching(filter, dryRun);
-    });
+    const { dryRun, rest } = takeDryRun(query);
+    const { filter } = parseDeadLetterQuery(pickFilter(rest));
+    if (Object.keys(filter).length === 0 && rest.all !== 'true') {
+      throw problems.badRequest('refusing to purge everything without a filter; add ?all=true to mean it');
+    }
+    return this.dlq.purgeMatching(filter, dryRun);
   }
 }
 
 function takeDryRun(query: Record<string, string>): { dryRun: boolean; rest: Record<string, string> } {
   const { dryRun, ...rest } = query;
   if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') {
-    throw new DeadLetterQueryError([{ field: 'dryRun', messages: ['must be true or false'] }]);
+    throw new ValidationFailedError([{ field: 'dryRun', messages: ['must be true or false'] }]);
   }
   return { dryRun: dryRun === 'true', rest };
 }
 
 function pickFilter(query: Record<string, string>): Record<string, string> {
   const { all, ...rest } = query;
-  if (all !== undefined && all !== 'true') throw new DeadLetterQueryError([{ field: 'all', messages: ['must be true'] }]);
+  if (all !== undefined && all !== 'true') throw new ValidationFailedError([{ field: 'all', messages: ['must be true'] }]);
   for (const k of Object.keys(rest)) {
-    if (!FILTER_QUERIES.includes(k)) throw new DeadLetterQueryError([{ field: k, messages: ['is not a filter of bulk operations'] }]);
+    if (!FILTER_QUERIES.includes(k)) throw new ValidationFailedError([{ field: k, messages: ['is not a filter of bulk operations'] }]);
   }
   return rest;
 }

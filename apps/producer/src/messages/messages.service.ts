@@ -1,23 +1,17 @@
 import {
   subjectFor,
-  summarizeFieldErrors,
+  UnknownTopicError,
   validateTopicPayload,
+  ValidationFailedError,
   type FieldError,
-  type Topology,
   type TopicDeclaration,
+  type Topology,
 } from '#contracts';
-import {
-  HEADERS,
-  JETSTREAM_TOPOLOGY,
-  JetStreamPublisher,
-  PublishRejectedError,
-  PublishTimeoutError,
-  type PublishResult,
-} from '#jetstream';
+import { JETSTREAM_TOPOLOGY, JetStreamPublisher, PublishTimeoutError, type PublishResult } from '#jetstream';
 import { Inject, Injectable } from '@nestjs/common';
 import { ProducerEnvironment } from '../config/producer.environment.js';
-import { problems } from '../problem/problem-details.js';
 import type { BatchItemResultDto } from './dto/publish-result.dto.js';
+import { BatchNotConfirmedError } from './messages.errors.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
@@ -26,7 +20,11 @@ export interface BatchOutcome {
   results: BatchItemResultDto[];
 }
 
-/** Validation, routing and publishing for the REST ingress. Nothing is published until all input is valid. */
+/**
+ * Validation, routing and publishing for the REST ingress. Nothing is
+ * published until all input is valid. Failures are domain errors; the
+ * problem+json filter turns them into responses.
+ */
 @Injectable()
 export class MessagesService {
   private readonly topics: Map<string, TopicDeclaration>;
@@ -41,7 +39,7 @@ export class MessagesService {
 
   topic(name: string): TopicDeclaration {
     const topic = this.topics.get(name);
-    if (!topic) throw problems.unknownTopic(name, [...this.topics.keys()]);
+    if (!topic) throw new UnknownTopicError(name, [...this.topics.keys()]);
     return topic;
   }
 
@@ -49,27 +47,24 @@ export class MessagesService {
     const topic = this.topic(topicName);
     checkIdempotencyKey(idempotencyKey, 'Idempotency-Key header');
     const errors = validateTopicPayload(topic, body);
-    if (errors.length > 0) throw problems.validation(summarizeFieldErrors(errors), errors);
-    try {
-      return await this.publish(topic, body as object, idempotencyKey);
-    } catch (err) {
-      throw this.asProblem(err);
-    }
+    if (errors.length > 0) throw new ValidationFailedError(errors);
+    return this.publish(topic, body as object, idempotencyKey);
   }
 
   async publishBatch(topicName: string, body: unknown): Promise<BatchOutcome> {
     const topic = this.topic(topicName);
     const items = (body as { messages?: unknown } | null)?.messages;
     if (typeof body !== 'object' || body === null || !Array.isArray(items)) {
-      throw problems.validation('body must be {"messages": [...]}', [{ field: 'messages', messages: ['must be an array'] }]);
+      throw new ValidationFailedError([{ field: 'messages', messages: ['must be an array'] }], 'body must be {"messages": [...]}');
     }
     if (items.length === 0) {
-      throw problems.validation('empty batch', [{ field: 'messages', messages: ['must contain at least 1 message'] }]);
+      throw new ValidationFailedError([{ field: 'messages', messages: ['must contain at least 1 message'] }], 'empty batch');
     }
     if (items.length > this.env.BATCH_MAX_MESSAGES) {
-      throw problems.validation(`batch of ${items.length} exceeds the limit of ${this.env.BATCH_MAX_MESSAGES}`, [
-        { field: 'messages', messages: [`must contain at most ${this.env.BATCH_MAX_MESSAGES} messages`] },
-      ]);
+      throw new ValidationFailedError(
+        [{ field: 'messages', messages: [`must contain at most ${this.env.BATCH_MAX_MESSAGES} messages`] }],
+        `batch of ${items.length} exceeds the limit of ${this.env.BATCH_MAX_MESSAGES}`,
+      );
     }
     const errors: FieldError[] = [];
     const keys = new Set<string>();
@@ -90,7 +85,7 @@ export class MessagesService {
       }
       errors.push(...validateTopicPayload(topic, payload, `${at}.payload`));
     }
-    if (errors.length > 0) throw problems.validation(summarizeFieldErrors(errors), errors);
+    if (errors.length > 0) throw new ValidationFailedError(errors);
 
     const settled = await Promise.allSettled(
       (items as { idempotencyKey?: string; payload: object }[]).map((item) =>
@@ -104,40 +99,20 @@ export class MessagesService {
       return { index, status: 503, id, error: reason.message };
     });
     const failed = results.filter((r) => r.status !== 202).length;
-    if (failed === results.length) {
-      throw problems.brokerUnavailable('no message of the batch was confirmed by JetStream', this.env.RETRY_AFTER_SECONDS, {
-        results,
-      });
-    }
+    if (failed === results.length) throw new BatchNotConfirmedError(results);
     return { status: failed === 0 ? 202 : 207, results };
   }
 
   private publish(topic: TopicDeclaration, payload: object, msgId?: string): Promise<PublishResult> {
-    return this.publisher.publish(subjectFor(topic, payload), JSON.stringify(payload), {
-      msgId,
-      expectStream: topic.stream,
-      topic: topic.name,
-      headers: { [HEADERS.topic]: topic.name },
-    });
-  }
-
-  private asProblem(err: unknown): unknown {
-    if (err instanceof PublishTimeoutError) {
-      return problems.brokerUnavailable(
-        `${err.message}; retry with Idempotency-Key: ${err.msgId} so a stored copy is not duplicated`,
-        this.env.RETRY_AFTER_SECONDS,
-        { id: err.msgId },
-      );
-    }
-    if (err instanceof PublishRejectedError) return problems.brokerRejected(err.message);
-    return err;
+    return this.publisher.publish(subjectFor(topic, payload), JSON.stringify(payload), { msgId, expectStream: topic.stream, topic: topic.name });
   }
 }
 
 function checkIdempotencyKey(key: string | undefined, where: string): void {
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-    throw problems.validation(`${where} must be 1-128 visible ASCII characters`, [
-      { field: 'Idempotency-Key', messages: ['must be 1-128 visible ASCII characters'] },
-    ]);
+    throw new ValidationFailedError(
+      [{ field: 'Idempotency-Key', messages: ['must be 1-128 visible ASCII characters'] }],
+      `${where} must be 1-128 visible ASCII characters`,
+    );
   }
 }

@@ -27,7 +27,6 @@ export class ProblemException extends HttpException {
   }
 }
 
-
 export const problems = {
   validation: (detail: string, errors: FieldError[]) =>
     new ProblemException({

@@ -1,27 +1,56 @@
 import { describe, expect, it } from '@jest/globals';
+import { UnknownTopicError, ValidationFailedError } from '#contracts';
+import { DeadLetterNotFoundError, PublishRejectedError, PublishTimeoutError, ReplayRefusedError } from '#jetstream';
+import { JetStreamApiError } from '@nats-io/jetstream';
 import { NotFoundException } from '@nestjs/common';
+import { BatchNotConfirmedError } from '../messages/messages.errors.js';
 import { problems } from './problem-details.js';
 import { toProblem } from './to-problem.js';
 
 describe('toProblem', () => {
   it('keeps a ProblemException as it is, with its headers', () => {
-    const { problem, headers } = toProblem(problems.brokerUnavailable('down', 3, { id: 'x' }), '/v1/x');
+    const { problem, headers } = toProblem(problems.brokerUnavailable('down', 3, { id: 'x' }), '/v1/x', 2);
     expect(problem).toMatchObject({ status: 503, detail: 'down', id: 'x', instance: '/v1/x' });
     expect(headers).toEqual({ 'retry-after': '3' });
   });
 
+  it('maps each domain error to its status, once', () => {
+    const cases: [unknown, number, string][] = [
+      [new ValidationFailedError([{ field: 'amount', messages: ['must be a number'] }]), 400, 'urn:nestjet:problem:validation'],
+      [new UnknownTopicError('nope', ['orders.created']), 404, 'urn:nestjet:problem:unknown-topic'],
+      [new DeadLetterNotFoundError(7), 404, 'urn:nestjet:problem:not-found'],
+      [new ReplayRefusedError('nothing to replay'), 409, 'urn:nestjet:problem:conflict'],
+      [new PublishRejectedError('wrong stream'), 502, 'urn:nestjet:problem:broker-rejected'],
+      [new PublishTimeoutError('m-1', 5000), 503, 'urn:nestjet:problem:broker-unavailable'],
+      [new BatchNotConfirmedError([]), 503, 'urn:nestjet:problem:broker-unavailable'],
+      // A JetStream 503 on a read (e.g. no stream leader) is an outage, not a missing record.
+      [new JetStreamApiError({ code: 503, err_code: 10008, description: 'JetStream system temporarily unavailable' }), 503, 'urn:nestjet:problem:broker-unavailable'],
+    ];
+    for (const [error, status, type] of cases) {
+      expect([(error as Error).name, toProblem(error, undefined, 2).problem]).toEqual([(error as Error).name, expect.objectContaining({ status, type })]);
+    }
+  });
+
+  it('carries field errors and the id to retry with', () => {
+    const invalid = toProblem(new ValidationFailedError([{ field: 'amount', messages: ['must be a number'] }]), '/v1/t', 2).problem;
+    expect(invalid).toMatchObject({ detail: 'amount: must be a number', errors: [{ field: 'amount', messages: ['must be a number'] }] });
+    const timeout = toProblem(new PublishTimeoutError('m-1', 5000), '/v1/t', 4);
+    expect(timeout.headers).toEqual({ 'retry-after': '4' });
+    expect(timeout.problem).toMatchObject({ id: 'm-1', detail: expect.stringMatching(/retry with Idempotency-Key: m-1/) });
+  });
+
   it('maps Nest HTTP exceptions to about:blank problems', () => {
-    const { problem } = toProblem(new NotFoundException('Cannot POST /nope'));
+    const { problem } = toProblem(new NotFoundException('Cannot POST /nope'), undefined, 2);
     expect(problem).toMatchObject({ type: 'about:blank', title: 'Not found', status: 404, detail: 'Cannot POST /nope' });
   });
 
   it('keeps the status of client errors raised inside Fastify', () => {
     const tooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413 });
-    expect(toProblem(tooLarge).problem).toMatchObject({ status: 413, title: 'Payload too large', type: 'about:blank' });
+    expect(toProblem(tooLarge, undefined, 2).problem).toMatchObject({ status: 413, title: 'Payload too large', type: 'about:blank' });
   });
 
   it('hides internals of unexpected errors', () => {
-    const { problem } = toProblem(new Error('secret stack detail'));
+    const { problem } = toProblem(new Error('secret stack detail'), undefined, 2);
     expect(problem).toEqual({ type: 'about:blank', title: 'Internal server error', status: 500, instance: undefined });
   });
 });

@@ -1,16 +1,41 @@
+import { UnknownTopicError, ValidationFailedError } from '#contracts';
+import { DeadLetterNotFoundError, isBrokerUnavailable, PublishRejectedError, PublishTimeoutError, ReplayRefusedError } from '#jetstream';
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { ProblemException, type ProblemDetails } from './problem-details.js';
+import { BatchNotConfirmedError } from '../messages/messages.errors.js';
+import { problems, ProblemException, type ProblemDetails } from './problem-details.js';
 
 export interface RenderedProblem {
   problem: ProblemDetails;
   headers: Record<string, string>;
 }
 
-/** Maps any error thrown while serving a request to a problem document. */
-export function toProblem(error: unknown, instance?: string): RenderedProblem {
-  if (error instanceof ProblemException) {
-    return { problem: { ...error.problem, instance }, headers: error.responseHeaders };
+/** The problem a domain error stands for; null for errors that are not ours. */
+function domainProblem(error: unknown, retryAfterSeconds: number): ProblemException | null {
+  if (error instanceof ValidationFailedError) return problems.validation(error.message, error.errors);
+  if (error instanceof UnknownTopicError) return problems.unknownTopic(error.topic, error.known);
+  if (error instanceof DeadLetterNotFoundError) return problems.notFound(error.message);
+  if (error instanceof ReplayRefusedError) return problems.conflict(error.message);
+  if (error instanceof PublishTimeoutError) {
+    return problems.brokerUnavailable(
+      `${error.message}; retry with Idempotency-Key: ${error.msgId} so a stored copy is not duplicated`,
+      retryAfterSeconds,
+      { id: error.msgId },
+    );
   }
+  if (error instanceof BatchNotConfirmedError) return problems.brokerUnavailable(error.message, retryAfterSeconds, { results: error.results });
+  if (error instanceof PublishRejectedError) return problems.brokerRejected(error.message);
+  // A read (DLQ, topics) that the broker could not answer: an outage, never a 404 or a 500.
+  if (isBrokerUnavailable(error)) return problems.brokerUnavailable('JetStream did not answer in time; try again', retryAfterSeconds);
+  return null;
+}
+
+/**
+ * Maps any error thrown while serving a request to a problem document: the one
+ * place where domain errors become HTTP statuses.
+ */
+export function toProblem(error: unknown, instance: string | undefined, retryAfterSeconds: number): RenderedProblem {
+  const known = error instanceof ProblemException ? error : domainProblem(error, retryAfterSeconds);
+  if (known) return { problem: { ...known.problem, instance }, headers: known.responseHeaders };
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const body = error.getResponse();

@@ -1,4 +1,4 @@
-import type { Topology } from '#contracts';
+import { filterCoversTopic, type Topology } from '#contracts';
 import { JETSTREAM_TOPOLOGY, JetStreamAdmin } from '#jetstream';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -37,7 +37,7 @@ export class TopicsController {
           lastSeq: info?.state.last_seq ?? 0,
         },
         consumers: consumers
-          .filter(({ decl }) => decl.stream === topic.stream && decl.filterSubjects.some((f) => overlaps(f, topic.name)))
+          .filter(({ decl }) => decl.stream === topic.stream && decl.filterSubjects.some((f) => filterCoversTopic(f, topic.name)))
           .map(({ decl, info: ci }) => ({
             name: decl.durable,
             filterSubjects: decl.filterSubjects,
@@ -50,16 +50,4 @@ export class TopicsController {
       };
     });
   }
-}
-
-/** Whether a consumer filter can match any subject of the topic (`orders.created.>`). */
-function overlaps(filter: string, topic: string): boolean {
-  const f = filter.split('.');
-  const t = topic.split('.');
-  for (let i = 0; i < t.length; i++) {
-    if (f[i] === '>') return true;
-    if (f[i] === undefined) return false;
-    if (f[i] !== '*' && f[i] !== t[i]) return false;
-  }
-  return f.length > t.length;
 }

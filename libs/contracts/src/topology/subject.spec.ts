@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { subjectFor, subjectMatches } from './subject.js';
+import { filterCoversTopic, subjectFor, subjectMatches } from './subject.js';
 import type { TopicDeclaration } from './topology.types.js';
 
 describe('subjectMatches', () => {
@@ -36,5 +36,20 @@ describe('subjectFor', () => {
   it('refuses tokens that would change the subject hierarchy', () => {
     expect(() => subjectFor(topic, { region: 'eu.>' })).toThrow(/invalid subject token/);
     expect(() => subjectFor(topic, { region: '' })).toThrow(/invalid subject token/);
+  });
+});
+
+describe('filterCoversTopic', () => {
+  it.each([
+    ['orders.created.>', 'orders.created', true],
+    ['orders.>', 'orders.paid', true],
+    ['orders.created.*.high', 'orders.created', true],
+    ['orders.created.*.high', 'orders.paid', false],
+    ['orders.*', 'orders.created', false],
+    ['orders.created', 'orders.created', false],
+    ['>', 'orders.created', true],
+    ['billing.>', 'orders.created', false],
+  ])('%s covers %s → %s', (filter, topic, expected) => {
+    expect(filterCoversTopic(filter, topic)).toBe(expected);
   });
 });

@@ -14,17 +14,36 @@ export function subjectFor<T extends object>(topic: TopicDeclaration<T>, payload
 }
 
 /**
+ * Compares a pattern with the leading tokens of a subject. `'prefix'` when the
+ * pattern ran out first (the subject has tokens left), `'full'` when both end
+ * together, `null` when they differ. NATS wildcards only appear in the pattern.
+ */
+function matchLeading(pattern: string[], subject: string[]): 'prefix' | 'full' | null {
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] === '>') return subject.length > i ? 'full' : null;
+    if (i >= subject.length) return null;
+    if (pattern[i] !== '*' && pattern[i] !== subject[i]) return null;
+  }
+  return pattern.length === subject.length ? 'full' : 'prefix';
+}
+
+/**
  * NATS subject matching, where a pattern with fewer tokens than the subject
  * matches its leading tokens: handlers name a topic (`orders.created`) and
  * still receive the routed subjects (`orders.created.eu.high`).
  */
 export function subjectMatches(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (p[i] !== '*' && p[i] !== s[i]) return false;
-  }
-  return true;
+  return matchLeading(pattern.split('.'), subject.split('.')) !== null;
+}
+
+/**
+ * Whether a consumer filter can match a subject of the topic, i.e. the topic
+ * itself or a routed subject below it (`orders.created.>`).
+ */
+export function filterCoversTopic(filter: string, topic: string): boolean {
+  const f = filter.split('.');
+  const t = topic.split('.');
+  // The filter must agree with every topic token; a longer filter then selects routed subjects below it.
+  const head = matchLeading(f.slice(0, t.length), t);
+  return head === 'full' && (f.length > t.length || f.at(-1) === '>');
 }

@@ -42,18 +42,6 @@ export interface BucketDeclaration {
   replicas: number;
 }
 
-/** Where dead letters go and how the router finds them. */
-export interface DeadLetterDeclaration {
-  /** Captures max-deliveries and terminated advisories of the source streams. */
-  advisoryStream: string;
-  /** DLQ records, subjects `dlq.<stream>.<consumer>`. */
-  dlqStream: string;
-  routerDurable: string;
-  /** Last failure of each message, keyed `<stream>.<seq>.<consumer>`: advisories carry no reason. */
-  failureBucket: string;
-  sourceStreams: string[];
-}
-
 export interface TopicDeclaration<T extends object = object> {
   /** Public name used in the REST path, e.g. `orders.created`. */
   name: string;
@@ -72,7 +60,6 @@ export interface Topology {
   consumers: ConsumerDeclaration[];
   topics: TopicDeclaration[];
   buckets: BucketDeclaration[];
-  deadLetter: DeadLetterDeclaration;
 }
 
 /** Knobs operators set per environment; everything else is fixed in code. */
@@ -85,9 +72,6 @@ export interface TopologyOptions {
   maxDeliver: number;
   maxAckPending: number;
   retryDelaysMs: number[];
-  dlqMaxAgeMs: number;
-  /** Streams declared elsewhere (other teams) whose dead letters also go to the DLQ. */
-  dlqExtraStreams: string[];
 }
 
 export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = {
@@ -99,6 +83,4 @@ export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = {
   maxDeliver: 5,
   maxAckPending: 1000,
   retryDelaysMs: [1_000, 5_000, 15_000, 30_000],
-  dlqMaxAgeMs: 14 * 24 * 3600_000,
-  dlqExtraStreams: [],
 };

@@ -1,19 +1,7 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { validateSync } from 'class-validator';
 import type { TopicDeclaration } from '../topology/topology.types.js';
-
-export interface FieldError {
-  field: string;
-  messages: string[];
-}
-
-export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
-  return errors.flatMap((e) => {
-    const field = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = e.constraints ? [{ field, messages: Object.values(e.constraints) }] : [];
-    return [...own, ...flattenValidationErrors(e.children ?? [], field)];
-  });
-}
+import { flattenValidationErrors, type FieldError } from './field-error.js';
 
 /**
  * Validates a payload against its topic's DTO. Strict: unknown fields are
@@ -28,9 +16,4 @@ export function validateTopicPayload(topic: TopicDeclaration, body: unknown, pre
   const instance = plainToInstance(topic.payload, body);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   return flattenValidationErrors(errors, prefix);
-}
-
-export function summarizeFieldErrors(errors: FieldError[]): string {
-  const shown = errors.slice(0, 5).map((e) => `${e.field}: ${e.messages.join(', ')}`);
-  return shown.join('; ') + (errors.length > 5 ? `; and ${errors.length - 5} more` : '');
 }

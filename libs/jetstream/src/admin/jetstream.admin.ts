@@ -1,16 +1,11 @@
 import type { Topology } from '#contracts';
-import {
-  JetStreamApiCodes,
-  JetStreamApiError,
-  jetstreamManager,
-  type ConsumerInfo,
-  type JetStreamManager,
-  type StreamInfo,
-} from '@nats-io/jetstream';
+import type { ConsumerInfo, JetStreamManager, StreamInfo } from '@nats-io/jetstream';
 import type { BrokerStats } from '#telemetry';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { isConnected } from '../connection/nats-connection.js';
+import { DLQ_STREAM } from '../dead-letter/dead-letter.constants.js';
+import { isNotFound } from '../errors/jetstream-api.errors.js';
 import { TopologyProvisioner, type ProvisionResult } from '../topology/topology.provisioner.js';
 
 export interface ReadinessReport {
@@ -21,38 +16,30 @@ export interface ReadinessReport {
 
 /** Read-side views of the topology for the REST ingress, health checks and the provision command. */
 export class JetStreamAdmin {
-  private jsm?: Promise<JetStreamManager>;
-
   constructor(
     private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
     private readonly topology: Topology,
-    private readonly timeoutMs = 2_000,
   ) {}
 
-  manager(): Promise<JetStreamManager> {
-    this.jsm ??= jetstreamManager(this.nc, { timeout: this.timeoutMs, checkAPI: false });
-    return this.jsm;
-  }
-
   async provision(): Promise<ProvisionResult[]> {
-    return new TopologyProvisioner(await this.manager(), new Kvm(this.nc)).apply(this.topology);
+    return new TopologyProvisioner(this.jsm, new Kvm(this.nc)).apply(this.topology);
   }
 
   async streamInfo(name: string): Promise<StreamInfo | null> {
     try {
-      return await (await this.manager()).streams.info(name);
+      return await this.jsm.streams.info(name);
     } catch (err) {
-      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return null;
+      if (isNotFound(err)) return null;
       throw err;
     }
   }
 
   async consumerInfo(stream: string, durable: string): Promise<ConsumerInfo | null> {
     try {
-      return await (await this.manager()).consumers.info(stream, durable);
+      return await this.jsm.consumers.info(stream, durable);
     } catch (err) {
-      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return null;
-      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return null;
+      if (isNotFound(err)) return null;
       throw err;
     }
   }
@@ -74,7 +61,7 @@ export class JetStreamAdmin {
           : null;
       }),
     );
-    const dlq = await this.streamInfo(this.topology.deadLetter.dlqStream);
+    const dlq = await this.streamInfo(DLQ_STREAM);
     return { consumers: consumers.filter((c) => c !== null), dlqDepth: dlq ? dlq.state.messages : null };
   }
 

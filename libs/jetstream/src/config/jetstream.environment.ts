@@ -1,5 +1,4 @@
-import type { TopologyOptions } from '#contracts';
-import { DEFAULT_TOPOLOGY_OPTIONS } from '#contracts';
+import { DEFAULT_TOPOLOGY_OPTIONS, type Topology, type TopologyOptions } from '#contracts';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -11,6 +10,8 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import type { NatsConnectionOptions } from '../connection/nats-connection.js';
+import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } from '../dead-letter/dead-letter.topology.js';
 import { EnvList, EnvNumber, EnvNumberList } from './env-transforms.js';
 
 const d = DEFAULT_TOPOLOGY_OPTIONS;
@@ -88,13 +89,32 @@ export class JetStreamEnvironment {
   @EnvNumber()
   @IsInt()
   @Min(60_000)
-  DLQ_MAX_AGE_MS: number = d.dlqMaxAgeMs;
+  DLQ_MAX_AGE_MS: number = DEFAULT_DEAD_LETTER_OPTIONS.maxAgeMs;
 
   /** Streams declared by other services whose dead letters should land in our DLQ too. */
   @EnvList()
   @IsArray()
   @Matches(/^[A-Za-z0-9_-]+$/, { each: true, message: 'each entry must be a stream name' })
-  DLQ_EXTRA_STREAMS: string[] = d.dlqExtraStreams;
+  DLQ_EXTRA_STREAMS: string[] = DEFAULT_DEAD_LETTER_OPTIONS.extraStreams;
+
+  connectionOptions(): NatsConnectionOptions {
+    return {
+      servers: this.NATS_URL,
+      user: this.NATS_USER,
+      pass: this.NATS_PASSWORD,
+      token: this.NATS_TOKEN,
+      credsFile: this.NATS_CREDS_FILE,
+    };
+  }
+
+  /**
+   * Everything to provision and serve: the domain's declarations (`declare`,
+   * e.g. `buildTopology` of libs/contracts) with these settings, plus the
+   * dead-letter streams.
+   */
+  topology(declare: (options: TopologyOptions) => Topology): Topology {
+    return withDeadLetters(declare(this.topologyOptions()), this.deadLetterOptions());
+  }
 
   topologyOptions(): TopologyOptions {
     return {
@@ -106,8 +126,15 @@ export class JetStreamEnvironment {
       maxDeliver: this.CONSUMER_MAX_DELIVER,
       maxAckPending: this.CONSUMER_MAX_ACK_PENDING,
       retryDelaysMs: this.CONSUMER_RETRY_DELAYS_MS,
-      dlqMaxAgeMs: this.DLQ_MAX_AGE_MS,
-      dlqExtraStreams: this.DLQ_EXTRA_STREAMS,
+    };
+  }
+
+  deadLetterOptions(): DeadLetterOptions {
+    return {
+      maxAgeMs: this.DLQ_MAX_AGE_MS,
+      extraStreams: this.DLQ_EXTRA_STREAMS,
+      replicas: this.STREAM_REPLICAS,
+      ackWaitMs: this.CONSUMER_ACK_WAIT_MS,
     };
   }
 }

@@ -1,37 +1,38 @@
 import { readFileSync } from 'node:fs';
 import type { LoggerService } from '@nestjs/common';
-import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import type { JetStreamEnvironment } from '../config/jetstream.environment.js';
+import { connect, credsAuthenticator, type NatsConnection, type TlsOptions } from '@nats-io/transport-node';
 
-export type NatsConnectionSettings = Pick<
-  JetStreamEnvironment,
-  'NATS_URL' | 'NATS_CREDS_FILE' | 'NATS_USER' | 'NATS_PASSWORD' | 'NATS_TOKEN'
->;
+/** How to reach and authenticate to NATS; plain options, whatever they were read from. */
+export interface NatsConnectionOptions {
+  servers: string[];
+  user?: string;
+  pass?: string;
+  token?: string;
+  /** Path of a `.creds` file (JWT + NKey seed). */
+  credsFile?: string;
+  /** CA, client certificate and key files for `tls://` servers. */
+  tls?: Pick<TlsOptions, 'caFile' | 'certFile' | 'keyFile'>;
+}
 
 /**
  * Connects with unlimited reconnects (the nats.js default of 10 attempts would
  * leave a pod alive but deaf after a longer broker outage) and keeps trying
  * when the first connect fails, so pods can start before NATS is up.
  */
-export async function connectNats(
-  settings: NatsConnectionSettings,
-  name: string,
-  logger?: LoggerService,
-): Promise<NatsConnection> {
+export async function connectNats(options: NatsConnectionOptions, name: string, logger?: LoggerService): Promise<NatsConnection> {
   const nc = await connect({
-    servers: settings.NATS_URL,
+    servers: options.servers,
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     waitOnFirstConnect: true,
-    authenticator: settings.NATS_CREDS_FILE
-      ? credsAuthenticator(readFileSync(settings.NATS_CREDS_FILE))
-      : undefined,
-    user: settings.NATS_USER,
-    pass: settings.NATS_PASSWORD,
-    token: settings.NATS_TOKEN,
+    authenticator: options.credsFile ? credsAuthenticator(readFileSync(options.credsFile)) : undefined,
+    user: options.user,
+    pass: options.pass,
+    token: options.token,
+    tls: options.tls,
   });
-  isConnected(nc); // start tracking before the first disconnect can happen
+  trackConnectionState(nc);
   if (logger) void logStatus(nc, name, logger);
   return nc;
 }
@@ -54,20 +55,25 @@ async function logStatus(nc: NatsConnection, name: string, logger: LoggerService
 
 const states = new WeakMap<NatsConnection, { connected: boolean }>();
 
+/**
+ * Follows disconnects and reconnects from the status stream. Started right
+ * after connecting: a disconnect that happens before tracking starts would be missed.
+ */
+export function trackConnectionState(nc: NatsConnection): void {
+  if (states.has(nc)) return;
+  const state = { connected: !nc.isClosed() };
+  states.set(nc, state);
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') state.connected = false;
+      else if (s.type === 'reconnect') state.connected = true;
+    }
+    state.connected = false;
+  })();
+}
+
 /** Whether the connection is up right now (false while reconnecting), without a round trip. */
 export function isConnected(nc: NatsConnection): boolean {
-  let state = states.get(nc);
-  if (!state) {
-    const tracked = { connected: !nc.isClosed() };
-    states.set(nc, tracked);
-    void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === 'disconnect') tracked.connected = false;
-        else if (s.type === 'reconnect') tracked.connected = true;
-      }
-      tracked.connected = false;
-    })();
-    state = tracked;
-  }
-  return state.connected && !nc.isClosed();
+  trackConnectionState(nc);
+  return states.get(nc)!.connected && !nc.isClosed();
 }

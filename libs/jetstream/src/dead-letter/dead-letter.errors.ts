@@ -1,5 +1,3 @@
-import type { FieldError } from '#contracts';
-
 export class DeadLetterNotFoundError extends Error {
   constructor(readonly id: number) {
     super(`no DLQ record ${id}`);
@@ -7,13 +5,9 @@ export class DeadLetterNotFoundError extends Error {
   }
 }
 
-/** A replay that cannot be done as asked: an invalid edited payload, or nothing left to replay. */
+/** A replay that cannot be done as asked (nothing left to replay); an invalid edit is a ValidationFailedError. */
 export class ReplayRefusedError extends Error {
-  constructor(
-    message: string,
-    readonly errors: FieldError[] = [],
-    readonly conflict = false,
-  ) {
+  constructor(message: string) {
     super(message);
     this.name = 'ReplayRefusedError';
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { DeadLetterQueryError, dlqSubjectFilter, matchesRest, parseDeadLetterQuery } from './dead-letter.query.js';
+import { ValidationFailedError } from '#contracts';
+import { dlqSubjectFilter, matchesRest, parseDeadLetterQuery } from './dead-letter.query.js';
 
 describe('parseDeadLetterQuery', () => {
   it('parses filters and paging with defaults', () => {
@@ -14,8 +15,8 @@ describe('parseDeadLetterQuery', () => {
       parseDeadLetterQuery({ stream: 'a b', since: 'yesterday', limit: '0', after: '-1', colour: 'red' });
       throw new Error('no error');
     } catch (err) {
-      expect(err).toBeInstanceOf(DeadLetterQueryError);
-      expect((err as DeadLetterQueryError).errors.map((e) => e.field)).toEqual(['stream', 'since', 'limit', 'after', 'colour']);
+      expect(err).toBeInstanceOf(ValidationFailedError);
+      expect((err as ValidationFailedError).errors.map((e) => e.field)).toEqual(['stream', 'since', 'limit', 'after', 'colour']);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { subjectMatches, type FieldError } from '#contracts';
+import { subjectMatches, ValidationFailedError, type FieldError } from '#contracts';
 
 export interface DeadLetterFilter {
   stream?: string;
@@ -13,13 +13,6 @@ export interface DeadLetterPage {
   limit: number;
   /** Return records after this DLQ sequence (the `next` of the previous page). */
   after: number;
-}
-
-export class DeadLetterQueryError extends Error {
-  constructor(readonly errors: FieldError[]) {
-    super(errors.map((e) => `${e.field}: ${e.messages.join(', ')}`).join('; '));
-    this.name = 'DeadLetterQueryError';
-  }
 }
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
@@ -54,7 +47,7 @@ export function parseDeadLetterQuery(raw: Record<string, string | undefined>): {
   if (!Number.isInteger(after) || after < 0) bad('after', 'must be a non-negative integer (the next of the previous page)');
   const unknown = Object.keys(raw).filter((k) => !['stream', 'consumer', 'subject', 'since', 'until', 'limit', 'after'].includes(k));
   for (const k of unknown) bad(k, 'is not a known parameter');
-  if (errors.length > 0) throw new DeadLetterQueryError(errors);
+  if (errors.length > 0) throw new ValidationFailedError(errors);
   return { filter, page: { limit, after } };
 }
 

@@ -1,24 +1,15 @@
-import { dlqSubject, DLQ_HEADERS, type Topology } from '#contracts';
-import { Kvm, type KV } from '@nats-io/kv';
-import {
-  jetstream,
-  JetStreamApiCodes,
-  JetStreamApiError,
-  jetstreamManager,
-  type ConsumerMessages,
-  type JetStreamManager,
-  type JsMsg,
-  type StoredMsg,
-} from '@nats-io/jetstream';
-import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
-import { extractTraceContext, MESSAGING, nestjetMetrics, recordFailure, remoteSpanContext, tracer } from '#telemetry';
-import { SpanKind } from '@opentelemetry/api';
+import type { ConsumerMessages, JetStreamManager, JsMsg, StoredMsg } from '@nats-io/jetstream';
 import { Logger } from '@nestjs/common';
-import { HEADERS } from '../jetstream.constants.js';
+import { nestjetMetrics, traceDeadLetter } from '#telemetry';
+import { isNotFound } from '../errors/jetstream-api.errors.js';
+import { HEADERS, headerEntries, toMsgHdrs, type HeaderEntries } from '../headers/message-headers.js';
 import type { JetStreamPublisher } from '../publisher/jetstream.publisher.js';
-import { parseAdvisory, type DeadLetterAdvisory } from './advisory.js';
+import { DLQ_ADVISORY_STREAM, DLQ_ROUTER_DURABLE, DLQ_STREAM, dlqSubject } from './dead-letter.constants.js';
+import { parseAdvisory, type DeadLetterAdvisory } from './dead-letter.advisory.js';
+import { encodeDeadLetter, type DeadLetterFacts } from './dead-letter.record.js';
+import { settleQuietly } from '../transport/settle-quietly.js';
 import { describeFailure } from './failure-reason.js';
-import { failureKey, type FailureRecord } from './failure-record.js';
+import type { KvFailureRecorder } from './failure.recorder.js';
 
 const RETRY_DELAY_MS = 1_000;
 
@@ -33,25 +24,21 @@ export class DeadLetterRouter {
   private readonly logger = new Logger('DeadLetterRouter');
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
-  private jsm?: JetStreamManager;
-  private kv?: KV;
   private readonly retention = new Map<string, string>();
 
+  /** `publisher` records no ingress metrics: routing has its own counter (nestjet_dead_lettered_messages_total). */
   constructor(
-    private readonly nc: NatsConnection,
-    private readonly topology: Topology,
+    private readonly jsm: JetStreamManager,
     private readonly publisher: JetStreamPublisher,
+    private readonly failures: KvFailureRecorder,
     private readonly concurrency = 4,
   ) {}
 
   async start(): Promise<void> {
-    const { advisoryStream, routerDurable, failureBucket } = this.topology.deadLetter;
-    this.jsm = await jetstreamManager(this.nc);
-    this.kv = await new Kvm(this.nc).open(failureBucket);
-    const consumer = await jetstream(this.nc).consumers.get(advisoryStream, routerDurable);
+    const consumer = await this.jsm.jetstream().consumers.get(DLQ_ADVISORY_STREAM, DLQ_ROUTER_DURABLE);
     this.messages = await consumer.consume({ max_messages: this.concurrency * 2 });
     this.loop = this.run(this.messages);
-    this.logger.log({ event: 'dlq-router.started', stream: advisoryStream, consumer: routerDurable });
+    this.logger.log({ event: 'dlq-router.started', stream: DLQ_ADVISORY_STREAM, consumer: DLQ_ROUTER_DURABLE });
   }
 
   async stop(): Promise<void> {
@@ -75,59 +62,54 @@ export class DeadLetterRouter {
       advisory = parseAdvisory(m.json());
     } catch (err) {
       this.logger.error({ event: 'dlq-router.bad-advisory', seq: m.seq, error: String(err) });
-      m.term(String(err));
+      settleQuietly(() => m.term(String(err)), this.logger);
       return;
     }
+    const { stream, streamSequence, consumer } = advisory;
     try {
       const { dlqSeq, lastFailureAt } = await this.deadLetter(advisory);
-      m.ack();
-      await this.kv!.delete(failureKey(advisory.stream, advisory.streamSeq, advisory.consumer)).catch(() => undefined);
+      settleQuietly(() => m.ack(), this.logger);
+      await this.failures.forget(stream, streamSequence, consumer).catch(() => undefined);
       const latencyMs = lastFailureAt ? Date.now() - Date.parse(lastFailureAt) : null;
       this.logger.log({ event: 'dlq.routed', ...advisory, dlqSeq, latencyMs });
-      nestjetMetrics.deadLettered.inc({ stream: advisory.stream, consumer: advisory.consumer, kind: advisory.kind });
+      nestjetMetrics.deadLettered.inc({ stream, consumer, kind: advisory.kind });
     } catch (err) {
       this.logger.warn({ event: 'dlq-router.retry', ...advisory, error: String(err) });
-      m.nak(RETRY_DELAY_MS);
+      settleQuietly(() => m.nak(RETRY_DELAY_MS), this.logger);
     }
   }
 
   /** Copies the original (or what is left of it) into the DLQ. */
   private async deadLetter(a: DeadLetterAdvisory): Promise<{ dlqSeq: number; lastFailureAt: string | undefined }> {
-    const failure = (await this.kv!.get(failureKey(a.stream, a.streamSeq, a.consumer)))?.json<FailureRecord>() ?? null;
+    const failure = await this.failures.lastFailure(a.stream, a.streamSequence, a.consumer);
     const stored = await this.original(a);
-    const fromFailure = failure?.original;
-    const data = stored?.data ?? (fromFailure ? Buffer.from(fromFailure.data, 'base64') : new Uint8Array());
-    const originalHeaders: [string, string][] = stored
-      ? stored.header.keys().flatMap((k) => stored.header.values(k).map((v): [string, string] => [k, v]))
-      : (fromFailure?.headers ?? []);
+    const copy = failure?.original;
+    const data = stored?.data ?? copy?.data ?? new Uint8Array();
+    const originalHeaders: HeaderEntries = stored ? headerEntries(stored.header) : (copy?.headers ?? []);
     const { reason, errorName } = describeFailure(a, failure);
-    const missing = !stored && !fromFailure;
-    const lastFailureAt = failure?.lastFailureAt ?? a.timestamp;
-    const headers: [string, string][] = [
-      ...originalHeaders.filter(([k]) => !k.toLowerCase().startsWith('nats-')),
-      [DLQ_HEADERS.kind, a.kind],
-      [DLQ_HEADERS.subject, stored?.subject ?? failure?.subject ?? ''],
-      [DLQ_HEADERS.stream, a.stream],
-      [DLQ_HEADERS.seq, String(a.streamSeq)],
-      [DLQ_HEADERS.consumer, a.consumer],
-      [DLQ_HEADERS.deliveries, String(a.deliveries)],
-      [DLQ_HEADERS.reason, oneLine(missing ? `${reason}; original message no longer in stream ${a.stream} (expired, purged or deleted)` : reason)],
-      [DLQ_HEADERS.errorName, errorName],
-      [DLQ_HEADERS.handler, failure?.handler ?? ''],
-      [DLQ_HEADERS.firstFailureAt, failure?.firstFailureAt ?? a.timestamp],
-      [DLQ_HEADERS.lastFailureAt, lastFailureAt],
-      [DLQ_HEADERS.routedAt, new Date().toISOString()],
-    ];
-    const msgId = originalHeaders.find(([k]) => k === HEADERS.msgId)?.[1];
-    if (msgId) headers.push([DLQ_HEADERS.originalMsgId, msgId]);
-    if (stored) headers.push([DLQ_HEADERS.originalTime, stored.time.toISOString()]);
-    if (missing) headers.push([DLQ_HEADERS.originalMissing, 'true']);
-
-    const ack = await this.traced(a, originalHeaders, () =>
+    const missing = !stored && !copy;
+    const facts: DeadLetterFacts = {
+      kind: a.kind,
+      subject: stored?.subject ?? failure?.subject ?? '',
+      stream: a.stream,
+      streamSequence: a.streamSequence,
+      consumer: a.consumer,
+      deliveryCount: a.deliveryCount,
+      reason: missing ? `${reason}; original message no longer in stream ${a.stream} (expired, purged or deleted)` : reason,
+      errorName,
+      handler: failure?.handler ?? '',
+      firstFailureAt: failure?.firstFailureAt ?? a.timestamp,
+      lastFailureAt: failure?.lastFailureAt ?? a.timestamp,
+      routedAt: new Date().toISOString(),
+      originalTime: stored?.time.toISOString(),
+      originalMsgId: originalHeaders.find(([k]) => k === HEADERS.msgId)?.[1],
+      originalMissing: missing,
+    };
+    const ack = await traceDeadLetter(toMsgHdrs(originalHeaders), a, () =>
       this.publisher.publish(dlqSubject(a.stream, a.consumer), data, {
-        msgId: `${a.stream}:${a.streamSeq}:${a.consumer}`,
-        headers,
-        expectStream: this.topology.deadLetter.dlqStream,
+        msgId: `${a.stream}:${a.streamSequence}:${a.consumer}`,
+        headers: encodeDeadLetter(facts, originalHeaders),
+        expectStream: DLQ_STREAM,
       }),
     );
     // WorkQueue and Interest streams keep a message that hit max deliveries until it is deleted.
@@ -135,75 +117,31 @@ export class DeadLetterRouter {
     return { dlqSeq: ack.seq, lastFailureAt: failure?.lastFailureAt };
   }
 
-  /** A span in the original message's trace, so Jaeger shows the attempts and then the routing. */
-  private traced<T>(a: DeadLetterAdvisory, originalHeaders: [string, string][], work: () => Promise<T>): Promise<T> {
-    const carrier = natsHeaders();
-    for (const [k, v] of originalHeaders) carrier.append(k, v);
-    const parent = extractTraceContext(carrier);
-    const original = remoteSpanContext(carrier);
-    return tracer().startActiveSpan(
-      `dead-letter ${a.stream}/${a.consumer}`,
-      {
-        kind: SpanKind.INTERNAL,
-        links: original ? [{ context: original, attributes: { 'nestjet.link': 'dead-lettered' } }] : [],
-        attributes: {
-          [MESSAGING.system]: 'nats',
-          [MESSAGING.stream]: a.stream,
-          [MESSAGING.sequence]: a.streamSeq,
-          [MESSAGING.consumerGroup]: a.consumer,
-          [MESSAGING.deliveryCount]: a.deliveries,
-          'nestjet.dlq.kind': a.kind,
-        },
-      },
-      parent,
-      async (span) => {
-        try {
-          return await work();
-        } catch (err) {
-          recordFailure(span, err);
-          throw err;
-        } finally {
-          span.end();
-        }
-      },
-    );
-  }
-
+  /** The original, or null when it (or its stream) is gone. */
   private async original(a: DeadLetterAdvisory): Promise<StoredMsg | null> {
     try {
-      return await this.jsm!.streams.getMessage(a.stream, { seq: a.streamSeq });
+      return await this.jsm.streams.getMessage(a.stream, { seq: a.streamSequence });
     } catch (err) {
-      if (isGone(err)) return null;
+      if (isNotFound(err)) return null;
       throw err;
     }
   }
 
+  /** A failed delete is fine only when the original is gone by now (another router got there first). */
   private async deleteOriginal(a: DeadLetterAdvisory): Promise<void> {
     try {
-      await this.jsm!.streams.deleteMessage(a.stream, a.streamSeq, false);
+      await this.jsm.streams.deleteMessage(a.stream, a.streamSequence, false);
     } catch (err) {
-      if (!isGone(err)) throw err;
+      if ((await this.original(a)) !== null) throw err;
     }
   }
 
   private async retentionOf(stream: string): Promise<string> {
     let r = this.retention.get(stream);
     if (!r) {
-      r = (await this.jsm!.streams.info(stream)).config.retention;
+      r = (await this.jsm.streams.info(stream)).config.retention;
       this.retention.set(stream, r);
     }
     return r;
   }
-}
-
-function isGone(err: unknown): boolean {
-  return (
-    err instanceof JetStreamApiError &&
-    (err.code === JetStreamApiCodes.NoMessageFound || err.code === JetStreamApiCodes.StreamNotFound || /no message found/i.test(err.message))
-  );
-}
-
-/** Header values cannot carry line breaks. */
-function oneLine(s: string): string {
-  return s.replace(/[\r\n]+/g, ' ').slice(0, 2048);
 }

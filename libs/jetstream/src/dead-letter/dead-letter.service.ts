@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import {
-  REPLAY_HEADERS,
-  subjectFor,
-  subjectMatches,
-  summarizeFieldErrors,
-  validateTopicPayload,
-  type Topology,
-} from '#contracts';
-import { JetStreamApiError, jetstreamManager, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { MESSAGING, ORIGINAL_TRACEPARENT_HEADER, parseTraceparent, recordFailure, tracer } from '#telemetry';
+import { subjectFor, subjectMatches, validateTopicPayload, ValidationFailedError, type Topology } from '#contracts';
+import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
+import { traceReplay } from '#telemetry';
+import { type HeaderEntries } from '../headers/message-headers.js';
 import type { JetStreamPublisher, PublishResult } from '../publisher/jetstream.publisher.js';
+import { DLQ_STREAM, REPLAY_HEADERS } from './dead-letter.constants.js';
 import { DeadLetterNotFoundError, ReplayRefusedError } from './dead-letter.errors.js';
 import { dlqSubjectFilter, matchesRest, type DeadLetterFilter, type DeadLetterPage } from './dead-letter.query.js';
-import { toDeadLetterView, type DeadLetterView } from './dead-letter.view.js';
+import { decodeDeadLetter, type DeadLetter, type StoredDeadLetter } from './dead-letter.record.js';
 
 export interface ReplayResult extends PublishResult {
   replayOf: number;
@@ -25,35 +19,24 @@ const BULK_LIMIT = 10_000;
 
 /** Inspect, replay and purge dead letters: the one implementation behind the admin API and the CLI. */
 export class DeadLetterService {
-  private jsm?: Promise<JetStreamManager>;
-
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
     private readonly topology: Topology,
     private readonly publisher: JetStreamPublisher,
   ) {}
 
-  private manager(): Promise<JetStreamManager> {
-    this.jsm ??= jetstreamManager(this.nc, { checkAPI: false });
-    return this.jsm;
-  }
-
-  private get stream(): string {
-    return this.topology.deadLetter.dlqStream;
-  }
-
   /** Records matching the filter, oldest first, after `page.after`; `next` continues the listing. */
-  async list(filter: DeadLetterFilter, page: DeadLetterPage): Promise<{ items: DeadLetterView[]; next: number | null }> {
-    const items: DeadLetterView[] = [];
-    for await (const m of this.scan(filter, page.after)) {
-      items.push(toDeadLetterView(m));
-      if (items.length === page.limit) return { items, next: m.seq };
+  async list(filter: DeadLetterFilter, page: DeadLetterPage): Promise<{ items: DeadLetter[]; next: number | null }> {
+    const items: DeadLetter[] = [];
+    for await (const { record } of this.scan(filter, page.after)) {
+      items.push(record);
+      if (items.length === page.limit) return { items, next: record.id };
     }
     return { items, next: null };
   }
 
-  async get(id: number): Promise<DeadLetterView> {
-    return toDeadLetterView(await this.stored(id));
+  async get(id: number): Promise<DeadLetter> {
+    return (await this.stored(id)).record;
   }
 
   /**
@@ -62,109 +45,86 @@ export class DeadLetterService {
    * dead-lettered it processes the replay; the record stays for audit.
    */
   async replay(id: number, edited?: unknown): Promise<ReplayResult> {
-    return this.replayRecord(await this.stored(id), edited);
+    return this.replayStored(await this.stored(id), edited);
   }
 
-  private async replayRecord(m: StoredMsg, edited?: unknown): Promise<ReplayResult> {
-    const id = m.seq;
-    const view = toDeadLetterView(m);
-    let data: Uint8Array | string = m.data;
-    let subject = view.subject;
+  private async replayStored({ record, data }: StoredDeadLetter, edited?: unknown): Promise<ReplayResult> {
+    let body: Uint8Array | string = data;
+    let subject = record.subject;
     if (edited !== undefined) {
-      const topic = this.topology.topics.find((t) => subjectMatches(t.name, view.subject));
-      if (!topic) throw new ReplayRefusedError(`subject ${view.subject} belongs to no topic, so an edited payload cannot be validated`);
+      const topic = this.topology.topics.find((t) => subjectMatches(t.name, record.subject));
+      if (!topic) throw new ReplayRefusedError(`subject ${record.subject} belongs to no topic, so an edited payload cannot be validated`);
       const errors = validateTopicPayload(topic, edited, 'payload');
-      if (errors.length > 0) throw new ReplayRefusedError(`edited payload failed validation: ${summarizeFieldErrors(errors)}`, errors);
-      data = JSON.stringify(edited);
+      if (errors.length > 0) throw new ValidationFailedError(errors);
+      body = JSON.stringify(edited);
       subject = subjectFor(topic, edited as object);
-    } else if (view.originalMissing) {
-      throw new ReplayRefusedError(`record ${id} has no payload (the original was gone); replay it with an edited payload`, [], true);
+    } else if (record.originalMissing) {
+      throw new ReplayRefusedError(`record ${record.id} has no payload (the original was gone); replay it with an edited payload`);
     }
+    const originalTraceparent = record.headers.traceparent?.[0];
     // The replay is a new trace; it links back to the original instead of continuing it.
-    const headers: [string, string][] = Object.entries(view.headers)
+    const headers: HeaderEntries = Object.entries(record.headers)
       .filter(([k]) => k !== 'traceparent' && k !== 'tracestate')
       .flatMap(([k, vs]) => vs.map((v): [string, string] => [k, v]));
-    headers.push([REPLAY_HEADERS.replayOf, String(id)], [REPLAY_HEADERS.replayFor, view.consumer]);
-    const originalTraceparent = view.headers.traceparent?.[0];
-    if (originalTraceparent) headers.push([ORIGINAL_TRACEPARENT_HEADER, originalTraceparent]);
-    const original = parseTraceparent(originalTraceparent);
-    return tracer().startActiveSpan(
-      `replay ${subject}`,
-      {
-        root: true,
-        links: original ? [{ context: original, attributes: { 'nestjet.link': 'replay-of' } }] : [],
-        attributes: { 'nestjet.dlq.id': id, [MESSAGING.destination]: subject, [MESSAGING.consumerGroup]: view.consumer },
-      },
-      async (span) => {
-        try {
-          const ack = await this.publisher.publish(subject, data, { msgId: randomUUID(), headers });
-          return { ...ack, replayOf: id, subject };
-        } catch (err) {
-          recordFailure(span, err);
-          throw err;
-        } finally {
-          span.end();
-        }
-      },
-    );
+    headers.push([REPLAY_HEADERS.replayOf, String(record.id)], [REPLAY_HEADERS.replayFor, record.consumer]);
+    if (originalTraceparent) headers.push([REPLAY_HEADERS.originalTraceparent, originalTraceparent]);
+    return traceReplay({ id: record.id, subject, consumer: record.consumer, original: originalTraceparent }, async () => {
+      const ack = await this.publisher.publish(subject, body, { msgId: randomUUID(), headers });
+      return { ...ack, replayOf: record.id, subject };
+    });
   }
 
   async replayMatching(filter: DeadLetterFilter, dryRun: boolean): Promise<{ matched: number; replayed: ReplayResult[]; truncated: boolean }> {
-    const records = await this.matching(filter);
-    const truncated = records.length === BULK_LIMIT;
-    if (dryRun) return { matched: records.length, replayed: [], truncated };
+    const matches = await this.matching(filter);
+    const truncated = matches.length === BULK_LIMIT;
+    if (dryRun) return { matched: matches.length, replayed: [], truncated };
     const replayed: ReplayResult[] = [];
-    for (const m of records) {
-      if (!toDeadLetterView(m).originalMissing) replayed.push(await this.replayRecord(m));
+    for (const m of matches) {
+      if (!m.record.originalMissing) replayed.push(await this.replayStored(m));
     }
-    return { matched: records.length, replayed, truncated };
+    return { matched: matches.length, replayed, truncated };
   }
 
   async purge(id: number): Promise<void> {
     await this.stored(id);
-    await (await this.manager()).streams.deleteMessage(this.stream, id, false);
+    await this.jsm.streams.deleteMessage(DLQ_STREAM, id, false);
   }
 
   async purgeMatching(filter: DeadLetterFilter, dryRun: boolean): Promise<{ matched: number; purged: number; truncated: boolean }> {
-    const records = await this.matching(filter);
+    const matches = await this.matching(filter);
     if (!dryRun) {
-      const jsm = await this.manager();
-      for (const m of records) await jsm.streams.deleteMessage(this.stream, m.seq, false);
+      for (const { record } of matches) await this.jsm.streams.deleteMessage(DLQ_STREAM, record.id, false);
     }
-    return { matched: records.length, purged: dryRun ? 0 : records.length, truncated: records.length === BULK_LIMIT };
+    return { matched: matches.length, purged: dryRun ? 0 : matches.length, truncated: matches.length === BULK_LIMIT };
   }
 
-  private async matching(filter: DeadLetterFilter): Promise<StoredMsg[]> {
-    const records: StoredMsg[] = [];
+  private async matching(filter: DeadLetterFilter): Promise<StoredDeadLetter[]> {
+    const matches: StoredDeadLetter[] = [];
     for await (const m of this.scan(filter, 0)) {
-      records.push(m);
-      if (records.length === BULK_LIMIT) break;
+      matches.push(m);
+      if (matches.length === BULK_LIMIT) break;
     }
-    return records;
+    return matches;
   }
 
-  private async stored(id: number): Promise<StoredMsg> {
-    try {
-      const m = await (await this.manager()).streams.getMessage(this.stream, { seq: id });
-      if (m) return m;
-    } catch (err) {
-      if (!(err instanceof JetStreamApiError)) throw err;
-    }
-    throw new DeadLetterNotFoundError(id);
+  /** The record, or DeadLetterNotFoundError; any other failure (a 503, a timeout) propagates as it is. */
+  private async stored(id: number): Promise<StoredDeadLetter> {
+    const m: StoredMsg | null = await this.jsm.streams.getMessage(DLQ_STREAM, { seq: id });
+    if (!m) throw new DeadLetterNotFoundError(id);
+    return decodeDeadLetter(m);
   }
 
-  /** Walks the DLQ from `after` with server-side subject filtering (direct get, next by subject). */
-  private async *scan(filter: DeadLetterFilter, after: number): AsyncGenerator<StoredMsg> {
-    const jsm = await this.manager();
-    const last = (await jsm.streams.info(this.stream)).state.last_seq;
+  /** Walks the DLQ from `after` with server-side subject filtering (direct get, next by subject); decodes each record once. */
+  private async *scan(filter: DeadLetterFilter, after: number): AsyncGenerator<StoredDeadLetter> {
+    const last = (await this.jsm.streams.info(DLQ_STREAM)).state.last_seq;
     const next_by_subj = dlqSubjectFilter(filter);
     let seq = after + 1;
     while (seq <= last) {
-      const m = await jsm.direct.getMessage(this.stream, { seq, next_by_subj });
+      const m = await this.jsm.direct.getMessage(DLQ_STREAM, { seq, next_by_subj });
       if (!m || m.seq > last) return;
       seq = m.seq + 1;
-      const v = toDeadLetterView(m);
-      if (matchesRest(filter, v)) yield m;
+      const decoded = decodeDeadLetter(m);
+      if (matchesRest(filter, decoded.record)) yield decoded;
     }
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseAdvisory } from './advisory.js';
+import { parseAdvisory } from './dead-letter.advisory.js';
 import { describeFailure } from './failure-reason.js';
-import type { FailureRecord } from './failure-record.js';
+import type { FailureRecord } from './failure.recorder.js';
 
 const maxDeliver = parseAdvisory({
   type: 'io.nats.jetstream.advisory.v1.max_deliver',
@@ -13,15 +13,15 @@ const maxDeliver = parseAdvisory({
   deliveries: 3,
 });
 
-const failure = (attempt: number): FailureRecord => ({
+const failure = (deliveryCount: number): FailureRecord => ({
   stream: 'ORDERS',
-  seq: 7,
+  streamSequence: 7,
   consumer: 'fulfillment',
   subject: 'orders.created.eu.std',
   errorName: 'Error',
   errorMessage: 'db down',
   handler: 'orders.created',
-  attempt,
+  deliveryCount,
   firstFailureAt: '2026-01-01T00:00:00Z',
   lastFailureAt: '2026-01-01T00:00:01Z',
   terminated: false,
@@ -29,7 +29,7 @@ const failure = (attempt: number): FailureRecord => ({
 
 describe('parseAdvisory', () => {
   it('reads max-deliveries and terminated advisories', () => {
-    expect(maxDeliver).toMatchObject({ kind: 'max_deliveries', stream: 'ORDERS', streamSeq: 7, deliveries: 3 });
+    expect(maxDeliver).toMatchObject({ kind: 'max_deliveries', stream: 'ORDERS', streamSequence: 7, deliveryCount: 3 });
     const term = parseAdvisory({
       type: 'io.nats.jetstream.advisory.v1.terminated',
       stream: 'ORDERS',

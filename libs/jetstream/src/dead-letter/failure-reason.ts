@@ -1,5 +1,5 @@
-import type { DeadLetterAdvisory } from './advisory.js';
-import type { FailureRecord } from './failure-record.js';
+import type { DeadLetterAdvisory } from './dead-letter.advisory.js';
+import type { FailureRecord } from './failure.recorder.js';
 
 export interface FailureReason {
   reason: string;
@@ -17,19 +17,19 @@ export function describeFailure(advisory: DeadLetterAdvisory, failure: FailureRe
     if (failure) return { reason: `${failure.errorName}: ${failure.errorMessage}`, errorName: failure.errorName };
     return { reason: 'terminated without a reason', errorName: 'Terminated' };
   }
-  if (failure && failure.attempt >= advisory.deliveries) {
+  if (failure && failure.deliveryCount >= advisory.deliveryCount) {
     return { reason: `${failure.errorName}: ${failure.errorMessage}`, errorName: failure.errorName };
   }
   if (failure) {
     return {
       reason:
-        `attempt ${advisory.deliveries} ended without ack or nak (process crash or ack timeout); ` +
-        `last handler error, on attempt ${failure.attempt}: ${failure.errorName}: ${failure.errorMessage}`,
+        `attempt ${advisory.deliveryCount} ended without ack or nak (process crash or ack timeout); ` +
+        `last handler error, on attempt ${failure.deliveryCount}: ${failure.errorName}: ${failure.errorMessage}`,
       errorName: 'AckTimeout',
     };
   }
   return {
-    reason: `no handler error recorded: all ${advisory.deliveries} attempts ended without ack or nak (process crash or ack timeout)`,
+    reason: `no handler error recorded: all ${advisory.deliveryCount} attempts ended without ack or nak (process crash or ack timeout)`,
     errorName: 'AckTimeout',
   };
 }

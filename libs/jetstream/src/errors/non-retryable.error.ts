@@ -1,3 +1,5 @@
+import type { FieldError } from '#contracts';
+
 /**
  * Throw from a handler when retrying cannot help (bad data, a business rule
  * that will never pass). The message is terminated at once and, with the
@@ -14,7 +16,7 @@ export class NonRetryableError extends Error {
 export class PayloadValidationError extends NonRetryableError {
   constructor(
     message: string,
-    readonly errors: unknown[] = [],
+    readonly errors: FieldError[] = [],
   ) {
     super(message);
     this.name = 'PayloadValidationError';

@@ -1,11 +1,12 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { JetStreamRecord } from './jetstream-record.builder.js';
 import type { JetStreamPublisher, PublishResult } from './jetstream.publisher.js';
 
 /**
  * `ClientProxy` for JetStream, so any Nest service can `client.emit(subject, data)`.
  * `emit` resolves with the PubAck (id, stream, seq, duplicate) and uses the same
- * retry and msgID rules as the REST ingress. Request/response (`send`) is not a
+ * retry and msgID rules as the REST ingress; a `JetStreamRecord` sets the msgID. Request/response (`send`) is not a
  * JetStream pattern and is refused.
  */
 export class JetStreamClientProxy extends ClientProxy {
@@ -34,18 +35,8 @@ export class JetStreamClientProxy extends ClientProxy {
 
   protected async dispatchEvent<T = PublishResult>(packet: ReadPacket): Promise<T> {
     const { data } = packet;
-    const msgId = isKeyed(data) ? data.msgId : undefined;
-    const payload = isKeyed(data) ? data.payload : data;
-    return (await this.publisher.publish(String(packet.pattern), JSON.stringify(payload), { msgId })) as T;
+    const record = data instanceof JetStreamRecord ? data : new JetStreamRecord(data);
+    const { msgId, headers } = record;
+    return (await this.publisher.publish(String(packet.pattern), JSON.stringify(record.payload), { msgId, headers })) as T;
   }
-}
-
-/** `emit(subject, { msgId, payload })` sets the msgID explicitly. */
-export interface KeyedEvent<T = unknown> {
-  msgId: string;
-  payload: T;
-}
-
-function isKeyed(data: unknown): data is KeyedEvent {
-  return typeof data === 'object' && data !== null && 'msgId' in data && 'payload' in data && Object.keys(data).length === 2;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
-import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
   ExponentialBackoff,
   handleWhen,
@@ -10,11 +10,10 @@ import {
   TimeoutStrategy,
   wrap,
 } from 'cockatiel';
-import { injectTraceContext, MESSAGING, nestjetMetrics, recordFailure, tracer } from '#telemetry';
-import { SpanKind } from '@opentelemetry/api';
-import { HEADERS } from '../jetstream.constants.js';
+import { injectTraceContext, nestjetMetrics, tracePublish } from '#telemetry';
 import { PublishRejectedError, PublishTimeoutError } from '../errors/publish.errors.js';
-import { isTransientPublishError } from './publish-retry.policy.js';
+import { HEADERS, toMsgHdrs, type HeaderEntries } from '../headers/message-headers.js';
+import { isBrokerUnavailable } from '../errors/jetstream-api.errors.js';
 
 export interface PublisherOptions {
   /** Whole-publish deadline including retries. */
@@ -24,6 +23,8 @@ export interface PublisherOptions {
   /** First retry delay; later ones grow exponentially with decorrelated jitter. */
   retryInitialDelayMs: number;
   retryMaxDelayMs: number;
+  /** Count publishes in nestjet_published_messages_total; off for publishers that are not the ingress (the DLQ router). */
+  recordMetrics: boolean;
 }
 
 export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
@@ -31,13 +32,14 @@ export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
   attemptTimeoutMs: 2_000,
   retryInitialDelayMs: 50,
   retryMaxDelayMs: 1_000,
+  recordMetrics: true,
 };
 
 export interface PublishOptions {
   /** Becomes `Nats-Msg-Id`; generated when absent. The same on every retry. */
   msgId?: string;
   /** Pairs keep repeated header values. */
-  headers?: Record<string, string> | [string, string][];
+  headers?: Record<string, string> | HeaderEntries;
   /** Refuse to store unless the subject belongs to this stream. */
   expectStream?: string;
   deadlineMs?: number;
@@ -70,45 +72,30 @@ export class JetStreamPublisher {
   /** Publishes inside a PRODUCER span `publish <subject>` whose context travels in the message headers. */
   publish(subject: string, data: Uint8Array | string, opts: PublishOptions = {}): Promise<PublishResult> {
     const id = opts.msgId ?? randomUUID();
-    const topic = opts.topic ?? subject.split('.').slice(0, 2).join('.');
-    return tracer().startActiveSpan(
-      `publish ${subject}`,
-      {
-        kind: SpanKind.PRODUCER,
-        attributes: {
-          [MESSAGING.system]: 'nats',
-          [MESSAGING.operationType]: 'send',
-          [MESSAGING.operationName]: 'publish',
-          [MESSAGING.destination]: subject,
-          [MESSAGING.messageId]: id,
-          [MESSAGING.bodySize]: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
-        },
-      },
-      async (span) => {
-        const started = performance.now();
-        try {
-          const result = await this.publishWithRetries(subject, data, id, opts);
-          span.setAttributes({ [MESSAGING.stream]: result.stream, [MESSAGING.sequence]: result.seq, 'messaging.nats.duplicate': result.duplicate });
-          nestjetMetrics.published.inc({ topic, result: result.duplicate ? 'duplicate' : 'stored' });
-          return result;
-        } catch (err) {
-          recordFailure(span, err);
-          nestjetMetrics.published.inc({ topic, result: err instanceof PublishTimeoutError ? 'timeout' : 'rejected' });
-          throw err;
-        } finally {
-          nestjetMetrics.publishDuration.observe({ topic }, (performance.now() - started) / 1000);
-          span.end();
-        }
-      },
-    );
+    const bodySize = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    return tracePublish({ subject, msgId: id, bodySize }, () => this.measured(subject, opts.topic, () => this.publishWithRetries(subject, data, id, opts)));
+  }
+
+  private async measured(subject: string, label: string | undefined, publish: () => Promise<PublishResult>): Promise<PublishResult> {
+    if (!this.options.recordMetrics) return publish();
+    const topic = label ?? subject.split('.').slice(0, 2).join('.');
+    const started = performance.now();
+    try {
+      const result = await publish();
+      nestjetMetrics.published.inc({ topic, result: result.duplicate ? 'duplicate' : 'stored' });
+      return result;
+    } catch (err) {
+      nestjetMetrics.published.inc({ topic, result: err instanceof PublishTimeoutError ? 'timeout' : 'rejected' });
+      throw err;
+    } finally {
+      nestjetMetrics.publishDuration.observe({ topic }, (performance.now() - started) / 1000);
+    }
   }
 
   private async publishWithRetries(subject: string, data: Uint8Array | string, id: string, opts: PublishOptions): Promise<PublishResult> {
     const deadlineMs = opts.deadlineMs ?? this.options.deadlineMs;
     const started = Date.now();
-    const h = natsHeaders();
-    const entries = Array.isArray(opts.headers) ? opts.headers : Object.entries(opts.headers ?? {});
-    for (const [k, v] of entries) h.append(k, v);
+    const h = toMsgHdrs(Array.isArray(opts.headers) ? opts.headers : Object.entries(opts.headers ?? {}));
     if (!h.has(HEADERS.publishedAt)) h.set(HEADERS.publishedAt, String(started));
     injectTraceContext(h);
 
@@ -126,7 +113,7 @@ export class JetStreamPublisher {
         });
       });
     } catch (err) {
-      if (err instanceof TaskCancelledError || isTransientPublishError(err)) {
+      if (err instanceof TaskCancelledError || isBrokerUnavailable(err)) {
         throw new PublishTimeoutError(id, deadlineMs, { cause: err });
       }
       throw new PublishRejectedError(`JetStream refused message ${id}: ${(err as Error).message}`, { cause: err });
@@ -150,7 +137,7 @@ export class JetStreamPublisher {
     return wrap(
       // abortOnReturn off: aborting a finished attempt's signal builds a DOMException per publish.
       timeout(deadlineMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }),
-      retry(handleWhen(isTransientPublishError), {
+      retry(handleWhen(isBrokerUnavailable), {
         maxAttempts: Number.MAX_SAFE_INTEGER,
         backoff: new ExponentialBackoff({
           initialDelay: this.options.retryInitialDelayMs,

@@ -2,7 +2,7 @@ import type { BucketDeclaration, Topology } from '#contracts';
 import type { Kvm } from '@nats-io/kv';
 import { nanos } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { JetStreamApiError, JetStreamApiCodes } from '@nats-io/jetstream';
+import { isNotFound } from '../errors/jetstream-api.errors.js';
 import {
   diffConfig,
   FIXED_CONSUMER_FIELDS,
@@ -24,14 +24,10 @@ export interface ProvisionResult {
   drift: ConfigDiff[];
 }
 
-function isNotFound(err: unknown, code: number): boolean {
-  return err instanceof JetStreamApiError && err.code === code;
-}
-
 /**
  * Creates or updates streams and consumers idempotently. Safe to run from many
- * pods at once: a lost create race surfaces as "already exists" and is retried
- * as an update.
+ * pods at once: when another pod created the object between our look-up and
+ * our create, the create fails and the object is looked up again and updated.
  */
 export class TopologyProvisioner {
   constructor(
@@ -54,10 +50,11 @@ export class TopologyProvisioner {
     if (!this.kvm) throw new Error('provisioning KV buckets needs a Kvm');
     const base = { kind: 'kv' as const, name: b.name };
     const existing = await this.jsm.streams.info(`KV_${b.name}`).catch((err: unknown) => {
-      if (isNotFound(err, JetStreamApiCodes.StreamNotFound)) return null;
+      if (isNotFound(err)) return null;
       throw err;
     });
     if (!existing) {
+      // The server accepts a create identical to an existing bucket, so a lost race needs no retry.
       await this.kvm.create(b.name, { description: b.description, ttl: b.ttlMs, replicas: b.replicas, history: 1 });
       return { ...base, action: 'created', changed: [], drift: [] };
     }
@@ -65,14 +62,19 @@ export class TopologyProvisioner {
     return { ...base, action: 'unchanged', changed: [], drift };
   }
 
-  private async applyStream(desired: ReturnType<typeof toStreamConfig>): Promise<ProvisionResult> {
+  private async applyStream(desired: ReturnType<typeof toStreamConfig>, raced = false): Promise<ProvisionResult> {
     const base = { kind: 'stream' as const, name: desired.name };
     let actual;
     try {
       actual = (await this.jsm.streams.info(desired.name)).config;
     } catch (err) {
-      if (!isNotFound(err, JetStreamApiCodes.StreamNotFound)) throw err;
-      await this.jsm.streams.add(desired);
+      if (!isNotFound(err)) throw err;
+      try {
+        await this.jsm.streams.add(desired);
+      } catch (createErr) {
+        if (raced) throw createErr;
+        return this.applyStream(desired, true);
+      }
       return { ...base, action: 'created', changed: [], drift: [] };
     }
     const d = desired as Record<string, unknown>;
@@ -84,18 +86,20 @@ export class TopologyProvisioner {
     return { ...base, action: 'updated', changed, drift };
   }
 
-  private async applyConsumer(
-    stream: string,
-    desired: ReturnType<typeof toConsumerConfig>,
-  ): Promise<ProvisionResult> {
+  private async applyConsumer(stream: string, desired: ReturnType<typeof toConsumerConfig>, raced = false): Promise<ProvisionResult> {
     const durable = desired.durable_name!;
     const base = { kind: 'consumer' as const, name: `${stream}/${durable}` };
     let actual;
     try {
       actual = (await this.jsm.consumers.info(stream, durable)).config;
     } catch (err) {
-      if (!isNotFound(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
-      await this.jsm.consumers.add(stream, desired);
+      if (!isNotFound(err)) throw err;
+      try {
+        await this.jsm.consumers.add(stream, desired);
+      } catch (createErr) {
+        if (raced) throw createErr;
+        return this.applyConsumer(stream, desired, true);
+      }
       return { ...base, action: 'created', changed: [], drift: [] };
     }
     const d = desired as Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { flattenValidationErrors } from '#contracts';
+import { flattenValidationErrors, summarizeFieldErrors } from '#contracts';
 import { ValidationPipe } from '@nestjs/common';
 import { PayloadValidationError } from '../errors/non-retryable.error.js';
 
@@ -13,8 +13,7 @@ export class JetStreamValidationPipe extends ValidationPipe {
       whitelist: true,
       exceptionFactory: (errors) => {
         const fields = flattenValidationErrors(errors);
-        const summary = fields.map((f) => `${f.field}: ${f.messages.join(', ')}`).join('; ');
-        return new PayloadValidationError(`payload failed validation: ${summary}`, fields);
+        return new PayloadValidationError(`payload failed validation: ${summarizeFieldErrors(fields)}`, fields);
       },
     });
   }

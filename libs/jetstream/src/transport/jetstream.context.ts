@@ -1,5 +1,9 @@
 import type { JsMsg } from '@nats-io/jetstream';
+import { Logger } from '@nestjs/common';
 import { BaseRpcContext } from '@nestjs/microservices';
+import { settleQuietly } from './settle-quietly.js';
+
+const logger = new Logger('JetStreamContext');
 
 type JetStreamContextArgs = [message: JsMsg, consumer: string];
 
@@ -35,8 +39,12 @@ export class JetStreamContext extends BaseRpcContext<JetStreamContextArgs> {
     return this.args[0].headers?.get(name) || undefined;
   }
 
-  /** Resets the ack timer: call it from long work so the message is not redelivered meanwhile. */
-  working(): void {
-    this.args[0].working();
+  /**
+   * Resets the ack timer: call it from long work so the message is not
+   * redelivered meanwhile. Returns false when the connection is closed (the
+   * message will be redelivered; the handler may stop early).
+   */
+  working(): boolean {
+    return settleQuietly(() => this.args[0].working(), logger);
   }
 }

@@ -2,26 +2,19 @@ import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import { context } from '@opentelemetry/api';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { connectNats, type NatsConnectionSettings } from '../connection/nats-connection.js';
+import { nestjetMetrics, recordFailure, startProcessSpan } from '#telemetry';
+import { connectNats, type NatsConnectionOptions } from '../connection/nats-connection.js';
+import { REPLAY_HEADERS } from '../dead-letter/dead-letter.constants.js';
 import { NonRetryableError, PayloadValidationError } from '../errors/non-retryable.error.js';
-import { REPLAY_HEADERS } from '#contracts';
-import {
-  extractTraceContext,
-  MESSAGING,
-  nestjetMetrics,
-  ORIGINAL_TRACEPARENT_HEADER,
-  parseTraceparent,
-  recordFailure,
-  tracer,
-} from '#telemetry';
-import { context, SpanKind, trace, type Link, type Span } from '@opentelemetry/api';
-import { HEADERS, JETSTREAM_TRANSPORT } from '../jetstream.constants.js';
+import { HEADERS, headerEntries } from '../headers/message-headers.js';
+import { JETSTREAM_TRANSPORT } from '../jetstream.constants.js';
 import { HandlerRoutes } from './handler-routes.js';
 import { JetStreamContext } from './jetstream.context.js';
 import type { MessageFailureHook } from './message-failure.hook.js';
-import { retryDelayFor } from './retry-schedule.js';
 import { SettleCoalescer } from './settle-coalescer.js';
+import { applySettlement, decideSettlement, isFinal, type Settlement } from './settlement.js';
 
 export interface ConsumerBinding {
   stream: string;
@@ -35,7 +28,7 @@ export interface ConsumerBinding {
 }
 
 export interface JetStreamTransportOptions {
-  connection: NatsConnectionSettings;
+  connection: NatsConnectionOptions;
   /** Connection name shown in `nats server report connections`. */
   name: string;
   bindings: ConsumerBinding[];
@@ -44,9 +37,7 @@ export interface JetStreamTransportOptions {
   failureHook?: MessageFailureHook;
 }
 
-export type Outcome = 'ack' | 'nak' | 'term';
-
-const MAX_REASON = 1024;
+export type Outcome = Settlement['kind'];
 
 /**
  * Nest transport for durable JetStream pull consumers: handlers are plain
@@ -57,7 +48,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   override readonly transportId = JETSTREAM_TRANSPORT;
   protected override readonly logger = new Logger('JetStreamPullTransport');
   private readonly routes = new HandlerRoutes<MessageHandler>();
-  private readonly settle = new SettleCoalescer();
+  private readonly settle = new SettleCoalescer(this.logger);
   private readonly running: { messages: ConsumerMessages; loop: Promise<void> }[] = [];
   private nc?: NatsConnection;
 
@@ -122,40 +113,33 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       nestjetMetrics.processed.inc({ consumer: binding.durable, outcome: 'skip' });
       return 'skip';
     }
-    const parent = extractTraceContext(msg.headers);
-    const links: Link[] = [];
-    const producer = trace.getSpanContext(parent);
-    if (producer && trace.isSpanContextValid(producer)) links.push({ context: producer });
-    const original = parseTraceparent(msg.headers?.get(ORIGINAL_TRACEPARENT_HEADER));
-    if (original) links.push({ context: original, attributes: { 'nestjet.link': 'replay-of' } });
-    const span = tracer().startSpan(
-      `process ${msg.subject}`,
-      {
-        kind: SpanKind.CONSUMER,
-        links,
-        attributes: {
-          [MESSAGING.system]: 'nats',
-          [MESSAGING.operationType]: 'process',
-          [MESSAGING.operationName]: 'process',
-          [MESSAGING.destination]: msg.subject,
-          [MESSAGING.consumerGroup]: binding.durable,
-          [MESSAGING.stream]: msg.info.stream,
-          [MESSAGING.sequence]: msg.info.streamSequence,
-          [MESSAGING.deliveryCount]: msg.info.deliveryCount,
-          [MESSAGING.messageId]: msg.headers?.get(HEADERS.msgId) ?? '',
-          [MESSAGING.bodySize]: msg.data.byteLength,
-        },
-      },
-      parent,
-    );
-    const outcome = await context.with(trace.setSpan(parent, span), () => this.process(binding, msg, span));
+    const { span, ctx } = startProcessSpan({
+      subject: msg.subject,
+      headers: msg.headers,
+      stream: msg.info.stream,
+      streamSequence: msg.info.streamSequence,
+      deliveryCount: msg.info.deliveryCount,
+      consumer: binding.durable,
+      msgId: msg.headers?.get(HEADERS.msgId) ?? '',
+      bodySize: msg.data.byteLength,
+      replayOf: msg.headers?.get(REPLAY_HEADERS.originalTraceparent) || undefined,
+    });
+    const outcome = await context.with(ctx, async () => {
+      const { handler, error } = await this.process(binding, msg);
+      if (error) recordFailure(span, error);
+      const settlement = decideSettlement({ deliveryCount: msg.info.deliveryCount, ...binding }, error);
+      if (error) await this.reportFailure(binding, msg, handler, error, settlement);
+      this.settle.add(() => applySettlement(msg, settlement));
+      return settlement.kind;
+    });
     span.setAttribute('nestjet.outcome', outcome);
     span.end();
     nestjetMetrics.processed.inc({ consumer: binding.durable, outcome });
     return outcome;
   }
 
-  private async process(binding: ConsumerBinding, msg: JsMsg, span: Span): Promise<Outcome> {
+  /** Runs the handler; the error it ended with, if any, and the pattern of the handler that ran. */
+  private async process(binding: ConsumerBinding, msg: JsMsg): Promise<{ handler: string; error?: Error }> {
     const route = this.routes.find(binding.durable, msg.subject);
     const publishedAt = Number(msg.headers?.get(HEADERS.publishedAt));
     if (msg.info.deliveryCount === 1 && publishedAt > 0) {
@@ -170,57 +154,42 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       } catch {
         throw new PayloadValidationError('payload is not valid JSON');
       }
-      const ctx = new JetStreamContext([msg, binding.durable]);
-      const result: unknown = await route.handler(payload, ctx);
+      const result: unknown = await route.handler(payload, new JetStreamContext([msg, binding.durable]));
       // Most handlers return a value or a promise; only pay for rxjs when they return a stream.
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-      this.settle.add(() => msg.ack());
-      return 'ack';
+      return { handler: route.pattern };
     } catch (err) {
-      recordFailure(span, err);
-      return this.settleFailure(binding, msg, route?.pattern ?? '', err);
+      return { handler: route?.pattern ?? '', error: err instanceof Error ? err : new Error(String(err)) };
     } finally {
       nestjetMetrics.handlerDuration.observe({ consumer: binding.durable }, (performance.now() - started) / 1000);
     }
   }
 
-  private async settleFailure(binding: ConsumerBinding, msg: JsMsg, handler: string, err: unknown): Promise<Outcome> {
-    const error = err instanceof Error ? err : new Error(String(err));
-    const attempt = msg.info.deliveryCount;
-    const terminated = error instanceof NonRetryableError;
-    const final = terminated || attempt >= binding.maxDeliver;
+  /** Logs the failure and hands it to the failure hook before the message is settled. */
+  private async reportFailure(binding: ConsumerBinding, msg: JsMsg, handler: string, error: Error, settlement: Settlement): Promise<void> {
+    const terminated = settlement.kind === 'term';
     const failure = {
       stream: msg.info.stream,
       consumer: binding.durable,
       subject: msg.subject,
       streamSequence: msg.info.streamSequence,
-      deliveryCount: attempt,
+      deliveryCount: msg.info.deliveryCount,
       maxDeliver: binding.maxDeliver,
       errorName: error.name,
       errorMessage: error.message,
       handler,
-      final,
+      final: isFinal(settlement),
       terminated,
       at: new Date(),
     };
     this.logger.warn({ event: 'message.failed', ...failure });
-    if (this.options.failureHook) {
-      try {
-        const original = terminated ? { data: msg.data, headers: headerEntries(msg) } : undefined;
-        await this.options.failureHook.onFailure({ ...failure, original });
-      } catch (hookErr) {
-        this.logger.error({ event: 'failure-hook.error', error: String(hookErr), stream: failure.stream, seq: failure.streamSequence });
-      }
+    if (!this.options.failureHook) return;
+    try {
+      const original = terminated ? { data: msg.data, headers: headerEntries(msg.headers) } : undefined;
+      await this.options.failureHook.onFailure({ ...failure, original });
+    } catch (hookErr) {
+      this.logger.error({ event: 'failure-hook.error', error: String(hookErr), stream: failure.stream, streamSequence: failure.streamSequence });
     }
-    if (terminated) {
-      const reason = `${error.name}: ${error.message}`.slice(0, MAX_REASON);
-      this.settle.add(() => msg.term(reason));
-      return 'term';
-    }
-    // No redelivery follows the last attempt: nak without delay so the max-deliveries advisory comes at once.
-    const delay = final ? 0 : retryDelayFor(binding.retryDelaysMs, attempt);
-    this.settle.add(() => msg.nak(delay));
-    return 'nak';
   }
 
   private async watchStatus(binding: ConsumerBinding, messages: ConsumerMessages): Promise<void> {
@@ -262,10 +231,4 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     if (!this.nc) throw new Error('JetStreamPullTransport is not listening yet');
     return this.nc as T;
   }
-}
-
-function headerEntries(msg: JsMsg): [string, string][] {
-  const h = msg.headers;
-  if (!h) return [];
-  return h.keys().flatMap((k) => h.values(k).map((v): [string, string] => [k, v]));
 }

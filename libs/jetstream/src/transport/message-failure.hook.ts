@@ -1,3 +1,5 @@
+import type { HeaderEntries } from '../headers/message-headers.js';
+
 /** A failed processing attempt, as the failure hook sees it. */
 export interface MessageFailure {
   stream: string;
@@ -16,7 +18,7 @@ export interface MessageFailure {
   terminated: boolean;
   at: Date;
   /** The message itself, given for terminations (the server may drop it at once). */
-  original?: { data: Uint8Array; headers: [string, string][] };
+  original?: { data: Uint8Array; headers: HeaderEntries };
 }
 
 /**

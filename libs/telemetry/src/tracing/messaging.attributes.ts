@@ -13,6 +13,3 @@ export const MESSAGING = {
 } as const;
 
 export const TRACER_NAME = 'nestjet';
-
-/** Header a replay carries so the consumer can link its span back to the original trace. */
-export const ORIGINAL_TRACEPARENT_HEADER = 'nestjet-original-traceparent';

@@ -3,8 +3,8 @@ export interface DeadLetterAdvisory {
   kind: 'max_deliveries' | 'terminated';
   stream: string;
   consumer: string;
-  streamSeq: number;
-  deliveries: number;
+  streamSequence: number;
+  deliveryCount: number;
   /** `term(reason)`, terminated advisories only (server ≥ 2.11). */
   reason?: string;
   timestamp: string;
@@ -20,16 +20,16 @@ export function parseAdvisory(body: unknown): DeadLetterAdvisory {
   const a = body as Record<string, unknown> | null;
   const kind = typeof a?.type === 'string' ? TYPES[a.type] : undefined;
   if (!a || !kind) throw new Error(`not a max-deliveries or terminated advisory: ${JSON.stringify(a?.type)}`);
-  const { stream, consumer, stream_seq: seq, deliveries } = a;
-  if (typeof stream !== 'string' || typeof consumer !== 'string' || typeof seq !== 'number' || typeof deliveries !== 'number') {
+  const { stream, consumer, stream_seq: streamSequence, deliveries: deliveryCount } = a;
+  if (typeof stream !== 'string' || typeof consumer !== 'string' || typeof streamSequence !== 'number' || typeof deliveryCount !== 'number') {
     throw new Error('advisory misses stream, consumer, stream_seq or deliveries');
   }
   return {
     kind,
     stream,
     consumer,
-    streamSeq: seq,
-    deliveries,
+    streamSequence,
+    deliveryCount,
     reason: typeof a.reason === 'string' && a.reason !== '' ? a.reason : undefined,
     timestamp: typeof a.timestamp === 'string' ? a.timestamp : new Date().toISOString(),
   };

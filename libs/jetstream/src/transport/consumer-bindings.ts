@@ -1,5 +1,5 @@
 import type { Topology } from '#contracts';
-import type { ConsumerBinding } from '../transport/jetstream.transport.js';
+import type { ConsumerBinding } from './jetstream.transport.js';
 
 /** Bindings for the named durables of the topology; an unknown name is a configuration error. */
 export function consumerBindings(

@@ -1,0 +1,125 @@
+import type { StoredMsg } from '@nats-io/jetstream';
+import type { HeaderEntries } from '../headers/message-headers.js';
+import type { DeadLetterAdvisory } from './dead-letter.advisory.js';
+
+/** Where, why and when a message died: every field travels as one DLQ header. */
+export interface DeadLetterFacts {
+  kind: DeadLetterAdvisory['kind'];
+  /** The original subject. */
+  subject: string;
+  stream: string;
+  streamSequence: number;
+  consumer: string;
+  deliveryCount: number;
+  reason: string;
+  errorName: string;
+  /** Handler pattern that failed; empty when unknown (crash, ack timeout, foreign consumer). */
+  handler: string;
+  firstFailureAt: string;
+  lastFailureAt: string;
+  routedAt: string;
+  /** When the original was stored; absent when it was gone before routing. */
+  originalTime?: string;
+  /** The original's `Nats-Msg-Id`, when it had one. */
+  originalMsgId?: string;
+  /** The original was gone (expired, purged, deleted): the record has no payload. */
+  originalMissing: boolean;
+}
+
+/** A DLQ record as the admin API and the CLI show it. */
+export interface DeadLetter extends DeadLetterFacts {
+  /** DLQ stream sequence. */
+  id: number;
+  /** The original's own headers (trace context included). */
+  headers: Record<string, string[]>;
+  /** Parsed JSON when it is JSON, else the raw text; null when the original was gone. */
+  payload: unknown;
+  traceId?: string;
+}
+
+/** A decoded record with the original bytes, which a replay republishes unchanged. */
+export interface StoredDeadLetter {
+  record: DeadLetter;
+  data: Uint8Array;
+}
+
+/** The header of each fact; the one place that names them. */
+export const DLQ_HEADERS = {
+  kind: 'nestjet-dlq-kind',
+  subject: 'nestjet-dlq-subject',
+  stream: 'nestjet-dlq-stream',
+  streamSequence: 'nestjet-dlq-stream-sequence',
+  consumer: 'nestjet-dlq-consumer',
+  deliveryCount: 'nestjet-dlq-delivery-count',
+  reason: 'nestjet-dlq-reason',
+  errorName: 'nestjet-dlq-error-name',
+  handler: 'nestjet-dlq-handler',
+  firstFailureAt: 'nestjet-dlq-first-failure-at',
+  lastFailureAt: 'nestjet-dlq-last-failure-at',
+  routedAt: 'nestjet-dlq-routed-at',
+  originalTime: 'nestjet-dlq-original-time',
+  originalMsgId: 'nestjet-dlq-original-msg-id',
+  originalMissing: 'nestjet-dlq-original-missing',
+} as const satisfies Record<keyof DeadLetterFacts, string>;
+
+const FACTS = Object.entries(DLQ_HEADERS) as [keyof DeadLetterFacts, string][];
+const OWN = new Set<string>(Object.values(DLQ_HEADERS));
+const MAX_VALUE = 2048;
+
+/** The server sets its own `Nats-*` headers on the DLQ copy; the original's are facts above. */
+const isServerHeader = (name: string) => name.toLowerCase().startsWith('nats-');
+
+/** Header values cannot carry line breaks. */
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ').slice(0, MAX_VALUE);
+}
+
+/** Headers of a DLQ record: the original's own headers, then one header per fact. */
+export function encodeDeadLetter(facts: DeadLetterFacts, originalHeaders: HeaderEntries): HeaderEntries {
+  const headers = originalHeaders.filter(([k]) => !isServerHeader(k) && !OWN.has(k));
+  for (const [field, header] of FACTS) {
+    const value = facts[field];
+    if (value === undefined || value === false) continue;
+    headers.push([header, oneLine(String(value))]);
+  }
+  return headers;
+}
+
+export function decodeDeadLetter(m: StoredMsg): StoredDeadLetter {
+  const h = (name: string) => m.header.get(name);
+  const headers: Record<string, string[]> = {};
+  for (const k of m.header.keys()) {
+    if (!OWN.has(k) && !isServerHeader(k)) headers[k] = m.header.values(k);
+  }
+  const text = new TextDecoder().decode(m.data);
+  let payload: unknown = null;
+  if (text !== '') {
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      payload = text;
+    }
+  }
+  const record: DeadLetter = {
+    id: m.seq,
+    kind: h(DLQ_HEADERS.kind) as DeadLetter['kind'],
+    subject: h(DLQ_HEADERS.subject),
+    stream: h(DLQ_HEADERS.stream),
+    streamSequence: Number(h(DLQ_HEADERS.streamSequence)),
+    consumer: h(DLQ_HEADERS.consumer),
+    deliveryCount: Number(h(DLQ_HEADERS.deliveryCount)),
+    reason: h(DLQ_HEADERS.reason),
+    errorName: h(DLQ_HEADERS.errorName),
+    handler: h(DLQ_HEADERS.handler),
+    firstFailureAt: h(DLQ_HEADERS.firstFailureAt),
+    lastFailureAt: h(DLQ_HEADERS.lastFailureAt),
+    routedAt: h(DLQ_HEADERS.routedAt),
+    originalTime: h(DLQ_HEADERS.originalTime) || undefined,
+    originalMsgId: h(DLQ_HEADERS.originalMsgId) || undefined,
+    originalMissing: h(DLQ_HEADERS.originalMissing) === 'true',
+    headers,
+    payload,
+    traceId: headers.traceparent?.[0]?.split('-')[1],
+  };
+  return { record, data: m.data };
+}

@@ -1,0 +1,85 @@
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { HeaderEntries } from '../headers/message-headers.js';
+import type { MessageFailure, MessageFailureHook } from '../transport/message-failure.hook.js';
+import { DLQ_FAILURE_BUCKET } from './dead-letter.constants.js';
+
+/** The last failure of a message, as the DLQ router reads it; advisories carry none of it. */
+export interface FailureRecord {
+  stream: string;
+  streamSequence: number;
+  consumer: string;
+  subject: string;
+  errorName: string;
+  errorMessage: string;
+  handler: string;
+  /** Delivery count of the last failed attempt. */
+  deliveryCount: number;
+  firstFailureAt: string;
+  lastFailureAt: string;
+  terminated: boolean;
+  /**
+   * Copy of the message taken before `term()`: on WorkQueue and Interest
+   * streams the server drops a terminated message at once, before any router
+   * could fetch it.
+   */
+  original?: { data: Uint8Array; headers: HeaderEntries };
+}
+
+/** What is stored in KV: the copy's bytes as base64, since the record is JSON. */
+type StoredFailure = Omit<FailureRecord, 'original'> & { original?: { data: string; headers: HeaderEntries } };
+
+/**
+ * Keeps the last failure of each message in a KV bucket (with a TTL) for the
+ * DLQ router: the transport writes through `onFailure`, the router reads and forgets.
+ */
+export class KvFailureRecorder implements MessageFailureHook {
+  private kv?: Promise<KV>;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly bucket = DLQ_FAILURE_BUCKET,
+  ) {}
+
+  private store(): Promise<KV> {
+    this.kv ??= new Kvm(this.nc).open(this.bucket);
+    return this.kv;
+  }
+
+  async onFailure(f: MessageFailure): Promise<void> {
+    const kv = await this.store();
+    const key = keyOf(f.stream, f.streamSequence, f.consumer);
+    const previous = (await kv.get(key))?.json<StoredFailure>();
+    const at = f.at.toISOString();
+    const record: StoredFailure = {
+      stream: f.stream,
+      streamSequence: f.streamSequence,
+      consumer: f.consumer,
+      subject: f.subject,
+      errorName: f.errorName,
+      errorMessage: f.errorMessage,
+      handler: f.handler,
+      deliveryCount: f.deliveryCount,
+      firstFailureAt: previous?.firstFailureAt ?? at,
+      lastFailureAt: at,
+      terminated: f.terminated,
+      original: f.terminated && f.original ? { data: Buffer.from(f.original.data).toString('base64'), headers: f.original.headers } : undefined,
+    };
+    await kv.put(key, JSON.stringify(record));
+  }
+
+  async lastFailure(stream: string, streamSequence: number, consumer: string): Promise<FailureRecord | null> {
+    const stored = (await (await this.store()).get(keyOf(stream, streamSequence, consumer)))?.json<StoredFailure>();
+    if (!stored) return null;
+    const { original, ...rest } = stored;
+    return { ...rest, original: original ? { data: Buffer.from(original.data, 'base64'), headers: original.headers } : undefined };
+  }
+
+  async forget(stream: string, streamSequence: number, consumer: string): Promise<void> {
+    await (await this.store()).delete(keyOf(stream, streamSequence, consumer));
+  }
+}
+
+function keyOf(stream: string, streamSequence: number, consumer: string): string {
+  return `${stream}.${streamSequence}.${consumer}`;
+}

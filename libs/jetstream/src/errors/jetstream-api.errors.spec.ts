@@ -1,0 +1,32 @@
+import { describe, expect, it } from '@jest/globals';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { errors } from '@nats-io/transport-node';
+import { isBrokerUnavailable, isNotFound } from './jetstream-api.errors.js';
+
+// The errors nats.js builds from the server's API answers ({code, err_code, description}).
+const apiError = (code: number, err_code: number, description: string) => new JetStreamApiError({ code, err_code, description });
+
+describe('JetStream error predicates', () => {
+  const noMessage = apiError(404, JetStreamApiCodes.NoMessageFound, 'no message found');
+  const noStream = apiError(404, JetStreamApiCodes.StreamNotFound, 'stream not found');
+  const noConsumer = apiError(404, JetStreamApiCodes.ConsumerNotFound, 'consumer not found');
+  const unavailable = apiError(503, 10008, 'JetStream system temporarily unavailable');
+
+  it('recognises absence by error code', () => {
+    for (const e of [noMessage, noStream, noConsumer]) expect(isNotFound(e)).toBe(true);
+  });
+
+  it('never takes an outage for an absence, whatever the message says', () => {
+    expect(isNotFound(unavailable)).toBe(false);
+    expect(isNotFound(apiError(503, 10008, 'no message found'))).toBe(false);
+    expect(isNotFound(new Error('no message found'))).toBe(false);
+    expect(isNotFound(new errors.TimeoutError())).toBe(false);
+  });
+
+  it('tells an outage from a refusal', () => {
+    expect(isBrokerUnavailable(unavailable)).toBe(true);
+    expect(isBrokerUnavailable(new errors.TimeoutError())).toBe(true);
+    expect(isBrokerUnavailable(noMessage)).toBe(false);
+    expect(isBrokerUnavailable(apiError(400, 10060, 'expected stream does not match'))).toBe(false);
+  });
+});

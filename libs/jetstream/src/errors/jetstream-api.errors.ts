@@ -1,0 +1,30 @@
+import { JetStreamApiCodes, JetStreamApiError, JetStreamError } from '@nats-io/jetstream';
+import { errors } from '@nats-io/transport-node';
+
+const NOT_FOUND = new Set<number>([JetStreamApiCodes.StreamNotFound, JetStreamApiCodes.ConsumerNotFound, JetStreamApiCodes.NoMessageFound]);
+
+/**
+ * The stream, consumer or message asked for does not exist. Decided by the
+ * JetStream error code: a 503 (no leader, timeout) is an outage, not an absence.
+ */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof JetStreamApiError && NOT_FOUND.has(err.code);
+}
+
+/**
+ * The broker is unreachable, slow, electing a leader or not ready (no
+ * responders surfaces as "JetStreamNotEnabled"): worth another attempt, and
+ * a 503 to an HTTP caller. A refusal (wrong stream, message too large) or a
+ * closed connection is final.
+ */
+export function isBrokerUnavailable(err: unknown): boolean {
+  if (err instanceof JetStreamApiError) return err.status === 503;
+  if (err instanceof Error && err.name === 'JetStreamNotEnabled') return true;
+  if (err instanceof JetStreamError) return false;
+  return (
+    err instanceof errors.TimeoutError ||
+    err instanceof errors.RequestError ||
+    err instanceof errors.NoRespondersError ||
+    err instanceof errors.ConnectionError
+  );
+}

@@ -1,0 +1,154 @@
+import { context, SpanKind, trace, type Context, type Link, type Span } from '@opentelemetry/api';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import { MESSAGING } from './messaging.attributes.js';
+import { extractTraceContext, parseTraceparent, remoteSpanContext } from './nats-headers.propagation.js';
+import { recordFailure, tracer } from './tracer.js';
+
+/** Ends the span after `work`, marking it failed when `work` throws. */
+async function within<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    recordFailure(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** What the consumer knows about a delivery when it starts processing it. */
+export interface DeliveryFacts {
+  subject: string;
+  headers: MsgHdrs | undefined;
+  stream: string;
+  streamSequence: number;
+  deliveryCount: number;
+  consumer: string;
+  msgId: string;
+  bodySize: number;
+  /** traceparent of the original a DLQ replay came from, for a link back to it. */
+  replayOf?: string;
+}
+
+/**
+ * `process <subject>` (CONSUMER): a child of the publisher's context carried in
+ * the headers, linked to it as well, and to the original trace of a replay.
+ * The caller runs the handler inside `ctx` and ends the span.
+ */
+export function startProcessSpan(d: DeliveryFacts): { span: Span; ctx: Context } {
+  const parent = extractTraceContext(d.headers);
+  const links: Link[] = [];
+  const producer = remoteSpanContext(d.headers);
+  if (producer) links.push({ context: producer });
+  const original = parseTraceparent(d.replayOf);
+  if (original) links.push({ context: original, attributes: { 'nestjet.link': 'replay-of' } });
+  const span = tracer().startSpan(
+    `process ${d.subject}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        [MESSAGING.system]: 'nats',
+        [MESSAGING.operationType]: 'process',
+        [MESSAGING.operationName]: 'process',
+        [MESSAGING.destination]: d.subject,
+        [MESSAGING.consumerGroup]: d.consumer,
+        [MESSAGING.stream]: d.stream,
+        [MESSAGING.sequence]: d.streamSequence,
+        [MESSAGING.deliveryCount]: d.deliveryCount,
+        [MESSAGING.messageId]: d.msgId,
+        [MESSAGING.bodySize]: d.bodySize,
+      },
+    },
+    parent,
+  );
+  return { span, ctx: trace.setSpan(parent, span) };
+}
+
+export interface PublishFacts {
+  subject: string;
+  msgId: string;
+  bodySize: number;
+}
+
+/**
+ * `publish <subject>` (PRODUCER), active while `work` runs so the trace context
+ * injected into the message headers is this span's. The PubAck's stream,
+ * sequence and duplicate flag are recorded on it.
+ */
+export function tracePublish<T extends { stream: string; seq: number; duplicate: boolean }>(p: PublishFacts, work: () => Promise<T>): Promise<T> {
+  return tracer().startActiveSpan(
+    `publish ${p.subject}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        [MESSAGING.system]: 'nats',
+        [MESSAGING.operationType]: 'send',
+        [MESSAGING.operationName]: 'publish',
+        [MESSAGING.destination]: p.subject,
+        [MESSAGING.messageId]: p.msgId,
+        [MESSAGING.bodySize]: p.bodySize,
+      },
+    },
+    (span) =>
+      within(span, async () => {
+        const ack = await work();
+        span.setAttributes({ [MESSAGING.stream]: ack.stream, [MESSAGING.sequence]: ack.seq, 'messaging.nats.duplicate': ack.duplicate });
+        return ack;
+      }),
+  );
+}
+
+export interface DeadLetterSpanFacts {
+  kind: string;
+  stream: string;
+  streamSequence: number;
+  consumer: string;
+  deliveryCount: number;
+}
+
+/** `dead-letter <stream>/<consumer>` in the original message's trace, so Jaeger shows the attempts and then the routing. */
+export function traceDeadLetter<T>(original: MsgHdrs, d: DeadLetterSpanFacts, work: () => Promise<T>): Promise<T> {
+  const link = remoteSpanContext(original);
+  return tracer().startActiveSpan(
+    `dead-letter ${d.stream}/${d.consumer}`,
+    {
+      kind: SpanKind.INTERNAL,
+      links: link ? [{ context: link, attributes: { 'nestjet.link': 'dead-lettered' } }] : [],
+      attributes: {
+        [MESSAGING.system]: 'nats',
+        [MESSAGING.stream]: d.stream,
+        [MESSAGING.sequence]: d.streamSequence,
+        [MESSAGING.consumerGroup]: d.consumer,
+        [MESSAGING.deliveryCount]: d.deliveryCount,
+        'nestjet.dlq.kind': d.kind,
+      },
+    },
+    extractTraceContext(original),
+    (span) => within(span, work),
+  );
+}
+
+export interface ReplayFacts {
+  /** DLQ record id. */
+  id: number;
+  subject: string;
+  consumer: string;
+  /** traceparent of the original message. */
+  original: string | undefined;
+}
+
+/** `replay <subject>`: a new trace (a replay is new work), linked to the original's. */
+export function traceReplay<T>(r: ReplayFacts, work: () => Promise<T>): Promise<T> {
+  const original = parseTraceparent(r.original);
+  return tracer().startActiveSpan(
+    `replay ${r.subject}`,
+    {
+      root: true,
+      links: original ? [{ context: original, attributes: { 'nestjet.link': 'replay-of' } }] : [],
+      attributes: { 'nestjet.dlq.id': r.id, [MESSAGING.destination]: r.subject, [MESSAGING.consumerGroup]: r.consumer },
+    },
+    context.active(),
+    (span) => within(span, work),
+  );
+}
