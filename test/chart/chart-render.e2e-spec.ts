@@ -111,6 +111,20 @@ describe('helm chart: lint, render, schema', () => {
     for (const [set, message] of cases) expect(await helmTemplateError({ set })).toMatch(message);
   });
 
+  it('lists every broken value combination in one failure, one message a line', async () => {
+    const error = await helmTemplateError({
+      set: { 'consumer.keda.enabled': true, 'consumer.hpa.enabled': true, 'metrics.serviceMonitor.enabled': true, 'metrics.podMonitor.enabled': true },
+    });
+    expect(error.match(/VALUES VALIDATION:/g)).toHaveLength(1);
+    const lines = error.split('\n');
+    const heading = lines.findIndex((l) => l.endsWith('VALUES VALIDATION:'));
+    expect(heading).toBeGreaterThanOrEqual(0);
+    expect(lines.slice(heading + 1, heading + 3)).toEqual([
+      expect.stringMatching(/^consumer.keda.enabled and consumer.hpa.enabled are mutually exclusive: two autoscalers would fight/),
+      expect.stringMatching(/^metrics.serviceMonitor.enabled and metrics.podMonitor.enabled: pick one/),
+    ]);
+  });
+
   it('declares the official nats chart as an optional dependency; helm refuses the chart until it is vendored', async () => {
     const chart = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as {
       apiVersion: string;
