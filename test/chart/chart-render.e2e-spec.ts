@@ -91,6 +91,9 @@ describe('helm chart: lint, render, schema', () => {
       [{ 'externalNats.auth.type': 'kerberos' }, /at '\/externalNats\/auth\/type': value must be one of 'none', 'creds', 'userPassword', 'token'/],
       [{ logLevel: 'trace' }, /at '\/logLevel': value must be one of/],
       [{ 'image.pullPolicy': 'Sometimes' }, /at '\/image\/pullPolicy'/],
+      [{ 'topology.consumerStreams.fraud-review': 7 }, /at '\/topology\/consumerStreams\/fraud-review': got number, want string/],
+      [{ 'topology.consumerStreams.fraud-review': 'ORDERS.EU' }, /at '\/topology\/consumerStreams\/fraud-review': 'ORDERS.EU' does not match pattern/],
+      [{ 'topology.consumerStreams.billing': 'ORDERS' }, /at '\/topology\/consumerStreams': additional properties 'billing' not allowed/],
     ];
     for (const [set, message] of cases) {
       const error = await helmTemplateError({ set });
@@ -107,6 +110,11 @@ describe('helm chart: lint, render, schema', () => {
       [{ 'nats.enabled': true, 'topology.streamReplicas': 5 }, /topology.streamReplicas \(5\) exceeds nats.config.cluster.replicas \(3\)/],
       [{ 'externalNats.auth.type': 'creds' }, /externalNats.auth.type=creds needs externalNats.auth.existingSecret/],
       [{ 'consumer.keda.enabled': true, 'consumer.keda.minReplicaCount': 5, 'consumer.keda.maxReplicaCount': 2 }, /minReplicaCount must not exceed/],
+      // `null` in --set deletes the default entry.
+      [
+        { 'topology.consumerStreams.fraud-review': 'null' },
+        /consumer.durables has fraud-review but topology.consumerStreams has no stream for it: set topology.consumerStreams.fraud-review/,
+      ],
     ];
     for (const [set, message] of cases) expect(await helmTemplateError({ set })).toMatch(message);
   });

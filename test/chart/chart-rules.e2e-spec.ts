@@ -1,5 +1,9 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { chartWithoutNatsDependency, findObject, helmTemplate, validateObjects, type K8sObject } from '#test-support';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { buildTopology } from '#contracts';
+import { CHART_DIR, chartWithoutNatsDependency, findObject, helmTemplate, validateObjects, type K8sObject } from '#test-support';
 
 // Chart unit tests: the rules a reviewer would check by eye, asserted on the real
 // `helm template` output of each profile.
@@ -105,6 +109,32 @@ describe('helm chart rules', () => {
       // KEDA parses every metadata value from a string.
       for (const v of Object.values(t.metadata)) expect(typeof v).toBe('string');
     });
+  });
+
+  it("topology.consumerStreams: the defaults are the code's declared topology, and each KEDA trigger reads its durable's stream", async () => {
+    const topology = buildTopology();
+    const declared = topology.consumers.filter((c) => c.durable !== topology.deadLetter.routerDurable);
+    expect(declared.map((c) => [c.durable, c.stream])).toEqual([
+      ['fulfillment', 'ORDERS'],
+      ['notifications', 'ORDERS'],
+      ['fraud-review', 'ORDERS'],
+    ]);
+    const values = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as {
+      topology: { consumerStreams: Record<string, string> };
+      consumer: { durables: string[] };
+    };
+    expect(values.topology.consumerStreams).toEqual(Object.fromEntries(declared.map((c) => [c.durable, c.stream])));
+    expect(values.consumer.durables).toEqual(declared.map((c) => c.durable));
+
+    const triggers = findObject(keda, 'ScaledObject', '-consumer').spec.triggers as Array<{ metadata: Record<string, string> }>;
+    expect(triggers.map((t) => [t.metadata.consumer, t.metadata.stream])).toEqual(declared.map((c) => [c.durable, c.stream]));
+    // The stream comes from values, per durable.
+    const moved = await helmTemplate({ profiles: ['keda'], set: { 'topology.consumerStreams.fraud-review': 'RISK' } });
+    expect(findObject(moved, 'ScaledObject', '-consumer').spec.triggers.map((t: { metadata: Record<string, string> }) => t.metadata.stream)).toEqual([
+      'ORDERS',
+      'ORDERS',
+      'RISK',
+    ]);
   });
 
   it('bundled NATS: URL, KEDA endpoint (headless service) and account point at the nats subchart objects', () => {

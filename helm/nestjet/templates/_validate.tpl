@@ -30,6 +30,12 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 {{- if and $c.keda.enabled (gt (int $c.keda.minReplicaCount) (int $c.keda.maxReplicaCount)) }}
 {{- $messages = append $messages "consumer.keda.minReplicaCount must not exceed consumer.keda.maxReplicaCount" }}
 {{- end }}
+{{- $streams := .Values.topology.consumerStreams | default dict }}
+{{- range $c.durables }}
+{{- if empty (index $streams .) }}
+{{- $messages = append $messages (printf "consumer.durables has %s but topology.consumerStreams has no stream for it: set topology.consumerStreams.%s to the stream this durable reads" . .) }}
+{{- end }}
+{{- end }}
 {{- if $messages }}
 {{- fail (printf "\nVALUES VALIDATION:\n%s" (join "\n" $messages)) }}
 {{- end }}
