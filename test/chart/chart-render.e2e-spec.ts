@@ -94,6 +94,16 @@ describe('helm chart: lint, render, schema', () => {
       [{ 'topology.consumerStreams.fraud-review': 7 }, /at '\/topology\/consumerStreams\/fraud-review': got number, want string/],
       [{ 'topology.consumerStreams.fraud-review': 'ORDERS.EU' }, /at '\/topology\/consumerStreams\/fraud-review': 'ORDERS.EU' does not match pattern/],
       [{ 'topology.consumerStreams.billing': 'ORDERS' }, /at '\/topology\/consumerStreams': additional properties 'billing' not allowed/],
+      [{ 'producer.adminApi.enabled': 'yes' }, /at '\/producer\/adminApi\/enabled': got string, want boolean/],
+      [{ 'producer.adminApi.existingSecret': 5 }, /at '\/producer\/adminApi\/existingSecret': got number, want string/],
+      [{ 'producer.adminApi.tokenKey': '' }, /at '\/producer\/adminApi\/tokenKey': minLength/],
+      // The token itself has no place in values.
+      [{ 'producer.adminApi.token': 'a-token-of-32-characters-or-so!!' }, /at '\/producer\/adminApi': additional properties 'token' not allowed/],
+      [{ 'consumer.dlqRouter.enabled': 'maybe' }, /at '\/consumer\/dlqRouter\/enabled': got string, want boolean/],
+      [{ 'topology.dlqMaxAgeMs': 'forever' }, /at '\/topology\/dlqMaxAgeMs': got string, want integer/],
+      [{ 'topology.dlqMaxAgeMs': 1000 }, /at '\/topology\/dlqMaxAgeMs': minimum: got 1,000, want 60,000/],
+      [{ 'topology.dlqExtraStreams': 'BILLING' }, /at '\/topology\/dlqExtraStreams': got string, want array/],
+      [{ 'topology.dlqExtraStreams[0]': 'billing.eu' }, /at '\/topology\/dlqExtraStreams\/0': 'billing.eu' does not match pattern/],
     ];
     for (const [set, message] of cases) {
       const error = await helmTemplateError({ set });
