@@ -91,6 +91,19 @@ describe('helm chart: lint, render, schema', () => {
       [{ 'externalNats.auth.type': 'kerberos' }, /at '\/externalNats\/auth\/type': value must be one of 'none', 'creds', 'userPassword', 'token'/],
       [{ logLevel: 'trace' }, /at '\/logLevel': value must be one of/],
       [{ 'image.pullPolicy': 'Sometimes' }, /at '\/image\/pullPolicy'/],
+      [{ 'topology.consumerStreams.fraud-review': 7 }, /at '\/topology\/consumerStreams\/fraud-review': got number, want string/],
+      [{ 'topology.consumerStreams.fraud-review': 'ORDERS.EU' }, /at '\/topology\/consumerStreams\/fraud-review': 'ORDERS.EU' does not match pattern/],
+      [{ 'topology.consumerStreams.billing': 'ORDERS' }, /at '\/topology\/consumerStreams': additional properties 'billing' not allowed/],
+      [{ 'producer.adminApi.enabled': 'yes' }, /at '\/producer\/adminApi\/enabled': got string, want boolean/],
+      [{ 'producer.adminApi.existingSecret': 5 }, /at '\/producer\/adminApi\/existingSecret': got number, want string/],
+      [{ 'producer.adminApi.tokenKey': '' }, /at '\/producer\/adminApi\/tokenKey': minLength/],
+      // The token itself has no place in values.
+      [{ 'producer.adminApi.token': 'a-token-of-32-characters-or-so!!' }, /at '\/producer\/adminApi': additional properties 'token' not allowed/],
+      [{ 'consumer.dlqRouter.enabled': 'maybe' }, /at '\/consumer\/dlqRouter\/enabled': got string, want boolean/],
+      [{ 'topology.dlqMaxAgeMs': 'forever' }, /at '\/topology\/dlqMaxAgeMs': got string, want integer/],
+      [{ 'topology.dlqMaxAgeMs': 1000 }, /at '\/topology\/dlqMaxAgeMs': minimum: got 1,000, want 60,000/],
+      [{ 'topology.dlqExtraStreams': 'BILLING' }, /at '\/topology\/dlqExtraStreams': got string, want array/],
+      [{ 'topology.dlqExtraStreams[0]': 'billing.eu' }, /at '\/topology\/dlqExtraStreams\/0': 'billing.eu' does not match pattern/],
     ];
     for (const [set, message] of cases) {
       const error = await helmTemplateError({ set });
@@ -107,8 +120,27 @@ describe('helm chart: lint, render, schema', () => {
       [{ 'nats.enabled': true, 'topology.streamReplicas': 5 }, /topology.streamReplicas \(5\) exceeds nats.config.cluster.replicas \(3\)/],
       [{ 'externalNats.auth.type': 'creds' }, /externalNats.auth.type=creds needs externalNats.auth.existingSecret/],
       [{ 'consumer.keda.enabled': true, 'consumer.keda.minReplicaCount': 5, 'consumer.keda.maxReplicaCount': 2 }, /minReplicaCount must not exceed/],
+      // `null` in --set deletes the default entry.
+      [
+        { 'topology.consumerStreams.fraud-review': 'null' },
+        /consumer.durables has fraud-review but topology.consumerStreams has no stream for it: set topology.consumerStreams.fraud-review/,
+      ],
     ];
     for (const [set, message] of cases) expect(await helmTemplateError({ set })).toMatch(message);
+  });
+
+  it('lists every broken value combination in one failure, one message a line', async () => {
+    const error = await helmTemplateError({
+      set: { 'consumer.keda.enabled': true, 'consumer.hpa.enabled': true, 'metrics.serviceMonitor.enabled': true, 'metrics.podMonitor.enabled': true },
+    });
+    expect(error.match(/VALUES VALIDATION:/g)).toHaveLength(1);
+    const lines = error.split('\n');
+    const heading = lines.findIndex((l) => l.endsWith('VALUES VALIDATION:'));
+    expect(heading).toBeGreaterThanOrEqual(0);
+    expect(lines.slice(heading + 1, heading + 3)).toEqual([
+      expect.stringMatching(/^consumer.keda.enabled and consumer.hpa.enabled are mutually exclusive: two autoscalers would fight/),
+      expect.stringMatching(/^metrics.serviceMonitor.enabled and metrics.podMonitor.enabled: pick one/),
+    ]);
   });
 
   it('declares the official nats chart as an optional dependency; helm refuses the chart until it is vendored', async () => {

@@ -1,5 +1,9 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { chartWithoutNatsDependency, findObject, helmTemplate, validateObjects, type K8sObject } from '#test-support';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { buildTopology, DEFAULT_TOPOLOGY_OPTIONS } from '#contracts';
+import { CHART_DIR, chartWithoutNatsDependency, findObject, helmTemplate, validateObjects, type K8sObject } from '#test-support';
 
 // Chart unit tests: the rules a reviewer would check by eye, asserted on the real
 // `helm template` output of each profile.
@@ -107,6 +111,32 @@ describe('helm chart rules', () => {
     });
   });
 
+  it("topology.consumerStreams: the defaults are the code's declared topology, and each KEDA trigger reads its durable's stream", async () => {
+    const topology = buildTopology();
+    const declared = topology.consumers.filter((c) => c.durable !== topology.deadLetter.routerDurable);
+    expect(declared.map((c) => [c.durable, c.stream])).toEqual([
+      ['fulfillment', 'ORDERS'],
+      ['notifications', 'ORDERS'],
+      ['fraud-review', 'ORDERS'],
+    ]);
+    const values = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as {
+      topology: { consumerStreams: Record<string, string> };
+      consumer: { durables: string[] };
+    };
+    expect(values.topology.consumerStreams).toEqual(Object.fromEntries(declared.map((c) => [c.durable, c.stream])));
+    expect(values.consumer.durables).toEqual(declared.map((c) => c.durable));
+
+    const triggers = findObject(keda, 'ScaledObject', '-consumer').spec.triggers as Array<{ metadata: Record<string, string> }>;
+    expect(triggers.map((t) => [t.metadata.consumer, t.metadata.stream])).toEqual(declared.map((c) => [c.durable, c.stream]));
+    // The stream comes from values, per durable.
+    const moved = await helmTemplate({ profiles: ['keda'], set: { 'topology.consumerStreams.fraud-review': 'RISK' } });
+    expect(findObject(moved, 'ScaledObject', '-consumer').spec.triggers.map((t: { metadata: Record<string, string> }) => t.metadata.stream)).toEqual([
+      'ORDERS',
+      'ORDERS',
+      'RISK',
+    ]);
+  });
+
   it('bundled NATS: URL, KEDA endpoint (headless service) and account point at the nats subchart objects', () => {
     expect(findObject(bundled, 'ConfigMap', 'nestjet').data.NATS_URL).toBe('nats://nestjet-nats.apps.svc.cluster.local:4222');
     expect(findObject(bundled, 'ConfigMap', 'nestjet').data.STREAM_REPLICAS).toBe('3');
@@ -142,6 +172,47 @@ describe('helm chart rules', () => {
     expect(findObject(external, 'ConfigMap', 'nestjet').data.NATS_URL).toMatch(/^tls:\/\/nats-0\..*,tls:\/\/nats-2\./);
     expect(findObject(external, 'ScaledObject', '-consumer').spec.triggers[0].metadata).toMatchObject({ useHttps: 'true', account: 'ORDERS_ACCOUNT' });
     expect(external.some((o) => o.kind === 'Secret')).toBe(false);
+  });
+
+  it('admin API and DLQ router: values reach the producer and consumer env; the admin token only as a secretKeyRef', async () => {
+    const producer = envOf(findObject(minimal, 'Deployment', '-producer'));
+    const consumer = envOf(findObject(minimal, 'Deployment', '-consumer'));
+    expect(producer.ADMIN_API_ENABLED).toBe('true');
+    expect('ADMIN_TOKEN' in producer).toBe(false);
+    expect(consumer.DLQ_ROUTER_ENABLED).toBe('true');
+    for (const name of ['ADMIN_API_ENABLED', 'ADMIN_TOKEN']) expect(name in consumer).toBe(false);
+    expect('DLQ_ROUTER_ENABLED' in producer).toBe(false);
+
+    const set = { 'producer.adminApi.enabled': false, 'producer.adminApi.existingSecret': 'nestjet-admin', 'consumer.dlqRouter.enabled': false };
+    const off = await helmTemplate({ profiles: ['minimal'], set });
+    await validateObjects(off);
+    expect(envOf(findObject(off, 'Deployment', '-producer')).ADMIN_API_ENABLED).toBe('false');
+    expect(envOf(findObject(off, 'Deployment', '-consumer')).DLQ_ROUTER_ENABLED).toBe('false');
+    const tokenOf = (objects: K8sObject[]) => container(findObject(objects, 'Deployment', '-producer')).env.filter((e: { name: string }) => e.name === 'ADMIN_TOKEN');
+    // Default key "token"; never a plain value, and the chart creates no Secret.
+    expect(tokenOf(off)).toEqual([{ name: 'ADMIN_TOKEN', valueFrom: { secretKeyRef: { name: 'nestjet-admin', key: 'token' } } }]);
+    expect(off.some((o) => o.kind === 'Secret')).toBe(false);
+    const otherKey = await helmTemplate({ profiles: ['minimal'], set: { 'producer.adminApi.existingSecret': 'nestjet-admin', 'producer.adminApi.tokenKey': 'admin-token' } });
+    expect(tokenOf(otherKey)).toEqual([{ name: 'ADMIN_TOKEN', valueFrom: { secretKeyRef: { name: 'nestjet-admin', key: 'admin-token' } } }]);
+  });
+
+  it("DLQ settings: in the shared ConfigMap and the provision Job's copy, defaults as in the code", async () => {
+    for (const name of ['nestjet', '-provision']) {
+      expect(findObject(minimal, 'ConfigMap', name).data).toMatchObject({
+        DLQ_MAX_AGE_MS: String(DEFAULT_TOPOLOGY_OPTIONS.dlqMaxAgeMs),
+        DLQ_EXTRA_STREAMS: DEFAULT_TOPOLOGY_OPTIONS.dlqExtraStreams.join(','),
+      });
+    }
+    expect(findObject(minimal, 'ConfigMap', 'nestjet').data.DLQ_MAX_AGE_MS).toBe('1209600000');
+    const set = { 'topology.dlqMaxAgeMs': 86_400_000, 'topology.dlqExtraStreams': '{BILLING,SHIPPING}' };
+    const changed = await helmTemplate({ profiles: ['minimal'], set });
+    for (const name of ['nestjet', '-provision']) {
+      expect(findObject(changed, 'ConfigMap', name).data).toMatchObject({ DLQ_MAX_AGE_MS: '86400000', DLQ_EXTRA_STREAMS: 'BILLING,SHIPPING' });
+    }
+    // The Job reads them through its ConfigMap; app pods roll when they change.
+    expect(container(findObject(changed, 'Job', '-provision')).envFrom).toEqual([{ configMapRef: { name: 'nestjet-provision' } }]);
+    const checksum = (objects: K8sObject[]) => findObject(objects, 'Deployment', '-consumer').spec.template.metadata.annotations['checksum/config'];
+    expect(checksum(changed)).not.toBe(checksum(minimal));
   });
 
   it('OpenTelemetry: standard OTEL_* variables per service, export disabled without an endpoint', () => {

@@ -1,0 +1,28 @@
+{{/* ConfigMap data shared by every process. */}}
+{{- define "nestjet.sharedEnvData" -}}
+NATS_URL: {{ include "nestjet.natsUrl" . | quote }}
+STREAM_REPLICAS: {{ .Values.topology.streamReplicas | quote }}
+STREAM_MAX_AGE_MS: {{ .Values.topology.streamMaxAgeMs | int64 | quote }}
+STREAM_MAX_BYTES: {{ .Values.topology.streamMaxBytes | int64 | quote }}
+STREAM_DUPLICATE_WINDOW_MS: {{ .Values.topology.streamDuplicateWindowMs | int64 | quote }}
+CONSUMER_ACK_WAIT_MS: {{ .Values.topology.consumerAckWaitMs | int64 | quote }}
+CONSUMER_MAX_DELIVER: {{ .Values.topology.consumerMaxDeliver | quote }}
+CONSUMER_MAX_ACK_PENDING: {{ .Values.topology.consumerMaxAckPending | quote }}
+CONSUMER_RETRY_DELAYS_MS: {{ join "," .Values.topology.consumerRetryDelaysMs | quote }}
+DLQ_MAX_AGE_MS: {{ .Values.topology.dlqMaxAgeMs | int64 | quote }}
+DLQ_EXTRA_STREAMS: {{ join "," .Values.topology.dlqExtraStreams | quote }}
+LOG_LEVEL: {{ .Values.logLevel | quote }}
+AUTO_PROVISION: "false"
+{{- end }}
+
+{{/*
+Hook phases of the provision Job. Bundled NATS is created by the same release,
+so on first install it does not exist before post-install.
+*/}}
+{{- define "nestjet.provisionHook" -}}
+{{- if .Values.nats.enabled -}}
+post-install,pre-upgrade
+{{- else -}}
+pre-install,pre-upgrade
+{{- end }}
+{{- end }}

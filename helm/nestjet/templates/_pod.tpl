@@ -1,0 +1,122 @@
+{{/*
+Pod spec shared by producer and consumer:
+include "nestjet.podSpec" (dict "ctx" $ "component" "consumer" "values" .Values.consumer "script" "..." "env" (list ...))
+*/}}
+{{- define "nestjet.podSpec" -}}
+{{- $ctx := .ctx }}
+{{- $v := .values }}
+serviceAccountName: {{ include "nestjet.serviceAccountName" $ctx }}
+automountServiceAccountToken: false
+terminationGracePeriodSeconds: {{ $v.terminationGracePeriodSeconds }}
+{{- with $ctx.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . }}
+  {{- end }}
+{{- end }}
+securityContext:
+  {{- toYaml $ctx.Values.podSecurityContext | nindent 2 }}
+containers:
+  - name: {{ .component }}
+    image: {{ include "nestjet.image" $ctx }}
+    imagePullPolicy: {{ $ctx.Values.image.pullPolicy }}
+    # The image's ENTRYPOINT is tini + node; args picks the process.
+    args: [{{ .script | quote }}]
+    ports:
+      - name: http
+        containerPort: {{ $v.port }}
+        protocol: TCP
+    envFrom:
+      - configMapRef:
+          name: {{ include "nestjet.fullname" $ctx }}
+    env:
+      - name: PORT
+        value: {{ $v.port | quote }}
+      {{- toYaml .env | nindent 6 }}
+      {{- with (include "nestjet.natsEnv" $ctx) }}
+      {{- . | nindent 6 }}
+      {{- end }}
+      {{- include "nestjet.otelEnv" (list $ctx .component) | nindent 6 }}
+      {{- with $v.extraEnv }}
+      {{- toYaml . | nindent 6 }}
+      {{- end }}
+    {{- include "nestjet.probes" $ctx | nindent 4 }}
+    securityContext:
+      {{- toYaml $ctx.Values.containerSecurityContext | nindent 6 }}
+    resources:
+      {{- toYaml $v.resources | nindent 6 }}
+    volumeMounts:
+      - name: tmp
+        mountPath: /tmp
+      {{- with (include "nestjet.natsVolumeMounts" $ctx) }}
+      {{- . | nindent 6 }}
+      {{- end }}
+volumes:
+  - name: tmp
+    emptyDir:
+      sizeLimit: 64Mi
+  {{- with (include "nestjet.natsVolumes" $ctx) }}
+  {{- . | nindent 2 }}
+  {{- end }}
+{{- with $v.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* Probes on the app's HTTP port. */}}
+{{- define "nestjet.probes" -}}
+startupProbe:
+  httpGet: {path: /healthz, port: http}
+  periodSeconds: 2
+  failureThreshold: 30
+livenessProbe:
+  httpGet: {path: /healthz, port: http}
+  periodSeconds: 10
+  timeoutSeconds: 3
+  failureThreshold: 3
+readinessProbe:
+  httpGet: {path: /readyz, port: http}
+  periodSeconds: 5
+  timeoutSeconds: 3
+  failureThreshold: 2
+{{- end }}
+
+{{/* OpenTelemetry env for one service: include "nestjet.otelEnv" (list $ "producer") */}}
+{{- define "nestjet.otelEnv" -}}
+{{- $ctx := index . 0 }}
+{{- $t := $ctx.Values.telemetry }}
+- name: OTEL_SERVICE_NAME
+  value: nestjet-{{ index . 1 }}
+- name: POD_NAME
+  valueFrom: {fieldRef: {fieldPath: metadata.name}}
+- name: POD_NAMESPACE
+  valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: {{ printf "k8s.namespace.name=$(POD_NAMESPACE),k8s.pod.name=$(POD_NAME),service.version=%s%s" $ctx.Chart.AppVersion (ternary (printf ",%s" $t.resourceAttributes) "" (ne $t.resourceAttributes "")) | quote }}
+{{- if $t.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ $t.otlpEndpoint | quote }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: {{ $t.otlpProtocol | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ $t.tracesSampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ $t.tracesSamplerArg | quote }}
+{{- else }}
+- name: OTEL_SDK_DISABLED
+  value: "true"
+{{- end }}
+{{- end }}
