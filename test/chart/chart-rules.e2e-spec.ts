@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { buildTopology, DEFAULT_TOPOLOGY_OPTIONS } from '#contracts';
+import { buildTopology } from '#contracts';
+import { DEFAULT_DEAD_LETTER_OPTIONS } from '#jetstream';
 import { CHART_DIR, chartWithoutNatsDependency, findObject, helmTemplate, validateObjects, type K8sObject } from '#test-support';
 
 // Chart unit tests: the rules a reviewer would check by eye, asserted on the real
@@ -112,8 +113,8 @@ describe('helm chart rules', () => {
   });
 
   it("topology.consumerStreams: the defaults are the code's declared topology, and each KEDA trigger reads its durable's stream", async () => {
-    const topology = buildTopology();
-    const declared = topology.consumers.filter((c) => c.durable !== topology.deadLetter.routerDurable);
+    // The domain's durables; the DLQ router's durable is not scaled by KEDA.
+    const declared = buildTopology().consumers;
     expect(declared.map((c) => [c.durable, c.stream])).toEqual([
       ['fulfillment', 'ORDERS'],
       ['notifications', 'ORDERS'],
@@ -199,8 +200,8 @@ describe('helm chart rules', () => {
   it("DLQ settings: in the shared ConfigMap and the provision Job's copy, defaults as in the code", async () => {
     for (const name of ['nestjet', '-provision']) {
       expect(findObject(minimal, 'ConfigMap', name).data).toMatchObject({
-        DLQ_MAX_AGE_MS: String(DEFAULT_TOPOLOGY_OPTIONS.dlqMaxAgeMs),
-        DLQ_EXTRA_STREAMS: DEFAULT_TOPOLOGY_OPTIONS.dlqExtraStreams.join(','),
+        DLQ_MAX_AGE_MS: String(DEFAULT_DEAD_LETTER_OPTIONS.maxAgeMs),
+        DLQ_EXTRA_STREAMS: DEFAULT_DEAD_LETTER_OPTIONS.extraStreams.join(','),
       });
     }
     expect(findObject(minimal, 'ConfigMap', 'nestjet').data.DLQ_MAX_AGE_MS).toBe('1209600000');
