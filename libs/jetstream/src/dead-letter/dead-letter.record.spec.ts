@@ -36,7 +36,7 @@ function stored(headers: HeaderEntries, data: Uint8Array, seq = 7): StoredMsg {
 describe('DLQ record codec', () => {
   it('decodes every fact it encodes, with one set of names', () => {
     const data = new TextEncoder().encode('{"orderId":"1001"}');
-    const { record, data: bytes } = decodeDeadLetter(stored(encodeDeadLetter(facts, original), data));
+    const { record, data: bytes, originalHeaders } = decodeDeadLetter(stored(encodeDeadLetter(facts, original), data));
     const { id, headers, payload, traceId, ...decoded } = record;
     expect(decoded).toEqual(facts);
     expect(id).toBe(7);
@@ -45,6 +45,7 @@ describe('DLQ record codec', () => {
     expect(traceId).toBe('0af7651916cd43dd8448eb211c80319c');
     // The original's own headers, repeats kept; the server's Nats-* headers are facts, not copied.
     expect(headers).toEqual({ traceparent: [original[1]![1]], 'x-tenant': ['a', 'b'] });
+    expect(originalHeaders).toEqual(original.slice(1));
   });
 
   it('omits optional facts that are absent and reads them back as absent', () => {

@@ -1,5 +1,5 @@
 import type { StoredMsg } from '@nats-io/jetstream';
-import type { HeaderEntries } from '../headers/message-headers.js';
+import { headerEntries, type HeaderEntries } from '../headers/message-headers.js';
 import type { DeadLetterAdvisory } from './dead-letter.advisory.js';
 
 /** Where, why and when a message died: every field travels as one DLQ header. */
@@ -37,10 +37,11 @@ export interface DeadLetter extends DeadLetterFacts {
   traceId?: string;
 }
 
-/** A decoded record with the original bytes, which a replay republishes unchanged. */
+/** A decoded record with the original bytes and headers, which a replay republishes. */
 export interface StoredDeadLetter {
   record: DeadLetter;
   data: Uint8Array;
+  originalHeaders: HeaderEntries;
 }
 
 /** The header of each fact; the one place that names them. */
@@ -87,10 +88,9 @@ export function encodeDeadLetter(facts: DeadLetterFacts, originalHeaders: Header
 
 export function decodeDeadLetter(m: StoredMsg): StoredDeadLetter {
   const h = (name: string) => m.header.get(name);
+  const originalHeaders = headerEntries(m.header).filter(([k]) => !OWN.has(k) && !isServerHeader(k));
   const headers: Record<string, string[]> = {};
-  for (const k of m.header.keys()) {
-    if (!OWN.has(k) && !isServerHeader(k)) headers[k] = m.header.values(k);
-  }
+  for (const [k, v] of originalHeaders) (headers[k] ??= []).push(v);
   const text = new TextDecoder().decode(m.data);
   let payload: unknown = null;
   if (text !== '') {
@@ -121,5 +121,5 @@ export function decodeDeadLetter(m: StoredMsg): StoredDeadLetter {
     payload,
     traceId: headers.traceparent?.[0]?.split('-')[1],
   };
-  return { record, data: m.data };
+  return { record, data: m.data, originalHeaders };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { subjectFor, subjectMatches, validateTopicPayload, ValidationFailedError, type Topology } from '#contracts';
 import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import { traceReplay } from '#telemetry';
-import { type HeaderEntries } from '../headers/message-headers.js';
+import type { HeaderEntries } from '../headers/message-headers.js';
 import type { JetStreamPublisher, PublishResult } from '../publisher/jetstream.publisher.js';
 import { DLQ_STREAM, REPLAY_HEADERS } from './dead-letter.constants.js';
 import { DeadLetterNotFoundError, ReplayRefusedError } from './dead-letter.errors.js';
@@ -48,7 +48,7 @@ export class DeadLetterService {
     return this.replayStored(await this.stored(id), edited);
   }
 
-  private async replayStored({ record, data }: StoredDeadLetter, edited?: unknown): Promise<ReplayResult> {
+  private async replayStored({ record, data, originalHeaders }: StoredDeadLetter, edited?: unknown): Promise<ReplayResult> {
     let body: Uint8Array | string = data;
     let subject = record.subject;
     if (edited !== undefined) {
@@ -63,9 +63,7 @@ export class DeadLetterService {
     }
     const originalTraceparent = record.headers.traceparent?.[0];
     // The replay is a new trace; it links back to the original instead of continuing it.
-    const headers: HeaderEntries = Object.entries(record.headers)
-      .filter(([k]) => k !== 'traceparent' && k !== 'tracestate')
-      .flatMap(([k, vs]) => vs.map((v): [string, string] => [k, v]));
+    const headers: HeaderEntries = originalHeaders.filter(([k]) => k !== 'traceparent' && k !== 'tracestate');
     headers.push([REPLAY_HEADERS.replayOf, String(record.id)], [REPLAY_HEADERS.replayFor, record.consumer]);
     if (originalTraceparent) headers.push([REPLAY_HEADERS.originalTraceparent, originalTraceparent]);
     return traceReplay({ id: record.id, subject, consumer: record.consumer, original: originalTraceparent }, async () => {
