@@ -98,7 +98,7 @@ for (let i = 0; i < 30 && records.length < 4; i++) {
   await sleep(250);
 }
 console.log(`  ${records.length} DLQ records (one per consumer that saw them):`);
-for (const r of records) console.log(`  #${r.id} ${r.consumer.padEnd(14)} ${r.kind} after ${r.deliveries} delivery: ${r.reason.slice(0, 110)}`);
+for (const r of records) console.log(`  #${r.id} ${r.consumer.padEnd(14)} ${r.kind} after ${r.deliveryCount} delivery: ${r.reason.slice(0, 110)}`);
 const fix = records.find((r) => r.consumer === 'fulfillment');
 if (fix) {
   const payload = { orderId: fix.payload.orderId, customerId: 'c-fixed', amount: 10, currency: 'EUR', region: 'eu' };
