@@ -1,7 +1,6 @@
 export { PinoLogger } from './logging/pino.logger.js';
 export { shutdownTracing, startTracing, tracingConfigured } from './tracing/tracing.js';
 export { recordFailure } from './tracing/tracer.js';
-export { MESSAGING, TRACER_NAME } from './tracing/messaging.attributes.js';
 export { injectTraceContext } from './tracing/nats-headers.propagation.js';
 export {
   startProcessSpan,

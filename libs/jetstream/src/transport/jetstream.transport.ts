@@ -127,7 +127,8 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     const outcome = await context.with(ctx, async () => {
       const { handler, error } = await this.process(binding, msg);
       if (error) recordFailure(span, error);
-      const settlement = decideSettlement({ deliveryCount: msg.info.deliveryCount, ...binding }, error);
+      const { maxDeliver, retryDelaysMs } = binding;
+      const settlement = decideSettlement({ deliveryCount: msg.info.deliveryCount, maxDeliver, retryDelaysMs }, error);
       if (error) await this.reportFailure(binding, msg, handler, error, settlement);
       this.settle.add(() => applySettlement(msg, settlement));
       return settlement.kind;
