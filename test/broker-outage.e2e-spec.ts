@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { NatsServer, order, postJson, startProducer, waitFor, type Producer } from '#test-support';
+import { authHeaders, NatsServer, order, postJson, type Producer, startProducer, waitFor } from '#test-support';
 
 const DEADLINE_MS = 1500;
 
@@ -62,7 +62,7 @@ describe('ingress during a NATS outage', () => {
     expect(down.body.id).toEqual(expect.any(String));
     expect((await fetch(`${producer.url}/readyz`)).status).toBe(503);
     // A DLQ read the broker cannot answer is an outage (503 + Retry-After), never "no such record".
-    const dlqRead = await fetch(`${producer.url}/v1/dlq/1`);
+    const dlqRead = await fetch(`${producer.url}/v1/dlq/1`, { headers: authHeaders() });
     expect(dlqRead.status).toBe(503);
     expect(dlqRead.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(dlqRead.headers.get('retry-after')).toBe('3');

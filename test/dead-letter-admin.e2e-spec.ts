@@ -2,25 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import {
-  AppGroup,
-  AppProcess,
-  DIST,
-  DLQ_TEST_TOPOLOGY,
-  inspect,
-  NatsServer,
-  order,
-  postJson,
-  processed,
-  provision,
-  startConsumer,
-  startFlaky,
-  startProducer,
-  startRouter,
-  streamCount,
-  waitFor,
-  type Producer,
-} from '#test-support';
+import { AppGroup, AppProcess, authHeaders, DIST, DLQ_TEST_TOPOLOGY, inspect, NatsServer, order, postJson, processed, type Producer, provision, startConsumer, startFlaky, startProducer, startRouter, streamCount, waitFor } from '#test-support';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -41,7 +23,12 @@ describe('dead letters: admin API and CLI — inspect, replay, purge', () => {
   let producer: Producer;
   const apps = new AppGroup();
   let flaky: AppProcess;
-  const api = (path: string, init: RequestInit = {}) => fetch(`${producer.url}/v1/dlq${path}`, init);
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${producer.url}/v1/dlq${path}`, {
+      ...init,
+      // Admin writes must be JSON requests (no CORS simple request can make them).
+      headers: { ...authHeaders(), ...(init.method ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string>) },
+    });
   const json = async <T>(r: Response) => (await r.json()) as T;
   const cli = async (...args: string[]) => {
     const app = await AppProcess.start('dlq-cli', join(DIST, 'apps', 'producer', 'src', 'dlq-cli.js'), { NATS_URL: nats.url, ...DLQ_TEST_TOPOLOGY }, undefined, undefined, args);

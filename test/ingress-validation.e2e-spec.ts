@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { inspect, NatsServer, order, postJson, startProducer, type Producer } from '#test-support';
+import { authHeaders, inspect, NatsServer, order, postJson, type Producer, startProducer } from '#test-support';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -60,13 +60,13 @@ describe('ingress: bad input gets problem+json and publishes nothing', () => {
     ['an oversize body', () => postJson(url(), order({ customerId: 'x'.repeat(8000) })), 413, () => undefined],
     [
       'a text/plain body',
-      () => fetch(url(), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(order()) }),
+      () => fetch(url(), { method: 'POST', headers: { 'content-type': 'text/plain', ...authHeaders() }, body: JSON.stringify(order()) }),
       415,
       () => undefined,
     ],
     [
       'an XML body',
-      () => fetch(url(), { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<order/>' }),
+      () => fetch(url(), { method: 'POST', headers: { 'content-type': 'application/xml', ...authHeaders() }, body: '<order/>' }),
       415,
       () => undefined,
     ],

@@ -1,16 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  inspect,
-  NatsServer,
-  order,
-  postJson,
-  processed,
-  startConsumer,
-  startProducer,
-  waitFor,
-  type AppProcess,
-  type Producer,
-} from '#test-support';
+import { type AppProcess, authHeaders, inspect, NatsServer, order, postJson, processed, type Producer, startConsumer, startProducer, waitFor } from '#test-support';
 
 describe('message path: ingress → JetStream → durable consumers', () => {
   let nats: NatsServer;
@@ -93,7 +82,7 @@ describe('message path: ingress → JetStream → durable consumers', () => {
   });
 
   it('lists topics with stream and consumer statistics', async () => {
-    const r = await fetch(`${producer.url}/v1/topics`);
+    const r = await fetch(`${producer.url}/v1/topics`, { headers: authHeaders() });
     expect(r.status).toBe(200);
     const topics = (await r.json()) as { name: string; stream: { messages: number }; consumers: { name: string }[] }[];
     const created = topics.find((t) => t.name === 'orders.created')!;

@@ -3,24 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  DLQ_TEST_TOPOLOGY,
-  inspect,
-  Jaeger,
-  NatsServer,
-  order,
-  postJson,
-  processed,
-  provision,
-  startConsumer,
-  startProducer,
-  tag,
-  waitFor,
-  type AppProcess,
-  type JaegerSpan,
-  type JaegerTrace,
-  type Producer,
-} from '#test-support';
+import { type AppProcess, authHeaders, DLQ_TEST_TOPOLOGY, inspect, Jaeger, type JaegerSpan, type JaegerTrace, NatsServer, order, postJson, processed, type Producer, provision, startConsumer, startProducer, tag, waitFor } from '#test-support';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
@@ -125,7 +108,7 @@ describe('traces end to end in a real Jaeger', () => {
       expect(t.spans.some((s) => s.operationName === 'publish dlq.ORDERS.' + String(tag(r, 'messaging.consumer.group.name')) && parentOf(t, s)?.spanID === r.spanID)).toBe(true);
     }
 
-    const list = (await (await fetch(`${producer.url}/v1/dlq?consumer=fulfillment`)).json()) as { items: { id: number; streamSequence: number; traceId: string }[] };
+    const list = (await (await fetch(`${producer.url}/v1/dlq?consumer=fulfillment`, { headers: authHeaders() })).json()) as { items: { id: number; streamSequence: number; traceId: string }[] };
     const record = list.items.find((i) => i.streamSequence === seq)!;
     expect(record.traceId).toBe(traceId);
     const replay = await postJson(`${producer.url}/v1/dlq/${record.id}/replay`, {

@@ -4,6 +4,8 @@ export * from './wait.js';
 export * from './nats-server.js';
 export * from './app-process.js';
 export * from './system.js';
+export * from './api-keys.js';
+export * from './jwks.js';
 export * from './jetstream.js';
 export * from './backlog.js';
 export * from './dead-letters.js';

@@ -1,3 +1,4 @@
+import { authHeaders, TEST_API_KEY, writeApiKeysFile } from './api-keys.js';
 import { AppProcess, ENTRYPOINTS } from './app-process.js';
 import type { NatsServer } from './nats-server.js';
 import { freePort } from './ports.js';
@@ -14,12 +15,13 @@ export interface Producer {
   url: string;
 }
 
+/** A producer that accepts TEST_API_KEY (every scope) unless `env` configures authentication itself. */
 export async function startProducer(nats: NatsServer, env: Record<string, string> = {}): Promise<Producer> {
   const port = await freePort();
   const app = await AppProcess.start(
     'producer',
     ENTRYPOINTS.producer,
-    { NATS_URL: nats.url, PORT: String(port), HOST: '127.0.0.1', ...FAST_TOPOLOGY_ENV, ...env },
+    { NATS_URL: nats.url, PORT: String(port), HOST: '127.0.0.1', API_KEYS_FILE: writeApiKeysFile([TEST_API_KEY]), ...FAST_TOPOLOGY_ENV, ...env },
     'producer.ready',
   );
   return { app, url: `http://127.0.0.1:${port}` };
@@ -59,10 +61,13 @@ export function processed(apps: AppProcess[], consumer?: string): Processed[] {
     .filter((p) => consumer === undefined || p.consumer === consumer);
 }
 
+/** POSTs JSON with TEST_API_KEY; pass `authorization`/`x-api-key` in `headers` to send another credential, `{ authorization: '' }` for none. */
 export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  const credential = 'authorization' in headers || 'x-api-key' in headers ? {} : authHeaders();
+  const sent = Object.fromEntries(Object.entries({ 'content-type': 'application/json', ...credential, ...headers }).filter(([, v]) => v !== ''));
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: sent,
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }

@@ -4,19 +4,33 @@ import { exitOnConfigurationError, validateEnvironment } from '#jetstream';
 import { PinoLogger } from '#telemetry';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { registerAuthentication } from './auth/auth.hooks.js';
+import { Authenticator } from './auth/authenticator.js';
 import { ProducerEnvironment } from './config/producer.environment.js';
+import { fastifyOptions } from './http/http-server.js';
+import { acceptEmptyJsonBody } from './http/json-body.js';
+import { registerRateLimit } from './http/rate-limit.js';
 import { setUpOpenApi } from './openapi.js';
 import { ProducerModule } from './producer.module.js';
 
 async function bootstrap(): Promise<void> {
   const env = exitOnConfigurationError(() => validateEnvironment(ProducerEnvironment));
+  const authenticator = exitOnConfigurationError(() => Authenticator.fromEnvironment(env));
   const logger = new PinoLogger('producer', env.LOG_LEVEL);
-  const adapter = new FastifyAdapter({ bodyLimit: env.BODY_LIMIT_BYTES });
-  const app = await NestFactory.create<NestFastifyApplication>(ProducerModule.forRoot(env), adapter, { logger });
+  if (authenticator.open) {
+    logger.warn({ event: 'auth.disabled', msg: 'AUTH_MODE=none: every route is open to anyone who can reach this port; never use this outside local experiments' });
+  }
+  const adapter = new FastifyAdapter(fastifyOptions(env));
+  const app = await NestFactory.create<NestFastifyApplication>(ProducerModule.forRoot(env), adapter, { logger, bodyParser: false });
   app.enableShutdownHooks();
+  const fastify = app.getHttpAdapter().getInstance();
+  acceptEmptyJsonBody(fastify); // with bodyParser: false above, this is the only JSON parser
+  // Order matters: authentication first, so the rate limiter keys on the caller.
+  registerAuthentication(fastify, authenticator, env);
+  await registerRateLimit(app, env);
   setUpOpenApi(app, process.env.npm_package_version ?? '0.1.0');
   await app.listen(env.PORT, env.HOST);
-  logger.log({ event: 'producer.ready', url: await app.getUrl() });
+  logger.log({ event: 'producer.ready', url: await app.getUrl(), auth: authenticator.describe() });
 }
 
 void bootstrap();

@@ -2,7 +2,8 @@ import { buildTopology } from '#contracts';
 import { DeadLetterModule, JetStreamHealthModule, JetStreamModule } from '#jetstream';
 import { TelemetryModule } from '#telemetry';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ScopeGuard } from './auth/scope.guard.js';
 import { ProducerEnvironment } from './config/producer.environment.js';
 import { DlqController } from './dlq/dlq.controller.js';
 import { MessagesController } from './messages/messages.controller.js';
@@ -32,6 +33,7 @@ export class ProducerModule {
       providers: [
         { provide: ProducerEnvironment, useValue: env },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_GUARD, useClass: ScopeGuard },
         MessagesService,
       ],
     };

@@ -1,5 +1,5 @@
 import { EnvBoolean, EnvNumber, ServiceEnvironment } from '#jetstream';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, ValidateIf } from 'class-validator';
 
 export class ProducerEnvironment extends ServiceEnvironment {
   @EnvNumber()
@@ -37,11 +37,80 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @IsBoolean()
   ADMIN_API_ENABLED = true;
 
-  /** When set, admin routes require `Authorization: Bearer <token>`. */
+  /** `none` turns REST authentication off (local experiments only; warned at every start). */
+  @IsOptional()
+  @IsIn(['none'], { message: 'AUTH_MODE is either unset (authentication required) or none' })
+  AUTH_MODE?: 'none';
+
+  /** JSON file of API keys: `[{"id", "hash": "sha256:<hex>", "scopes": [...]}]` (see README, Security). */
   @IsOptional()
   @IsString()
-  @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
-  ADMIN_TOKEN?: string;
+  API_KEYS_FILE?: string;
+
+  /** JWT bearer tokens are verified against this JWKS (with JWT_ISSUER and JWT_AUDIENCE). */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['https', 'http'] }, { message: 'JWT_JWKS_URL must be an http(s) URL' })
+  JWT_JWKS_URL?: string;
+
+  @ValidateIf((e: ProducerEnvironment) => e.JWT_JWKS_URL !== undefined)
+  @IsString({ message: 'JWT_ISSUER is required with JWT_JWKS_URL' })
+  JWT_ISSUER?: string;
+
+  @ValidateIf((e: ProducerEnvironment) => e.JWT_JWKS_URL !== undefined)
+  @IsString({ message: 'JWT_AUDIENCE is required with JWT_JWKS_URL' })
+  JWT_AUDIENCE?: string;
+
+  /** Serve /metrics without a credential (Prometheus); the chart's public Ingress never routes it. */
+  @EnvBoolean()
+  @IsBoolean()
+  METRICS_PUBLIC = true;
+
+  /** Serve the OpenAPI UI and document (/docs) without a credential. */
+  @EnvBoolean()
+  @IsBoolean()
+  DOCS_PUBLIC = true;
+
+  /** Requests per credential per RATE_LIMIT_WINDOW_MS; past it 429 with Retry-After. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_MAX = 2_000;
+
+  /** Requests per client address per window without a valid credential (public routes, failed logins). */
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_ANONYMOUS_MAX = 50;
+
+  @EnvNumber()
+  @IsInt()
+  @Min(100)
+  RATE_LIMIT_WINDOW_MS = 1_000;
+
+  /** A request must arrive whole (headers and body) within this; slow clients get 408. */
+  @EnvNumber()
+  @IsInt()
+  @Min(100)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  /** The headers must arrive within this (slow-loris). */
+  @EnvNumber()
+  @IsInt()
+  @Min(100)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  /** Idle keep-alive connections close after this; above the usual 60 s of load balancers. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+  /** At most this many field errors in a 400; the rest are counted in `errorsOmitted`. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  MAX_FIELD_ERRORS = 20;
 
   /** Value of Retry-After on 503. */
   @EnvNumber()

@@ -1,9 +1,10 @@
 import { ValidationFailedError } from '#contracts';
 import { DeadLetterService, parseDeadLetterQuery, type DeadLetter } from '#jetstream';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth/require-scope.decorator.js';
+import { JsonContentTypeGuard } from '../http/json-content-type.guard.js';
 import { problems } from '../problem/problem-details.js';
-import { AdminAuthGuard } from './admin-auth.guard.js';
 
 const FILTER_QUERIES = ['stream', 'consumer', 'subject', 'since', 'until'];
 
@@ -12,7 +13,8 @@ const idPipe = new ParseIntPipe({ exceptionFactory: () => problems.badRequest('t
 /** Dead-letter administration, separate from the ingress routes so it can be guarded or switched off. */
 @ApiTags('dead letters')
 @ApiBearerAuth()
-@UseGuards(AdminAuthGuard)
+@ApiSecurity('api-key')
+@RequireScope('dlq:read')
 @Controller('v1/dlq')
 export class DlqController {
   constructor(private readonly dlq: DeadLetterService) {}
@@ -39,15 +41,18 @@ export class DlqController {
 
   @Post('replay')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Replay every dead letter matching the filter (query string); ?dryRun=true only counts' })
+  @RequireScope('dlq:replay')
+  @UseGuards(JsonContentTypeGuard)
+  @ApiOperation({ summary: 'Replay every dead letter matching the filter (query string); ?dryRun=true only counts. Needs a filter or all=true.' })
   bulkReplay(@Query() query: Record<string, string>) {
     const { dryRun, rest } = takeDryRun(query);
-    const { filter } = parseDeadLetterQuery(pickFilter(rest));
-    return this.dlq.replayMatching(filter, dryRun);
+    return this.dlq.replayMatching(bulkFilter(rest, 'replay'), dryRun);
   }
 
   @Post(':id/replay')
   @HttpCode(202)
+  @RequireScope('dlq:replay')
+  @UseGuards(JsonContentTypeGuard)
   @ApiOperation({ summary: 'Republish to the original subject with a new msgID; optional edited payload, validated like ingress' })
   @ApiBody({ required: false, schema: { type: 'object', properties: { payload: { type: 'object' } } } })
   replay(@Param('id', idPipe) id: number, @Body() body: unknown) {
@@ -61,20 +66,20 @@ export class DlqController {
 
   @Delete(':id')
   @HttpCode(204)
+  @RequireScope('dlq:purge')
+  @UseGuards(JsonContentTypeGuard)
   @ApiOperation({ summary: 'Purge one dead letter' })
   purge(@Param('id', idPipe) id: number): Promise<void> {
     return this.dlq.purge(id);
   }
 
   @Delete()
+  @RequireScope('dlq:purge')
+  @UseGuards(JsonContentTypeGuard)
   @ApiOperation({ summary: 'Purge every dead letter matching the filter; ?dryRun=true only counts. Needs at least one filter.' })
   bulkPurge(@Query() query: Record<string, string>) {
     const { dryRun, rest } = takeDryRun(query);
-    const { filter } = parseDeadLetterQuery(pickFilter(rest));
-    if (Object.keys(filter).length === 0 && rest.all !== 'true') {
-      throw problems.badRequest('refusing to purge everything without a filter; add ?all=true to mean it');
-    }
-    return this.dlq.purgeMatching(filter, dryRun);
+    return this.dlq.purgeMatching(bulkFilter(rest, 'purge'), dryRun);
   }
 }
 
@@ -84,6 +89,15 @@ function takeDryRun(query: Record<string, string>): { dryRun: boolean; rest: Rec
     throw new ValidationFailedError([{ field: 'dryRun', messages: ['must be true or false'] }]);
   }
   return { dryRun: dryRun === 'true', rest };
+}
+
+/** Bulk operations act on a filter; acting on every record needs ?all=true, so an empty query string cannot do it by accident. */
+function bulkFilter(query: Record<string, string>, verb: string) {
+  const { filter } = parseDeadLetterQuery(pickFilter(query));
+  if (Object.keys(filter).length === 0 && query.all !== 'true') {
+    throw problems.badRequest(`refusing to ${verb} everything without a filter; add ?all=true to mean it`);
+  }
+  return filter;
 }
 
 function pickFilter(query: Record<string, string>): Record<string, string> {

@@ -1,8 +1,10 @@
 import { buildTopology } from '#contracts';
-import { Body, Controller, Headers, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiSecurity,
   ApiBody,
   ApiExtraModels,
   ApiHeader,
@@ -16,10 +18,12 @@ import {
   ApiUnsupportedMediaTypeResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequireScope } from '../auth/require-scope.decorator.js';
+import { publishScope } from '../auth/scope.js';
 import { BatchRequestDto } from './dto/batch-request.dto.js';
 import { BatchResultDto, PublishResultDto } from './dto/publish-result.dto.js';
-import { JsonContentTypeGuard } from './json-content-type.guard.js';
+import { JsonContentTypeGuard } from '../http/json-content-type.guard.js';
 import { MessagesService } from './messages.service.js';
 
 const payloads = buildTopology().topics.map((t) => t.payload);
@@ -33,6 +37,9 @@ const problem = { description: 'application/problem+json (RFC 9457)' };
 @ApiPayloadTooLargeResponse(problem)
 @ApiUnsupportedMediaTypeResponse(problem)
 @ApiServiceUnavailableResponse({ ...problem, description: 'JetStream did not confirm in time; honour Retry-After' })
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@RequireScope((request) => publishScope((request.params as { topic: string }).topic))
 @UseGuards(JsonContentTypeGuard)
 @Controller('v1/topics/:topic/messages')
 export class MessagesController {
@@ -41,15 +48,21 @@ export class MessagesController {
   @Post()
   @HttpCode(202)
   @ApiOperation({ summary: 'Publish one message; 202 only after JetStream stored it' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Becomes Nats-Msg-Id: a repeat within the duplicate window stores nothing new' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Scoped to the caller and topic: a repeat with the same payload within the duplicate window stores nothing new (202, duplicate: true); with a different payload 422',
+  })
+  @ApiResponse({ status: 422, description: 'Idempotency-Key reused with a different payload (problem+json)' })
   @ApiBody({ schema: { oneOf: payloads.map((p) => ({ $ref: getSchemaPath(p) })) } })
   @ApiAcceptedResponse({ type: PublishResultDto })
   publish(
     @Param('topic') topic: string,
     @Body() body: unknown,
+    @Req() request: FastifyRequest,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<PublishResultDto> {
-    return this.messages.publishOne(topic, body, idempotencyKey);
+    return this.messages.publishOne(callerOf(request), topic, body, idempotencyKey);
   }
 
   @Post('batch')
@@ -60,10 +73,16 @@ export class MessagesController {
   async publishBatch(
     @Param('topic') topic: string,
     @Body() body: unknown,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BatchResultDto> {
-    const outcome = await this.messages.publishBatch(topic, body);
+    const outcome = await this.messages.publishBatch(callerOf(request), topic, body);
     void reply.status(outcome.status);
     return { results: outcome.results };
   }
+}
+
+/** The authentication hook has run: every request that reaches a handler has a principal. */
+function callerOf(request: FastifyRequest): string {
+  return request.principal!.id;
 }

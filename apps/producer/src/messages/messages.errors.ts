@@ -7,3 +7,14 @@ export class BatchNotConfirmedError extends Error {
     this.name = 'BatchNotConfirmedError';
   }
 }
+
+/** The same Idempotency-Key (for this caller and topic) came with a different payload than the stored message. */
+export class IdempotencyKeyReusedError extends Error {
+  constructor(
+    readonly key: string,
+    readonly originalSeq: number,
+  ) {
+    super(`Idempotency-Key "${key}" was already used for a different payload (stored as seq ${originalSeq})`);
+    this.name = 'IdempotencyKeyReusedError';
+  }
+}

@@ -7,13 +7,14 @@ import {
   type TopicDeclaration,
   type Topology,
 } from '#contracts';
-import { JETSTREAM_TOPOLOGY, JetStreamPublisher, PublishTimeoutError, type PublishResult } from '#jetstream';
+import { randomUUID } from 'node:crypto';
+import { JETSTREAM_MANAGER, JETSTREAM_TOPOLOGY, JetStreamPublisher, PublishTimeoutError, type PublishResult } from '#jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { Inject, Injectable } from '@nestjs/common';
 import { ProducerEnvironment } from '../config/producer.environment.js';
 import type { BatchItemResultDto } from './dto/publish-result.dto.js';
-import { BatchNotConfirmedError } from './messages.errors.js';
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+import { IDEMPOTENCY_KEY, idempotentMsgId, PAYLOAD_DIGEST_HEADER, payloadDigest } from './idempotency.js';
+import { BatchNotConfirmedError, IdempotencyKeyReusedError } from './messages.errors.js';
 
 export interface BatchOutcome {
   status: 202 | 207;
@@ -31,6 +32,7 @@ export class MessagesService {
 
   constructor(
     @Inject(JETSTREAM_TOPOLOGY) topology: Topology,
+    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
     private readonly publisher: JetStreamPublisher,
     private readonly env: ProducerEnvironment,
   ) {
@@ -43,15 +45,16 @@ export class MessagesService {
     return topic;
   }
 
-  async publishOne(topicName: string, body: unknown, idempotencyKey?: string): Promise<PublishResult> {
+  /** `caller` is the Principal id: the scope of idempotency keys. */
+  async publishOne(caller: string, topicName: string, body: unknown, idempotencyKey?: string): Promise<PublishResult> {
     const topic = this.topic(topicName);
     checkIdempotencyKey(idempotencyKey, 'Idempotency-Key header');
     const errors = validateTopicPayload(topic, body);
     if (errors.length > 0) throw new ValidationFailedError(errors);
-    return this.publish(topic, body as object, idempotencyKey);
+    return this.publish(caller, topic, body as object, idempotencyKey);
   }
 
-  async publishBatch(topicName: string, body: unknown): Promise<BatchOutcome> {
+  async publishBatch(caller: string, topicName: string, body: unknown): Promise<BatchOutcome> {
     const topic = this.topic(topicName);
     const items = (body as { messages?: unknown } | null)?.messages;
     if (typeof body !== 'object' || body === null || !Array.isArray(items)) {
@@ -89,22 +92,53 @@ export class MessagesService {
 
     const settled = await Promise.allSettled(
       (items as { idempotencyKey?: string; payload: object }[]).map((item) =>
-        this.publish(topic, item.payload, item.idempotencyKey),
+        this.publish(caller, topic, item.payload, item.idempotencyKey),
       ),
     );
     const results = settled.map((s, index): BatchItemResultDto => {
       if (s.status === 'fulfilled') return { index, status: 202, ...s.value };
       const reason = s.reason as Error;
+      if (reason instanceof IdempotencyKeyReusedError) return { index, status: 422, id: reason.key, error: reason.message };
       const id = reason instanceof PublishTimeoutError ? reason.msgId : '';
       return { index, status: 503, id, error: reason.message };
     });
     const failed = results.filter((r) => r.status !== 202).length;
-    if (failed === results.length) throw new BatchNotConfirmedError(results);
+    if (results.every((r) => r.status === 503)) throw new BatchNotConfirmedError(results);
     return { status: failed === 0 ? 202 : 207, results };
   }
 
-  private publish(topic: TopicDeclaration, payload: object, msgId?: string): Promise<PublishResult> {
-    return this.publisher.publish(subjectFor(topic, payload), JSON.stringify(payload), { msgId, expectStream: topic.stream, topic: topic.name });
+  /**
+   * Every message gets an idempotency key (the client's or a new UUID, which
+   * the response returns as `id` so a retry can send it). The msgID is
+   * derived from (caller, topic, key) and the payload's digest travels in a
+   * header: a duplicate PubAck is checked against the stored message, so a
+   * key reused for a different payload is a 422, not a 202 that stored nothing.
+   */
+  private async publish(caller: string, topic: TopicDeclaration, payload: object, givenKey?: string): Promise<PublishResult> {
+    const key = givenKey ?? randomUUID();
+    const json = JSON.stringify(payload);
+    const msgId = idempotentMsgId(caller, topic.name, key);
+    const digest = payloadDigest(json);
+    let result: PublishResult;
+    try {
+      result = await this.publisher.publish(subjectFor(topic, payload), json, {
+        msgId,
+        expectStream: topic.stream,
+        topic: topic.name,
+        headers: { [PAYLOAD_DIGEST_HEADER]: digest },
+      });
+    } catch (err) {
+      // The client retries with the key, not with the derived msgID.
+      if (err instanceof PublishTimeoutError) throw new PublishTimeoutError(key, err.deadlineMs, { cause: err });
+      throw err;
+    }
+    if (result.duplicate && givenKey !== undefined) {
+      const stored = await this.jsm.streams.getMessage(result.stream, { seq: result.seq });
+      // Gone (aged out) means it cannot be compared; the key was used, so it stays a duplicate.
+      const storedDigest = stored?.header?.get(PAYLOAD_DIGEST_HEADER);
+      if (storedDigest && storedDigest !== digest) throw new IdempotencyKeyReusedError(key, result.seq);
+    }
+    return { ...result, id: key };
   }
 }
 

@@ -1,8 +1,8 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProducerEnvironment } from '../config/producer.environment.js';
-import { PROBLEM_CONTENT_TYPE } from './problem-details.js';
-import { toProblem } from './to-problem.js';
+import { sendProblem } from './problem-reply.js';
+import { toProblem, type ProblemSettings } from './to-problem.js';
 
 /** Writes every error as `application/problem+json`. */
 @Catch()
@@ -14,10 +14,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const { problem, headers } = toProblem(exception, request.url, this.env.RETRY_AFTER_SECONDS);
+    const rendered = toProblem(exception, request.url, problemSettings(this.env));
+    const { problem } = rendered;
     if (problem.status >= 500 && problem.status !== 503) {
       this.logger.error({ event: 'http.error', url: request.url, error: exception instanceof Error ? exception.stack : String(exception) });
     }
-    void http.getResponse<FastifyReply>().status(problem.status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    sendProblem(http.getResponse<FastifyReply>(), rendered);
   }
+}
+
+export function problemSettings(env: ProducerEnvironment): ProblemSettings {
+  return { retryAfterSeconds: env.RETRY_AFTER_SECONDS, maxFieldErrors: env.MAX_FIELD_ERRORS };
 }

@@ -1,5 +1,6 @@
 import type { FieldError } from '#contracts';
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { WWW_AUTHENTICATE } from '../auth/auth.constants.js';
 
 /** RFC 9457 problem details. Extension members carry machine-readable specifics. */
 export interface ProblemDetails {
@@ -28,13 +29,15 @@ export class ProblemException extends HttpException {
 }
 
 export const problems = {
-  validation: (detail: string, errors: FieldError[]) =>
+  /** At most `maxErrors` field errors are listed (a hostile body can have thousands); `errorsOmitted` counts the rest. */
+  validation: (detail: string, errors: FieldError[], maxErrors = errors.length) =>
     new ProblemException({
       type: problemType('validation'),
       title: 'Request validation failed',
       status: HttpStatus.BAD_REQUEST,
-      detail,
-      errors,
+      detail: detail.length > 1_000 ? `${detail.slice(0, 1_000)}…` : detail,
+      errors: errors.slice(0, maxErrors),
+      ...(errors.length > maxErrors ? { errorsOmitted: errors.length - maxErrors } : {}),
     }),
   badRequest: (detail: string) =>
     new ProblemException({ type: problemType('bad-request'), title: 'Bad request', status: HttpStatus.BAD_REQUEST, detail }),
@@ -57,13 +60,37 @@ export const problems = {
     new ProblemException({ type: problemType('not-found'), title: 'Not found', status: HttpStatus.NOT_FOUND, detail }),
   conflict: (detail: string) =>
     new ProblemException({ type: problemType('conflict'), title: 'Conflict', status: HttpStatus.CONFLICT, detail }),
-  unauthorized: () =>
+  unauthorized: (detail: string) =>
     new ProblemException(
-      { type: problemType('unauthorized'), title: 'Unauthorized', status: HttpStatus.UNAUTHORIZED, detail: 'send Authorization: Bearer <admin token>' },
-      { 'www-authenticate': 'Bearer' },
+      { type: problemType('unauthorized'), title: 'Unauthorized', status: HttpStatus.UNAUTHORIZED, detail },
+      { 'www-authenticate': WWW_AUTHENTICATE },
     ),
-  forbidden: () =>
-    new ProblemException({ type: problemType('forbidden'), title: 'Forbidden', status: HttpStatus.FORBIDDEN, detail: 'the admin token is not valid' }),
+  forbidden: (scope: string) =>
+    new ProblemException({
+      type: problemType('forbidden'),
+      title: 'Forbidden',
+      status: HttpStatus.FORBIDDEN,
+      detail: `the credential lacks the scope ${scope}`,
+      scope,
+    }),
+  tooManyRequests: (retryAfterSeconds: number) =>
+    new ProblemException(
+      {
+        type: problemType('rate-limited'),
+        title: 'Too many requests',
+        status: HttpStatus.TOO_MANY_REQUESTS,
+        detail: `rate limit reached; retry in ${retryAfterSeconds} s`,
+      },
+      { 'retry-after': String(retryAfterSeconds) },
+    ),
+  idempotencyKeyReused: (key: string, originalSeq: number) =>
+    new ProblemException({
+      type: problemType('idempotency-key-reused'),
+      title: 'Idempotency key reused with a different payload',
+      status: HttpStatus.UNPROCESSABLE_ENTITY,
+      detail: `Idempotency-Key "${key}" was already used for a different payload (stored as seq ${originalSeq}); use a new key for a new message`,
+      originalSeq,
+    }),
   brokerRejected: (detail: string) =>
     new ProblemException({
       type: problemType('broker-rejected'),

@@ -7,9 +7,11 @@ import { BatchNotConfirmedError } from '../messages/messages.errors.js';
 import { problems } from './problem-details.js';
 import { toProblem } from './to-problem.js';
 
+const settings = (retryAfterSeconds: number) => ({ retryAfterSeconds, maxFieldErrors: 20 });
+
 describe('toProblem', () => {
   it('keeps a ProblemException as it is, with its headers', () => {
-    const { problem, headers } = toProblem(problems.brokerUnavailable('down', 3, { id: 'x' }), '/v1/x', 2);
+    const { problem, headers } = toProblem(problems.brokerUnavailable('down', 3, { id: 'x' }), '/v1/x', settings(2));
     expect(problem).toMatchObject({ status: 503, detail: 'down', id: 'x', instance: '/v1/x' });
     expect(headers).toEqual({ 'retry-after': '3' });
   });
@@ -27,30 +29,37 @@ describe('toProblem', () => {
       [new JetStreamApiError({ code: 503, err_code: 10008, description: 'JetStream system temporarily unavailable' }), 503, 'urn:nestjet:problem:broker-unavailable'],
     ];
     for (const [error, status, type] of cases) {
-      expect([(error as Error).name, toProblem(error, undefined, 2).problem]).toEqual([(error as Error).name, expect.objectContaining({ status, type })]);
+      expect([(error as Error).name, toProblem(error, undefined, settings(2)).problem]).toEqual([(error as Error).name, expect.objectContaining({ status, type })]);
     }
   });
 
   it('carries field errors and the id to retry with', () => {
-    const invalid = toProblem(new ValidationFailedError([{ field: 'amount', messages: ['must be a number'] }]), '/v1/t', 2).problem;
+    const invalid = toProblem(new ValidationFailedError([{ field: 'amount', messages: ['must be a number'] }]), '/v1/t', settings(2)).problem;
     expect(invalid).toMatchObject({ detail: 'amount: must be a number', errors: [{ field: 'amount', messages: ['must be a number'] }] });
-    const timeout = toProblem(new PublishTimeoutError('m-1', 5000), '/v1/t', 4);
+    const timeout = toProblem(new PublishTimeoutError('m-1', 5000), '/v1/t', settings(4));
     expect(timeout.headers).toEqual({ 'retry-after': '4' });
     expect(timeout.problem).toMatchObject({ id: 'm-1', detail: expect.stringMatching(/retry with Idempotency-Key: m-1/) });
   });
 
   it('maps Nest HTTP exceptions to about:blank problems', () => {
-    const { problem } = toProblem(new NotFoundException('Cannot POST /nope'), undefined, 2);
+    const { problem } = toProblem(new NotFoundException('Cannot POST /nope'), undefined, settings(2));
     expect(problem).toMatchObject({ type: 'about:blank', title: 'Not found', status: 404, detail: 'Cannot POST /nope' });
   });
 
   it('keeps the status of client errors raised inside Fastify', () => {
     const tooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413 });
-    expect(toProblem(tooLarge, undefined, 2).problem).toMatchObject({ status: 413, title: 'Payload too large', type: 'about:blank' });
+    expect(toProblem(tooLarge, undefined, settings(2)).problem).toMatchObject({ status: 413, title: 'Payload too large', type: 'about:blank' });
   });
 
   it('hides internals of unexpected errors', () => {
-    const { problem } = toProblem(new Error('secret stack detail'), undefined, 2);
+    const { problem } = toProblem(new Error('secret stack detail'), undefined, settings(2));
     expect(problem).toEqual({ type: 'about:blank', title: 'Internal server error', status: 500, instance: undefined });
+  });
+
+  it('lists at most maxFieldErrors field errors and counts the rest', () => {
+    const errors = Array.from({ length: 500 }, (_, i) => ({ field: `f${i}`, messages: ['is not allowed'] }));
+    const { problem } = toProblem(new ValidationFailedError(errors), '/v1/t', { retryAfterSeconds: 2, maxFieldErrors: 3 });
+    expect([(problem.errors as unknown[]).length, problem.errorsOmitted]).toEqual([3, 497]);
+    expect((problem.detail ?? '').length).toBeLessThanOrEqual(1_001);
   });
 });

@@ -1,8 +1,16 @@
 import { UnknownTopicError, ValidationFailedError } from '#contracts';
 import { DeadLetterNotFoundError, isBrokerUnavailable, PublishRejectedError, PublishTimeoutError, ReplayRefusedError } from '#jetstream';
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { BatchNotConfirmedError } from '../messages/messages.errors.js';
+import { BatchNotConfirmedError, IdempotencyKeyReusedError } from '../messages/messages.errors.js';
 import { problems, ProblemException, type ProblemDetails } from './problem-details.js';
+
+/** Operator settings that shape problem documents. */
+export interface ProblemSettings {
+  /** Seconds a client should wait before retrying a 503. */
+  retryAfterSeconds: number;
+  /** Field errors listed in one 400; the rest are only counted. */
+  maxFieldErrors: number;
+}
 
 export interface RenderedProblem {
   problem: ProblemDetails;
@@ -10,11 +18,12 @@ export interface RenderedProblem {
 }
 
 /** The problem a domain error stands for; null for errors that are not ours. */
-function domainProblem(error: unknown, retryAfterSeconds: number): ProblemException | null {
-  if (error instanceof ValidationFailedError) return problems.validation(error.message, error.errors);
+function domainProblem(error: unknown, { retryAfterSeconds, maxFieldErrors }: ProblemSettings): ProblemException | null {
+  if (error instanceof ValidationFailedError) return problems.validation(error.message, error.errors, maxFieldErrors);
   if (error instanceof UnknownTopicError) return problems.unknownTopic(error.topic, error.known);
   if (error instanceof DeadLetterNotFoundError) return problems.notFound(error.message);
   if (error instanceof ReplayRefusedError) return problems.conflict(error.message);
+  if (error instanceof IdempotencyKeyReusedError) return problems.idempotencyKeyReused(error.key, error.originalSeq);
   if (error instanceof PublishTimeoutError) {
     return problems.brokerUnavailable(
       `${error.message}; retry with Idempotency-Key: ${error.msgId} so a stored copy is not duplicated`,
@@ -33,8 +42,8 @@ function domainProblem(error: unknown, retryAfterSeconds: number): ProblemExcept
  * Maps any error thrown while serving a request to a problem document: the one
  * place where domain errors become HTTP statuses.
  */
-export function toProblem(error: unknown, instance: string | undefined, retryAfterSeconds: number): RenderedProblem {
-  const known = error instanceof ProblemException ? error : domainProblem(error, retryAfterSeconds);
+export function toProblem(error: unknown, instance: string | undefined, settings: ProblemSettings): RenderedProblem {
+  const known = error instanceof ProblemException ? error : domainProblem(error, settings);
   if (known) return { problem: { ...known.problem, instance }, headers: known.responseHeaders };
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -1,10 +1,14 @@
 import { filterCoversTopic, type Topology } from '#contracts';
 import { JETSTREAM_TOPOLOGY, JetStreamAdmin } from '#jetstream';
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth/require-scope.decorator.js';
 import { TopicViewDto } from './topic-view.dto.js';
 
 @ApiTags('topics')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@RequireScope('topics:read')
 @Controller('v1/topics')
 export class TopicsController {
   constructor(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { filterCoversTopic, subjectFor, subjectMatches } from './subject.js';
+import { filterCoversTopic, subjectFor, subjectMatches, wildcardMatches } from './subject.js';
 import type { TopicDeclaration } from './topology.types.js';
 
 describe('subjectMatches', () => {
@@ -51,5 +51,19 @@ describe('filterCoversTopic', () => {
     ['billing.>', 'orders.created', false],
   ])('%s covers %s → %s', (filter, topic, expected) => {
     expect(filterCoversTopic(filter, topic)).toBe(expected);
+  });
+});
+
+describe('wildcardMatches', () => {
+  it.each([
+    ['orders.created', 'orders.created', true],
+    ['orders.*', 'orders.created', true],
+    ['orders.>', 'orders.created.eu', true],
+    ['>', 'orders.created', true],
+    ['orders', 'orders.created', false],
+    ['orders.*', 'orders.created.eu', false],
+    ['orders.created.>', 'orders.created', false],
+  ])('%s vs %s → %s', (pattern, subject, expected) => {
+    expect(wildcardMatches(pattern, subject)).toBe(expected);
   });
 });

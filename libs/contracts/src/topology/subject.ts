@@ -36,6 +36,11 @@ export function subjectMatches(pattern: string, subject: string): boolean {
   return matchLeading(pattern.split('.'), subject.split('.')) !== null;
 }
 
+/** Plain NATS matching: the pattern must account for every token of the subject. */
+export function wildcardMatches(pattern: string, subject: string): boolean {
+  return matchLeading(pattern.split('.'), subject.split('.')) === 'full';
+}
+
 /**
  * Whether a consumer filter can match a subject of the topic, i.e. the topic
  * itself or a routed subject below it (`orders.created.>`).

@@ -8,17 +8,30 @@ export class ConfigurationError extends Error {
   }
 }
 
+/** Settings whose values never appear in messages or logs. */
+const SECRET_SETTING = /PASSWORD|TOKEN|SECRET|CREDENTIAL|API_KEY(?!S_FILE)|_SEED/;
+
+export function isSecretSetting(name: string): boolean {
+  return SECRET_SETTING.test(name);
+}
+
+/** `nats://user:pass@host` → `nats://user:<redacted>@host`. */
+function withoutUrlPasswords(text: string): string {
+  return text.replace(/\/\/([^:/@\s"]*):[^@/\s"]*@/g, '//$1:<redacted>@');
+}
+
 function describe(errors: ValidationError[], env: Record<string, unknown>): string[] {
   return errors.flatMap((e) => {
     const value = env[e.property];
-    const shown = value === undefined ? 'unset' : JSON.stringify(value);
+    const shown = value === undefined ? 'unset' : isSecretSetting(e.property) ? '<redacted>' : withoutUrlPasswords(JSON.stringify(value));
     return Object.values(e.constraints ?? {}).map((c) => `${e.property} (${shown}): ${c}`);
   });
 }
 
 /**
  * Validates environment variables once, at start-up, into a typed object.
- * Every bad value is reported at once, each with the variable and its value.
+ * Every bad value is reported at once, each with the variable and its value
+ * (secrets as `<redacted>`).
  */
 export function validateEnvironment<T extends object>(
   cls: new () => T,

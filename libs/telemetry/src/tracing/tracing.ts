@@ -30,6 +30,9 @@ export function tracingConfigured(env: NodeJS.ProcessEnv = process.env): boolean
  */
 export function startTracing(defaultServiceName: string): boolean {
   if (sdk || !tracingConfigured()) return false;
+  // W3C trace context only, unless the operator says otherwise: `baggage` from
+  // clients at the edge would otherwise ride along into every message and span context.
+  process.env.OTEL_PROPAGATORS ??= 'tracecontext';
   sdk = new NodeSDK({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? defaultServiceName,

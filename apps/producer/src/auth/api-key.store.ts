@@ -1,0 +1,78 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Principal } from './principal.js';
+import { scopeProblem } from './scope.js';
+
+const HASH = /^sha256:([0-9a-f]{64})$/;
+const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+interface StoredKey {
+  id: string;
+  digest: Buffer;
+  scopes: string[];
+}
+
+/** A new API key: 256 random bits, prefixed so secret scanners recognise it. */
+export function generateApiKey(): string {
+  return `nj_${randomBytes(32).toString('base64url')}`;
+}
+
+/** What API_KEYS_FILE stores for a key: its SHA-256, never the key (keys are random, so no slow hash is needed). */
+export function hashApiKey(key: string): string {
+  return `sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
+}
+
+/**
+ * The API keys of API_KEYS_FILE. Lookup hashes the presented key and compares
+ * it with every stored digest in constant time: neither a key's content nor
+ * its length shows in the timing, and every lookup costs the same.
+ */
+export class ApiKeyStore {
+  private constructor(private readonly keys: StoredKey[]) {}
+
+  /** Reads and checks the file; problems name the entry, never a secret. */
+  static fromFile(file: string): ApiKeyStore {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new Error(`API_KEYS_FILE ${file}: ${(err as Error).message.replace(/^Unexpected.*in JSON.*/, 'not valid JSON')}`);
+    }
+    return ApiKeyStore.fromEntries(raw, `API_KEYS_FILE ${file}`);
+  }
+
+  static fromEntries(raw: unknown, source: string): ApiKeyStore {
+    if (!Array.isArray(raw) || raw.length === 0) throw new Error(`${source}: must be a non-empty JSON array of {id, hash, scopes}`);
+    const ids = new Set<string>();
+    const keys = raw.map((entry: unknown, i): StoredKey => {
+      const at = `${source}[${i}]`;
+      const { id, hash, scopes } = (entry ?? {}) as Record<string, unknown>;
+      if (typeof id !== 'string' || !KEY_ID.test(id)) throw new Error(`${at}.id: 1-64 of A-Z a-z 0-9 _ . -`);
+      if (ids.has(id)) throw new Error(`${at}.id: "${id}" appears twice`);
+      ids.add(id);
+      const digest = typeof hash === 'string' ? HASH.exec(hash)?.[1] : undefined;
+      if (!digest) throw new Error(`${at}.hash: must be "sha256:<64 lowercase hex>" (the key's SHA-256, not the key)`);
+      if (!Array.isArray(scopes)) throw new Error(`${at}.scopes: must be an array`);
+      for (const scope of scopes) {
+        const problem = scopeProblem(scope);
+        if (problem) throw new Error(`${at}.scopes: ${problem}`);
+      }
+      return { id, digest: Buffer.from(digest, 'hex'), scopes: scopes as string[] };
+    });
+    return new ApiKeyStore(keys);
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  find(presented: string): Principal | undefined {
+    const digest = createHash('sha256').update(presented, 'utf8').digest();
+    let found: StoredKey | undefined;
+    for (const key of this.keys) {
+      // No early exit: every lookup compares against every key.
+      if (timingSafeEqual(digest, key.digest) && !found) found = key;
+    }
+    return found && { id: `key:${found.id}`, scopes: found.scopes };
+  }
+}

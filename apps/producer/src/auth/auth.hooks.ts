@@ -1,0 +1,41 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ProducerEnvironment } from '../config/producer.environment.js';
+import { problems } from '../problem/problem-details.js';
+import { sendProblem } from '../problem/problem-reply.js';
+import type { Authenticator } from './authenticator.js';
+
+/** Paths served without a credential: probes always, metrics and docs when configured so. */
+export function isPublicPath(path: string, env: Pick<ProducerEnvironment, 'METRICS_PUBLIC' | 'DOCS_PUBLIC'>): boolean {
+  if (path === '/healthz' || path === '/readyz') return true;
+  if (path === '/metrics') return env.METRICS_PUBLIC;
+  if (path === '/docs' || path.startsWith('/docs/')) return env.DOCS_PUBLIC;
+  return false;
+}
+
+/**
+ * Authentication as Fastify hooks, so it covers every route (Nest controllers,
+ * the OpenAPI UI, unknown paths) before any body is read:
+ * `onRequest` finds the caller (the rate limiter, next, keys on it), and
+ * `preParsing` answers 401 for a non-public path without a valid credential.
+ * Scopes are checked later, per route, by ScopeGuard.
+ */
+export function registerAuthentication(fastify: FastifyInstance, authenticator: Authenticator, env: ProducerEnvironment): void {
+  fastify.decorateRequest('principal', undefined);
+  fastify.decorateRequest('authFailure', undefined);
+  fastify.addHook('onRequest', async (request: FastifyRequest) => {
+    const result = await authenticator.authenticate(request);
+    if ('principal' in result) request.principal = result.principal;
+    else if ('failure' in result) request.authFailure = result.failure;
+  });
+  fastify.addHook('preParsing', async (request, reply) => {
+    if (request.principal || isPublicPath(pathOf(request.url), env)) return;
+    const detail = request.authFailure ?? 'send an API key (Authorization: Bearer <key> or X-API-Key: <key>) or a JWT bearer token';
+    const refused = problems.unauthorized(detail);
+    return sendProblem(reply, { problem: { ...refused.problem, instance: request.url }, headers: refused.responseHeaders });
+  });
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}

@@ -1,0 +1,75 @@
+import { ConfigurationError } from '#jetstream';
+import type { FastifyRequest } from 'fastify';
+import type { ProducerEnvironment } from '../config/producer.environment.js';
+import { ANONYMOUS_ID, PUBLISH_SCOPE_PREFIX, SCOPES } from './auth.constants.js';
+import { ApiKeyStore } from './api-key.store.js';
+import { JwtVerifier } from './jwt.verifier.js';
+import type { Principal } from './principal.js';
+
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
+export type Authentication = { principal: Principal } | { failure: string } | { none: true };
+
+/**
+ * Turns the credential of a request (`Authorization: Bearer …` or
+ * `X-API-Key: …`) into a Principal. Built once at start-up from the
+ * environment; refuses to exist without any credential source unless
+ * AUTH_MODE=none.
+ */
+export class Authenticator {
+  private constructor(
+    readonly open: boolean,
+    private readonly keys?: ApiKeyStore,
+    private readonly jwt?: JwtVerifier,
+  ) {}
+
+  static fromEnvironment(env: ProducerEnvironment, raw: Record<string, string | undefined> = process.env): Authenticator {
+    if (raw.ADMIN_TOKEN) {
+      throw new ConfigurationError(['ADMIN_TOKEN is no longer read: give operators an API key with the dlq:read, dlq:replay and dlq:purge scopes (README, Security)']);
+    }
+    if (env.AUTH_MODE === 'none') return new Authenticator(true);
+    if (!env.API_KEYS_FILE && !env.JWT_JWKS_URL) {
+      throw new ConfigurationError([
+        'no credentials configured: set API_KEYS_FILE and/or JWT_JWKS_URL (with JWT_ISSUER, JWT_AUDIENCE); AUTH_MODE=none serves everyone without a credential (local experiments only)',
+      ]);
+    }
+    let keys: ApiKeyStore | undefined;
+    try {
+      keys = env.API_KEYS_FILE ? ApiKeyStore.fromFile(env.API_KEYS_FILE) : undefined;
+    } catch (err) {
+      throw new ConfigurationError([(err as Error).message]);
+    }
+    const jwt = env.JWT_JWKS_URL ? new JwtVerifier({ jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER!, audience: env.JWT_AUDIENCE! }) : undefined;
+    return new Authenticator(false, keys, jwt);
+  }
+
+  /** What the startup log says about authentication (counts and sources, no secrets). */
+  describe(): Record<string, unknown> {
+    return { open: this.open, apiKeys: this.keys?.size ?? 0, jwt: this.jwt !== undefined };
+  }
+
+  async authenticate(request: FastifyRequest): Promise<Authentication> {
+    if (this.open) return { principal: { id: ANONYMOUS_ID, scopes: [...SCOPES, `${PUBLISH_SCOPE_PREFIX}>`] } };
+    const authorization = request.headers.authorization;
+    const apiKey = request.headers['x-api-key'];
+    if (authorization === undefined && apiKey === undefined) return { none: true };
+    if (authorization !== undefined && apiKey !== undefined) return { failure: 'send one credential: Authorization or X-API-Key, not both' };
+    if (Array.isArray(apiKey)) return { failure: 'send one X-API-Key header' };
+    let token = apiKey;
+    if (authorization !== undefined) {
+      const [scheme, value, ...rest] = authorization.split(' ');
+      if (scheme?.toLowerCase() !== 'bearer' || !value || rest.length > 0) return { failure: 'the Authorization header must be "Bearer <API key or JWT>"' };
+      token = value;
+    }
+    if (!token) return { failure: 'the credential is empty' };
+    if (this.jwt && JWT_SHAPE.test(token)) {
+      try {
+        return { principal: await this.jwt.verify(token) };
+      } catch (err) {
+        return { failure: `the JWT was refused: ${(err as Error).message}` };
+      }
+    }
+    const principal = this.keys?.find(token);
+    return principal ? { principal } : { failure: 'the credential is not valid' };
+  }
+}

@@ -1,0 +1,27 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { FastifyServerOptions } from 'fastify';
+import type { ProducerEnvironment } from '../config/producer.environment.js';
+
+/**
+ * Fastify options with the Node server's timeouts set, so a client that
+ * trickles headers or a body (slow-loris) is cut off with 408 instead of
+ * holding a socket forever. Node checks these timeouts on an interval (30 s
+ * by default); it is shortened so short timeouts take effect promptly.
+ */
+export function fastifyOptions(env: ProducerEnvironment): FastifyServerOptions {
+  return {
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    serverFactory: (handler: RequestListener): Server =>
+      createServer(
+        {
+          requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
+          headersTimeout: Math.min(env.HTTP_HEADERS_TIMEOUT_MS, env.HTTP_REQUEST_TIMEOUT_MS),
+          keepAliveTimeout: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+          connectionsCheckingInterval: Math.max(100, Math.min(1_000, env.HTTP_HEADERS_TIMEOUT_MS / 2)),
+        },
+        handler,
+      ),
+  };
+}

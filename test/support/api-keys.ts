@@ -1,0 +1,31 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateApiKey, hashApiKey } from '../../apps/producer/src/auth/api-key.store.js';
+
+export const ALL_SCOPES = ['publish:>', 'topics:read', 'dlq:read', 'dlq:replay', 'dlq:purge'];
+
+export interface TestKey {
+  id: string;
+  key: string;
+  scopes: string[];
+}
+
+/** This test process's key with every scope: what startProducer configures and postJson/authHeaders send. */
+export const TEST_API_KEY: TestKey = { id: 'test', key: generateApiKey(), scopes: ALL_SCOPES };
+
+/** Writes an API_KEYS_FILE (hashes only) for the given keys; returns its path. */
+export function writeApiKeysFile(keys: TestKey[]): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'nestjet-keys-')), 'api-keys.json');
+  writeFileSync(file, JSON.stringify(keys.map((k) => ({ id: k.id, hash: hashApiKey(k.key), scopes: k.scopes }))), { mode: 0o600 });
+  return file;
+}
+
+export function testKey(id: string, scopes: string[]): TestKey {
+  return { id, key: generateApiKey(), scopes };
+}
+
+/** `Authorization: Bearer <key>`, with TEST_API_KEY unless another key is given. */
+export function authHeaders(key: TestKey = TEST_API_KEY): Record<string, string> {
+  return { authorization: `Bearer ${key.key}` };
+}
