@@ -6,6 +6,7 @@ export * from './app-process.js';
 export * from './system.js';
 export * from './api-keys.js';
 export * from './jwks.js';
+export * from './bad-requests.js';
 export * from './jetstream.js';
 export * from './backlog.js';
 export * from './dead-letters.js';

@@ -1,6 +1,6 @@
 import { ValidationFailedError } from '#contracts';
 import { DeadLetterService, parseDeadLetterQuery, type DeadLetter } from '#jetstream';
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { JsonContentTypeGuard } from '../http/json-content-type.guard.js';
@@ -8,7 +8,13 @@ import { problems } from '../problem/problem-details.js';
 
 const FILTER_QUERIES = ['stream', 'consumer', 'subject', 'since', 'until'];
 
-const idPipe = new ParseIntPipe({ exceptionFactory: () => problems.badRequest('the DLQ record id must be a positive integer') });
+/** DLQ record ids are stream sequences: 1 and up (ParseIntPipe would let 0 and -1 through to the broker). */
+const idPipe = {
+  transform(value: string): number {
+    if (!/^[1-9][0-9]{0,15}$/.test(value)) throw problems.badRequest('the DLQ record id must be a positive integer');
+    return Number(value);
+  },
+};
 
 /** Dead-letter administration, separate from the ingress routes so it can be guarded or switched off. */
 @ApiTags('dead letters')

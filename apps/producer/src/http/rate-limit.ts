@@ -15,6 +15,8 @@ export async function registerRateLimit(app: NestFastifyApplication, env: Produc
   await app.register(rateLimit, {
     global: true,
     timeWindow: env.RATE_LIMIT_WINDOW_MS,
+    // A flood must not make the pod fail its probes (restarts would turn it into an outage).
+    allowList: (r) => r.url === '/healthz' || r.url === '/readyz',
     keyGenerator: (r) => (identified(r) ? r.principal!.id : `ip:${r.ip}`),
     max: (r) => (identified(r) || r.principal?.id === ANONYMOUS_ID ? env.RATE_LIMIT_MAX : env.RATE_LIMIT_ANONYMOUS_MAX),
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },

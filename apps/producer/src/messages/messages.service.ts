@@ -60,6 +60,10 @@ export class MessagesService {
     if (typeof body !== 'object' || body === null || !Array.isArray(items)) {
       throw new ValidationFailedError([{ field: 'messages', messages: ['must be an array'] }], 'body must be {"messages": [...]}');
     }
+    const extra = Object.keys(body).filter((k) => k !== 'messages');
+    if (extra.length > 0) {
+      throw new ValidationFailedError(extra.map((field) => ({ field, messages: ['is not allowed'] })), 'body must be {"messages": [...]} and nothing else');
+    }
     if (items.length === 0) {
       throw new ValidationFailedError([{ field: 'messages', messages: ['must contain at least 1 message'] }], 'empty batch');
     }
