@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import {
   AppProcess,
+  authHeaders,
   DIST,
   freePort,
   NatsServer,
@@ -25,7 +26,8 @@ async function load(url: string) {
   const r = await autocannon({
     url: `${url}/v1/topics/orders.created/messages`,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // The raw route ignores the key; nestjet verifies it on every request, as deployed.
+    headers: { 'content-type': 'application/json', ...authHeaders() },
     body,
     connections: CONNECTIONS,
     duration: DURATION_S,
@@ -37,7 +39,8 @@ async function load(url: string) {
 const nats = await NatsServer.start();
 try {
   await provision(nats);
-  const producer = await startProducer(nats);
+  // The rate limit is off the table here: it is a policy, not a cost being measured.
+  const producer = await startProducer(nats, { RATE_LIMIT_MAX: '1000000000' });
   const rawPort = await freePort();
   const raw = await AppProcess.start('raw', join(DIST, 'bench', 'raw-ingress.server.js'), { NATS_URL: nats.url, PORT: String(rawPort) }, 'raw.ready');
   const results = { nestjet: [] as Awaited<ReturnType<typeof load>>[], raw: [] as Awaited<ReturnType<typeof load>>[] };

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { join } from 'node:path';
 import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
-import { AppProcess, DIST, inspect, Jaeger, NatsServer, provision, publishBacklog, startProducer } from '#test-support';
+import { AppProcess, authHeaders, DIST, inspect, Jaeger, NatsServer, provision, publishBacklog, startProducer } from '#test-support';
 import { environment, median, table } from './bench-report.js';
 
 /**
@@ -17,7 +17,7 @@ async function ingress(url: string): Promise<number> {
   const r = await autocannon({
     url: `${url}/v1/topics/orders.created/messages`,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authHeaders() },
     body,
     connections: 32,
     duration: DURATION_S,
@@ -29,8 +29,9 @@ async function ingress(url: string): Promise<number> {
 const [nats, jaeger] = await Promise.all([NatsServer.start(), Jaeger.start()]);
 try {
   await provision(nats);
-  const on = { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_TRACES_SAMPLER: 'always_on' };
-  const plain = await startProducer(nats);
+  const unlimited = { RATE_LIMIT_MAX: '1000000000' };
+  const on = { ...unlimited, OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_TRACES_SAMPLER: 'always_on' };
+  const plain = await startProducer(nats, unlimited);
   const traced = await startProducer(nats, on);
   const rps = { off: [] as number[], on: [] as number[] };
   await ingress(plain.url);

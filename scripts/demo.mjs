@@ -1,14 +1,16 @@
 // `npm run demo`: a mixed load against the running local system (`npm start`), then what happened.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { localApiKey } from './lib/local-api-key.mjs';
 
 const base = process.env.PRODUCER_URL ?? 'http://127.0.0.1:3000';
 const regions = ['eu', 'us', 'apac'];
 const run = Date.now().toString(36);
+const auth = { authorization: `Bearer ${localApiKey()}` };
 
 const post = async (topic, body, headers = {}) => {
   const r = await fetch(`${base}/v1/topics/${topic}/messages`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...auth, ...headers },
     body: JSON.stringify(body),
   });
   return { status: r.status, body: await r.json() };
@@ -22,7 +24,7 @@ const order = (n, amount) => ({
 });
 
 async function topics() {
-  const r = await fetch(`${base}/v1/topics`);
+  const r = await fetch(`${base}/v1/topics`, { headers: auth });
   if (!r.ok) throw new Error(`GET /v1/topics answered ${r.status}`);
   return r.json();
 }
@@ -91,7 +93,7 @@ for (let i = 0; i < 2; i++) {
   poisonIds.push(ack.seq);
 }
 await nc.close();
-const dlq = async (query = '') => (await fetch(`${base}/v1/dlq?limit=500${query}`)).json();
+const dlq = async (query = '') => (await fetch(`${base}/v1/dlq?limit=500${query}`, { headers: auth })).json();
 let records = [];
 for (let i = 0; i < 30 && records.length < 4; i++) {
   records = (await dlq()).items.filter((r) => r.stream === 'ORDERS' && poisonIds.includes(r.streamSequence));
@@ -104,7 +106,7 @@ if (fix) {
   const payload = { orderId: fix.payload.orderId, customerId: 'c-fixed', amount: 10, currency: 'EUR', region: 'eu' };
   const r = await fetch(`${base}/v1/dlq/${fix.id}/replay`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth },
     body: JSON.stringify({ payload }),
   });
   const body = await r.json();

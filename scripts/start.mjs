@@ -1,8 +1,9 @@
 // `npm start`: the whole local system — nats-server with JetStream, topology, producer, consumer.
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from './lib/build.mjs';
 import { ensureNodeModules } from './lib/deps.mjs';
+import { ensureLocalApiKey, LOCAL_API_KEY_FILE } from './lib/local-api-key.mjs';
 import { JAEGER_PORTS, PORTS, portFree, waitForHttp, writeJaegerConfig, writeNatsConfig } from './lib/local-stack.mjs';
 import { log, ROOT, run, spawn } from './lib/run.mjs';
 import { ensureTools } from './lib/tools.mjs';
@@ -76,7 +77,8 @@ try {
     Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${JAEGER_PORTS.otlpHttp}`, OTEL_BSP_SCHEDULE_DELAY: '500' });
   }
   run(process.execPath, [join(ROOT, 'dist/apps/consumer/src/provision.js')], { env: { ...process.env, ...env } });
-  start('producer', process.execPath, [join(ROOT, 'dist/apps/producer/src/main.js')], { ...env, PORT: String(PORTS.producer) });
+  const apiKey = await ensureLocalApiKey();
+  start('producer', process.execPath, [join(ROOT, 'dist/apps/producer/src/main.js')], { ...env, PORT: String(PORTS.producer), API_KEYS_FILE: apiKey.keysFile });
   start('consumer', process.execPath, [join(ROOT, 'dist/apps/consumer/src/main.js')], { ...env, PORT: String(PORTS.consumer) });
   await waitForHttp(`http://127.0.0.1:${PORTS.producer}/readyz`, 'producer');
   await waitForHttp(`http://127.0.0.1:${PORTS.consumer}/readyz`, 'consumer');
@@ -85,6 +87,7 @@ try {
   process.stdout.write(`
 \x1b[32mnestjet is running\x1b[0m
   REST ingress   ${p}          (OpenAPI: ${p}/docs)
+  API key        ${relative(ROOT, LOCAL_API_KEY_FILE)}${apiKey.created ? ' (new: every scope; keep it secret)' : ''}   send it as Authorization: Bearer <key>
   topics         ${p}/v1/topics
   consumer       http://127.0.0.1:${PORTS.consumer}/readyz
   NATS           nats://127.0.0.1:${PORTS.nats}   monitoring http://127.0.0.1:${PORTS.natsMonitor}
@@ -95,6 +98,7 @@ ${jaeger ? `  Jaeger         ${jaeger}   traces: ${jaeger}/api/traces/<trace id>
 
 Try:
   curl -i ${p}/v1/topics/orders.created/messages -H 'content-type: application/json' \\
+       -H "Authorization: Bearer $(cat ${relative(ROOT, LOCAL_API_KEY_FILE)})" \\
        -H 'Idempotency-Key: order-1001' \\
        -d '{"orderId":"1001","customerId":"c-7","amount":1250,"currency":"EUR","region":"eu"}'
   npm run demo        # a mixed load: valid, high-value, invalid, duplicate, poison → DLQ → replay

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type AppProcess, authHeaders, DLQ_TEST_TOPOLOGY, inspect, Jaeger, type JaegerSpan, type JaegerTrace, NatsServer, order, postJson, processed, type Producer, provision, startConsumer, startProducer, tag, waitFor } from '#test-support';
 
@@ -43,13 +43,19 @@ describe('traces end to end in a real Jaeger', () => {
   };
   const service = (t: JaegerTrace, s: JaegerSpan) => t.processes[s.processID]!.serviceName;
 
-  it('follows one order from the HTTP request through publish into every consumer', async () => {
+  it('follows one order from the HTTP request through publish into every consumer, without client baggage', async () => {
     const traceId = hex(16);
     const r = await postJson(`${producer.url}/v1/topics/orders.created/messages`, order({ amount: 5000 }), {
       traceparent: `00-${traceId}-${hex(8)}-01`,
+      // Client baggage is not accepted at the edge: it must not reach the message or the consumers.
+      baggage: 'tenant=someone-else,role=admin',
     });
     expect(r.status).toBe(202);
-    const { seq, id } = (await r.json()) as { seq: number; id: string };
+    const { seq } = (await r.json()) as { seq: number; id: string };
+    const stored = await jetstreamManager(nc).then((jsm) => jsm.streams.getMessage('ORDERS', { seq }));
+    expect(stored!.header!.get('traceparent')).toMatch(new RegExp(`^00-${traceId}-`));
+    expect(stored!.header!.has('baggage')).toBe(false);
+    const msgId = stored!.header!.get('Nats-Msg-Id');
 
     const t = await waitForTrace(traceId, 'three process spans', (x) => x.spans.filter((s) => s.operationName.startsWith('process ')).length >= 3);
     const http = t.spans.find((s) => tag(s, 'span.kind') === 'server')!;
@@ -65,7 +71,7 @@ describe('traces end to end in a real Jaeger', () => {
     expect(ancestor?.spanID).toBe(http.spanID);
     expect(tag(publish, 'span.kind')).toBe('producer');
     expect(tag(publish, 'messaging.system')).toBe('nats');
-    expect(tag(publish, 'messaging.message.id')).toBe(id);
+    expect(tag(publish, 'messaging.message.id')).toBe(msgId);
     expect(tag(publish, 'messaging.nats.sequence')).toBe(seq);
 
     const process = t.spans.filter((s) => s.operationName === 'process orders.created.eu.high');
