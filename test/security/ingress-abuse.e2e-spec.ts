@@ -27,6 +27,8 @@ describe('ingress abuse: idempotency, rate limits, slow clients, admin CSRF', ()
       HTTP_HEADERS_TIMEOUT_MS: '1000',
       HTTP_REQUEST_TIMEOUT_MS: '2000',
       MAX_FIELD_ERRORS: '5',
+      // As behind an Ingress controller on this host: X-Forwarded-For names the client.
+      TRUST_PROXY: '127.0.0.1',
     });
     ({ nc, jsm } = await inspect(nats));
   });
@@ -130,6 +132,8 @@ describe('ingress abuse: idempotency, rate limits, slow clients, admin CSRF', ()
     for (let i = 0; i < 7; i++) statuses.push((await postJson(url(), order(), { authorization: `Bearer nj_guess-${i}` })).status);
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(5)).toEqual([429, 429]);
+    // Behind a trusted proxy each client has its own budget.
+    expect((await postJson(url(), order(), { authorization: 'Bearer nj_guess', 'x-forwarded-for': '203.0.113.9' })).status).toBe(401);
     // Probes stay exempt: a flood must not make Kubernetes restart the pod.
     expect((await fetch(`${producer.url}/readyz`)).status).toBe(200);
     expect((await fetch(`${producer.url}/v1/topics`)).status).toBe(429);

@@ -13,8 +13,10 @@ import {
   startProducer,
   TEST_API_KEY,
   testKey,
+  waitFor,
   writeApiKeysFile,
 } from '#test-support';
+import { copyFileSync, renameSync } from 'node:fs';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -34,6 +36,7 @@ describe('REST authentication and scopes: nothing is open by default', () => {
   let jwks: JwksIssuer;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
+  let keysFile: string;
   const publishUrl = (topic = 'orders.created') => `${producer.url}/v1/topics/${topic}/messages`;
   const stored = async () => (await jsm.streams.info('ORDERS')).state.messages;
 
@@ -42,7 +45,7 @@ describe('REST authentication and scopes: nothing is open by default', () => {
     jwks = await JwksIssuer.start();
     producer = await startProducer(nats, {
       AUTO_PROVISION: 'true',
-      API_KEYS_FILE: writeApiKeysFile([TEST_API_KEY, ordersOnly, reader]),
+      API_KEYS_FILE: (keysFile = writeApiKeysFile([TEST_API_KEY, ordersOnly, reader])),
       METRICS_PUBLIC: 'false',
       ...jwks.env,
     });
@@ -134,6 +137,15 @@ describe('REST authentication and scopes: nothing is open by default', () => {
       const r = await postJson(publishUrl(), order(), { authorization: `Bearer ${token}` });
       expect([what, r.status]).toEqual([what, 401]);
     }
+  });
+
+  it('stops accepting a revoked key within seconds, without a restart (rotated Secret)', async () => {
+    expect((await fetch(`${producer.url}/v1/topics`, { headers: authHeaders(reader) })).status).toBe(200);
+    copyFileSync(writeApiKeysFile([TEST_API_KEY, ordersOnly]), `${keysFile}.new`);
+    renameSync(`${keysFile}.new`, keysFile);
+    await waitFor('the revoked key to be refused', async () => (await fetch(`${producer.url}/v1/topics`, { headers: authHeaders(reader) })).status === 401, 15_000, 250);
+    expect((await postJson(publishUrl(), order())).status).toBe(202);
+    expect(producer.app.events('auth.keys-reloaded')).toHaveLength(1);
   });
 });
 

@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs';
 import { ConfigurationError } from '#jetstream';
+import { Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { ProducerEnvironment } from '../config/producer.environment.js';
 import { ANONYMOUS_ID, PUBLISH_SCOPE_PREFIX, SCOPES } from './auth.constants.js';
@@ -7,6 +9,7 @@ import { JwtVerifier } from './jwt.verifier.js';
 import type { Principal } from './principal.js';
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+const KEYS_FILE_CHECK_MS = 5_000;
 
 export type Authentication = { principal: Principal } | { failure: string } | { none: true };
 
@@ -17,11 +20,18 @@ export type Authentication = { principal: Principal } | { failure: string } | { 
  * AUTH_MODE=none.
  */
 export class Authenticator {
+  private readonly logger = new Logger('Authenticator');
+  private keysCheckedAt = Date.now();
+  private keysFileVersion?: number;
+
   private constructor(
     readonly open: boolean,
-    private readonly keys?: ApiKeyStore,
+    private keys?: ApiKeyStore,
     private readonly jwt?: JwtVerifier,
-  ) {}
+    private readonly keysFile?: string,
+  ) {
+    this.keysFileVersion = keysFile ? statSync(keysFile).mtimeMs : undefined;
+  }
 
   static fromEnvironment(env: ProducerEnvironment, raw: Record<string, string | undefined> = process.env): Authenticator {
     if (raw.ADMIN_TOKEN) {
@@ -40,7 +50,7 @@ export class Authenticator {
       throw new ConfigurationError([(err as Error).message]);
     }
     const jwt = env.JWT_JWKS_URL ? new JwtVerifier({ jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER!, audience: env.JWT_AUDIENCE! }) : undefined;
-    return new Authenticator(false, keys, jwt);
+    return new Authenticator(false, keys, jwt, env.API_KEYS_FILE);
   }
 
   /** What the startup log says about authentication (counts and sources, no secrets). */
@@ -69,7 +79,27 @@ export class Authenticator {
         return { failure: `the JWT was refused: ${(err as Error).message}` };
       }
     }
+    this.reloadKeysIfChanged();
     const principal = this.keys?.find(token);
     return principal ? { principal } : { failure: 'the credential is not valid' };
+  }
+
+  /**
+   * Picks up a changed API_KEYS_FILE (a rotated Kubernetes Secret) within a
+   * few seconds, so a revoked key stops working without a restart. A file
+   * that no longer parses keeps the keys in force and logs why.
+   */
+  private reloadKeysIfChanged(): void {
+    if (!this.keysFile || Date.now() - this.keysCheckedAt < KEYS_FILE_CHECK_MS) return;
+    this.keysCheckedAt = Date.now();
+    try {
+      const version = statSync(this.keysFile).mtimeMs;
+      if (version === this.keysFileVersion) return;
+      this.keys = ApiKeyStore.fromFile(this.keysFile);
+      this.keysFileVersion = version;
+      this.logger.log({ event: 'auth.keys-reloaded', apiKeys: this.keys.size });
+    } catch (err) {
+      this.logger.error({ event: 'auth.keys-reload-failed', error: (err as Error).message });
+    }
   }
 }

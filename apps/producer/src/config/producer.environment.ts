@@ -1,5 +1,5 @@
 import { EnvBoolean, EnvNumber, ServiceEnvironment } from '#jetstream';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 export class ProducerEnvironment extends ServiceEnvironment {
   @EnvNumber()
@@ -86,6 +86,15 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @IsInt()
   @Min(100)
   RATE_LIMIT_WINDOW_MS = 1_000;
+
+  /**
+   * Behind an Ingress controller or load balancer: the proxies whose
+   * X-Forwarded-For is believed (comma-separated addresses/CIDRs, a hop count,
+   * or true), so rate limits apply per client instead of per proxy.
+   */
+  @IsOptional()
+  @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, { message: 'TRUST_PROXY must be true, false, a hop count or a list of addresses/CIDRs' })
+  TRUST_PROXY?: string;
 
   /** A request must arrive whole (headers and body) within this; slow clients get 408. */
   @EnvNumber()

@@ -13,6 +13,7 @@ export function fastifyOptions(env: ProducerEnvironment): FastifyServerOptions {
     bodyLimit: env.BODY_LIMIT_BYTES,
     requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
     keepAliveTimeout: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    trustProxy: trustProxy(env.TRUST_PROXY),
     serverFactory: (handler: RequestListener): Server =>
       createServer(
         {
@@ -24,4 +25,11 @@ export function fastifyOptions(env: ProducerEnvironment): FastifyServerOptions {
         handler,
       ),
   };
+}
+
+function trustProxy(setting: string | undefined): boolean | number | string[] {
+  if (setting === undefined || setting === 'false') return false;
+  if (setting === 'true') return true;
+  if (/^\d+$/.test(setting)) return Number(setting);
+  return setting.split(',').map((s) => s.trim());
 }
