@@ -89,11 +89,11 @@ export class ProducerEnvironment extends ServiceEnvironment {
 
   /**
    * Behind an Ingress controller or load balancer: the proxies whose
-   * X-Forwarded-For is believed (comma-separated addresses/CIDRs, a hop count,
-   * or true), so rate limits apply per client instead of per proxy.
+   * X-Forwarded-For is believed (comma-separated addresses/CIDRs, or true for
+   * any), so rate limits apply per client instead of per proxy.
    */
   @IsOptional()
-  @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, { message: 'TRUST_PROXY must be true, false, a hop count or a list of addresses/CIDRs' })
+  @Matches(/^(true|false|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, { message: 'TRUST_PROXY must be true, false or a list of addresses/CIDRs' })
   TRUST_PROXY?: string;
 
   /** A request must arrive whole (headers and body) within this; slow clients get 408. */

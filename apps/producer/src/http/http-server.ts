@@ -27,9 +27,8 @@ export function fastifyOptions(env: ProducerEnvironment): FastifyServerOptions {
   };
 }
 
-function trustProxy(setting: string | undefined): boolean | number | string[] {
+function trustProxy(setting: string | undefined): boolean | string[] {
   if (setting === undefined || setting === 'false') return false;
   if (setting === 'true') return true;
-  if (/^\d+$/.test(setting)) return Number(setting);
   return setting.split(',').map((s) => s.trim());
 }
