@@ -37,9 +37,9 @@ containers:
       {{- toYaml .env | nindent 6 }}
       {{- $nats := dict "ctx" $ctx "user" .component "dlq" .dlq }}
       {{- with (include "nestjet.natsEnv" $nats) }}
-      {{- . | nindent 6 }}
+      {{- . | trim | nindent 6 }}
       {{- end }}
-      {{- include "nestjet.otelEnv" (list $ctx .component) | nindent 6 }}
+      {{- include "nestjet.otelEnv" (list $ctx .component) | trim | nindent 6 }}
       {{- with $v.extraEnv }}
       {{- toYaml . | nindent 6 }}
       {{- end }}
