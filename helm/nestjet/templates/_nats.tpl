@@ -166,7 +166,7 @@ include "nestjet.natsEnv" (dict "ctx" $ "user" "producer" "dlq" true)
 - name: {{ .volume }}
   secret:
     secretName: {{ include "nestjet.natsUserSecret" (list $ctx .user) }}
-    defaultMode: 0440
+    defaultMode: 288  # 0440 (decimal: YAML 1.1 and 1.2 parsers read a leading 0 differently)
     items:
       - key: {{ $ctx.Values.externalNats.auth.credsKey }}
         path: {{ $ctx.Values.externalNats.auth.credsKey }}
@@ -176,7 +176,7 @@ include "nestjet.natsEnv" (dict "ctx" $ "user" "producer" "dlq" true)
 - name: nats-tls
   secret:
     secretName: {{ . }}
-    defaultMode: 0444
+    defaultMode: 292  # 0444
     items:
       - key: {{ include "nestjet.natsCaKey" $ctx }}
         path: {{ include "nestjet.natsCaKey" $ctx }}
