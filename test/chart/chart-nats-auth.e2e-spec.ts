@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CHART_DIR, findObject, helm, helmTemplate, parseManifests, ROOT, validateObjects, type K8sObject } from '#test-support';
-import { chartWithOfficialNats, mayPublish, OFFICIAL_NATS_CHART, RenderedNatsServer, renderedPassword } from './official-nats-chart.js';
+import { chartWithOfficialNats, mayPublish, mountedFileOf, OFFICIAL_NATS_CHART, RenderedNatsServer, renderedPassword } from './official-nats-chart.js';
 
 // The bundled NATS as the official nats chart renders it from this chart's
 // values, run by a real nats-server: the users of files/nats-permissions.json
@@ -41,6 +43,18 @@ async function expectLeastPrivilege(server: RenderedNatsServer, password: (user:
   } finally {
     await Promise.all(Object.values(nc).map((c) => c.close()));
   }
+}
+
+/** A CA and a server certificate for 127.0.0.1, as cert-manager's CA issuer writes them into a Secret (tls.crt, tls.key, ca.crt). */
+function tlsSecret(name: string): K8sObject {
+  const dir = mkdtempSync(join(tmpdir(), 'nestjet-pki-'));
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=nestjet test CA');
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'tls.key', '-out', 'tls.csr', '-subj', '/CN=nats');
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  ssl('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tls.crt', '-days', '1', '-extfile', 'san.ext');
+  const b64 = (f: string) => readFileSync(join(dir, f)).toString('base64');
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name }, data: { 'tls.crt': b64('tls.crt'), 'tls.key': b64('tls.key'), 'ca.crt': b64('ca.crt') } };
 }
 
 describe('bundled NATS rendered by the official nats chart', () => {
@@ -89,6 +103,28 @@ describe('bundled NATS rendered by the official nats chart', () => {
       const users = [...findObject(rendered, 'ConfigMap', '-nestjet-auth').data['authorization.conf'].matchAll(/\{user: "(\w+)"/g)].map((m) => m[1]);
       expect(users).toEqual(Object.keys(permissions).filter((u) => (USERS as readonly string[]).includes(u)));
       await expectLeastPrivilege(server, (user) => renderedPassword(rendered, `nestjet-nats-${user}`));
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('TLS on: the rendered server takes only TLS clients; the ca.crt the app pods mount (NATS_TLS_CA) verifies it', async () => {
+    const local = await RenderedNatsServer.localValues();
+    const set = { ...local.set, 'topology.streamReplicas': 1, 'nats.config.nats.tls.enabled': true, 'nats.config.nats.tls.secretName': 'nestjet-nats-tls', natsAllowPlaintextAuth: false };
+    const rendered = [...(await helmTemplate({ chart, profiles: ['bundled-nats'], set })), tlsSecret('nestjet-nats-tls')];
+    expect(findObject(rendered, 'ConfigMap', 'nestjet').data.NATS_URL).toMatch(/^tls:\/\//);
+    const server = await RenderedNatsServer.start(rendered, 'nestjet-nats', local.port);
+    try {
+      // The CA file exactly as the producer pod sees it through its nats-tls volume.
+      const caFile = join(mkdtempSync(join(tmpdir(), 'nestjet-ca-')), 'ca.crt');
+      writeFileSync(caFile, mountedFileOf(rendered, findObject(rendered, 'Deployment', '-producer'), 'NATS_TLS_CA'));
+      const password = renderedPassword(rendered, 'nestjet-nats-producer');
+      const nc = await server.connect('producer', password, caFile);
+      expect(nc.info?.tls_required).toBe(true);
+      expect(await mayPublish(nc, 'orders.created.eu.std')).toBe(true);
+      await nc.close();
+      // Without that CA the server's certificate is not trusted.
+      await expect(server.connect('producer', password)).rejects.toThrow(/certificate|self.signed|TLS/i);
     } finally {
       await server.dispose();
     }

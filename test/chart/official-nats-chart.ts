@@ -23,6 +23,34 @@ export function chartWithOfficialNats(): string {
 
 const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
 
+type Volume = { name: string; configMap?: { name: string }; secret?: { secretName: string; items?: Array<{ key: string; path: string }> } };
+
+/** The files a ConfigMap or Secret volume of a pod shows at its mount path (other volume kinds: none). */
+export function volumeFiles(objects: K8sObject[], pod: { volumes?: Volume[] }, volumeName: string): Record<string, string> {
+  const volume = (pod.volumes ?? []).find((v) => v.name === volumeName);
+  let data: Record<string, string> = {};
+  if (volume?.configMap) data = findObject(objects, 'ConfigMap', volume.configMap.name).data as Record<string, string>;
+  if (volume?.secret) {
+    const encoded = findObject(objects, 'Secret', volume.secret.secretName).data as Record<string, string>;
+    data = Object.fromEntries(Object.entries(encoded).map(([k, v]) => [k, decode(v)]));
+  }
+  const items = volume?.secret?.items;
+  return items ? Object.fromEntries(items.map((i) => [i.path, data[i.key]!])) : data;
+}
+
+/** Content of the file an env var of a workload's container points at (a path under one of its mounts). */
+export function mountedFileOf(objects: K8sObject[], workload: K8sObject, envName: string): string {
+  const pod = workload.kind === 'Pod' ? workload.spec : workload.spec.template.spec;
+  const c = pod.containers[0];
+  const path = (c.env as Array<{ name: string; value?: string }>).find((e) => e.name === envName)?.value;
+  if (!path) throw new Error(`${workload.metadata.name} has no ${envName}`);
+  const mount = (c.volumeMounts as Array<{ name: string; mountPath: string }>).find((m) => path.startsWith(`${m.mountPath}/`));
+  if (!mount) throw new Error(`${envName}=${path} is under no volume mount of ${workload.metadata.name}`);
+  const content = volumeFiles(objects, pod, mount.name)[path.slice(mount.mountPath.length + 1)];
+  if (content === undefined) throw new Error(`${envName}=${path}: the volume ${mount.name} has no such file`);
+  return content;
+}
+
 /**
  * Runs the nats container of a rendered StatefulSet the way the kubelet would,
  * with a real nats-server: ConfigMap volumes written under a temp root at their
@@ -43,14 +71,17 @@ export class RenderedNatsServer {
     const pod = sts.spec.template.spec;
     const container = pod.containers.find((c: { name: string }) => c.name === 'nats');
     const root = mkdtempSync(join(tmpdir(), 'nestjet-nats-pod-'));
-    for (const mount of container.volumeMounts as Array<{ name: string; mountPath: string }>) {
-      const volume = (pod.volumes as Array<{ name: string; configMap?: { name: string } }>).find((v) => v.name === mount.name);
-      if (!volume?.configMap) continue;
-      const data = findObject(objects, 'ConfigMap', volume.configMap.name).data as Record<string, string>;
-      for (const [file, content] of Object.entries(data)) {
+    // ConfigMap and Secret volumes; the JetStream volume is the temp store dir itself.
+    const mounts = (container.volumeMounts as Array<{ name: string; mountPath: string }>).filter((m) =>
+      (pod.volumes as Volume[]).some((v) => v.name === m.name && (v.configMap || v.secret)),
+    );
+    // The config names files by their absolute path in the container: move those under the root too.
+    const chroot = (text: string) => mounts.reduce((t, m) => t.replaceAll(`"${m.mountPath}/`, `"${join(root, m.mountPath)}/`), text);
+    for (const mount of mounts) {
+      for (const [file, content] of Object.entries(volumeFiles(objects, pod, mount.name))) {
         const path = join(root, mount.mountPath, file);
         mkdirSync(dirname(path), { recursive: true });
-        writeFileSync(path, content);
+        writeFileSync(path, chroot(content));
       }
     }
     const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
@@ -69,14 +100,9 @@ export class RenderedNatsServer {
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
     const server = new RenderedNatsServer(child, root, `nats://127.0.0.1:${port}`, log);
-    await waitFor(
-      'the rendered nats-server to accept connections',
-      () => {
-        if (child.exitCode !== null) throw new Error(`nats-server exited ${child.exitCode}: ${log.slice(-5).join(' | ')}`);
-        return log.some((l) => l.includes('Server is ready'));
-      },
-      20_000,
-    );
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`nats-server exited ${code}: ${log.slice(-5).join(' | ')}`))));
+    exited.catch(() => undefined);
+    await Promise.race([waitFor('the rendered nats-server to accept connections', () => log.some((l) => l.includes('Server is ready')), 20_000), exited]);
     return server;
   }
 
@@ -96,8 +122,8 @@ export class RenderedNatsServer {
     };
   }
 
-  connect(user?: string, pass?: string): Promise<NatsConnection> {
-    return connect({ servers: this.url, user, pass, reconnect: false, name: `chart-test-${user ?? 'anonymous'}` });
+  connect(user?: string, pass?: string, caFile?: string): Promise<NatsConnection> {
+    return connect({ servers: this.url, user, pass, reconnect: false, name: `chart-test-${user ?? 'anonymous'}`, tls: caFile ? { caFile } : undefined });
   }
 
   async dispose(): Promise<void> {
