@@ -107,8 +107,8 @@ nats.container.env). External NATS: externalNats.auth.<user>.existingSecret.
 
 {{/*
 The NATS connections of one pod: the main one as `user`, and the dead-letter one
-(DLQ_NATS_*) as the dlq user when `dlq` is true.
-include "nestjet.natsEnv" (dict "ctx" $ "user" "producer" "dlq" true)
+(DLQ_NATS_*) as the dlq user when `dlq` is true. natsEnv, natsVolumes and
+natsVolumeMounts take the same dict: (dict "ctx" $ "user" "producer" "dlq" true)
 */}}
 {{- define "nestjet.natsConnections" -}}
 {{- $list := list (dict "user" .user "prefix" "" "dir" "/etc/nestjet/nats" "volume" "nats-creds") }}
