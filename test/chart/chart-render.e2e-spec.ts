@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseDocument, type YAMLMap } from 'yaml';
 import {
   CHART_DIR,
   chartWithoutNatsDependency,
@@ -15,32 +15,29 @@ import {
   validateObjects,
   type K8sObject,
 } from '#test-support';
+import { OFFICIAL_NATS_CHART } from './official-nats-chart.js';
 
 const PROFILES = ['minimal', 'keda', 'hpa', 'fixed-replicas', 'manual-scale', 'bundled-nats', 'external-nats-tls'];
 
-// Keys of the official nats chart (1.x values.yaml) this repository sets. A typo
-// here would be ignored silently by that chart, so it is checked against the list.
-const OFFICIAL_NATS_KEYS = new Set([
-  'enabled', // read by the parent's dependency condition, ignored by the subchart
-  'config.cluster.enabled',
-  'config.cluster.replicas',
-  'config.jetstream.enabled',
-  'config.jetstream.fileStore.enabled',
-  'config.jetstream.fileStore.dir',
-  'config.jetstream.fileStore.pvc.enabled',
-  'config.jetstream.fileStore.pvc.size',
-  'config.jetstream.fileStore.pvc.storageClassName',
-  'config.jetstream.merge.sync_interval',
-  'config.monitor.enabled',
-  'config.monitor.port',
-  'promExporter.enabled',
-  'promExporter.podMonitor.enabled',
-  'natsBox.enabled',
-]);
-
+/** Leaf paths of a values tree; free-form maps of the nats chart (env, merge, patch) count as leaves. */
 function leafPaths(value: unknown, prefix = ''): string[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return [prefix];
+  if (/(^|\.)(env|merge|patch)$/.test(prefix)) return [prefix];
   return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
+}
+
+/** values.yaml of the official nats chart fixture (test/chart/fixtures). */
+async function officialNatsValues(): Promise<unknown> {
+  const { stdout } = await helm(['show', 'values', OFFICIAL_NATS_CHART]);
+  return parse(stdout) as unknown;
+}
+
+/** k8s/nats-values.yaml's authorization block: every user of files/nats-permissions.json, its password from the server's env. */
+function standaloneAuthorization(): { users: Array<{ user: string; password: string; permissions: unknown }> } {
+  const permissions = JSON.parse(readFileSync(join(CHART_DIR, 'files', 'nats-permissions.json'), 'utf8')) as Record<string, unknown>;
+  return {
+    users: Object.entries(permissions).map(([user, p]) => ({ user, password: `<< $NATS_${user.toUpperCase()}_PASSWORD >>`, permissions: p })),
+  };
 }
 
 const MANIFEST_HEADER = '# Rendered from helm/nestjet with k8s/nestjet-values.yaml by test/chart/chart-render.e2e-spec.ts. Do not edit.\n';
@@ -75,20 +72,35 @@ describe('helm chart: lint, render, schema', () => {
     expect(hpa.has('ScaledObject')).toBe(false);
     expect(hpa.has('HorizontalPodAutoscaler')).toBe(true);
     const minimal = await kinds('minimal');
-    for (const k of ['ScaledObject', 'HorizontalPodAutoscaler', 'Ingress', 'NetworkPolicy', 'PodMonitor', 'ServiceMonitor']) expect(minimal.has(k)).toBe(false);
+    for (const k of ['ScaledObject', 'HorizontalPodAutoscaler', 'Ingress', 'PodMonitor', 'ServiceMonitor']) expect(minimal.has(k)).toBe(false);
+    // Secure by default: NetworkPolicies and the generated API key need no profile.
+    for (const k of ['NetworkPolicy', 'Secret']) expect(minimal.has(k)).toBe(true);
     const bundled = await kinds('bundled-nats');
     for (const k of ['ScaledObject', 'Ingress', 'NetworkPolicy', 'PodMonitor']) expect(bundled.has(k)).toBe(true);
   });
 
   it('rejects bad values through values.schema.json with messages naming the field', async () => {
-    const cases: Array<[Record<string, string | number>, RegExp]> = [
+    const cases: Array<[Record<string, string | number | boolean>, RegExp]> = [
       [{ 'consumer.keda.minReplicaCount': -1 }, /at '\/consumer\/keda\/minReplicaCount': minimum: got -1, want 0/],
       [{ 'consumer.durables[0]': 'billing' }, /at '\/consumer\/durables\/0': value must be one of 'fulfillment', 'notifications', 'fraud-review'/],
       [{ 'consumer.kedaa.enabled': 'true' }, /at '\/consumer': additional properties 'kedaa' not allowed/],
       [{ 'topology.streamReplicas': 7 }, /at '\/topology\/streamReplicas': maximum: got 7, want 5/],
       [{ 'externalNats.urls[0]': 'http://nats:4222' }, /at '\/externalNats\/urls\/0': .*does not match pattern/],
       [{ 'externalNats.monitoringEndpoint': 'http://nats:8222' }, /at '\/externalNats\/monitoringEndpoint'/],
-      [{ 'externalNats.auth.type': 'kerberos' }, /at '\/externalNats\/auth\/type': value must be one of 'none', 'creds', 'userPassword', 'token'/],
+      [{ 'externalNats.auth.type': 'kerberos' }, /at '\/externalNats\/auth\/type': value must be one of 'userPassword', 'creds', 'token', 'none'/],
+      [{ 'externalNats.auth.producer.secret': 'x' }, /at '\/externalNats\/auth\/producer': additional properties 'secret' not allowed/],
+      [{ 'producer.auth.mode': 'open' }, /at '\/producer\/auth\/mode': value must be one of 'keys', 'none'/],
+      [{ 'producer.auth.apiKeys.scopes[0]': 'admin' }, /at '\/producer\/auth\/apiKeys\/scopes\/0': 'admin' does not match pattern/],
+      [{ 'producer.auth.apiKeys.generate': 'yes' }, /at '\/producer\/auth\/apiKeys\/generate': got string, want boolean/],
+      [{ 'producer.auth.jwt.jwksUrl': 'ftp://idp/keys' }, /at '\/producer\/auth\/jwt\/jwksUrl': 'ftp:\/\/idp\/keys' does not match pattern/],
+      // The API key itself has no place in values.
+      [{ 'producer.auth.apiKeys.apiKey': 'a-key' }, /at '\/producer\/auth\/apiKeys': additional properties 'apiKey' not allowed/],
+      [{ 'producer.ingress.hosts[0].paths[0].path': '/' }, /at '\/producer\/ingress\/hosts\/0': additional properties 'paths' not allowed/],
+      [{ 'producer.ingress.routes.admin': true }, /at '\/producer\/ingress\/routes': additional properties 'admin' not allowed/],
+      [{ 'networkPolicy.producerFrom[0].podSelector.matchLabels.app': 'x' }, /at '\/networkPolicy': additional properties 'producerFrom' not allowed/],
+      [{ 'networkPolicy.keda.podSelector': 'keda' }, /at '\/networkPolicy\/keda\/podSelector': got string, want/],
+      [{ 'natsUsers.createSecrets': 'no' }, /at '\/natsUsers\/createSecrets': got string, want boolean/],
+      [{ 'natsTls.certManager.duration': '90 days' }, /at '\/natsTls\/certManager\/duration': '90 days' does not match pattern/],
       [{ logLevel: 'trace' }, /at '\/logLevel': value must be one of/],
       [{ 'image.pullPolicy': 'Sometimes' }, /at '\/image\/pullPolicy'/],
       [{ 'topology.consumerStreams.fraud-review': 7 }, /at '\/topology\/consumerStreams\/fraud-review': got number, want string/],
@@ -96,7 +108,6 @@ describe('helm chart: lint, render, schema', () => {
       [{ 'topology.consumerStreams.billing': 'ORDERS' }, /at '\/topology\/consumerStreams': additional properties 'billing' not allowed/],
       [{ 'producer.adminApi.enabled': 'yes' }, /at '\/producer\/adminApi\/enabled': got string, want boolean/],
       [{ 'producer.adminApi.existingSecret': 5 }, /at '\/producer\/adminApi\/existingSecret': got number, want string/],
-      [{ 'producer.adminApi.tokenKey': '' }, /at '\/producer\/adminApi\/tokenKey': minLength/],
       // The token itself has no place in values.
       [{ 'producer.adminApi.token': 'a-token-of-32-characters-or-so!!' }, /at '\/producer\/adminApi': additional properties 'token' not allowed/],
       [{ 'consumer.dlqRouter.enabled': 'maybe' }, /at '\/consumer\/dlqRouter\/enabled': got string, want boolean/],
@@ -118,7 +129,10 @@ describe('helm chart: lint, render, schema', () => {
       [{ 'consumer.terminationGracePeriodSeconds': 20 }, /must be longer than consumer.shutdownTimeoutMs \(25000 ms\)/],
       [{ 'metrics.serviceMonitor.enabled': true, 'metrics.podMonitor.enabled': true }, /pick one/],
       [{ 'nats.enabled': true, 'topology.streamReplicas': 5 }, /topology.streamReplicas \(5\) exceeds nats.config.cluster.replicas \(3\)/],
-      [{ 'externalNats.auth.type': 'creds' }, /externalNats.auth.type=creds needs externalNats.auth.existingSecret/],
+      [
+        { 'nats.enabled': false, 'externalNats.auth.type': 'creds', 'externalNats.auth.provisioner.existingSecret': '' },
+        /externalNats.auth.type=creds needs externalNats.auth.provisioner.existingSecret \(the provisioner NATS user's Secret\)/,
+      ],
       [{ 'consumer.keda.enabled': true, 'consumer.keda.minReplicaCount': 5, 'consumer.keda.maxReplicaCount': 2 }, /minReplicaCount must not exceed/],
       // `null` in --set deletes the default entry.
       [
@@ -159,16 +173,19 @@ describe('helm chart: lint, render, schema', () => {
     expect(error).toMatch(/found in Chart.yaml, but missing in charts\/ directory: nats/);
   });
 
-  it('passes only keys of the official nats chart to it, in the chart and in k8s/nats-values.yaml', () => {
+  it('passes only keys of the official nats chart to it, in the chart and in k8s/nats-values.yaml', async () => {
     const chartValues = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as { nats: unknown };
     const bundled = parse(readFileSync(join(CHART_DIR, 'ci', 'bundled-nats-values.yaml'), 'utf8')) as { nats: unknown };
     const standalone = parse(readFileSync(join(ROOT, 'k8s', 'nats-values.yaml'), 'utf8')) as unknown;
+    // `enabled` is read by the parent's dependency condition and ignored by the subchart.
+    const known = new Set(['enabled', ...leafPaths(await officialNatsValues())]);
+    const isKnown = (path: string) => [...known].some((k) => path === k || (/(env|merge|patch)$/.test(k) && path.startsWith(`${k}.`)));
     for (const [source, values] of [
       ['values.yaml', chartValues.nats],
       ['ci/bundled-nats-values.yaml', bundled.nats],
       ['k8s/nats-values.yaml', standalone],
     ] as const) {
-      const unknown = leafPaths(values).filter((p) => !OFFICIAL_NATS_KEYS.has(p));
+      const unknown = leafPaths(values).filter((p) => !isKnown(p));
       expect({ source, unknown }).toEqual({ source, unknown: [] });
     }
     // The durable setting is on by default wherever this repository configures NATS.
@@ -180,12 +197,18 @@ describe('helm chart: lint, render, schema', () => {
     const { apps, job } = await renderPlainManifests();
     const appsFile = join(ROOT, 'k8s', 'nestjet.yaml');
     const jobFile = join(ROOT, 'k8s', 'nestjet-provision-job.yaml');
+    const natsFile = join(ROOT, 'k8s', 'nats-values.yaml');
+    const natsValues = parseDocument(readFileSync(natsFile, 'utf8'));
     if (process.env.UPDATE_K8S_MANIFESTS === '1') {
       writeFileSync(appsFile, apps);
       writeFileSync(jobFile, job);
+      natsValues.setIn(['config', 'merge', 'authorization'], natsValues.createNode(standaloneAuthorization(), { flow: false }));
+      writeFileSync(natsFile, natsValues.toString({ lineWidth: 0 }));
     }
     expect(readFileSync(appsFile, 'utf8')).toBe(apps);
     expect(readFileSync(jobFile, 'utf8')).toBe(job);
+    // NATS installed on its own gets the users of files/nats-permissions.json.
+    expect((natsValues.getIn(['config', 'merge', 'authorization']) as YAMLMap | undefined)?.toJSON()).toEqual(standaloneAuthorization());
     const objects: K8sObject[] = [...parseManifests(apps), ...parseManifests(job), ...parseManifests(readFileSync(join(ROOT, 'k8s', 'jaeger.yaml'), 'utf8'))];
     await validateObjects(objects);
     // --no-hooks keeps the Job and the helm test Pod out of the apply-able file.

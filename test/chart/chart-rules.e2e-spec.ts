@@ -160,41 +160,51 @@ describe('helm chart rules', () => {
     expect(hpa.spec).toMatchObject({ minReplicas: 1, maxReplicas: 6, scaleTargetRef: { name: 'nestjet-consumer' } });
   });
 
-  it('external NATS with TLS and creds: CA and creds mounted read-only from existing Secrets, paths in env, no secret in values', () => {
-    for (const o of [findObject(external, 'Deployment', '-consumer'), findObject(external, 'Job', '-provision')]) {
+  it('external NATS with TLS and creds: each component mounts its own .creds file and the CA read-only from existing Secrets, no secret in values', () => {
+    const expected: Array<[K8sObject, Record<string, string>]> = [
+      [findObject(external, 'Deployment', '-producer'), { 'nats-creds': 'nestjet-producer-creds', 'nats-dlq-creds': 'nestjet-dlq-creds' }],
+      [findObject(external, 'Deployment', '-consumer'), { 'nats-creds': 'nestjet-consumer-creds', 'nats-dlq-creds': 'nestjet-dlq-creds' }],
+      [findObject(external, 'Job', '-provision'), { 'nats-creds': 'nestjet-provisioner-creds' }],
+    ];
+    for (const [o, creds] of expected) {
       const env = envOf(o);
       expect(env.NATS_CREDS_FILE).toBe('/etc/nestjet/nats/nestjet.creds');
-      expect(env.NODE_EXTRA_CA_CERTS).toBe('/etc/nestjet/nats-ca/ca.crt');
+      expect(env.DLQ_NATS_CREDS_FILE).toBe('nats-dlq-creds' in creds ? '/etc/nestjet/nats-dlq/nestjet.creds' : undefined);
+      expect(env.NATS_TLS_CA).toBe('/etc/nestjet/nats-tls/ca.crt');
       const volumes = podSpec(o).volumes as Array<{ name: string; secret?: { secretName: string } }>;
-      expect(volumes.find((v) => v.name === 'nats-creds')?.secret?.secretName).toBe('nestjet-nats-creds');
-      expect(volumes.find((v) => v.name === 'nats-ca')?.secret?.secretName).toBe('nats-ca');
+      expect(Object.fromEntries(volumes.filter((v) => v.name.endsWith('creds')).map((v) => [v.name, v.secret?.secretName]))).toEqual(creds);
+      expect(volumes.find((v) => v.name === 'nats-tls')?.secret?.secretName).toBe('nats-ca');
       expect(container(o).volumeMounts).toContainEqual({ name: 'nats-creds', mountPath: '/etc/nestjet/nats', readOnly: true });
+      expect(container(o).volumeMounts).toContainEqual({ name: 'nats-tls', mountPath: '/etc/nestjet/nats-tls', readOnly: true });
     }
     expect(findObject(external, 'ConfigMap', 'nestjet').data.NATS_URL).toMatch(/^tls:\/\/nats-0\..*,tls:\/\/nats-2\./);
+    // No password travels: creds files sign a nonce.
+    expect(findObject(external, 'ConfigMap', 'nestjet').data.NATS_ALLOW_PLAINTEXT_AUTH).toBeUndefined();
     expect(findObject(external, 'ScaledObject', '-consumer').spec.triggers[0].metadata).toMatchObject({ useHttps: 'true', account: 'ORDERS_ACCOUNT' });
-    expect(external.some((o) => o.kind === 'Secret')).toBe(false);
+    // The only Secrets the chart renders hold the generated API key.
+    expect(external.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).sort()).toEqual(['nestjet-api-key', 'nestjet-api-keys']);
   });
 
-  it('admin API and DLQ router: values reach the producer and consumer env; the admin token only as a secretKeyRef', async () => {
+  it('admin API and DLQ router: values reach the producer and consumer env; both connect to NATS as the dlq user only when enabled', async () => {
     const producer = envOf(findObject(minimal, 'Deployment', '-producer'));
     const consumer = envOf(findObject(minimal, 'Deployment', '-consumer'));
     expect(producer.ADMIN_API_ENABLED).toBe('true');
-    expect('ADMIN_TOKEN' in producer).toBe(false);
     expect(consumer.DLQ_ROUTER_ENABLED).toBe('true');
-    for (const name of ['ADMIN_API_ENABLED', 'ADMIN_TOKEN']) expect(name in consumer).toBe(false);
+    expect('ADMIN_API_ENABLED' in consumer).toBe(false);
     expect('DLQ_ROUTER_ENABLED' in producer).toBe(false);
+    for (const env of [producer, consumer]) {
+      expect('ADMIN_TOKEN' in env).toBe(false);
+      expect(env.DLQ_NATS_USER).toEqual({ secretKeyRef: { name: 'nestjet-nats-dlq', key: 'user' } });
+      expect(env.DLQ_NATS_PASSWORD).toEqual({ secretKeyRef: { name: 'nestjet-nats-dlq', key: 'password' } });
+    }
 
-    const set = { 'producer.adminApi.enabled': false, 'producer.adminApi.existingSecret': 'nestjet-admin', 'consumer.dlqRouter.enabled': false };
-    const off = await helmTemplate({ profiles: ['minimal'], set });
+    const off = await helmTemplate({ profiles: ['minimal'], set: { 'producer.adminApi.enabled': false, 'consumer.dlqRouter.enabled': false } });
     await validateObjects(off);
-    expect(envOf(findObject(off, 'Deployment', '-producer')).ADMIN_API_ENABLED).toBe('false');
-    expect(envOf(findObject(off, 'Deployment', '-consumer')).DLQ_ROUTER_ENABLED).toBe('false');
-    const tokenOf = (objects: K8sObject[]) => container(findObject(objects, 'Deployment', '-producer')).env.filter((e: { name: string }) => e.name === 'ADMIN_TOKEN');
-    // Default key "token"; never a plain value, and the chart creates no Secret.
-    expect(tokenOf(off)).toEqual([{ name: 'ADMIN_TOKEN', valueFrom: { secretKeyRef: { name: 'nestjet-admin', key: 'token' } } }]);
-    expect(off.some((o) => o.kind === 'Secret')).toBe(false);
-    const otherKey = await helmTemplate({ profiles: ['minimal'], set: { 'producer.adminApi.existingSecret': 'nestjet-admin', 'producer.adminApi.tokenKey': 'admin-token' } });
-    expect(tokenOf(otherKey)).toEqual([{ name: 'ADMIN_TOKEN', valueFrom: { secretKeyRef: { name: 'nestjet-admin', key: 'admin-token' } } }]);
+    const producerOff = envOf(findObject(off, 'Deployment', '-producer'));
+    const consumerOff = envOf(findObject(off, 'Deployment', '-consumer'));
+    expect(producerOff.ADMIN_API_ENABLED).toBe('false');
+    expect(consumerOff.DLQ_ROUTER_ENABLED).toBe('false');
+    for (const env of [producerOff, consumerOff]) expect(Object.keys(env).filter((k) => k.startsWith('DLQ_NATS'))).toEqual([]);
   });
 
   it("DLQ settings: in the shared ConfigMap and the provision Job's copy, defaults as in the code", async () => {
@@ -233,8 +243,11 @@ describe('helm chart rules', () => {
     expect(findObject(minimal, 'PodDisruptionBudget', '-producer').spec).toMatchObject({ minAvailable: 1 });
     const np = findObject(bundled, 'NetworkPolicy', '-consumer');
     const egressPorts = np.spec.egress.flatMap((e: { ports: Array<{ port: number }> }) => e.ports.map((p) => p.port));
-    expect(egressPorts.sort()).toEqual([4222, 4317, 4318, 53, 53].sort());
-    expect(np.spec.egress[1].to).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'nestjet', 'app.kubernetes.io/component': 'nats' } } }]);
+    // 4318: the port of telemetry.otlpEndpoint in the profile.
+    expect(egressPorts.sort()).toEqual([4222, 4318, 53, 53].sort());
+    expect(np.spec.egress[1].to).toEqual([
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'nats', 'app.kubernetes.io/instance': 'nestjet', 'app.kubernetes.io/component': 'nats' } } },
+    ]);
   });
 
   it('PrometheusRule and dashboard embed the files from files/ and render only when the files exist', async () => {

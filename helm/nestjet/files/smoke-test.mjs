@@ -1,7 +1,8 @@
 // `helm test` smoke check, run by node from the nestjet image (mounted from a
 // ConfigMap under /app so the image's node_modules resolve). Publishes one order
-// through the producer's HTTP API and waits until every durable in CONSUMERS has
-// acknowledged it. Exit 0 on success, 1 with a reason otherwise.
+// through the producer's HTTP API (with the API key in SMOKE_API_KEY) and waits
+// until every durable in CONSUMERS has acknowledged it, reading consumer state as
+// the NATS user the chart gives it. Exit 0 on success, 1 with a reason otherwise.
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, credsAuthenticator } from '@nats-io/transport-node';
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,9 @@ const durables = (env.CONSUMERS ?? '').split(',').map((s) => s.trim()).filter(Bo
 const deadline = Date.now() + Number(env.SMOKE_TIMEOUT_SECONDS ?? 90) * 1000;
 const log = (event, fields = {}) => process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
 
+/** The producer refused the credential: retrying will not help. */
+class CredentialRefused extends Error {}
+
 async function publish() {
   const key = `helm-test-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   // High value, so the order is routed to every durable, fraud-review included.
@@ -25,14 +29,21 @@ async function publish() {
     try {
       const r = await fetch(`${base}/v1/topics/${topic}/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': key,
+          ...(env.SMOKE_API_KEY ? { authorization: `Bearer ${env.SMOKE_API_KEY}` } : {}),
+        },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(10_000),
       });
       const text = await r.text();
       if (r.status === 202) return JSON.parse(text);
+      // A refused credential will not get better by retrying.
+      if (r.status === 401 || r.status === 403) throw new CredentialRefused(`HTTP ${r.status} ${text.slice(0, 200)}`);
       last = `HTTP ${r.status} ${text.slice(0, 200)}`;
     } catch (err) {
+      if (err instanceof CredentialRefused) throw err;
       last = String(err);
     }
     await sleep(1000);
@@ -63,6 +74,7 @@ async function main() {
     user: env.NATS_USER,
     pass: env.NATS_PASSWORD,
     token: env.NATS_TOKEN,
+    tls: env.NATS_TLS_CA ? { caFile: env.NATS_TLS_CA } : undefined,
   });
   let subject;
   try {

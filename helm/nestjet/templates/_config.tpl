@@ -13,6 +13,23 @@ DLQ_MAX_AGE_MS: {{ .Values.topology.dlqMaxAgeMs | int64 | quote }}
 DLQ_EXTRA_STREAMS: {{ join "," .Values.topology.dlqExtraStreams | quote }}
 LOG_LEVEL: {{ .Values.logLevel | quote }}
 AUTO_PROVISION: "false"
+{{- if include "nestjet.natsPlaintextSecret" . }}
+NATS_ALLOW_PLAINTEXT_AUTH: "true"
+{{- end }}
+{{- end }}
+
+{{/*
+"true" when pods would send a NATS password or token over a plaintext URL
+(nats:// or ws://): the apps refuse that unless NATS_ALLOW_PLAINTEXT_AUTH is set,
+which the chart does only with natsAllowPlaintextAuth (validated in _validate.tpl).
+*/}}
+{{- define "nestjet.natsPlaintextSecret" -}}
+{{- $type := include "nestjet.natsAuthType" . }}
+{{- if or (eq $type "userPassword") (eq $type "token") }}
+{{- range splitList "," (include "nestjet.natsUrl" .) }}
+{{- if or (hasPrefix "nats://" .) (hasPrefix "ws://" .) }}true{{ end }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/*

@@ -1,7 +1,8 @@
 {{/*
 Partials, one concern per file (the layout of the official nats chart):
-  _helpers.tpl   names, labels, service account, image
-  _nats.tpl      where NATS is and how a pod authenticates to it (env, volumes)
+  _helpers.tpl   names, labels, service account, image, NetworkPolicy peers
+  _nats.tpl      where NATS is, its users, how a pod authenticates to it (env, volumes)
+  _auth.tpl      REST authentication of the producer: API key file, generated key
   _config.tpl    settings shared by every process; hook phases of the provision Job
   _pod.tpl       pod spec of the producer and consumer Deployments (probes, OTel env)
   _validate.tpl  checks across values that values.schema.json cannot express
@@ -72,5 +73,24 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{ .Values.image.repository }}@{{ .Values.image.digest }}
 {{- else -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end }}
+{{- end }}
+
+{{/*
+One NetworkPolicyPeer from {namespaceSelector, podSelector} values (both must
+match); both empty: every pod in every namespace.
+*/}}
+{{- define "nestjet.peer" -}}
+{{- if or .namespaceSelector .podSelector }}
+{{- with .namespaceSelector }}
+namespaceSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .podSelector }}
+podSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- else }}
+namespaceSelector: {}
 {{- end }}
 {{- end }}

@@ -1,6 +1,8 @@
 {{/*
 Pod spec shared by producer and consumer:
-include "nestjet.podSpec" (dict "ctx" $ "component" "consumer" "values" .Values.consumer "script" "..." "env" (list ...))
+include "nestjet.podSpec" (dict "ctx" $ "component" "consumer" "values" .Values.consumer "script" "..."
+  "env" (list ...) "dlq" <also connect as the dlq NATS user> "volumes" (list ...) "volumeMounts" (list ...))
+The pod connects to NATS as the NATS user named like its component.
 */}}
 {{- define "nestjet.podSpec" -}}
 {{- $ctx := .ctx }}
@@ -33,10 +35,11 @@ containers:
       - name: PORT
         value: {{ $v.port | quote }}
       {{- toYaml .env | nindent 6 }}
-      {{- with (include "nestjet.natsEnv" $ctx) }}
-      {{- . | nindent 6 }}
+      {{- $nats := dict "ctx" $ctx "user" .component "dlq" .dlq }}
+      {{- with (include "nestjet.natsEnv" $nats) }}
+      {{- . | trim | nindent 6 }}
       {{- end }}
-      {{- include "nestjet.otelEnv" (list $ctx .component) | nindent 6 }}
+      {{- include "nestjet.otelEnv" (list $ctx .component) | trim | nindent 6 }}
       {{- with $v.extraEnv }}
       {{- toYaml . | nindent 6 }}
       {{- end }}
@@ -48,15 +51,21 @@ containers:
     volumeMounts:
       - name: tmp
         mountPath: /tmp
-      {{- with (include "nestjet.natsVolumeMounts" $ctx) }}
+      {{- with (include "nestjet.natsVolumeMounts" $nats) }}
       {{- . | nindent 6 }}
+      {{- end }}
+      {{- with .volumeMounts }}
+      {{- toYaml . | nindent 6 }}
       {{- end }}
 volumes:
   - name: tmp
     emptyDir:
       sizeLimit: 64Mi
-  {{- with (include "nestjet.natsVolumes" $ctx) }}
+  {{- with (include "nestjet.natsVolumes" $nats) }}
   {{- . | nindent 2 }}
+  {{- end }}
+  {{- with .volumes }}
+  {{- toYaml . | nindent 2 }}
   {{- end }}
 {{- with $v.nodeSelector }}
 nodeSelector:

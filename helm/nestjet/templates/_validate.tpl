@@ -24,9 +24,8 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 {{- if and (not .Values.nats.enabled) (empty .Values.externalNats.urls) }}
 {{- $messages = append $messages "externalNats.urls is empty: set it, or nats.enabled=true for the bundled NATS" }}
 {{- end }}
-{{- if and (not .Values.nats.enabled) (ne .Values.externalNats.auth.type "none") (empty .Values.externalNats.auth.existingSecret) }}
-{{- $messages = append $messages (printf "externalNats.auth.type=%s needs externalNats.auth.existingSecret" .Values.externalNats.auth.type) }}
-{{- end }}
+{{- $messages = concat $messages (include "nestjet.validateNatsAuth" . | fromJsonArray) }}
+{{- $messages = concat $messages (include "nestjet.validateRestAuth" . | fromJsonArray) }}
 {{- if and $c.keda.enabled (gt (int $c.keda.minReplicaCount) (int $c.keda.maxReplicaCount)) }}
 {{- $messages = append $messages "consumer.keda.minReplicaCount must not exceed consumer.keda.maxReplicaCount" }}
 {{- end }}
@@ -39,4 +38,64 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 {{- if $messages }}
 {{- fail (printf "\nVALUES VALIDATION:\n%s" (join "\n" $messages)) }}
 {{- end }}
+{{- end }}
+
+{{/* NATS users, credentials and TLS: a JSON list of messages. */}}
+{{- define "nestjet.validateNatsAuth" -}}
+{{- $messages := list }}
+{{- $auth := .Values.externalNats.auth }}
+{{- if hasKey $auth "existingSecret" }}
+{{- $messages = append $messages "externalNats.auth.existingSecret was removed: one credential shared by every component let the producer delete streams. Give each component its own NATS user and Secret: externalNats.auth.{producer,consumer,dlq,provisioner,operator}.existingSecret (permissions: helm/nestjet/files/nats-permissions.json, a server config: k8s/nats-values.yaml)" }}
+{{- end }}
+{{- if not .Values.nats.enabled }}
+{{- if ne $auth.type "none" }}
+{{- $needed := list (list "producer" true) (list "consumer" true) (list "dlq" (or .Values.producer.adminApi.enabled .Values.consumer.dlqRouter.enabled)) (list "provisioner" .Values.provision.enabled) (list "operator" .Values.tests.enabled) }}
+{{- range $needed }}
+{{- if and (index . 1) (empty (get $auth (index . 0)).existingSecret) }}
+{{- $messages = append $messages (printf "externalNats.auth.type=%s needs externalNats.auth.%s.existingSecret (the %s NATS user's Secret)" $auth.type (index . 0) (index . 0)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if .Values.nats.enabled }}
+{{- $tls := dig "config" "nats" "tls" (dict) .Values.nats }}
+{{- if and $tls.enabled (empty $tls.secretName) }}
+{{- $messages = append $messages "nats.config.nats.tls.enabled needs nats.config.nats.tls.secretName (the Secret natsTls.certManager writes, or your own with tls.crt, tls.key and ca.crt)" }}
+{{- end }}
+{{- if and .Values.natsTls.certManager.enabled (not $tls.enabled) }}
+{{- $messages = append $messages "natsTls.certManager.enabled needs nats.config.nats.tls.enabled=true: the certificate would be issued but not used" }}
+{{- end }}
+{{- end }}
+{{- if and .Values.natsTls.certManager.enabled (not .Values.nats.enabled) }}
+{{- $messages = append $messages "natsTls.certManager.enabled applies to the bundled NATS only (nats.enabled=true); for external NATS set externalNats.tls.ca" }}
+{{- end }}
+{{- if and .Values.natsTls.certManager.enabled (empty .Values.natsTls.certManager.issuerRef.name) }}
+{{- $messages = append $messages "natsTls.certManager.enabled needs natsTls.certManager.issuerRef.name" }}
+{{- end }}
+{{- if and (include "nestjet.natsPlaintextSecret" .) (not .Values.natsAllowPlaintextAuth) }}
+{{- $messages = append $messages (printf "natsAllowPlaintextAuth=false but NATS (%s) is plaintext and pods authenticate with a %s: turn on TLS (nats.config.nats.tls or tls:// in externalNats.urls) or allow it" (include "nestjet.natsUrl" .) (ternary "token" "password" (eq (include "nestjet.natsAuthType" .) "token"))) }}
+{{- end }}
+{{- toJson $messages }}
+{{- end }}
+
+{{/* REST authentication of the producer: a JSON list of messages. */}}
+{{- define "nestjet.validateRestAuth" -}}
+{{- $messages := list }}
+{{- $a := .Values.producer.auth }}
+{{- $admin := .Values.producer.adminApi }}
+{{- if or (hasKey $admin "existingSecret") (hasKey $admin "tokenKey") }}
+{{- $messages = append $messages "producer.adminApi.existingSecret/tokenKey were removed with ADMIN_TOKEN: /v1/dlq now takes the producer's API keys or JWTs with the scopes dlq:read, dlq:replay, dlq:purge. Put a key with those scopes into producer.auth.apiKeys.existingSecret (a JSON array [{\"id\", \"hash\": \"sha256:<hex>\", \"scopes\": [...]}]) or use the generated key (producer.auth.apiKeys.generate), then remove these two values" }}
+{{- end }}
+{{- if ne $a.mode "none" }}
+{{- if not (or $a.apiKeys.existingSecret $a.apiKeys.generate $a.jwt.jwksUrl) }}
+{{- $messages = append $messages "producer.auth.mode=keys but no credential is configured: set producer.auth.apiKeys.existingSecret, producer.auth.apiKeys.generate=true or producer.auth.jwt.jwksUrl (or producer.auth.mode=none to run without authentication)" }}
+{{- end }}
+{{- if and $a.jwt.jwksUrl (not (and $a.jwt.issuer $a.jwt.audience)) }}
+{{- $messages = append $messages "producer.auth.jwt.jwksUrl needs producer.auth.jwt.issuer and producer.auth.jwt.audience: a token signed by that key set for another issuer or audience must not be accepted" }}
+{{- end }}
+{{- if and .Values.tests.enabled (not (include "nestjet.testCredential" .)) }}
+{{- $messages = append $messages "tests.enabled: the helm test needs an API key: set tests.auth.existingSecret (a Secret with a key allowed to publish tests.topic), or producer.auth.apiKeys.generate=true, or tests.enabled=false" }}
+{{- end }}
+{{- end }}
+{{- toJson $messages }}
 {{- end }}
