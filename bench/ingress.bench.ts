@@ -39,7 +39,7 @@ try {
   await provision(nats);
   const producer = await startProducer(nats);
   const rawPort = await freePort();
-  const raw = await AppProcess.start('raw', join(DIST, 'bench', 'raw-ingress.server.js'), { NATS_URL: nats.url, PORT: String(rawPort) }, 'raw.ready');
+  const raw = await AppProcess.start('raw', join(DIST, 'bench', 'raw-ingress.server.js'), { ...nats.env('producer'), PORT: String(rawPort) }, 'raw.ready');
   const results = { nestjet: [] as Awaited<ReturnType<typeof load>>[], raw: [] as Awaited<ReturnType<typeof load>>[] };
   await load(producer.url); // warm-up (JIT, connections)
   for (let round = 0; round < ROUNDS; round++) {

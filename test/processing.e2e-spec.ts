@@ -5,6 +5,7 @@ import {
   order,
   postJson,
   processed,
+  provision,
   startConsumer,
   startProducer,
   waitFor,
@@ -19,7 +20,8 @@ describe('message path: ingress → JetStream → durable consumers', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
-    producer = await startProducer(nats, { AUTO_PROVISION: 'true' });
+    await provision(nats);
+    producer = await startProducer(nats);
     consumer = await startConsumer(nats);
   });
 
