@@ -210,6 +210,28 @@ describe('NATS least privilege: the whole pipeline runs with the generated users
   });
 });
 
+describe('NATS least privilege: dead letters without DLQ_NATS_* share the main connection', () => {
+  let nats: NatsServer;
+  const apps = new AppGroup();
+
+  afterAll(async () => {
+    await apps.stopAll();
+    await nats?.dispose();
+  });
+
+  it('routes with a router-only worker whose main user is dlq, while the workers run without a router', async () => {
+    nats = await NatsServer.start();
+    await provision(nats, DLQ_TEST_TOPOLOGY);
+    const noDlqConnection = { DLQ_NATS_USER: '', DLQ_NATS_PASSWORD: '' };
+    const router = await apps.add(startConsumer(nats, { ...DLQ_TEST_TOPOLOGY, CONSUMERS: 'none', ...nats.env('dlq'), ...noDlqConnection }, 'router'));
+    await apps.add(startConsumer(nats, { ...DLQ_TEST_TOPOLOGY, DLQ_ROUTER_ENABLED: 'false', ...noDlqConnection }, 'workers'));
+    await as(nats, 'producer', (nc) => jetstream(nc).publish('orders.created.eu.std', JSON.stringify({ orderId: 'poison-2' })));
+    await waitFor('two dead letters routed by the router-only worker', () => router.events('dlq.routed').length >= 2, 20_000);
+    expect(await as(nats, 'operator', (nc) => streamCount(nc, 'DLQ'))).toBe(2);
+    expect(nats.violations()).toEqual([]);
+  });
+});
+
 describe('NATS over mTLS', () => {
   let nats: NatsServer;
   const apps = new AppGroup();

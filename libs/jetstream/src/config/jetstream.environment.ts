@@ -14,7 +14,7 @@ import {
 } from 'class-validator';
 import type { NatsConnectionOptions } from '../connection/nats-connection.js';
 import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } from '../dead-letter/dead-letter.topology.js';
-import { natsInboxPrefix, type NatsComponent } from '../security/nats-permissions.js';
+import { NATS_COMPONENTS, natsInboxPrefix, type NatsComponent } from '../security/nats-permissions.js';
 import { EnvBoolean, EnvList, EnvNumber, EnvNumberList } from './env-transforms.js';
 import { IsReadableFile, NoPlaintextAuth } from './env-validators.js';
 
@@ -134,7 +134,11 @@ export class JetStreamEnvironment {
   @Matches(/^[A-Za-z0-9_-]+$/, { each: true, message: 'each entry must be a stream name' })
   DLQ_EXTRA_STREAMS: string[] = DEFAULT_DEAD_LETTER_OPTIONS.extraStreams;
 
-  /** The main connection; `component` picks its reply inbox (see `natsInboxPrefix`). */
+  /**
+   * The main connection of a process that acts as `component`: replies arrive
+   * in that component's inbox (see `natsInboxPrefix`), or in the inbox of the
+   * component NATS_USER names (a router-only worker may run as `dlq`).
+   */
   connectionOptions(component?: NatsComponent): NatsConnectionOptions {
     return {
       servers: this.NATS_URL,
@@ -142,7 +146,7 @@ export class JetStreamEnvironment {
       pass: this.NATS_PASSWORD,
       token: this.NATS_TOKEN,
       credsFile: this.NATS_CREDS_FILE,
-      ...this.transportOptions(component),
+      ...this.transportOptions(componentNamed(this.NATS_USER) ?? component),
     };
   }
 
@@ -154,7 +158,7 @@ export class JetStreamEnvironment {
       user: this.DLQ_NATS_USER,
       pass: this.DLQ_NATS_PASSWORD,
       credsFile: this.DLQ_NATS_CREDS_FILE,
-      ...this.transportOptions('dlq'),
+      ...this.transportOptions(componentNamed(this.DLQ_NATS_USER) ?? 'dlq'),
     };
   }
 
@@ -193,4 +197,9 @@ export class JetStreamEnvironment {
       ackWaitMs: this.CONSUMER_ACK_WAIT_MS,
     };
   }
+}
+
+/** The component a NATS user name stands for, when it is one (the generated users are named after them). */
+function componentNamed(user: string | undefined): NatsComponent | undefined {
+  return NATS_COMPONENTS.find((c) => c === user);
 }

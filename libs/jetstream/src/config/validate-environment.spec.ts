@@ -80,6 +80,9 @@ describe('validateEnvironment', () => {
     expect(env.connectionOptions('consumer')).toMatchObject({ user: 'consumer', inboxPrefix: '_INBOX_consumer', tls });
     expect(env.deadLetterConnectionOptions()).toMatchObject({ servers: ['nats://nats.apps.svc:4222'], user: 'dlq', pass: 'd'.repeat(20), inboxPrefix: '_INBOX_dlq', tls });
     expect(validateEnvironment(JetStreamEnvironment, {}).deadLetterConnectionOptions()).toBeUndefined();
+    // Replies go to the inbox of the user's component: a consumer process run as dlq (router only) reads _INBOX_dlq.
+    expect(validateEnvironment(JetStreamEnvironment, { NATS_USER: 'dlq' }).connectionOptions('consumer').inboxPrefix).toBe('_INBOX_dlq');
+    expect(validateEnvironment(JetStreamEnvironment, { NATS_USER: 'team-a' }).connectionOptions('consumer').inboxPrefix).toBe('_INBOX_consumer');
     expect(configurationError({ NATS_TLS_CERT: join(dir, 'cert.pem') })).toMatch(/NATS_TLS_KEY \(unset\): NATS_TLS_KEY must name a readable file/);
     expect(configurationError({ NATS_TLS_CA: join(dir, 'missing.pem') })).toMatch(/NATS_TLS_CA .*must name a readable file/);
   });
