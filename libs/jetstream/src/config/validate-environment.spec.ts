@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JetStreamEnvironment } from './jetstream.environment.js';
@@ -85,6 +85,7 @@ describe('validateEnvironment', () => {
     expect(validateEnvironment(JetStreamEnvironment, { NATS_USER: 'team-a' }).connectionOptions('consumer').inboxPrefix).toBe('_INBOX_consumer');
     expect(configurationError({ NATS_TLS_CERT: join(dir, 'cert.pem') })).toMatch(/NATS_TLS_KEY \(unset\): NATS_TLS_KEY must name a readable file/);
     expect(configurationError({ NATS_TLS_CA: join(dir, 'missing.pem') })).toMatch(/NATS_TLS_CA .*must name a readable file/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('never shows the value of a secret variable or the credentials in a URL', () => {
