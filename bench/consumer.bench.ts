@@ -52,7 +52,7 @@ async function rawLoop(nc: NatsConnection, durable: string): Promise<number> {
   return MESSAGES / ((performance.now() - started) / 1000);
 }
 
-async function nestjet(url: string, durable: string): Promise<number> {
+async function nestjet(nats: NatsServer, durable: string): Promise<number> {
   const topology = buildTopology();
   const [binding] = consumerBindings(topology, ['fulfillment'], {
     concurrency: Number(process.env.BENCH_CONCURRENCY ?? 64),
@@ -65,7 +65,8 @@ async function nestjet(url: string, durable: string): Promise<number> {
     logger: false,
     strategy: new JetStreamPullTransport({
       name: 'bench',
-      connection: { servers: [url] },
+      // The benchmark's ad-hoc durables are not in the topology, so the operator pulls them (the raw loop too).
+      connection: { servers: [nats.url], user: 'operator', pass: nats.users.passwords.operator },
       bindings: [{ ...binding!, durable }],
       shutdownTimeoutMs: 10_000,
     }),
@@ -82,13 +83,15 @@ const nats = await NatsServer.start();
 try {
   await provision(nats);
   const { nc } = await inspect(nats);
-  await publishBacklog(nc, MESSAGES, 'bench');
+  const publisher = await nats.connect('producer');
+  await publishBacklog(publisher, MESSAGES, 'bench');
+  await publisher.close();
   const rates = { raw: [] as number[], nestjet: [] as number[] };
   for (let round = 0; round < ROUNDS + 1; round++) {
     await addDurable(nc, `raw-${round}`);
     await addDurable(nc, `nest-${round}`);
     const r = await rawLoop(nc, `raw-${round}`);
-    const n = await nestjet(nats.url, `nest-${round}`);
+    const n = await nestjet(nats, `nest-${round}`);
     if (round > 0) {
       // round 0 warms up the JIT and the server's caches
       rates.raw.push(r);

@@ -42,7 +42,7 @@ try {
   // The rate limit is off the table here: it is a policy, not a cost being measured.
   const producer = await startProducer(nats, { RATE_LIMIT_MAX: '1000000000' });
   const rawPort = await freePort();
-  const raw = await AppProcess.start('raw', join(DIST, 'bench', 'raw-ingress.server.js'), { NATS_URL: nats.url, PORT: String(rawPort) }, 'raw.ready');
+  const raw = await AppProcess.start('raw', join(DIST, 'bench', 'raw-ingress.server.js'), { ...nats.env('producer'), PORT: String(rawPort) }, 'raw.ready');
   const results = { nestjet: [] as Awaited<ReturnType<typeof load>>[], raw: [] as Awaited<ReturnType<typeof load>>[] };
   await load(producer.url); // warm-up (JIT, connections)
   for (let round = 0; round < ROUNDS; round++) {

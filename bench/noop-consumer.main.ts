@@ -33,7 +33,8 @@ const app = await NestFactory.createMicroservice(NoopModule, {
   logger: false,
   strategy: new JetStreamPullTransport({
     name: 'bench-noop',
-    connection: { servers: [process.env.NATS_URL!] },
+    // The benchmark's ad-hoc durables are not in the topology: the runner passes the operator's credentials.
+    connection: { servers: [process.env.NATS_URL!], user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD },
     bindings: [{ ...binding!, durable: process.env.BENCH_DURABLE! }],
     shutdownTimeoutMs: 10_000,
   }),

@@ -1,13 +1,15 @@
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import Fastify from 'fastify';
+import { natsInboxPrefix } from '#jetstream';
 
 /**
  * Baseline for the ingress benchmark: a bare Fastify route that only does
  * `js.publish` and answers with the PubAck. No validation, routing, retries
  * or problem documents.
  */
-const nc = await connect({ servers: process.env.NATS_URL });
+// Same user and inbox as the nestjet producer, so both pay the same permission checks.
+const nc = await connect({ servers: process.env.NATS_URL, user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD, inboxPrefix: natsInboxPrefix('producer') });
 const js = jetstream(nc);
 const app = Fastify({ logger: false });
 app.post('/v1/topics/:topic/messages', async (request, reply) => {

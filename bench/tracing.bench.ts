@@ -45,11 +45,13 @@ try {
 
   const { nc, jsm } = await inspect(nats);
   await jsm.streams.purge('ORDERS');
-  await publishBacklog(nc, MESSAGES, 'trace-bench');
+  const publisher = await nats.connect('producer');
+  await publishBacklog(publisher, MESSAGES, 'trace-bench');
+  await publisher.close();
   const consume = async (durable: string, env: Record<string, string>) => {
     await (await jetstreamManager(nc)).consumers.add('ORDERS', { durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: 'orders.created.>', max_ack_pending: 10_000 });
     const app = await AppProcess.start('bench', join(DIST, 'bench', 'noop-consumer.main.js'), {
-      NATS_URL: nats.url,
+      ...nats.env('operator'),
       BENCH_MESSAGES: String(MESSAGES),
       BENCH_DURABLE: durable,
       ...env,

@@ -1,6 +1,11 @@
 // `npm run demo`: a mixed load against the running local system (`npm start`), then what happened.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { localApiKey } from './lib/local-api-key.mjs';
+import { localNatsOptions, NATS_CONTEXT_FILE } from './lib/local-stack.mjs';
+import { TOOLS_BIN } from './lib/tools.mjs';
 
 const base = process.env.PRODUCER_URL ?? 'http://127.0.0.1:3000';
 const regions = ['eu', 'us', 'apac'];
@@ -81,11 +86,12 @@ for (const t of await topics()) {
   }
 }
 
-// Poison: a payload that skipped ingress validation (say, an older producer publishing straight to NATS).
+// Poison: a payload that skipped ingress validation (say, an older producer publishing straight to NATS
+// with the producer's NATS user).
 console.log('\nPoison messages: 2 invalid orders published straight to JetStream, bypassing the ingress');
 const { connect } = await import('@nats-io/transport-node');
 const { jetstream } = await import('@nats-io/jetstream');
-const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+const nc = await connect(await localNatsOptions('producer'));
 const js = jetstream(nc);
 const poisonIds = [];
 for (let i = 0; i < 2; i++) {
@@ -113,7 +119,14 @@ if (fix) {
   console.log(`\nReplayed #${fix.id} with a corrected payload → ${r.status} ${JSON.stringify(body)}`);
   console.log('  only fulfillment processes the replay (the record names the consumer that failed it)');
 }
-console.log('\nInspect more: curl ' + base + '/v1/dlq   or   npm run dlq -- list');
+// The raw view from the nats CLI, as the operator user of the context npm start wrote.
+const natsCli = join(TOOLS_BIN, 'nats');
+if (existsSync(natsCli)) {
+  console.log(`\nThe same consumers seen by the nats CLI (${natsCli} --context ${NATS_CONTEXT_FILE} consumer report ORDERS):`);
+  const report = spawnSync(natsCli, ['--context', NATS_CONTEXT_FILE, 'consumer', 'report', 'ORDERS'], { encoding: 'utf8' });
+  console.log((report.stdout || report.stderr).trimEnd());
+}
+console.log(`\nInspect more: curl ${base}/v1/dlq   or   ${natsCli} --context ${NATS_CONTEXT_FILE} stream view DLQ`);
 
 const jaeger = process.env.JAEGER_URL ?? 'http://127.0.0.1:16686';
 await sleep(1500); // batch export delay

@@ -1,10 +1,11 @@
 // `npm start`: the whole local system — nats-server with JetStream, topology, producer, consumer.
+// NATS_TLS=1 runs NATS with TLS and client certificates from a local CA (.data/tls).
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from './lib/build.mjs';
 import { ensureNodeModules } from './lib/deps.mjs';
 import { ensureLocalApiKey, LOCAL_API_KEY_FILE } from './lib/local-api-key.mjs';
-import { JAEGER_PORTS, PORTS, portFree, waitForHttp, writeJaegerConfig, writeNatsConfig } from './lib/local-stack.mjs';
+import { DLQ_CLI_ENV_FILE, JAEGER_PORTS, NATS_CONTEXT_FILE, PORTS, portFree, prepareLocalNats, waitForHttp, writeJaegerConfig } from './lib/local-stack.mjs';
 import { log, ROOT, run, spawn } from './lib/run.mjs';
 import { ensureTools } from './lib/tools.mjs';
 
@@ -60,11 +61,12 @@ try {
   for (const [what, port] of Object.entries(PORTS)) {
     if (!(await portFree(port))) throw new Error(`port ${port} (${what}) is in use; stop whatever holds it and retry`);
   }
-  const conf = writeNatsConfig();
-  start('nats', tools['nats-server'], ['-c', conf]);
+  // One NATS user per component; each process gets only its own credentials.
+  const nats = await prepareLocalNats({ tls: process.env.NATS_TLS === '1' });
+  start('nats', tools['nats-server'], ['-c', nats.conf]);
   await waitForHttp(`http://127.0.0.1:${PORTS.natsMonitor}/healthz?js-enabled-only=true`, 'nats-server');
 
-  const env = { NATS_URL: `nats://127.0.0.1:${PORTS.nats}`, HOST: '127.0.0.1' };
+  const env = { HOST: '127.0.0.1' };
   let jaeger = null;
   if (!tools.jaeger) {
     log('Jaeger is not available (see above); running without tracing');
@@ -76,10 +78,10 @@ try {
     jaeger = `http://127.0.0.1:${JAEGER_PORTS.query}`;
     Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${JAEGER_PORTS.otlpHttp}`, OTEL_BSP_SCHEDULE_DELAY: '500' });
   }
-  run(process.execPath, [join(ROOT, 'dist/apps/consumer/src/provision.js')], { env: { ...process.env, ...env } });
+  run(process.execPath, [join(ROOT, 'dist/apps/consumer/src/provision.js')], { env: { ...process.env, ...env, ...nats.env('provisioner') } });
   const apiKey = await ensureLocalApiKey();
-  start('producer', process.execPath, [join(ROOT, 'dist/apps/producer/src/main.js')], { ...env, PORT: String(PORTS.producer), API_KEYS_FILE: apiKey.keysFile });
-  start('consumer', process.execPath, [join(ROOT, 'dist/apps/consumer/src/main.js')], { ...env, PORT: String(PORTS.consumer) });
+  start('producer', process.execPath, [join(ROOT, 'dist/apps/producer/src/main.js')], { ...env, ...nats.env('producer'), ...nats.dlqEnv(), PORT: String(PORTS.producer), API_KEYS_FILE: apiKey.keysFile });
+  start('consumer', process.execPath, [join(ROOT, 'dist/apps/consumer/src/main.js')], { ...env, ...nats.env('consumer'), ...nats.dlqEnv(), PORT: String(PORTS.consumer) });
   await waitForHttp(`http://127.0.0.1:${PORTS.producer}/readyz`, 'producer');
   await waitForHttp(`http://127.0.0.1:${PORTS.consumer}/readyz`, 'consumer');
 
@@ -90,7 +92,8 @@ try {
   API key        ${relative(ROOT, LOCAL_API_KEY_FILE)}${apiKey.created ? ' (new: every scope; keep it secret)' : ''}   send it as Authorization: Bearer <key>
   topics         ${p}/v1/topics
   consumer       http://127.0.0.1:${PORTS.consumer}/readyz
-  NATS           nats://127.0.0.1:${PORTS.nats}   monitoring http://127.0.0.1:${PORTS.natsMonitor}
+  NATS           ${nats.url}   monitoring http://127.0.0.1:${PORTS.natsMonitor}
+                 one user per component${nats.tls ? ', TLS with client certificates (CA in .data/tls)' : ''}; passwords in .data/nats-users.json
   data           .data/ (delete it for a clean start)
 ${jaeger ? `  Jaeger         ${jaeger}   traces: ${jaeger}/api/traces/<trace id>  (services: nestjet-producer, nestjet-consumer)
                  ${process.env.JAEGER_UI_ASSETS ? 'UI from JAEGER_UI_ASSETS' : 'no web UI in this Jaeger build; set JAEGER_UI_ASSETS to a jaeger-ui build (see README)'}
@@ -102,8 +105,8 @@ Try:
        -H 'Idempotency-Key: order-1001' \\
        -d '{"orderId":"1001","customerId":"c-7","amount":1250,"currency":"EUR","region":"eu"}'
   npm run demo        # a mixed load: valid, high-value, invalid, duplicate, poison → DLQ → replay
-  npm run dlq -- list # dead letters
-${tools.nats ? `  ${tools.nats} --server nats://127.0.0.1:${PORTS.nats} consumer report ORDERS\n` : ''}
+  node --env-file=${DLQ_CLI_ENV_FILE} dist/apps/producer/src/dlq-cli.js list   # dead letters (npm run dlq as the dlq user)
+${tools.nats ? `  ${tools.nats} --context ${NATS_CONTEXT_FILE} stream ls   # nats CLI as the operator user\n` : ''}
 Ctrl-C stops everything.
 `);
 } catch (err) {

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { authHeaders, NatsServer, order, postJson, type Producer, startProducer, waitFor } from '#test-support';
+import { authHeaders, inspect, NatsServer, order, postJson, type Producer, provision, startProducer, waitFor } from '#test-support';
 
 const DEADLINE_MS = 1500;
 
@@ -20,9 +18,8 @@ describe('ingress during a NATS outage', () => {
 
   /** Every Nats-Msg-Id stored in ORDERS, read back after the restart. */
   async function storedIds(): Promise<Set<string>> {
-    const nc = await connect({ servers: nats.url });
+    const { nc, jsm } = await inspect(nats);
     try {
-      const jsm = await jetstreamManager(nc);
       const { state } = await jsm.streams.info('ORDERS');
       const ids = new Set<string>();
       for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
@@ -37,8 +34,8 @@ describe('ingress during a NATS outage', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
+    await provision(nats);
     producer = await startProducer(nats, {
-      AUTO_PROVISION: 'true',
       PUBLISH_DEADLINE_MS: String(DEADLINE_MS),
       PUBLISH_ATTEMPT_TIMEOUT_MS: '500',
       RETRY_AFTER_SECONDS: '3',

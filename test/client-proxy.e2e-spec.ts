@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildTopology } from '#contracts';
-import { JETSTREAM_MANAGER, JetStreamClientProxy, JetStreamModule, JetStreamRecordBuilder, PublishTimeoutError, type PublishResult } from '#jetstream';
-import type { JetStreamManager } from '@nats-io/jetstream';
-import { NatsServer } from '#test-support';
+import { JetStreamClientProxy, JetStreamModule, JetStreamRecordBuilder, natsInboxPrefix, PublishTimeoutError, type PublishResult } from '#jetstream';
+import { inspect, NatsServer, provision } from '#test-support';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { lastValueFrom } from 'rxjs';
@@ -15,13 +14,14 @@ describe('JetStreamClientProxy: emit from any Nest service', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
+    await provision(nats);
     @Module({
       imports: [
         JetStreamModule.forRoot({
           name: 'client-proxy-test',
-          connection: { servers: [nats.url] },
+          // A service that only emits: the producer's permissions are enough.
+          connection: { servers: [nats.url], user: 'producer', pass: nats.users.passwords.producer, inboxPrefix: natsInboxPrefix('producer') },
           topology: buildTopology(),
-          autoProvision: true,
           publisher: { deadlineMs: 1000, attemptTimeoutMs: 300 },
         }),
       ],
@@ -45,7 +45,9 @@ describe('JetStreamClientProxy: emit from any Nest service', () => {
     expect(first).toMatchObject({ id: 'proxy-1', stream: 'ORDERS', duplicate: false });
     expect(again).toMatchObject({ id: 'proxy-1', seq: first.seq, duplicate: true });
 
-    const stored = await app.get<JetStreamManager>(JETSTREAM_MANAGER).streams.getMessage('ORDERS', { seq: first.seq });
+    const { nc, jsm } = await inspect(nats);
+    const stored = await jsm.streams.getMessage('ORDERS', { seq: first.seq });
+    await nc.close();
     expect(stored?.json()).toEqual(payload);
   });
 

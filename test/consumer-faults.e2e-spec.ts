@@ -19,6 +19,8 @@ const TOPOLOGY = { CONSUMER_ACK_WAIT_MS: '2000', CONSUMER_RETRY_DELAYS_MS: '200'
 describe('consumer processes: crashes, graceful shutdown, work sharing', () => {
   let nats: NatsServer;
   let nc: NatsConnection;
+  /** Publishes the backlogs, as a client publishing straight to NATS would. */
+  let publisher: NatsConnection;
   let jsm: JetStreamManager;
   const apps = new AppGroup();
 
@@ -34,6 +36,7 @@ describe('consumer processes: crashes, graceful shutdown, work sharing', () => {
     nats = await NatsServer.start();
     ({ nc } = await inspect(nats));
     jsm = await jetstreamManager(nc);
+    publisher = await nats.connect('producer');
   });
 
   beforeEach(async () => {
@@ -48,11 +51,12 @@ describe('consumer processes: crashes, graceful shutdown, work sharing', () => {
 
   afterAll(async () => {
     await nc?.close();
+    await publisher?.close();
     await nats?.dispose();
   });
 
   it('loses nothing when a consumer is killed with SIGKILL in the middle of a 5,000-message backlog', async () => {
-    const seqs = await publishBacklog(nc, 5000, 'crash');
+    const seqs = await publishBacklog(publisher, 5000, 'crash');
     const first = await consumer({ CONSUMER_CONCURRENCY: '32', CONSUMER_PREFETCH: '64', SIMULATED_WORK_MS: '2' });
     await waitFor('about 1,500 messages processed', () => seqsOf([first]).length >= 1500, 60_000);
     first.signal('SIGKILL');
@@ -79,7 +83,7 @@ describe('consumer processes: crashes, graceful shutdown, work sharing', () => {
   });
 
   it('acks in-flight work on SIGTERM and exits cleanly; nothing is redelivered afterwards', async () => {
-    await publishBacklog(nc, 60, 'term');
+    await publishBacklog(publisher, 60, 'term');
     const app = await consumer({ CONSUMER_CONCURRENCY: '8', CONSUMER_PREFETCH: '8', SIMULATED_WORK_MS: '400' });
     await waitFor('processing under way', () => seqsOf([app]).length >= 8, 20_000);
     app.signal('SIGTERM');
@@ -104,7 +108,7 @@ describe('consumer processes: crashes, graceful shutdown, work sharing', () => {
   });
 
   it('shares one durable between two processes: both work, nothing twice', async () => {
-    await publishBacklog(nc, 600, 'share');
+    await publishBacklog(publisher, 600, 'share');
     const env = { CONSUMER_CONCURRENCY: '4', CONSUMER_PREFETCH: '4', SIMULATED_WORK_MS: '20' };
     const [a, b] = await Promise.all([consumer(env, 'consumer-a'), consumer(env, 'consumer-b')]);
     await waitFor('all 600 processed', () => new Set(seqsOf([a, b])).size >= 600, 60_000);

@@ -20,6 +20,8 @@ interface View {
 describe('dead letters: admin API and CLI — inspect, replay, purge', () => {
   let nats: NatsServer;
   let nc: NatsConnection;
+  /** Publishes orders as a client sending straight to NATS (the producer user). */
+  let publisher: NatsConnection;
   let producer: Producer;
   const apps = new AppGroup();
   let flaky: AppProcess;
@@ -31,7 +33,8 @@ describe('dead letters: admin API and CLI — inspect, replay, purge', () => {
     });
   const json = async <T>(r: Response) => (await r.json()) as T;
   const cli = async (...args: string[]) => {
-    const app = await AppProcess.start('dlq-cli', join(DIST, 'apps', 'producer', 'src', 'dlq-cli.js'), { NATS_URL: nats.url, ...DLQ_TEST_TOPOLOGY }, undefined, undefined, args);
+    // The CLI runs as the dlq user, like the admin API behind /v1/dlq.
+    const app = await AppProcess.start('dlq-cli', join(DIST, 'apps', 'producer', 'src', 'dlq-cli.js'), { ...nats.env('dlq'), ...DLQ_TEST_TOPOLOGY }, undefined, undefined, args);
     const { code } = await app.waitForExit();
     return { code, out: app.raw.join('\n') };
   };
@@ -39,7 +42,7 @@ describe('dead letters: admin API and CLI — inspect, replay, purge', () => {
   /** Dead-letters `n` orders through the failing fixture; returns their DLQ views. */
   async function deadLetter(n: number, overrides: Record<string, unknown> = {}): Promise<View[]> {
     const before = await streamCount(nc, 'DLQ');
-    const js = jetstream(nc);
+    const js = jetstream(publisher);
     const ids = new Set<unknown>();
     for (let i = 0; i < n; i++) {
       const o = order(overrides);
@@ -59,6 +62,7 @@ describe('dead letters: admin API and CLI — inspect, replay, purge', () => {
     nats = await NatsServer.start();
     await provision(nats, DLQ_TEST_TOPOLOGY);
     ({ nc } = await inspect(nats));
+    publisher = await nats.connect('producer');
     producer = await startProducer(nats, DLQ_TEST_TOPOLOGY);
     await apps.add(startRouter(nats));
     flaky = await apps.add(startFlaky(nats, 0));
@@ -68,6 +72,7 @@ describe('dead letters: admin API and CLI — inspect, replay, purge', () => {
     await apps.stopAll();
     await producer?.app.stop();
     await nc?.close();
+    await publisher?.close();
     await nats?.dispose();
   });
 

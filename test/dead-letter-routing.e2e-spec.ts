@@ -10,6 +10,7 @@ import {
   startFlaky,
   startRouter,
   streamCount,
+  topologyFor,
   waitFor,
   AppGroup,
   type AppProcess,
@@ -21,17 +22,22 @@ const latencies: number[] = [];
 
 describe('dead-letter routing: advisories → DLQ records', () => {
   let nats: NatsServer;
+  /** The operator: inspects, and plays the other team owning WQTEST. */
   let nc: NatsConnection;
+  /** Publishes orders as a client sending straight to NATS (the producer user). */
+  let publisher: NatsConnection;
   let jsm: JetStreamManager;
   const apps = new AppGroup();
   const keep = (p: Promise<AppProcess>) => apps.add(p);
-  const publish = (payload: object) => jetstream(nc).publish('orders.created.eu.std', JSON.stringify(payload));
+  const publish = (payload: object) => jetstream(publisher).publish('orders.created.eu.std', JSON.stringify(payload));
   const recordsFor = async (seqs: number[]) =>
     (await dlqRecords(nc)).filter((r) => r.header.get(DLQ_HEADERS.stream) === 'ORDERS' && seqs.includes(Number(r.header.get(DLQ_HEADERS.streamSequence))));
 
   beforeAll(async () => {
-    nats = await NatsServer.start();
+    // The dlq user may copy and delete dead messages of WQTEST too: it is one of DLQ_EXTRA_STREAMS.
+    nats = await NatsServer.start({ topology: topologyFor({ DLQ_EXTRA_STREAMS: 'WQTEST' }) });
     ({ nc, jsm } = await inspect(nats));
+    publisher = await nats.connect('producer');
     // A WorkQueue stream owned by "another team", declared before provisioning so its advisories are captured too.
     await jsm.streams.add({ name: 'WQTEST', subjects: ['wq.>'], retention: RetentionPolicy.Workqueue });
     await jsm.consumers.add('WQTEST', { durable_name: 'wq-worker', ack_policy: AckPolicy.Explicit, max_deliver: 2 });
@@ -50,6 +56,7 @@ describe('dead-letter routing: advisories → DLQ records', () => {
       );
     }
     await nc?.close();
+    await publisher?.close();
     await nats?.dispose();
   });
 
@@ -119,7 +126,7 @@ describe('dead-letter routing: advisories → DLQ records', () => {
     const flaky = await keep(startFlaky(nats, 0));
     const total = 400;
     const seqs: number[] = [];
-    const js = jetstream(nc);
+    const js = jetstream(publisher);
     for (let i = 0; i < total; i += 100) {
       const acks = await Promise.all(
         Array.from({ length: 100 }, () => js.publish('orders.created.eu.std', JSON.stringify(order({ customerId: 'blocked' })))),

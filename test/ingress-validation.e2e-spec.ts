@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { authHeaders, inspect, NatsServer, order, postJson, type Producer, startProducer } from '#test-support';
+import { authHeaders, inspect, NatsServer, order, postJson, type Producer, provision, startProducer } from '#test-support';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -21,7 +21,8 @@ describe('ingress: bad input gets problem+json and publishes nothing', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
-    producer = await startProducer(nats, { AUTO_PROVISION: 'true', BODY_LIMIT_BYTES: '4096', BATCH_MAX_MESSAGES: '5' });
+    await provision(nats);
+    producer = await startProducer(nats, { BODY_LIMIT_BYTES: '4096', BATCH_MAX_MESSAGES: '5' });
     ({ nc, jsm } = await inspect(nats));
   });
 

@@ -178,15 +178,16 @@ describe('container image: the Dockerfile entrypoint runs the built apps', () =>
     // Producer relies on the image CMD; consumer and provision on the chart's args.
     expect(producerDep.spec.template.spec.containers[0].args).toEqual(cmd);
     // Not PID 1 here: registering tini as subreaper gives it the reaping role it has in the container.
-    const local = { NATS_URL: nats.url, HOST: '127.0.0.1', TINI_SUBREAPER: '1' };
+    const local = { HOST: '127.0.0.1', TINI_SUBREAPER: '1' };
 
-    const prov = run([...entrypoint, ...job.spec.template.spec.containers[0].args], imageRoot, { ...containerEnv(objects, job), ...local });
+    // Each container with its component's NATS user, as the chart's Secrets give them.
+    const prov = run([...entrypoint, ...job.spec.template.spec.containers[0].args], imageRoot, { ...containerEnv(objects, job), ...local, ...nats.env('provisioner') });
     procs.push(prov);
     expect((await prov.exit).code).toBe(0);
 
     const [producerPort, consumerPort] = [await freePort(), await freePort()];
-    const producer = run([...entrypoint, ...cmd], imageRoot, { ...containerEnv(objects, producerDep), ...local, PORT: String(producerPort) });
-    const consumerEnv = { ...containerEnv(objects, consumerDep), ...local, PORT: String(consumerPort), SIMULATED_WORK_MS: '1500', SHUTDOWN_TIMEOUT_MS: '8000' };
+    const producer = run([...entrypoint, ...cmd], imageRoot, { ...containerEnv(objects, producerDep), ...local, ...nats.env('producer'), ...nats.dlqEnv(), PORT: String(producerPort) });
+    const consumerEnv = { ...containerEnv(objects, consumerDep), ...local, ...nats.env('consumer'), ...nats.dlqEnv(), PORT: String(consumerPort), SIMULATED_WORK_MS: '1500', SHUTDOWN_TIMEOUT_MS: '8000' };
     const consumer = run([...entrypoint, ...consumerDep.spec.template.spec.containers[0].args], imageRoot, consumerEnv);
     procs.push(producer, consumer);
     const ready = (p: Proc, event: string) => () => {
@@ -208,6 +209,7 @@ describe('container image: the Dockerfile entrypoint runs the built apps', () =>
       ...findObject(objects, 'ConfigMap', 'nestjet').data,
       ...podEnv,
       ...local,
+      ...nats.env('operator'),
       SMOKE_URL: `http://127.0.0.1:${producerPort}`,
       SMOKE_TIMEOUT_SECONDS: '30',
     });

@@ -1,9 +1,8 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import {
   findObject,
   helmTemplate,
+  inspect,
   NatsCluster,
   NatsServer,
   processed,
@@ -12,6 +11,7 @@ import {
   startConsumer,
   waitFor,
   AppGroup,
+  type NatsEndpoint,
 } from '#test-support';
 
 // KEDA conformance: the ScaledObject the chart renders, evaluated the way KEDA's
@@ -132,10 +132,10 @@ class KedaNatsJetStreamScaler {
 
 const CONSUMER_ENV = { CONSUMER_CONCURRENCY: '8', CONSUMER_PREFETCH: '16', SIMULATED_WORK_MS: '3' };
 
-async function serverLag(natsUrl: string, durable: string): Promise<{ lag: number; leader?: string }> {
-  const nc = await connect({ servers: natsUrl.split(',') });
+async function serverLag(nats: NatsEndpoint, durable: string): Promise<{ lag: number; leader?: string }> {
+  const { nc, jsm } = await inspect(nats);
   try {
-    const info = await (await jetstreamManager(nc)).consumers.info('ORDERS', durable);
+    const info = await jsm.consumers.info('ORDERS', durable);
     return { lag: info.num_pending + info.num_ack_pending, leader: info.cluster?.leader };
   } finally {
     await nc.close();
@@ -173,12 +173,12 @@ describe('KEDA nats-jetstream scaler against the chart ScaledObject and real nat
     for (const s of scalers) expect(await s.metrics()).toMatchObject({ lag: 0, active: false });
     expect(scalers[0]!.queried[0]).toBe('http://nats-headless.nats.svc.cluster.local:8222/jsz?acc=$G&consumers=true&config=true');
 
-    const nc = await connect({ servers: single.url });
+    const nc = await single.connect('producer');
     await publishBacklog(nc, 600, 'keda');
     await nc.close();
     for (const s of scalers) {
       const m = await s.metrics();
-      const truth = await serverLag(single.url, s.meta.consumer);
+      const truth = await serverLag(single, s.meta.consumer);
       expect(m.lag).toBe(truth.lag);
       expect(m.lag).toBeGreaterThan(0);
       expect(m.active).toBe(true);
@@ -218,10 +218,9 @@ describe('KEDA nats-jetstream scaler against the chart ScaledObject and real nat
       jetstreamExtra: ['sync_interval: always'],
     });
     const c = cluster;
-    await provision(c as unknown as NatsServer, { NATS_URL: c.url, STREAM_REPLICAS: findObject(objects, 'ConfigMap', 'nestjet').data.STREAM_REPLICAS });
+    await provision(c, { STREAM_REPLICAS: findObject(objects, 'ConfigMap', 'nestjet').data.STREAM_REPLICAS });
 
-    const natsUrl = c.url;
-    const leaderOf = async (durable: string) => (await serverLag(natsUrl, durable)).leader!;
+    const leaderOf = async (durable: string) => (await serverLag(c, durable)).leader!;
     const leader = await leaderOf('fulfillment');
     // The headless service answers with a pod that is NOT the consumer leader, so the lookup must work.
     const entry = c.nodes.find((n) => n.name !== leader)!;
@@ -239,16 +238,16 @@ describe('KEDA nats-jetstream scaler against the chart ScaledObject and real nat
     const scaler = new KedaNatsJetStreamScaler(so.spec.triggers[0].metadata as TriggerMeta, dns, routeName);
     expect(scaler.meta.consumer).toBe('fulfillment');
 
-    const nc = await connect({ servers: natsUrl.split(',') });
+    const nc = await c.connect('producer');
     await publishBacklog(nc, 500, 'keda-cluster');
     await nc.close();
     const first = await scaler.metrics();
     expect(first.leaderURL).toBe(`http://${leader}.${headless}:8222/jsz?acc=$G&consumers=true&config=true`);
-    expect(first.lag).toBe((await serverLag(natsUrl, 'fulfillment')).lag);
+    expect(first.lag).toBe((await serverLag(c, 'fulfillment')).lag);
     expect(first.lag).toBe(500);
     expect(scaler.queried).toContain(`http://${endpoint}/varz`);
 
-    const consumer = await startConsumer(c as unknown as NatsServer, { NATS_URL: natsUrl, CONSUMERS: 'fulfillment', ...CONSUMER_ENV });
+    const consumer = await startConsumer(c, { CONSUMERS: 'fulfillment', ...CONSUMER_ENV });
     await apps.add(consumer);
     const lags: number[] = [];
     await waitFor('lag read from the leader back to 0', async () => {

@@ -36,7 +36,9 @@ describe('horizontal scaling of consumer processes on one durable', () => {
     nats = await NatsServer.start();
     await provision(nats);
     const { nc, jsm } = await inspect(nats);
-    const seqs = await publishBacklog(nc, BACKLOG, 'scale');
+    const publisher = await nats.connect('producer');
+    const seqs = await publishBacklog(publisher, BACKLOG, 'scale');
+    await publisher.close();
     const seqsOf = () => processed(apps, 'fulfillment').map((p) => p.seq);
     const rate = async () => {
       const before = seqsOf().length;

@@ -59,7 +59,9 @@ describe('metrics, alert rules and dashboard', () => {
     }
     expect((await postJson(`${producer.url}/v1/topics/orders.paid/messages`, { orderId: 'o', paymentId: 'p', amount: 1, currency: 'EUR', region: 'eu' })).status).toBe(202);
     // Two poison messages skip the ingress: each dies once in fulfillment and once in notifications.
-    for (let i = 0; i < 2; i++) await jetstream(nc).publish('orders.created.eu.std', JSON.stringify({ orderId: `poison-${i}` }));
+    const publisher = await nats.connect('producer');
+    for (let i = 0; i < 2; i++) await jetstream(publisher).publish('orders.created.eu.std', JSON.stringify({ orderId: `poison-${i}` }));
+    await publisher.close();
 
     await waitFor('every delivery settled and 4 dead letters stored', async () =>
       processed([consumer]).length >= 10 + 11 + 2 && (await streamCount(nc, 'DLQ')) >= 4,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type AppProcess, authHeaders, inspect, NatsServer, order, postJson, processed, type Producer, startConsumer, startProducer, waitFor } from '#test-support';
+import { type AppProcess, authHeaders, inspect, NatsServer, order, postJson, processed, type Producer, provision, startConsumer, startProducer, waitFor } from '#test-support';
 
 describe('message path: ingress → JetStream → durable consumers', () => {
   let nats: NatsServer;
@@ -8,7 +8,8 @@ describe('message path: ingress → JetStream → durable consumers', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
-    producer = await startProducer(nats, { AUTO_PROVISION: 'true' });
+    await provision(nats);
+    producer = await startProducer(nats);
     consumer = await startConsumer(nats);
   });
 

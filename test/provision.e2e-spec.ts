@@ -14,7 +14,7 @@ describe('provision command', () => {
   });
 
   const run = async (args: string[], env: Record<string, string> = {}) => {
-    const app = await AppProcess.start('provision', ENTRYPOINTS.provision, { NATS_URL: nats.url, ...env }, undefined, undefined, args);
+    const app = await AppProcess.start('provision', ENTRYPOINTS.provision, { ...nats.env('provisioner'), ...env }, undefined, undefined, args);
     return { app, exit: await app.waitForExit() };
   };
 

@@ -25,15 +25,18 @@ const TOPOLOGY = {
 describe('consumer retries: nak with the configured delays, terminate non-retryable', () => {
   let nats: NatsServer;
   let nc: NatsConnection;
+  /** Publishes as a client sending straight to NATS (the producer user). */
+  let publisher: NatsConnection;
   const apps = new AppGroup();
 
   const publish = (payload: unknown, subject = 'orders.created.eu.std') =>
-    jetstream(nc).publish(subject, typeof payload === 'string' ? payload : JSON.stringify(payload));
+    jetstream(publisher).publish(subject, typeof payload === 'string' ? payload : JSON.stringify(payload));
 
   beforeAll(async () => {
     nats = await NatsServer.start();
     await provision(nats, TOPOLOGY);
     ({ nc } = await inspect(nats));
+    publisher = await nats.connect('producer');
   });
 
   afterEach(async () => {
@@ -42,6 +45,7 @@ describe('consumer retries: nak with the configured delays, terminate non-retrya
 
   afterAll(async () => {
     await nc?.close();
+    await publisher?.close();
     await nats?.dispose();
   });
 
@@ -49,7 +53,7 @@ describe('consumer retries: nak with the configured delays, terminate non-retrya
     const app = await AppProcess.start(
       'flaky',
       join(DIST, 'test', 'fixtures', 'flaky-consumer.js'),
-      { NATS_URL: nats.url, FAIL_TIMES: String(failTimes), ...TOPOLOGY },
+      { ...nats.env('consumer'), FAIL_TIMES: String(failTimes), ...TOPOLOGY },
       'consumer.ready',
     );
     await apps.add(app);

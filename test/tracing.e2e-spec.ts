@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
 import { type AppProcess, authHeaders, DLQ_TEST_TOPOLOGY, inspect, Jaeger, type JaegerSpan, type JaegerTrace, NatsServer, order, postJson, processed, type Producer, provision, startConsumer, startProducer, tag, waitFor } from '#test-support';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -12,7 +11,6 @@ describe('traces end to end in a real Jaeger', () => {
   let jaeger: Jaeger;
   let producer: Producer;
   let consumer: AppProcess;
-  let nc: NatsConnection;
 
   beforeAll(async () => {
     [nats, jaeger] = await Promise.all([NatsServer.start(), Jaeger.start()]);
@@ -20,13 +18,11 @@ describe('traces end to end in a real Jaeger', () => {
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '100' };
     producer = await startProducer(nats, { ...DLQ_TEST_TOPOLOGY, ...otel });
     consumer = await startConsumer(nats, { ...DLQ_TEST_TOPOLOGY, ...otel });
-    ({ nc } = await inspect(nats));
   });
 
   afterAll(async () => {
     await consumer?.stop();
     await producer?.app.stop();
-    await nc?.close();
     await jaeger?.stop();
     await nats?.dispose();
   });
@@ -52,7 +48,9 @@ describe('traces end to end in a real Jaeger', () => {
     });
     expect(r.status).toBe(202);
     const { seq } = (await r.json()) as { seq: number; id: string };
-    const stored = await jetstreamManager(nc).then((jsm) => jsm.streams.getMessage('ORDERS', { seq }));
+    const { nc, jsm } = await inspect(nats);
+    const stored = await jsm.streams.getMessage('ORDERS', { seq });
+    await nc.close();
     expect(stored!.header!.get('traceparent')).toMatch(new RegExp(`^00-${traceId}-`));
     expect(stored!.header!.has('baggage')).toBe(false);
     const msgId = stored!.header!.get('Nats-Msg-Id');
@@ -98,7 +96,9 @@ describe('traces end to end in a real Jaeger', () => {
     const traceId = hex(16);
     const h = natsHeaders();
     h.set('traceparent', `00-${traceId}-${hex(8)}-01`);
-    const { seq } = await jetstream(nc).publish('orders.created.eu.std', JSON.stringify({ orderId: 'poison', amount: 'x' }), { headers: h });
+    const publisher = await nats.connect('producer');
+    const { seq } = await jetstream(publisher).publish('orders.created.eu.std', JSON.stringify({ orderId: 'poison', amount: 'x' }), { headers: h });
+    await publisher.close();
 
     const t = await waitForTrace(traceId, 'two dead-letter spans', (x) => x.spans.filter((s) => s.operationName.startsWith('dead-letter ')).length >= 2);
     const failed = t.spans.filter((s) => s.operationName === 'process orders.created.eu.std');

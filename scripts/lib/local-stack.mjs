@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,12 +20,43 @@ export function portFree(port) {
   });
 }
 
-/** nats-server config for the local stack: JetStream on disk under .data/, monitoring on 8222. */
-export function writeNatsConfig() {
+const USERS_FILE = join(DATA, 'nats-users.json');
+export const NATS_CONTEXT_FILE = join(DATA, 'nats-context.json');
+export const DLQ_CLI_ENV_FILE = join(DATA, 'dlq.env');
+
+/** Writes a file only its owner can read (it holds passwords). */
+function writeSecret(file, text) {
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/** One password per NATS component, generated on first start and kept in .data/nats-users.json. */
+function localPasswords(components) {
+  const saved = existsSync(USERS_FILE) ? JSON.parse(readFileSync(USERS_FILE, 'utf8')) : {};
+  const passwords = Object.fromEntries(components.map((c) => [c, saved[c] ?? randomBytes(18).toString('base64url')]));
+  writeSecret(USERS_FILE, `${JSON.stringify(passwords, null, 2)}\n`);
+  return passwords;
+}
+
+/**
+ * The local NATS: nats-server config with one user per component (the
+ * permissions of libs/jetstream/src/security, for the topology the apps
+ * declare), optionally TLS with client certificates from a local CA
+ * (.data/tls), the `nats` CLI context of the operator user and the env file
+ * of the dlq CLI. Needs the build (dist/).
+ */
+export async function prepareLocalNats({ tls = false } = {}) {
+  const { buildTopology } = await import('#contracts');
+  const { JetStreamEnvironment, NATS_COMPONENTS, natsAuthorization, natsInboxPrefix, validateEnvironment } = await import('#jetstream');
   mkdirSync(DATA, { recursive: true });
-  const file = join(DATA, 'nats.conf');
-  writeFileSync(
-    file,
+  const passwords = localPasswords(NATS_COMPONENTS);
+  const certs = tls ? (await import(join(ROOT, 'dist', 'test', 'support', 'tls-certificates.js'))).generateTlsFiles(join(DATA, 'tls')) : null;
+  const url = `${certs ? 'tls' : 'nats'}://127.0.0.1:${PORTS.nats}`;
+  const topology = validateEnvironment(JetStreamEnvironment, { ...process.env, NATS_URL: url }).topology(buildTopology);
+
+  const conf = join(DATA, 'nats.conf');
+  writeSecret(
+    conf,
     [
       'server_name: nestjet-local',
       `listen: 127.0.0.1:${PORTS.nats}`,
@@ -32,9 +64,48 @@ export function writeNatsConfig() {
       'jetstream {',
       `  store_dir: "${join(DATA, 'jetstream')}"`,
       '}',
-    ].join('\n') + '\n',
+      ...(certs ? ['tls {', `  cert_file: "${certs.serverCert}"`, `  key_file: "${certs.serverKey}"`, `  ca_file: "${certs.ca}"`, '  verify: true', '}'] : []),
+      natsAuthorization(topology, passwords),
+    ].join('\n'),
   );
-  return file;
+
+  const tlsEnv = certs ? { NATS_TLS_CA: certs.ca, NATS_TLS_CERT: certs.clientCert, NATS_TLS_KEY: certs.clientKey } : {};
+  const env = (component) => ({ NATS_URL: url, NATS_USER: component, NATS_PASSWORD: passwords[component], ...tlsEnv });
+  // The nats CLI reads a context from a file path ending in .json (natscli ≥ 0.2).
+  writeSecret(
+    NATS_CONTEXT_FILE,
+    `${JSON.stringify(
+      {
+        description: 'nestjet local stack, operator user (written by npm start)',
+        url,
+        user: 'operator',
+        password: passwords.operator,
+        inbox_prefix: natsInboxPrefix('operator'),
+        ca: certs?.ca ?? '',
+        cert: certs?.clientCert ?? '',
+        key: certs?.clientKey ?? '',
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  writeSecret(DLQ_CLI_ENV_FILE, `${Object.entries(env('dlq')).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
+  return { conf, url, tls: Boolean(certs), env, dlqEnv: () => ({ DLQ_NATS_USER: 'dlq', DLQ_NATS_PASSWORD: passwords.dlq }) };
+}
+
+/** nats.js options to reach the running local stack as `component` (for scripts such as the demo). */
+export async function localNatsOptions(component) {
+  const { natsInboxPrefix } = await import('#jetstream');
+  if (!existsSync(NATS_CONTEXT_FILE) || !existsSync(USERS_FILE)) throw new Error('no local NATS credentials in .data/; run `npm start` first');
+  const context = JSON.parse(readFileSync(NATS_CONTEXT_FILE, 'utf8'));
+  const passwords = JSON.parse(readFileSync(USERS_FILE, 'utf8'));
+  return {
+    servers: context.url,
+    user: component,
+    pass: passwords[component],
+    inboxPrefix: natsInboxPrefix(component),
+    ...(context.ca ? { tls: { caFile: context.ca, certFile: context.cert, keyFile: context.key } } : {}),
+  };
 }
 
 export async function waitForHttp(url, what, timeoutMs = 30_000) {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { NATS_COMPONENTS, natsInboxPrefix, type NatsComponent } from '#jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { CHART_DIR, findObject, freePort, ROOT, toolPath, waitFor, type K8sObject } from '#test-support';
 
@@ -123,7 +124,9 @@ export class RenderedNatsServer {
   }
 
   connect(user?: string, pass?: string, caFile?: string): Promise<NatsConnection> {
-    return connect({ servers: this.url, user, pass, reconnect: false, name: `chart-test-${user ?? 'anonymous'}`, tls: caFile ? { caFile } : undefined });
+    // Each nestjet user may only read replies in its own inbox, as the apps do (NATS_USER names the component).
+    const inboxPrefix = (NATS_COMPONENTS as readonly string[]).includes(user ?? '') ? natsInboxPrefix(user as NatsComponent) : undefined;
+    return connect({ servers: this.url, user, pass, inboxPrefix, reconnect: false, name: `chart-test-${user ?? 'anonymous'}`, tls: caFile ? { caFile } : undefined });
   }
 
   async dispose(): Promise<void> {

@@ -2,7 +2,7 @@ import { jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { join } from 'node:path';
 import { AppProcess } from './app-process.js';
-import type { NatsServer } from './nats-server.js';
+import type { NatsEndpoint } from './nats-users.js';
 import { DIST } from './paths.js';
 import { startConsumer } from './system.js';
 
@@ -14,16 +14,16 @@ export const DLQ_TEST_TOPOLOGY = {
 };
 
 /** The consumer app as a DLQ-router-only worker. */
-export function startRouter(nats: NatsServer, env: Record<string, string> = {}, name = 'router'): Promise<AppProcess> {
+export function startRouter(nats: NatsEndpoint, env: Record<string, string> = {}, name = 'router'): Promise<AppProcess> {
   return startConsumer(nats, { CONSUMERS: 'none', ...DLQ_TEST_TOPOLOGY, ...env }, name);
 }
 
-/** The failing fixture consumer (see test/fixtures/flaky-consumer.ts) on `fulfillment`. */
-export function startFlaky(nats: NatsServer, failTimes: number, env: Record<string, string> = {}): Promise<AppProcess> {
+/** The failing fixture consumer (see test/fixtures/flaky-consumer.ts) on `fulfillment`, as the `consumer` NATS user. */
+export function startFlaky(nats: NatsEndpoint, failTimes: number, env: Record<string, string> = {}): Promise<AppProcess> {
   return AppProcess.start(
     'flaky',
     join(DIST, 'test', 'fixtures', 'flaky-consumer.js'),
-    { NATS_URL: nats.url, FAIL_TIMES: String(failTimes), ...DLQ_TEST_TOPOLOGY, ...env },
+    { ...nats.env('consumer'), FAIL_TIMES: String(failTimes), ...DLQ_TEST_TOPOLOGY, ...env },
     'consumer.ready',
   );
 }

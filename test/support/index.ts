@@ -2,6 +2,8 @@ export * from './paths.js';
 export * from './ports.js';
 export * from './wait.js';
 export * from './nats-server.js';
+export * from './nats-users.js';
+export * from './tls-certificates.js';
 export * from './app-process.js';
 export * from './system.js';
 export * from './api-keys.js';

@@ -1,9 +1,9 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { NatsServer } from './nats-server.js';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsEndpoint } from './nats-users.js';
 
-/** A plain nats.js connection for assertions against the server state. */
-export async function inspect(nats: NatsServer): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
-  const nc = await connect({ servers: nats.url, name: 'test-inspector', maxReconnectAttempts: -1 });
+/** A connection as the operator (the `nats` CLI's user: full JetStream read and admin) for assertions against the server state. */
+export async function inspect(nats: NatsEndpoint): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
+  const nc = await nats.connect('operator', { name: 'test-inspector' });
   return { nc, jsm: await jetstreamManager(nc) };
 }

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Topology } from '#contracts';
+import { NatsEndpoint, NatsUsers } from './nats-users.js';
 import { toolPath } from './paths.js';
 import { freePort } from './ports.js';
 import { waitFor } from './wait.js';
@@ -23,19 +25,27 @@ export interface NatsClusterOptions {
   jetstreamExtra?: string[];
   /** Do not advertise cluster client URLs (the official chart's default). */
   noAdvertise?: boolean;
+  /** The topology the users' permissions are derived from (default: the apps' default topology). */
+  topology?: Topology;
 }
 
 /**
  * A real JetStream cluster of nats-server processes on loopback: each node has
  * its own client, route and monitoring port and temp store, routes to all
- * peers, and a unique server_name (required for JetStream clustering).
+ * peers, and a unique server_name (required for JetStream clustering). Every
+ * node has the same generated users (see NatsServer).
  */
-export class NatsCluster {
+export class NatsCluster extends NatsEndpoint {
+  readonly tls = undefined;
+
   private constructor(
     readonly nodes: ClusterNode[],
     private readonly work: string,
     private readonly clusterName: string,
-  ) {}
+    readonly users: NatsUsers,
+  ) {
+    super();
+  }
 
   static async start(options: NatsClusterOptions = {}): Promise<NatsCluster> {
     const names = options.names ?? ['nats-0', 'nats-1', 'nats-2'];
@@ -44,7 +54,7 @@ export class NatsCluster {
       nodes.push({ name, port: await freePort(), monitorPort: await freePort(), clusterPort: await freePort(), log: [] });
     }
     const work = mkdtempSync(join(tmpdir(), 'nestjet-nats-cluster-'));
-    const cluster = new NatsCluster(nodes, work, 'nestjet-test');
+    const cluster = new NatsCluster(nodes, work, 'nestjet-test', new NatsUsers(options.topology));
     for (const node of nodes) cluster.writeConfig(node, options);
     await Promise.all(nodes.map((n) => cluster.launch(n)));
     await cluster.waitForMetaLeader();
@@ -86,7 +96,9 @@ export class NatsCluster {
         ...routes,
         '  ]',
         '}',
+        this.users.authorization(),
       ].join('\n'),
+      { mode: 0o600 },
     );
   }
 

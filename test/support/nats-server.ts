@@ -2,8 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Topology } from '#contracts';
+import { NatsEndpoint, NatsUsers } from './nats-users.js';
 import { toolPath } from './paths.js';
 import { freePort } from './ports.js';
+import { generateTlsFiles, type TlsFiles } from './tls-certificates.js';
 import { waitFor } from './wait.js';
 
 export interface NatsServerOptions {
@@ -11,13 +14,21 @@ export interface NatsServerOptions {
   storeDir?: string;
   /** fsync every write (`sync_interval: always`). */
   syncAlways?: boolean;
+  /** The topology the users' permissions are derived from (default: the apps' default topology). */
+  topology?: Topology;
+  /** Require TLS with client certificates (a CA, server and client certificate generated for this server). */
+  tls?: boolean;
+  /** nats-server feature flags, e.g. `{ js_ack_fc_v2: true }`. */
+  featureFlags?: Record<string, boolean>;
 }
 
 /**
  * A real nats-server with JetStream on free loopback ports and a temp store,
- * owned by the test. `restart()` keeps ports and data.
+ * owned by the test, with one user per component (random passwords, the
+ * permissions of `natsPermissions`) and no anonymous access.
+ * `restart()` keeps ports, users and data.
  */
-export class NatsServer {
+export class NatsServer extends NatsEndpoint {
   private child?: ChildProcess;
   private exited?: Promise<number | null>;
   readonly log: string[] = [];
@@ -27,14 +38,20 @@ export class NatsServer {
     readonly monitorPort: number,
     readonly storeDir: string,
     private readonly configFile: string,
-    private readonly ownsStore: boolean,
-  ) {}
+    private readonly work: string,
+    readonly users: NatsUsers,
+    readonly tls: TlsFiles | undefined,
+  ) {
+    super();
+  }
 
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
     const [port, monitorPort] = [await freePort(), await freePort()];
     const work = mkdtempSync(join(tmpdir(), 'nestjet-nats-'));
     const storeDir = options.storeDir ?? join(work, 'store');
     const configFile = join(work, 'nats.conf');
+    const users = new NatsUsers(options.topology);
+    const tls = options.tls ? generateTlsFiles(join(work, 'tls')) : undefined;
     writeFileSync(
       configFile,
       [
@@ -47,15 +64,24 @@ export class NatsServer {
         '  max_file_store: 4GB',
         options.syncAlways ? '  sync_interval: always' : '',
         '}',
+        ...(tls ? ['tls {', `  cert_file: "${tls.serverCert}"`, `  key_file: "${tls.serverKey}"`, `  ca_file: "${tls.ca}"`, '  verify: true', '}'] : []),
+        ...(options.featureFlags ? ['feature_flags {', ...Object.entries(options.featureFlags).map(([k, v]) => `  ${k}: ${v}`), '}'] : []),
+        users.authorization(),
       ].join('\n'),
+      { mode: 0o600 },
     );
-    const server = new NatsServer(port, monitorPort, storeDir, configFile, !options.storeDir);
+    const server = new NatsServer(port, monitorPort, storeDir, configFile, work, users, tls);
     await server.launch();
     return server;
   }
 
   get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'tls' : 'nats'}://127.0.0.1:${this.port}`;
+  }
+
+  /** Permission violations the server logged (publish and subscribe), for asserting that none happened. */
+  violations(): string[] {
+    return this.log.filter((l) => /(Publish|Subscription) Violation/.test(l));
   }
 
   get monitorUrl(): string {
@@ -94,7 +120,8 @@ export class NatsServer {
 
   async dispose(): Promise<void> {
     await this.stop('SIGKILL');
-    if (this.ownsStore) rmSync(join(this.storeDir, '..'), { recursive: true, force: true });
+    // The work dir holds config, TLS files and (unless given) the store.
+    rmSync(this.work, { recursive: true, force: true });
   }
 
   /** GET a monitoring endpoint (`/jsz?...`, `/varz`) as JSON. */

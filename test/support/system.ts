@@ -1,6 +1,6 @@
 import { authHeaders, TEST_API_KEY, writeApiKeysFile } from './api-keys.js';
 import { AppProcess, ENTRYPOINTS } from './app-process.js';
-import type { NatsServer } from './nats-server.js';
+import type { NatsEndpoint } from './nats-users.js';
 import { freePort } from './ports.js';
 
 /** Settings that make failures show quickly in tests; each test can override them. */
@@ -15,31 +15,32 @@ export interface Producer {
   url: string;
 }
 
-/** A producer that accepts TEST_API_KEY (every scope) unless `env` configures authentication itself. */
-export async function startProducer(nats: NatsServer, env: Record<string, string> = {}): Promise<Producer> {
+/** The producer as the `producer` NATS user, its DLQ admin service as `dlq`; it accepts TEST_API_KEY (every scope) unless `env` configures authentication itself. */
+export async function startProducer(nats: NatsEndpoint, env: Record<string, string> = {}): Promise<Producer> {
   const port = await freePort();
   const app = await AppProcess.start(
     'producer',
     ENTRYPOINTS.producer,
-    { NATS_URL: nats.url, PORT: String(port), HOST: '127.0.0.1', API_KEYS_FILE: writeApiKeysFile([TEST_API_KEY]), ...FAST_TOPOLOGY_ENV, ...env },
+    { ...nats.env('producer'), ...nats.dlqEnv(), PORT: String(port), HOST: '127.0.0.1', API_KEYS_FILE: writeApiKeysFile([TEST_API_KEY]), ...FAST_TOPOLOGY_ENV, ...env },
     'producer.ready',
   );
   return { app, url: `http://127.0.0.1:${port}` };
 }
 
-export async function startConsumer(nats: NatsServer, env: Record<string, string> = {}, name = 'consumer'): Promise<AppProcess> {
+/** The consumer as the `consumer` NATS user, its DLQ router as `dlq`. */
+export async function startConsumer(nats: NatsEndpoint, env: Record<string, string> = {}, name = 'consumer'): Promise<AppProcess> {
   const port = await freePort();
   return AppProcess.start(
     name,
     ENTRYPOINTS.consumer,
-    { NATS_URL: nats.url, PORT: String(port), HOST: '127.0.0.1', ...FAST_TOPOLOGY_ENV, ...env },
+    { ...nats.env('consumer'), ...nats.dlqEnv(), PORT: String(port), HOST: '127.0.0.1', ...FAST_TOPOLOGY_ENV, ...env },
     'consumer.ready',
   );
 }
 
-/** Runs the provision command to completion; returns its output. */
-export async function provision(nats: NatsServer, env: Record<string, string> = {}): Promise<string> {
-  const app = await AppProcess.start('provision', ENTRYPOINTS.provision, { NATS_URL: nats.url, ...FAST_TOPOLOGY_ENV, ...env });
+/** Runs the provision command (as the `provisioner` NATS user) to completion; returns its output. */
+export async function provision(nats: NatsEndpoint, env: Record<string, string> = {}): Promise<string> {
+  const app = await AppProcess.start('provision', ENTRYPOINTS.provision, { ...nats.env('provisioner'), ...FAST_TOPOLOGY_ENV, ...env });
   const { code } = await app.waitForExit();
   if (code !== 0) throw new Error(`provision exited ${code}:\n${app.tail()}`);
   return app.raw.join('\n');

@@ -14,12 +14,12 @@ export class ConsumerModule {
       imports: [
         JetStreamModule.forRoot({
           name: 'nestjet-consumer',
-          connection: env.connectionOptions(),
+          connection: env.connectionOptions('consumer'),
           topology,
           autoProvision: env.AUTO_PROVISION,
           requiredConsumers: env.boundConsumers,
         }),
-        DeadLetterModule.forRoot({ router: env.DLQ_ROUTER_ENABLED }),
+        DeadLetterModule.forRoot({ router: env.DLQ_ROUTER_ENABLED, connection: env.deadLetterConnectionOptions() }),
         JetStreamHealthModule,
         TelemetryModule,
         OrdersModule,

@@ -28,7 +28,7 @@ async function bootstrap(): Promise<void> {
   app.connectMicroservice({
     strategy: new JetStreamPullTransport({
       name: 'nestjet-consumer-worker',
-      connection: env.connectionOptions(),
+      connection: env.connectionOptions('consumer'),
       bindings,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       failureHook: app.get(KvFailureRecorder),

@@ -23,7 +23,7 @@ async function main(): Promise<number> {
     return 64;
   }
   const env = exitOnConfigurationError(() => validateEnvironment(JetStreamEnvironment));
-  const nc = await connectNats(env.connectionOptions(), 'nestjet-provision');
+  const nc = await connectNats(env.connectionOptions('provisioner'), 'nestjet-provision');
   try {
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const results = await new JetStreamAdmin(nc, jsm, env.topology(buildTopology)).provision();

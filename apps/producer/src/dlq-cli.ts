@@ -26,7 +26,8 @@ const USAGE = `usage: npm run dlq -- <command> [options]
   purge  --all [filters] [--dry-run]                    delete every match (needs a filter, or --everything)
 
 filters: --stream S  --consumer C  --subject SUBJ (wildcards ok)  --since ISO  --until ISO
-NATS connection and topology come from the same environment variables as the apps (NATS_URL, ...).
+NATS connection and topology come from the same environment variables as the apps (NATS_URL, ...);
+DLQ_NATS_USER/DLQ_NATS_PASSWORD/DLQ_NATS_CREDS_FILE, when set, are used instead of NATS_USER/...
 To look at the raw streams use the nats CLI: nats stream view DLQ, nats stream info DLQ_ADVISORIES.`;
 
 class UsageError extends Error {}
@@ -83,7 +84,8 @@ async function main(argv: string[]): Promise<number> {
   const edited = o['payload-file'] !== undefined ? readPayload(o['payload-file']) : undefined;
 
   const env = exitOnConfigurationError(() => validateEnvironment(JetStreamEnvironment));
-  const nc = await connectNats(env.connectionOptions(), 'nestjet-dlq-cli');
+  // The CLI is the dlq component: its DLQ_NATS_* credentials when set, else the main ones.
+  const nc = await connectNats(env.deadLetterConnectionOptions() ?? env.connectionOptions('dlq'), 'nestjet-dlq-cli');
   const dlq = new DeadLetterService(await jetstreamManager(nc), env.topology(buildTopology), new JetStreamPublisher(nc));
   const print = (value: unknown, text: () => string) => process.stdout.write(`${o.json ? JSON.stringify(value, null, 2) : text()}\n`);
   try {

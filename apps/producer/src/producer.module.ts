@@ -19,13 +19,13 @@ export class ProducerModule {
       imports: [
         JetStreamModule.forRoot({
           name: 'nestjet-producer',
-          connection: env.connectionOptions(),
+          connection: env.connectionOptions('producer'),
           topology: env.topology(buildTopology),
           autoProvision: env.AUTO_PROVISION,
           publisher: { deadlineMs: env.PUBLISH_DEADLINE_MS, attemptTimeoutMs: env.PUBLISH_ATTEMPT_TIMEOUT_MS },
         }),
         // The service behind /v1/dlq; the router runs in consumer pods.
-        DeadLetterModule.forRoot({ router: false }),
+        DeadLetterModule.forRoot({ router: false, connection: env.deadLetterConnectionOptions() }),
         JetStreamHealthModule,
         TelemetryModule,
       ],

@@ -11,6 +11,17 @@ export { JetStreamEnvironment } from './config/jetstream.environment.js';
 export { LOG_LEVELS, ServiceEnvironment } from './config/service.environment.js';
 export { HEADERS } from './headers/message-headers.js';
 
+// Security: one least-privilege NATS user per component
+export {
+  NATS_COMPONENTS,
+  natsInboxPrefix,
+  natsPermissions,
+  type NatsComponent,
+  type NatsPermissions,
+  type NatsSubjectPermission,
+} from './security/nats-permissions.js';
+export { natsAuthorization } from './security/nats-authorization.js';
+
 // Topology and operations
 export { JetStreamAdmin, type ReadinessReport } from './admin/jetstream.admin.js';
 export { formatProvisionResults, TopologyProvisioner, type ProvisionResult } from './topology/topology.provisioner.js';

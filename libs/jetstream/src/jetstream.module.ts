@@ -4,13 +4,11 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { nestjetMetrics } from '#telemetry';
 import { JetStreamAdmin } from './admin/jetstream.admin.js';
 import { connectNats } from './connection/nats-connection.js';
-import { JETSTREAM_MANAGER, JETSTREAM_MODULE_OPTIONS, JETSTREAM_TOPOLOGY, NATS_CONNECTION } from './jetstream.constants.js';
+import { DEFAULT_API_TIMEOUT_MS, JETSTREAM_MANAGER, JETSTREAM_MODULE_OPTIONS, JETSTREAM_TOPOLOGY, NATS_CONNECTION } from './jetstream.constants.js';
 import type { JetStreamModuleOptions } from './jetstream-module.options.js';
 import { JetStreamClientProxy } from './publisher/jetstream.client.js';
 import { JetStreamPublisher } from './publisher/jetstream.publisher.js';
 import { formatProvisionResults } from './topology/topology.provisioner.js';
-
-const DEFAULT_API_TIMEOUT_MS = 2_000;
 
 /**
  * One NATS connection per process for publishing and admin reads, one

@@ -3,16 +3,20 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsInt,
   IsOptional,
   IsString,
   Matches,
   Max,
   Min,
+  ValidateIf,
 } from 'class-validator';
 import type { NatsConnectionOptions } from '../connection/nats-connection.js';
 import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } from '../dead-letter/dead-letter.topology.js';
-import { EnvList, EnvNumber, EnvNumberList } from './env-transforms.js';
+import { NATS_COMPONENTS, natsInboxPrefix, type NatsComponent } from '../security/nats-permissions.js';
+import { EnvBoolean, EnvList, EnvNumber, EnvNumberList } from './env-transforms.js';
+import { IsReadableFile, NoPlaintextAuth } from './env-validators.js';
 
 const d = DEFAULT_TOPOLOGY_OPTIONS;
 
@@ -23,6 +27,7 @@ export class JetStreamEnvironment {
   @IsArray()
   @ArrayMinSize(1)
   @Matches(/^(nats|tls|wss?):\/\/[^\s]+$/, { each: true, message: 'each entry must be a nats://, tls:// or ws(s):// URL' })
+  @NoPlaintextAuth()
   NATS_URL: string[] = ['nats://127.0.0.1:4222'];
 
   @IsOptional()
@@ -40,6 +45,38 @@ export class JetStreamEnvironment {
   @IsOptional()
   @IsString()
   NATS_TOKEN?: string;
+
+  /** The dead-letter connection's credentials (the `dlq` user); unset: dead letters use the main connection. */
+  @IsOptional()
+  @IsString()
+  DLQ_NATS_USER?: string;
+
+  @IsOptional()
+  @IsString()
+  DLQ_NATS_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  DLQ_NATS_CREDS_FILE?: string;
+
+  /** CA that signed the server certificate; with it the client requires TLS. */
+  @IsOptional()
+  @IsReadableFile()
+  NATS_TLS_CA?: string;
+
+  /** Client certificate and key for mTLS, both or neither. */
+  @ValidateIf((e: JetStreamEnvironment) => e.NATS_TLS_CERT !== undefined || e.NATS_TLS_KEY !== undefined)
+  @IsReadableFile()
+  NATS_TLS_CERT?: string;
+
+  @ValidateIf((e: JetStreamEnvironment) => e.NATS_TLS_CERT !== undefined || e.NATS_TLS_KEY !== undefined)
+  @IsReadableFile()
+  NATS_TLS_KEY?: string;
+
+  /** Send a password or token over plain nats:// to a non-loopback host anyway (refused otherwise). */
+  @EnvBoolean()
+  @IsBoolean()
+  NATS_ALLOW_PLAINTEXT_AUTH = false;
 
   @EnvNumber()
   @IsInt()
@@ -97,14 +134,37 @@ export class JetStreamEnvironment {
   @Matches(/^[A-Za-z0-9_-]+$/, { each: true, message: 'each entry must be a stream name' })
   DLQ_EXTRA_STREAMS: string[] = DEFAULT_DEAD_LETTER_OPTIONS.extraStreams;
 
-  connectionOptions(): NatsConnectionOptions {
+  /**
+   * The main connection of a process that acts as `component`: replies arrive
+   * in that component's inbox (see `natsInboxPrefix`), or in the inbox of the
+   * component NATS_USER names (a router-only worker may run as `dlq`).
+   */
+  connectionOptions(component?: NatsComponent): NatsConnectionOptions {
     return {
       servers: this.NATS_URL,
       user: this.NATS_USER,
       pass: this.NATS_PASSWORD,
       token: this.NATS_TOKEN,
       credsFile: this.NATS_CREDS_FILE,
+      ...this.transportOptions(componentNamed(this.NATS_USER) ?? component),
     };
+  }
+
+  /** The dead-letter connection (`dlq` user), or undefined when no DLQ_NATS_* credential is set. */
+  deadLetterConnectionOptions(): NatsConnectionOptions | undefined {
+    if (!this.DLQ_NATS_USER && !this.DLQ_NATS_PASSWORD && !this.DLQ_NATS_CREDS_FILE) return undefined;
+    return {
+      servers: this.NATS_URL,
+      user: this.DLQ_NATS_USER,
+      pass: this.DLQ_NATS_PASSWORD,
+      credsFile: this.DLQ_NATS_CREDS_FILE,
+      ...this.transportOptions(componentNamed(this.DLQ_NATS_USER) ?? 'dlq'),
+    };
+  }
+
+  private transportOptions(component: NatsComponent | undefined): Pick<NatsConnectionOptions, 'tls' | 'inboxPrefix' | 'allowPlaintextAuth'> {
+    const tls = this.NATS_TLS_CA || this.NATS_TLS_CERT ? { caFile: this.NATS_TLS_CA, certFile: this.NATS_TLS_CERT, keyFile: this.NATS_TLS_KEY } : undefined;
+    return { tls, inboxPrefix: component ? natsInboxPrefix(component) : undefined, allowPlaintextAuth: this.NATS_ALLOW_PLAINTEXT_AUTH };
   }
 
   /**
@@ -137,4 +197,9 @@ export class JetStreamEnvironment {
       ackWaitMs: this.CONSUMER_ACK_WAIT_MS,
     };
   }
+}
+
+/** The component a NATS user name stands for, when it is one (the generated users are named after them). */
+function componentNamed(user: string | undefined): NatsComponent | undefined {
+  return NATS_COMPONENTS.find((c) => c === user);
 }

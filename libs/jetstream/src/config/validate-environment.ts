@@ -8,22 +8,19 @@ export class ConfigurationError extends Error {
   }
 }
 
-/** Settings whose values never appear in messages or logs. */
-const SECRET_SETTING = /PASSWORD|TOKEN|SECRET|CREDENTIAL|API_KEY(?!S_FILE)|_SEED/;
+/** Variables whose values are secrets: reported as set, never shown. */
+const SECRET_NAME = /PASSWORD|TOKEN|SECRET|CREDENTIAL|API_KEY(?!S_FILE)|_SEED/;
 
-export function isSecretSetting(name: string): boolean {
-  return SECRET_SETTING.test(name);
-}
-
-/** `nats://user:pass@host` → `nats://user:<redacted>@host`. */
-function withoutUrlPasswords(text: string): string {
-  return text.replace(/\/\/([^:/@\s"]*):[^@/\s"]*@/g, '//$1:<redacted>@');
+/** A value as an error message may show it: secrets hidden, credentials in URLs (`nats://user:pass@host`) masked. */
+export function redactValue(name: string, value: unknown): string {
+  if (value === undefined) return 'unset';
+  if (SECRET_NAME.test(name)) return '<redacted>';
+  return JSON.stringify(value).replace(/(\/\/)[^/@\s",]*@/g, '$1<redacted>@');
 }
 
 function describe(errors: ValidationError[], env: Record<string, unknown>): string[] {
   return errors.flatMap((e) => {
-    const value = env[e.property];
-    const shown = value === undefined ? 'unset' : isSecretSetting(e.property) ? '<redacted>' : withoutUrlPasswords(JSON.stringify(value));
+    const shown = redactValue(e.property, env[e.property]);
     return Object.values(e.constraints ?? {}).map((c) => `${e.property} (${shown}): ${c}`);
   });
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { LoggerService } from '@nestjs/common';
 import { connect, credsAuthenticator, type NatsConnection, type TlsOptions } from '@nats-io/transport-node';
+import { ConfigurationError } from '../config/validate-environment.js';
+import { plaintextAuthProblems } from './transport-security.js';
 
 /** How to reach and authenticate to NATS; plain options, whatever they were read from. */
 export interface NatsConnectionOptions {
@@ -10,16 +12,26 @@ export interface NatsConnectionOptions {
   token?: string;
   /** Path of a `.creds` file (JWT + NKey seed). */
   credsFile?: string;
-  /** CA, client certificate and key files for `tls://` servers. */
+  /** CA, client certificate and key files (mTLS); when set the client requires TLS. */
   tls?: Pick<TlsOptions, 'caFile' | 'certFile' | 'keyFile'>;
+  /** Replies arrive under this prefix: the user's own inbox (see `natsInboxPrefix`). */
+  inboxPrefix?: string;
+  /** Allow a password or token over plain `nats://` to a host other than this machine. */
+  allowPlaintextAuth?: boolean;
 }
 
 /**
  * Connects with unlimited reconnects (the nats.js default of 10 attempts would
  * leave a pod alive but deaf after a longer broker outage) and keeps trying
  * when the first connect fails, so pods can start before NATS is up.
+ * Refuses (ConfigurationError) to send a password or token in plaintext over
+ * the network unless `allowPlaintextAuth`.
  */
 export async function connectNats(options: NatsConnectionOptions, name: string, logger?: LoggerService): Promise<NatsConnection> {
+  const problems = plaintextAuthProblems(options);
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  // nats.js only insists on TLS when TLS options are given; a tls:// URL alone would still accept a plaintext server.
+  const tls = options.tls ?? (options.servers.some((s) => /^tls:\/\//i.test(s)) ? {} : undefined);
   const nc = await connect({
     servers: options.servers,
     name,
@@ -30,7 +42,8 @@ export async function connectNats(options: NatsConnectionOptions, name: string, 
     user: options.user,
     pass: options.pass,
     token: options.token,
-    tls: options.tls,
+    tls,
+    inboxPrefix: options.inboxPrefix,
   });
   trackConnectionState(nc);
   if (logger) void logStatus(nc, name, logger);

@@ -1,8 +1,18 @@
 import type { Topology } from '#contracts';
-import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { JETSTREAM_MANAGER, JETSTREAM_MODULE_OPTIONS, JETSTREAM_TOPOLOGY, NATS_CONNECTION } from '../jetstream.constants.js';
+import { connectNats, type NatsConnectionOptions } from '../connection/nats-connection.js';
+import { DEFAULT_API_TIMEOUT_MS, JETSTREAM_MANAGER, JETSTREAM_MODULE_OPTIONS, JETSTREAM_TOPOLOGY, NATS_CONNECTION } from '../jetstream.constants.js';
 import type { JetStreamModuleOptions } from '../jetstream-module.options.js';
 import { JetStreamPublisher } from '../publisher/jetstream.publisher.js';
 import { DEAD_LETTER_MODULE_OPTIONS } from './dead-letter.constants.js';
@@ -13,13 +23,31 @@ import { KvFailureRecorder } from './failure.recorder.js';
 export interface DeadLetterModuleOptions {
   /** Run the DLQ router in this process (consumer pods); the service alone serves the admin API and CLI. */
   router: boolean;
+  /**
+   * A connection of its own for dead-letter work, as the `dlq` NATS user (the
+   * only one allowed to write `dlq.>` and delete originals); absent: the
+   * JetStreamModule's shared connection.
+   */
+  connection?: NatsConnectionOptions;
 }
 
-/** Starts the router with the app and stops it before the shared connection drains. */
+/** The connection dead letters are read, routed and replayed on, with its manager and publisher. */
+class DeadLetterConnection {
+  constructor(
+    readonly nc: NatsConnection,
+    readonly jsm: JetStreamManager,
+    readonly publisher: JetStreamPublisher,
+    /** Opened for dead letters alone, so this module drains it. */
+    readonly owned: boolean,
+  ) {}
+}
+
+/** Starts the router with the app, stops it before the connections drain, then drains its own connection. */
 @Injectable()
-class DeadLetterRouterHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+class DeadLetterLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
     private readonly router: DeadLetterRouter,
+    private readonly connection: DeadLetterConnection,
     @Inject(DEAD_LETTER_MODULE_OPTIONS) private readonly options: DeadLetterModuleOptions,
   ) {}
 
@@ -30,11 +58,16 @@ class DeadLetterRouterHost implements OnApplicationBootstrap, BeforeApplicationS
   async beforeApplicationShutdown(): Promise<void> {
     if (this.options.router) await this.router.stop();
   }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.connection.owned && !this.connection.nc.isClosed()) await this.connection.nc.drain();
+  }
 }
 
 /**
  * Dead letters: the service behind the admin API and CLI, the failure recorder
- * the transport writes to, and (with `router: true`) the DLQ router.
+ * the transport writes to (on the shared connection: the worker's user writes
+ * failure records), and (with `router: true`) the DLQ router.
  * Needs `JetStreamModule.forRoot()`.
  */
 @Module({})
@@ -45,22 +78,32 @@ export class DeadLetterModule {
       providers: [
         { provide: DEAD_LETTER_MODULE_OPTIONS, useValue: options },
         {
+          provide: DeadLetterConnection,
+          inject: [NATS_CONNECTION, JETSTREAM_MANAGER, JetStreamPublisher, JETSTREAM_MODULE_OPTIONS],
+          useFactory: async (nc: NatsConnection, jsm: JetStreamManager, publisher: JetStreamPublisher, o: JetStreamModuleOptions) => {
+            if (!options.connection) return new DeadLetterConnection(nc, jsm, publisher, false);
+            const own = await connectNats(options.connection, `${o.name}-dlq`, new Logger('NATS'));
+            const ownJsm = await jetstreamManager(own, { timeout: o.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS, checkAPI: false });
+            return new DeadLetterConnection(own, ownJsm, new JetStreamPublisher(own, o.publisher), true);
+          },
+        },
+        {
           provide: KvFailureRecorder,
           inject: [NATS_CONNECTION],
           useFactory: (nc: NatsConnection) => new KvFailureRecorder(nc),
         },
         {
           provide: DeadLetterService,
-          inject: [JETSTREAM_MANAGER, JETSTREAM_TOPOLOGY, JetStreamPublisher],
-          useFactory: (jsm: JetStreamManager, topology: Topology, publisher: JetStreamPublisher) => new DeadLetterService(jsm, topology, publisher),
+          inject: [DeadLetterConnection, JETSTREAM_TOPOLOGY],
+          useFactory: (c: DeadLetterConnection, topology: Topology) => new DeadLetterService(c.jsm, topology, c.publisher),
         },
         {
           provide: DeadLetterRouter,
-          inject: [NATS_CONNECTION, JETSTREAM_MANAGER, JETSTREAM_MODULE_OPTIONS, KvFailureRecorder],
-          useFactory: (nc: NatsConnection, jsm: JetStreamManager, o: JetStreamModuleOptions, failures: KvFailureRecorder) =>
-            new DeadLetterRouter(jsm, new JetStreamPublisher(nc, { ...o.publisher, recordMetrics: false }), failures),
+          inject: [DeadLetterConnection, JETSTREAM_MODULE_OPTIONS],
+          useFactory: (c: DeadLetterConnection, o: JetStreamModuleOptions) =>
+            new DeadLetterRouter(c.jsm, new JetStreamPublisher(c.nc, { ...o.publisher, recordMetrics: false }), new KvFailureRecorder(c.nc)),
         },
-        DeadLetterRouterHost,
+        DeadLetterLifecycle,
       ],
       exports: [DeadLetterService, KvFailureRecorder],
     };

@@ -1,0 +1,105 @@
+import { describe, expect, it } from '@jest/globals';
+import { buildTopology } from '#contracts';
+import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters } from '../dead-letter/dead-letter.topology.js';
+import { NATS_COMPONENTS, natsInboxPrefix, natsPermissions, type NatsSubjectPermission } from './nats-permissions.js';
+
+/** nats-server's matching: `*` one token, `>` one or more; deny wins over allow. */
+function matches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
+}
+const allows = (perm: NatsSubjectPermission, subject: string) =>
+  perm.allow.some((a) => matches(a, subject)) && !(perm.deny ?? []).some((d) => matches(d, subject));
+
+const topology = withDeadLetters(buildTopology(), { ...DEFAULT_DEAD_LETTER_OPTIONS, extraStreams: ['WQTEST'] });
+const perms = natsPermissions(topology);
+const publishers = (subject: string) => NATS_COMPONENTS.filter((c) => allows(perms[c].publish, subject));
+
+describe('natsPermissions', () => {
+  it('lets only the producer (and dlq replays, and the operator) publish to topic subjects', () => {
+    expect(publishers('orders.created.eu.high')).toEqual(['producer', 'dlq', 'operator']);
+    expect(publishers('orders.paid')).toEqual(['producer', 'dlq', 'operator']);
+    // Not a topic: the stream takes it, but no component of ours publishes there.
+    expect(publishers('orders.shipped.eu.std')).toEqual(['operator']);
+  });
+
+  it('lets nobody publish server advisories, and only dlq write dead letters', () => {
+    expect(publishers('$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfillment')).toEqual([]);
+    expect(publishers('$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.ORDERS.x')).toEqual([]);
+    expect(publishers('dlq.ORDERS.fulfillment')).toEqual(['dlq']);
+  });
+
+  it('keeps stream and consumer management with the provisioner (and operator); deletes and purges with the operator', () => {
+    expect(publishers('$JS.API.STREAM.CREATE.ORDERS')).toEqual(['provisioner', 'operator']);
+    expect(publishers('$JS.API.STREAM.UPDATE.DLQ')).toEqual(['provisioner', 'operator']);
+    expect(publishers('$JS.API.STREAM.CREATE.KV_nestjet_failures')).toEqual(['provisioner', 'operator']);
+    expect(publishers('$JS.API.CONSUMER.CREATE.ORDERS.fulfillment.orders.created.>')).toEqual(['provisioner', 'operator']);
+    expect(publishers('$JS.API.CONSUMER.DURABLE.CREATE.ORDERS.fulfillment')).toEqual(['provisioner', 'operator']);
+    for (const call of ['STREAM.DELETE.ORDERS', 'STREAM.PURGE.ORDERS', 'CONSUMER.DELETE.ORDERS.fulfillment', 'STREAM.CREATE.OTHER']) {
+      expect({ call, by: publishers(`$JS.API.${call}`) }).toEqual({ call, by: ['operator'] });
+    }
+  });
+
+  it('lets each worker pull and ack only its own durables, in both ack subject forms', () => {
+    expect(publishers('$JS.API.CONSUMER.MSG.NEXT.ORDERS.fulfillment')).toEqual(['consumer', 'operator']);
+    expect(publishers('$JS.ACK.ORDERS.fraud-review.1.42.42.1795872508907350384.0')).toEqual(['consumer', 'operator']);
+    expect(publishers('$JS.ACK._.ABCDEFGHIJKLMNOPQRSTUV.ORDERS.fulfillment.1.42.42.1795872508907350384.0')).toEqual(['consumer', 'operator']);
+    expect(publishers('$JS.API.CONSUMER.MSG.NEXT.DLQ_ADVISORIES.dlq-router')).toEqual(['dlq', 'operator']);
+    expect(publishers('$JS.ACK.DLQ_ADVISORIES.dlq-router.1.7.7.1795872508907350384.0')).toEqual(['dlq', 'operator']);
+    // An ack subject with missing tokens is not one the server sends.
+    expect(publishers('$JS.ACK.ORDERS.fulfillment.1')).toEqual(['operator']);
+  });
+
+  it('lets the failure records be written by workers and read or forgotten by dlq', () => {
+    expect(publishers('$KV.nestjet_failures.ORDERS.7.fulfillment')).toEqual(['consumer', 'dlq', 'operator']);
+    expect(publishers('$JS.API.STREAM.MSG.GET.KV_nestjet_failures')).toEqual(['consumer', 'dlq', 'operator']);
+  });
+
+  it('lets dlq fetch and delete originals of declared and extra streams, nothing else; the producer only reads its topics\' stream', () => {
+    for (const stream of ['ORDERS', 'WQTEST', 'DLQ']) {
+      expect(publishers(`$JS.API.STREAM.MSG.DELETE.${stream}`)).toEqual(['dlq', 'operator']);
+      // The producer compares an Idempotency-Key repeat with the stored message.
+      expect(publishers(`$JS.API.STREAM.MSG.GET.${stream}`)).toEqual(stream === 'ORDERS' ? ['producer', 'dlq', 'operator'] : ['dlq', 'operator']);
+    }
+    expect(publishers('$JS.API.STREAM.MSG.DELETE.OTHER')).toEqual(['operator']);
+    expect(publishers('$JS.API.DIRECT.GET.DLQ')).toEqual(['dlq', 'operator']);
+  });
+
+  it('gives every component its own inbox, which no other component may read', () => {
+    for (const c of NATS_COMPONENTS) {
+      const inbox = `${natsInboxPrefix(c)}.abc.1`;
+      const readers = NATS_COMPONENTS.filter((r) => allows(perms[r].subscribe, inbox));
+      expect({ c, readers }).toEqual({ c, readers: [c] });
+    }
+    expect(NATS_COMPONENTS.filter((c) => allows(perms[c].subscribe, 'orders.created.eu.std'))).toEqual(['operator']);
+    expect(NATS_COMPONENTS.filter((c) => perms[c].allow_responses !== undefined)).toEqual([]);
+  });
+
+  it('follows the topology: a new topic, stream and durable appear where they belong', () => {
+    const base = buildTopology();
+    const more = withDeadLetters(
+      {
+        ...base,
+        streams: [...base.streams, { ...base.streams[0]!, name: 'PAYMENTS', subjects: ['payments.>'] }],
+        consumers: [...base.consumers, { ...base.consumers[0]!, stream: 'PAYMENTS', durable: 'ledger', filterSubjects: ['payments.>'] }],
+        topics: [...base.topics, { ...base.topics[0]!, name: 'payments.captured', stream: 'PAYMENTS' }],
+      },
+      DEFAULT_DEAD_LETTER_OPTIONS,
+    );
+    const p = natsPermissions(more);
+    expect(allows(p.producer.publish, 'payments.captured.eu.std')).toBe(true);
+    expect(allows(p.consumer.publish, '$JS.ACK.PAYMENTS.ledger.1.1.1.1.0')).toBe(true);
+    expect(allows(p.consumer.publish, 'payments.captured')).toBe(false);
+    expect(allows(p.dlq.publish, '$JS.API.STREAM.MSG.GET.PAYMENTS')).toBe(true);
+    expect(allows(p.provisioner.publish, '$JS.API.STREAM.CREATE.PAYMENTS')).toBe(true);
+  });
+
+  it('refuses a topology without its dead-letter streams', () => {
+    expect(() => natsPermissions(buildTopology())).toThrow(/withDeadLetters/);
+  });
+});

@@ -1,0 +1,175 @@
+import type { ConsumerDeclaration, StreamDeclaration, Topology } from '#contracts';
+import { DLQ_ADVISORY_STREAM, DLQ_FAILURE_BUCKET, DLQ_ROUTER_DURABLE, DLQ_STREAM } from '../dead-letter/dead-letter.constants.js';
+
+/** The NATS users, one per component; each gets only what its code calls. */
+export const NATS_COMPONENTS = ['producer', 'consumer', 'dlq', 'provisioner', 'operator'] as const;
+export type NatsComponent = (typeof NATS_COMPONENTS)[number];
+
+/** nats-server's own permission shape, so it can be written into a server config or a chart Secret as it is. */
+export interface NatsSubjectPermission {
+  allow: string[];
+  deny?: string[];
+}
+
+export interface NatsPermissions {
+  publish: NatsSubjectPermission;
+  subscribe: NatsSubjectPermission;
+  allow_responses?: boolean | { max: number; expires: string };
+}
+
+/**
+ * Each component receives its replies (PubAcks, JetStream API answers, pulled
+ * messages) under its own inbox prefix, so no user can subscribe to another
+ * user's replies. nats.js takes it as the `inboxPrefix` connection option.
+ */
+export function natsInboxPrefix(component: NatsComponent): string {
+  return `_INBOX_${component}`;
+}
+
+/** Server advisories: whoever may publish here can forge a dead letter. */
+const ADVISORIES = '$JS.EVENT.>';
+
+const api = (call: string) => `$JS.API.${call}`;
+
+/** Stream-level JetStream API calls on each named stream. */
+const streamCalls = (streams: string[], ...calls: string[]) => streams.flatMap((s) => calls.map((c) => api(`STREAM.${c}.${s}`)));
+
+const consumerInfo = (consumers: ConsumerDeclaration[]) => consumers.map((c) => api(`CONSUMER.INFO.${c.stream}.${c.durable}`));
+
+/**
+ * Pulling from a durable and settling what it delivered. Acks go to the reply
+ * subject of each message; nats-server 2.15 sends the v1 form
+ * `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>`
+ * and, with the `js_ack_fc_v2` feature flag, the v2 form with domain and
+ * account hash in front (`$JS.ACK.<domain>.<account hash>.<stream>.<consumer>.…`);
+ * it accepts acks on both, so both are allowed, each exactly as the server subscribes to it.
+ */
+const pull = (consumers: ConsumerDeclaration[]) =>
+  consumers.flatMap((c) => [
+    api(`CONSUMER.INFO.${c.stream}.${c.durable}`),
+    api(`CONSUMER.MSG.NEXT.${c.stream}.${c.durable}`),
+    `$JS.ACK.${c.stream}.${c.durable}.*.*.*.*.*`,
+    `$JS.ACK.*.*.${c.stream}.${c.durable}.*.*.*.*.>`,
+  ]);
+
+/** Reading a KV bucket (bound without direct get) and writing or deleting its keys. */
+const kvRead = (bucket: string) => [...streamCalls([`KV_${bucket}`], 'INFO', 'MSG.GET'), api(`DIRECT.GET.KV_${bucket}.>`)];
+const kvWrite = (bucket: string) => [`$KV.${bucket}.>`];
+
+/** `orders.created` and its routed subjects `orders.created.<region>.<tier>`. */
+const topicSubjects = (topology: Topology) => topology.topics.flatMap((t) => [t.name, `${t.name}.>`]);
+
+const ADVISORY_SUBJECT = /^\$JS\.EVENT\.ADVISORY\.CONSUMER\.[A-Z_]+\.([^.*>]+)\.\*$/;
+
+/** The streams whose dead letters the router copies: those its advisory stream listens to (declared and extra). */
+function deadLetterSources(advisories: StreamDeclaration): string[] {
+  return unique(advisories.subjects.map((s) => ADVISORY_SUBJECT.exec(s)?.[1]).filter((s): s is string => s !== undefined));
+}
+
+function unique(items: string[]): string[] {
+  return [...new Set(items)];
+}
+
+/** Whether every subject `inner` matches is matched by `outer` too. */
+function covers(outer: string, inner: string): boolean {
+  const o = outer.split('.');
+  const i = inner.split('.');
+  for (let k = 0; k < o.length; k++) {
+    if (o[k] === '>') return i.length > k;
+    if (k >= i.length || (o[k] === '*' ? i[k] === '>' : o[k] !== i[k])) return false;
+  }
+  return o.length === i.length;
+}
+
+/** Unique subjects without those another entry already covers (`orders.created` beside `orders.>`). */
+function compact(subjects: string[]): string[] {
+  const all = unique(subjects);
+  return all.filter((s, n) => !all.some((other, m) => m !== n && covers(other, s)));
+}
+
+function permissions(component: NatsComponent, publish: string[], publishDeny: string[]): NatsPermissions {
+  return {
+    publish: { allow: compact(publish), deny: compact([ADVISORIES, ...publishDeny]) },
+    subscribe: { allow: [`${natsInboxPrefix(component)}.>`] },
+  };
+}
+
+/**
+ * The least-privilege NATS permissions of every component, derived from the
+ * topology (with dead letters, see `withDeadLetters`):
+ * - producer: publish to topic subjects; read stream and consumer info (readiness, /v1/topics, metrics);
+ *   get a stored message of a topic's stream (an Idempotency-Key repeat is compared with it).
+ * - consumer: pull and ack its durables; info reads; read/write KV buckets (the failure records).
+ * - dlq: the DLQ router and admin: pull and ack advisories, read/delete originals, write `dlq.>`,
+ *   read/delete DLQ records, replay to topic subjects, read and forget failure records.
+ * - provisioner: create, update and read streams, consumers and KV buckets; no deletes, no messages.
+ * - operator: the human `nats` CLI: everything except forging advisories or dead letters.
+ * Nobody may publish to `$JS.EVENT.>`; nobody but dlq may publish to the DLQ subjects.
+ */
+export function natsPermissions(topology: Topology): Record<NatsComponent, NatsPermissions> {
+  const dlq = topology.streams.find((s) => s.name === DLQ_STREAM);
+  const advisories = topology.streams.find((s) => s.name === DLQ_ADVISORY_STREAM);
+  const router = topology.consumers.find((c) => c.stream === DLQ_ADVISORY_STREAM && c.durable === DLQ_ROUTER_DURABLE);
+  if (!dlq || !advisories || !router || !topology.buckets.some((b) => b.name === DLQ_FAILURE_BUCKET)) {
+    throw new Error('natsPermissions needs the topology with its dead-letter streams (withDeadLetters)');
+  }
+  const dlqSubjects = dlq.subjects;
+  const domainStreams = topology.streams.filter((s) => s !== dlq && s !== advisories);
+  const messageSubjects = unique([...domainStreams.flatMap((s) => s.subjects), ...topicSubjects(topology)]);
+  const streams = topology.streams.map((s) => s.name);
+  const buckets = topology.buckets.map((b) => b.name);
+  const sources = deadLetterSources(advisories);
+  const workers = topology.consumers.filter((c) => c !== router);
+  const readTopology = [...streamCalls(streams, 'INFO'), ...consumerInfo(topology.consumers)];
+
+  return {
+    producer: permissions(
+      'producer',
+      [...topicSubjects(topology), ...readTopology, ...streamCalls(unique(topology.topics.map((t) => t.stream)), 'MSG.GET')],
+      dlqSubjects,
+    ),
+    consumer: permissions(
+      'consumer',
+      [...readTopology, ...pull(workers), ...buckets.flatMap((b) => [...kvRead(b), ...kvWrite(b)])],
+      [...dlqSubjects, ...messageSubjects],
+    ),
+    dlq: permissions(
+      'dlq',
+      [
+        ...dlqSubjects,
+        ...topicSubjects(topology),
+        api('INFO'),
+        ...pull([router]),
+        ...streamCalls(unique([...streams, ...sources]), 'INFO'),
+        ...streamCalls(unique([...sources, DLQ_STREAM]), 'MSG.GET', 'MSG.DELETE'),
+        api(`DIRECT.GET.${DLQ_STREAM}`),
+        api(`DIRECT.GET.${DLQ_STREAM}.>`),
+        ...kvRead(DLQ_FAILURE_BUCKET),
+        ...kvWrite(DLQ_FAILURE_BUCKET),
+      ],
+      [],
+    ),
+    provisioner: permissions(
+      'provisioner',
+      [
+        api('INFO'),
+        ...streamCalls([...streams, ...buckets.map((b) => `KV_${b}`)], 'CREATE', 'UPDATE', 'INFO'),
+        ...topology.consumers.flatMap((c) => [
+          api(`CONSUMER.CREATE.${c.stream}.${c.durable}`),
+          // nats.js names the filter in the subject when there is exactly one.
+          api(`CONSUMER.CREATE.${c.stream}.${c.durable}.>`),
+          api(`CONSUMER.DURABLE.CREATE.${c.stream}.${c.durable}`),
+          api(`CONSUMER.INFO.${c.stream}.${c.durable}`),
+        ]),
+      ],
+      [...dlqSubjects, ...messageSubjects],
+    ),
+    operator: {
+      publish: { allow: ['>'], deny: compact([ADVISORIES, ...dlqSubjects]) },
+      subscribe: {
+        allow: ['>'],
+        deny: NATS_COMPONENTS.filter((c) => c !== 'operator').map((c) => `${natsInboxPrefix(c)}.>`),
+      },
+    },
+  };
+}

@@ -1,0 +1,17 @@
+// Writes helm/nestjet/files/nats-permissions.json: the NATS permissions of each component for the
+// default topology (`natsPermissions` in libs/jetstream/src/security). The chart reads it; a test
+// fails when it is stale.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from './lib/build.mjs';
+import { ensureNodeModules } from './lib/deps.mjs';
+import { log, ROOT } from './lib/run.mjs';
+
+ensureNodeModules();
+build();
+const { buildTopology } = await import('#contracts');
+const { JetStreamEnvironment, natsPermissions, validateEnvironment } = await import('#jetstream');
+const file = join(ROOT, 'helm', 'nestjet', 'files', 'nats-permissions.json');
+const topology = validateEnvironment(JetStreamEnvironment, {}).topology(buildTopology);
+writeFileSync(file, `${JSON.stringify(natsPermissions(topology), null, 2)}\n`);
+log(`wrote ${file}`);

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { buildTopology, type Topology } from '#contracts';
+import { JetStreamEnvironment, NATS_COMPONENTS, natsAuthorization, natsInboxPrefix, validateEnvironment, type NatsComponent } from '#jetstream';
+import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import type { TlsFiles } from './tls-certificates.js';
+
+/** The topology the apps derive from `env` (defaults when empty), dead letters included. */
+export function topologyFor(env: Record<string, string> = {}): Topology {
+  return validateEnvironment(JetStreamEnvironment, env).topology(buildTopology);
+}
+
+/** One random password per component, and the server authorization block with their permissions. */
+export class NatsUsers {
+  readonly passwords: Record<NatsComponent, string>;
+
+  constructor(readonly topology: Topology = topologyFor()) {
+    this.passwords = Object.fromEntries(NATS_COMPONENTS.map((c) => [c, randomBytes(18).toString('base64url')])) as Record<NatsComponent, string>;
+  }
+
+  authorization(): string {
+    return natsAuthorization(this.topology, this.passwords);
+  }
+}
+
+/**
+ * How tests and apps reach a NATS server (or cluster) started with the
+ * generated users: each component with its own credentials.
+ */
+export abstract class NatsEndpoint {
+  abstract readonly url: string;
+  abstract readonly users: NatsUsers;
+  /** Set when the server requires TLS with client certificates. */
+  abstract readonly tls?: TlsFiles;
+
+  /** NATS_URL and the component's credentials (and TLS files), as an app reads them. */
+  env(component: NatsComponent): Record<string, string> {
+    return {
+      NATS_URL: this.url,
+      NATS_USER: component,
+      NATS_PASSWORD: this.users.passwords[component],
+      ...(this.tls ? { NATS_TLS_CA: this.tls.ca, NATS_TLS_CERT: this.tls.clientCert, NATS_TLS_KEY: this.tls.clientKey } : {}),
+    };
+  }
+
+  /** The dead-letter connection's credentials (the `dlq` user). */
+  dlqEnv(): Record<string, string> {
+    return { DLQ_NATS_USER: 'dlq', DLQ_NATS_PASSWORD: this.users.passwords.dlq };
+  }
+
+  /** nats.js options for a direct connection as `component`. */
+  connectOptions(component: NatsComponent): ConnectionOptions {
+    return {
+      servers: this.url.split(','),
+      user: component,
+      pass: this.users.passwords[component],
+      inboxPrefix: natsInboxPrefix(component),
+      ...(this.tls ? { tls: { caFile: this.tls.ca, certFile: this.tls.clientCert, keyFile: this.tls.clientKey } } : {}),
+    };
+  }
+
+  connect(component: NatsComponent, options: ConnectionOptions = {}): Promise<NatsConnection> {
+    return connect({ name: `test-${component}`, maxReconnectAttempts: -1, ...this.connectOptions(component), ...options });
+  }
+}
