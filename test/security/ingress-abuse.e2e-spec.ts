@@ -1,6 +1,6 @@
 import { connect as connectTcp } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { authHeaders, inspect, NatsServer, order, postJson, type Producer, startProducer, TEST_API_KEY, testKey, waitFor, writeApiKeysFile } from '#test-support';
+import { authHeaders, inspect, NatsServer, order, postJson, type Producer, provision, startProducer, TEST_API_KEY, testKey, waitFor, writeApiKeysFile } from '#test-support';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -17,8 +17,8 @@ describe('ingress abuse: idempotency, rate limits, slow clients, admin CSRF', ()
 
   beforeAll(async () => {
     nats = await NatsServer.start();
+    await provision(nats);
     producer = await startProducer(nats, {
-      AUTO_PROVISION: 'true',
       API_KEYS_FILE: writeApiKeysFile([TEST_API_KEY, other, limited]),
       // Big enough for the other tests of this file, small enough to reach in a few requests.
       RATE_LIMIT_MAX: '40',

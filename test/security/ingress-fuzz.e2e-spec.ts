@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { badRequests, inspect, NatsServer, type Producer, sendBadRequest, startProducer, TEST_API_KEY } from '#test-support';
+import { badRequests, inspect, NatsServer, type Producer, provision, sendBadRequest, startProducer, TEST_API_KEY } from '#test-support';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -14,7 +14,8 @@ describe('ingress under 10,000 generated bad requests', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
-    producer = await startProducer(nats, { AUTO_PROVISION: 'true', RATE_LIMIT_MAX: '1000000', BODY_LIMIT_BYTES: '16384' });
+    await provision(nats);
+    producer = await startProducer(nats, { RATE_LIMIT_MAX: '1000000', BODY_LIMIT_BYTES: '16384' });
     ({ nc, jsm } = await inspect(nats));
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
+import { 
   AppProcess,
   authHeaders,
   ENTRYPOINTS,
@@ -10,12 +10,13 @@ import {
   order,
   postJson,
   type Producer,
+  provision,
   startProducer,
   TEST_API_KEY,
   testKey,
   waitFor,
   writeApiKeysFile,
-} from '#test-support';
+ } from '#test-support';
 import { copyFileSync, renameSync } from 'node:fs';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -43,8 +44,8 @@ describe('REST authentication and scopes: nothing is open by default', () => {
   beforeAll(async () => {
     nats = await NatsServer.start();
     jwks = await JwksIssuer.start();
+    await provision(nats);
     producer = await startProducer(nats, {
-      AUTO_PROVISION: 'true',
       API_KEYS_FILE: (keysFile = writeApiKeysFile([TEST_API_KEY, ordersOnly, reader])),
       METRICS_PUBLIC: 'false',
       ...jwks.env,
@@ -191,7 +192,8 @@ describe('REST authentication: secure by default at start-up', () => {
   });
 
   it('runs open only with AUTH_MODE=none, and warns at every start', async () => {
-    const open = await startProducer(nats, { AUTO_PROVISION: 'true', AUTH_MODE: 'none', API_KEYS_FILE: '' });
+    await provision(nats);
+    const open = await startProducer(nats, { AUTH_MODE: 'none', API_KEYS_FILE: '' });
     try {
       expect(open.app.events('auth.disabled')).toHaveLength(1);
       expect((await postJson(`${open.url}/v1/topics/orders.created/messages`, order(), { authorization: '' })).status).toBe(202);
