@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -80,12 +80,38 @@ function run(argv: string[], cwd: string, env: Record<string, string>): Proc {
   return proc;
 }
 
-/** Env of a rendered container: its ConfigMap, then plain `env` values (valueFrom entries need a kubelet). */
-function containerEnv(objects: K8sObject[], workload: K8sObject): Record<string, string> {
-  const c = workload.spec.template.spec.containers[0];
+function secretData(objects: K8sObject[], name: string): Record<string, string> {
+  const secret = findObject(objects, 'Secret', name);
+  const decoded = Object.fromEntries(Object.entries((secret.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+  return { ...decoded, ...((secret.stringData ?? {}) as Record<string, string>) };
+}
+
+/**
+ * Env of a rendered container as the kubelet would give it: its ConfigMap,
+ * plain values, `secretKeyRef`s to Secrets the chart rendered, and Secret
+ * volumes written under `root` (env values naming a mount path point there).
+ */
+function containerEnv(objects: K8sObject[], workload: K8sObject, root: string): Record<string, string> {
+  const spec = workload.spec.template?.spec ?? workload.spec;
+  const c = spec.containers[0];
   const env: Record<string, string> = {};
   for (const from of c.envFrom ?? []) Object.assign(env, findObject(objects, 'ConfigMap', from.configMapRef.name).data);
-  for (const e of c.env ?? []) if (typeof e.value === 'string') env[e.name] = e.value;
+  for (const e of c.env ?? []) {
+    if (typeof e.value === 'string') env[e.name] = e.value;
+    const ref = e.valueFrom?.secretKeyRef as { name: string; key: string } | undefined;
+    if (ref && objects.some((o) => o.kind === 'Secret' && o.metadata.name === ref.name)) env[e.name] = secretData(objects, ref.name)[ref.key]!;
+  }
+  for (const mount of (c.volumeMounts ?? []) as { name: string; mountPath: string }[]) {
+    const volume = (spec.volumes ?? []).find((v: { name: string }) => v.name === mount.name);
+    if (!volume?.secret) continue;
+    const dir = join(root, mount.mountPath);
+    mkdirSync(dir, { recursive: true });
+    const data = secretData(objects, volume.secret.secretName);
+    for (const item of (volume.secret.items ?? Object.keys(data).map((key) => ({ key, path: key }))) as { key: string; path: string }[]) {
+      writeFileSync(join(dir, item.path), data[item.key]!, { mode: 0o600 });
+    }
+    for (const [k, v] of Object.entries(env)) if (v.startsWith(`${mount.mountPath}/`)) env[k] = join(root, v);
+  }
   return env;
 }
 
@@ -181,13 +207,13 @@ describe('container image: the Dockerfile entrypoint runs the built apps', () =>
     const local = { HOST: '127.0.0.1', TINI_SUBREAPER: '1' };
 
     // Each container with its component's NATS user, as the chart's Secrets give them.
-    const prov = run([...entrypoint, ...job.spec.template.spec.containers[0].args], imageRoot, { ...containerEnv(objects, job), ...local, ...nats.env('provisioner') });
+    const prov = run([...entrypoint, ...job.spec.template.spec.containers[0].args], imageRoot, { ...containerEnv(objects, job, imageRoot), ...local, ...nats.env('provisioner') });
     procs.push(prov);
     expect((await prov.exit).code).toBe(0);
 
     const [producerPort, consumerPort] = [await freePort(), await freePort()];
-    const producer = run([...entrypoint, ...cmd], imageRoot, { ...containerEnv(objects, producerDep), ...local, ...nats.env('producer'), ...nats.dlqEnv(), PORT: String(producerPort) });
-    const consumerEnv = { ...containerEnv(objects, consumerDep), ...local, ...nats.env('consumer'), ...nats.dlqEnv(), PORT: String(consumerPort), SIMULATED_WORK_MS: '1500', SHUTDOWN_TIMEOUT_MS: '8000' };
+    const producer = run([...entrypoint, ...cmd], imageRoot, { ...containerEnv(objects, producerDep, imageRoot), ...local, ...nats.env('producer'), ...nats.dlqEnv(), PORT: String(producerPort) });
+    const consumerEnv = { ...containerEnv(objects, consumerDep, imageRoot), ...local, ...nats.env('consumer'), ...nats.dlqEnv(), PORT: String(consumerPort), SIMULATED_WORK_MS: '1500', SHUTDOWN_TIMEOUT_MS: '8000' };
     const consumer = run([...entrypoint, ...consumerDep.spec.template.spec.containers[0].args], imageRoot, consumerEnv);
     procs.push(producer, consumer);
     const ready = (p: Proc, event: string) => () => {
@@ -204,10 +230,10 @@ describe('container image: the Dockerfile entrypoint runs the built apps', () =>
     mkdirSync(join(imageRoot, 'helm-test'));
     cpSync(join(ROOT, 'helm', 'nestjet', 'files', 'smoke-test.mjs'), join(imageRoot, 'helm-test', 'smoke-test.mjs'));
     const testPod = findObject(objects, 'Pod', '-smoke-test');
-    const podEnv = Object.fromEntries((testPod.spec.containers[0].env as Array<{ name: string; value?: string }>).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
     const smoke = run([...entrypoint, ...testPod.spec.containers[0].args], imageRoot, {
       ...findObject(objects, 'ConfigMap', 'nestjet').data,
-      ...podEnv,
+      // SMOKE_API_KEY: the key the chart generated; the producer got only its hash.
+      ...containerEnv(objects, testPod, imageRoot),
       ...local,
       ...nats.env('operator'),
       SMOKE_URL: `http://127.0.0.1:${producerPort}`,
@@ -218,8 +244,9 @@ describe('container image: the Dockerfile entrypoint runs the built apps', () =>
     if (smokeExit.code !== 0) throw new Error(`helm test script failed:\n${smoke.raw.join('\n')}`);
     expect(smoke.events.filter((e) => e.event === 'smoke.processed').map((e) => e.durable).sort()).toEqual(['fraud-review', 'fulfillment', 'notifications']);
 
+    const chartKey = { authorization: `Bearer ${secretData(objects, 'nestjet-api-key').key}` };
     // In flight at SIGTERM: a few slow orders. tini passes the signal to node, which drains and acks.
-    for (let i = 0; i < 6; i++) expect((await postJson(`http://127.0.0.1:${producerPort}/v1/topics/orders.created/messages`, { orderId: `img-${i}`, customerId: 'c', amount: 5, currency: 'EUR', region: 'eu' })).status).toBe(202);
+    for (let i = 0; i < 6; i++) expect((await postJson(`http://127.0.0.1:${producerPort}/v1/topics/orders.created/messages`, { orderId: `img-${i}`, customerId: 'c', amount: 5, currency: 'EUR', region: 'eu' }, chartKey)).status).toBe(202);
     const imgDone = () => consumer.events.filter((e) => e.event === 'message.processed' && e.consumer === 'fulfillment' && String(e.orderId).startsWith('img-')).length;
     await new Promise((r) => setTimeout(r, 400));
     expect(imgDone()).toBe(0); // still in their 1.5 s handlers
