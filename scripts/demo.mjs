@@ -126,7 +126,7 @@ if (existsSync(natsCli)) {
   const report = spawnSync(natsCli, ['--context', NATS_CONTEXT_FILE, 'consumer', 'report', 'ORDERS'], { encoding: 'utf8' });
   console.log((report.stdout || report.stderr).trimEnd());
 }
-console.log(`\nInspect more: curl ${base}/v1/dlq   or   ${natsCli} --context ${NATS_CONTEXT_FILE} stream view DLQ`);
+console.log(`\nInspect more: curl -H "Authorization: Bearer $(cat .data/local-api-key)" ${base}/v1/dlq   or   ${natsCli} --context ${NATS_CONTEXT_FILE} stream view DLQ`);
 
 const jaeger = process.env.JAEGER_URL ?? 'http://127.0.0.1:16686';
 await sleep(1500); // batch export delay

@@ -105,7 +105,7 @@ Try:
        -H 'Idempotency-Key: order-1001' \\
        -d '{"orderId":"1001","customerId":"c-7","amount":1250,"currency":"EUR","region":"eu"}'
   npm run demo        # a mixed load: valid, high-value, invalid, duplicate, poison → DLQ → replay
-  node --env-file=${DLQ_CLI_ENV_FILE} dist/apps/producer/src/dlq-cli.js list   # dead letters (npm run dlq as the dlq user)
+  npm run dlq -- list # dead letters (as the dlq NATS user, from ${relative(ROOT, DLQ_CLI_ENV_FILE)})
 ${tools.nats ? `  ${tools.nats} --context ${NATS_CONTEXT_FILE} stream ls   # nats CLI as the operator user\n` : ''}
 Ctrl-C stops everything.
 `);

@@ -57,7 +57,8 @@ function ignored(patterns: string[], path: string): boolean {
 interface Proc { child: ChildProcess; events: Array<Record<string, unknown>>; raw: string[]; exit: Promise<{ code: number | null; signal: string | null }> }
 
 function run(argv: string[], cwd: string, env: Record<string, string>): Proc {
-  const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so cleanup can kill tini and the node under it together.
+  const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const proc: Proc = {
     child,
     events: [],
@@ -141,7 +142,7 @@ describe('container image: the Dockerfile entrypoint runs the built apps', () =>
   });
 
   afterAll(async () => {
-    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    for (const p of procs) if (p.child.exitCode === null) process.kill(-p.child.pid!, 'SIGKILL');
     await nats?.dispose();
     rmSync(imageRoot, { recursive: true, force: true });
   });
