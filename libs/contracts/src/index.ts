@@ -9,7 +9,7 @@ export type {
 } from './topology/topology.types.js';
 export { DEFAULT_TOPOLOGY_OPTIONS } from './topology/topology.types.js';
 export { buildTopology } from './topology/topology.js';
-export { filterCoversTopic, subjectFor, subjectMatches } from './topology/subject.js';
+export { filterCoversTopic, filterMatchesSubject, subjectFor, subjectMatches } from './topology/subject.js';
 export { UnknownTopicError } from './topology/topology.errors.js';
 export { HIGH_VALUE_THRESHOLD, ORDER_CONSUMERS, ORDER_TOPICS, ORDERS_STREAM, REGIONS, type Region } from './orders/orders.constants.js';
 export { OrderLineDto } from './orders/order-line.dto.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { filterCoversTopic, subjectFor, subjectMatches } from './subject.js';
+import { filterCoversTopic, filterMatchesSubject, subjectFor, subjectMatches } from './subject.js';
 import type { TopicDeclaration } from './topology.types.js';
 
 describe('subjectMatches', () => {
@@ -51,5 +51,20 @@ describe('filterCoversTopic', () => {
     ['billing.>', 'orders.created', false],
   ])('%s covers %s → %s', (filter, topic, expected) => {
     expect(filterCoversTopic(filter, topic)).toBe(expected);
+  });
+});
+
+describe('filterMatchesSubject', () => {
+  it.each([
+    ['orders.created.>', 'orders.created.eu.std', true],
+    ['orders.created.*.high', 'orders.created.eu.high', true],
+    ['orders.created.*.high', 'orders.created.eu.std', false],
+    // A consumer filter without wildcards selects that subject only, not the routed ones below it.
+    ['orders.created', 'orders.created.eu.std', false],
+    ['orders.created', 'orders.created', true],
+    ['>', 'orders.paid.eu.std', true],
+    ['orders.*', 'orders.paid.eu.std', false],
+  ])('%s vs %s → %s', (filter, subject, expected) => {
+    expect(filterMatchesSubject(filter, subject)).toBe(expected);
   });
 });

@@ -37,6 +37,15 @@ export function subjectMatches(pattern: string, subject: string): boolean {
 }
 
 /**
+ * Exact NATS filter semantics (what the server applies to a consumer's
+ * `filter_subject`): every token must match, `*` one token, `>` the rest.
+ * Unlike `subjectMatches`, a filter with fewer tokens does not match longer subjects.
+ */
+export function filterMatchesSubject(filter: string, subject: string): boolean {
+  return matchLeading(filter.split('.'), subject.split('.')) === 'full';
+}
+
+/**
  * Whether a consumer filter can match a subject of the topic, i.e. the topic
  * itself or a routed subject below it (`orders.created.>`).
  */
