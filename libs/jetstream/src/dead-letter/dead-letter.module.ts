@@ -58,7 +58,7 @@ export class DeadLetterModule {
           provide: DeadLetterRouter,
           inject: [NATS_CONNECTION, JETSTREAM_MANAGER, JETSTREAM_MODULE_OPTIONS, KvFailureRecorder],
           useFactory: (nc: NatsConnection, jsm: JetStreamManager, o: JetStreamModuleOptions, failures: KvFailureRecorder) =>
-            new DeadLetterRouter(jsm, new JetStreamPublisher(nc, { ...o.publisher, recordMetrics: false }), failures),
+            new DeadLetterRouter(jsm, new JetStreamPublisher(nc, { ...o.publisher, recordMetrics: false }), failures, o.topology),
         },
         DeadLetterRouterHost,
       ],
