@@ -7,7 +7,7 @@ import {
   type TopicDeclaration,
   type Topology,
 } from '#contracts';
-import { JETSTREAM_TOPOLOGY, JetStreamPublisher, PublishTimeoutError, type PublishResult } from '#jetstream';
+import { JETSTREAM_TOPOLOGY, JetStreamPublisher, PublishTimeoutError, StreamFullError, type PublishResult } from '#jetstream';
 import { Inject, Injectable } from '@nestjs/common';
 import { ProducerEnvironment } from '../config/producer.environment.js';
 import type { BatchItemResultDto } from './dto/publish-result.dto.js';
@@ -96,9 +96,11 @@ export class MessagesService {
       if (s.status === 'fulfilled') return { index, status: 202, ...s.value };
       const reason = s.reason as Error;
       const id = reason instanceof PublishTimeoutError ? reason.msgId : '';
-      return { index, status: 503, id, error: reason.message };
+      return { index, status: reason instanceof StreamFullError ? 507 : 503, id, error: reason.message };
     });
     const failed = results.filter((r) => r.status !== 202).length;
+    const full = settled.find((s) => s.status === 'rejected' && s.reason instanceof StreamFullError) as PromiseRejectedResult | undefined;
+    if (full && results.every((r) => r.status === 507)) throw full.reason;
     if (failed === results.length) throw new BatchNotConfirmedError(results);
     return { status: failed === 0 ? 202 : 207, results };
   }
