@@ -1,5 +1,6 @@
 import type { Topology } from '#contracts';
 import type { ConsumerMessages, JetStreamManager, JsMsg, StoredMsg } from '@nats-io/jetstream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { nestjetMetrics, traceDeadLetter, type AdvisoryRejectionCheck } from '#telemetry';
 import { isNotFound } from '../errors/jetstream-api.errors.js';
@@ -16,6 +17,8 @@ import { advisorySources, type AdvisorySources } from './dead-letter.topology.js
 import { describeFailure } from './failure-reason.js';
 import type { KvFailureRecorder } from './failure.recorder.js';
 import { encodeRejection, type RejectionFacts } from './rejected-advisory.record.js';
+
+const REATTACH_MS = 2_000;
 
 /** What the router looked up about an advisory, kept for building the record. */
 interface Gathered extends AdvisoryEvidence {
@@ -44,6 +47,7 @@ export class DeadLetterRouter {
   private readonly retryDelaysMs: number[];
   private maxDeliver = -1;
   private messages?: ConsumerMessages;
+  private readonly stopping = new AbortController();
   private loop?: Promise<void>;
 
   /** `publisher` records no ingress metrics: routing has its own counters. */
@@ -60,18 +64,57 @@ export class DeadLetterRouter {
   }
 
   async start(): Promise<void> {
+    // At boot a missing durable is an error (provision first); later the router re-attaches on its own.
+    await this.attach();
+    this.loop = this.keepRouting();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.messages?.stop();
+    await this.loop;
+  }
+
+  private async attach(): Promise<void> {
     const consumer = await this.jsm.jetstream().consumers.get(DLQ_ADVISORY_STREAM, DLQ_ROUTER_DURABLE);
     // The server's setting, not the declaration: it decides when redelivery stops.
     this.maxDeliver = (await consumer.info(true)).config.max_deliver ?? -1;
     if (this.maxDeliver < 1) this.logger.warn({ event: 'dlq-router.unbounded', message: `${DLQ_ROUTER_DURABLE} has no max_deliver; run provision` });
-    this.messages = await consumer.consume({ max_messages: this.concurrency * 2 });
-    this.loop = this.run(this.messages);
+    const messages = await consumer.consume({ max_messages: this.concurrency * 2 });
+    this.messages = messages;
+    void this.endWhenDeleted(messages);
     this.logger.log({ event: 'dlq-router.started', stream: DLQ_ADVISORY_STREAM, consumer: DLQ_ROUTER_DURABLE, maxDeliver: this.maxDeliver });
   }
 
-  async stop(): Promise<void> {
-    this.messages?.stop();
-    await this.loop;
+  /** nats.js would only notice a recreated durable after two missed heartbeats (about 30 s); re-attaching is quicker. */
+  private async endWhenDeleted(messages: ConsumerMessages): Promise<void> {
+    for await (const s of messages.status()) {
+      if (s.type === 'consumer_deleted') messages.stop();
+    }
+  }
+
+  /**
+   * Routes until stopped. A deleted durable ends the current consume();
+   * recreating it is how parked advisories are routed again, so the router
+   * attaches anew (retrying until it exists) instead of waiting for a restart.
+   */
+  private async keepRouting(): Promise<void> {
+    const { signal } = this.stopping;
+    while (!signal.aborted) {
+      await this.run(this.messages!);
+      if (signal.aborted) return;
+      this.logger.warn({ event: 'dlq-router.detached', message: `${DLQ_ROUTER_DURABLE} went away; attaching again` });
+      while (!signal.aborted) {
+        await sleep(REATTACH_MS, undefined, { signal }).catch(() => undefined);
+        if (signal.aborted) return;
+        try {
+          await this.attach();
+          break;
+        } catch (err) {
+          this.logger.warn({ event: 'dlq-router.attach-failed', error: String(err) });
+        }
+      }
+    }
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
