@@ -25,7 +25,8 @@ import { AckPolicy, jetstream, RetentionPolicy, type JetStreamManager, type Stor
 import type { NatsConnection } from '@nats-io/transport-node';
 
 const ADVISORY = '$JS.EVENT.ADVISORY.CONSUMER';
-const EXTRA = { DLQ_EXTRA_STREAMS: 'WQTEST' };
+/** A short ack wait, so a hung handler dead-letters in seconds; WQTEST is another team's stream. */
+const SETTINGS = { ...DLQ_TEST_TOPOLOGY, CONSUMER_ACK_WAIT_MS: '1500', DLQ_EXTRA_STREAMS: 'WQTEST' };
 
 /** A nats-server NUID-like id, so each forged advisory can be found again in DLQ_REJECTED. */
 const nuid = () => randomBytes(16).toString('hex').slice(0, 22);
@@ -86,12 +87,12 @@ describe('dead-letter routing under forged advisories: nothing copied, nothing d
     await jsm.consumers.add('WQTEST', { durable_name: 'wq-worker', ack_policy: AckPolicy.Explicit, max_deliver: 2 });
     await jsm.streams.add({ name: 'SECRETS', subjects: ['secrets.>'] });
     await jsm.consumers.add('SECRETS', { durable_name: 'c', ack_policy: AckPolicy.Explicit });
-    await provision(nats, { ...DLQ_TEST_TOPOLOGY, ...EXTRA });
+    await provision(nats, SETTINGS);
     const port = await freePort();
     routerUrl = `http://127.0.0.1:${port}`;
-    router = await apps.add(startRouter(nats, { ...EXTRA, PORT: String(port) }));
-    flaky = await apps.add(startFlaky(nats, 0, EXTRA));
-    producer = await startProducer(nats, { ...DLQ_TEST_TOPOLOGY, ...EXTRA });
+    router = await apps.add(startRouter(nats, { ...SETTINGS, PORT: String(port) }));
+    flaky = await apps.add(startFlaky(nats, 0, SETTINGS));
+    producer = await startProducer(nats, SETTINGS);
   });
 
   afterAll(async () => {
@@ -202,6 +203,20 @@ describe('dead-letter routing under forged advisories: nothing copied, nothing d
     expect(record.header.get('Nats-Msg-Id')).toBe(`ORDERS:${seq}:fulfillment`);
     expect(record.header.get(DLQ_HEADERS.reason)).toBe('NonRetryableError: customer blocked is blocked');
     expect(record.json()).toEqual(poison);
+  });
+
+  it('still routes a real dead letter whose every attempt ended by ack timeout (the crash backstop), backed by the attempts the transport noted', async () => {
+    const hung = order({ customerId: 'hang' });
+    const { seq } = await jetstream(nc).publish('orders.created.eu.std', JSON.stringify(hung));
+    const record = await waitFor(
+      'the DLQ record',
+      async () => (await dlqRecords(nc)).find((r) => r.header.get(DLQ_HEADERS.streamSequence) === String(seq)),
+      20_000,
+    );
+    expect(record.header.get(DLQ_HEADERS.kind)).toBe('max_deliveries');
+    expect(record.header.get(DLQ_HEADERS.reason)).toBe('no handler error recorded: all 3 attempts ended without ack or nak (process crash or ack timeout)');
+    expect(record.json()).toEqual(hung);
+    expect(flaky.events('attempt').filter((a) => a.seq === seq).map((a) => a.deliveryCount)).toEqual([1, 2, 3]);
   });
 
   it('shows every rejection to operators: GET /v1/dlq/rejected, the metric, the log', async () => {

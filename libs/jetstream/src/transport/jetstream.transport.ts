@@ -106,7 +106,8 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   }
 
   private async handle(binding: ConsumerBinding, msg: JsMsg): Promise<Outcome | 'skip'> {
-    // A DLQ replay is meant for the consumer that failed it; the others saw it already.
+    // A DLQ replay is meant for the consumer that failed it; the others saw it already. The header is
+    // trusted because only the producer and DLQ users may publish topic subjects (see REPLAY_HEADERS).
     const replayFor = msg.headers?.get(REPLAY_HEADERS.replayFor);
     if (replayFor && replayFor !== binding.durable) {
       this.settle.add(() => msg.ack());
