@@ -79,7 +79,7 @@ export class DeadLetterRouter {
     const consumer = await this.jsm.jetstream().consumers.get(DLQ_ADVISORY_STREAM, DLQ_ROUTER_DURABLE);
     // The server's setting, not the declaration: it decides when redelivery stops.
     this.maxDeliver = (await consumer.info(true)).config.max_deliver ?? -1;
-    if (this.maxDeliver < 1) this.logger.warn({ event: 'dlq-router.unbounded', message: `${DLQ_ROUTER_DURABLE} has no max_deliver; run provision` });
+    if (this.maxDeliver < 1) this.logger.warn({ event: 'dlq-router.unbounded', hint: `${DLQ_ROUTER_DURABLE} has no max_deliver; run provision` });
     const messages = await consumer.consume({ max_messages: this.concurrency * 2 });
     this.messages = messages;
     void this.endWhenDeleted(messages);
@@ -103,7 +103,7 @@ export class DeadLetterRouter {
     while (!signal.aborted) {
       await this.run(this.messages!);
       if (signal.aborted) return;
-      this.logger.warn({ event: 'dlq-router.detached', message: `${DLQ_ROUTER_DURABLE} went away; attaching again` });
+      this.logger.warn({ event: 'dlq-router.detached', hint: `${DLQ_ROUTER_DURABLE} went away; attaching again` });
       while (!signal.aborted) {
         await sleep(REATTACH_MS, undefined, { signal }).catch(() => undefined);
         if (signal.aborted) return;
@@ -260,7 +260,7 @@ export class DeadLetterRouter {
     const attempt = m.info.deliveryCount;
     const facts = { seq: m.seq, subject: m.subject, attempt, maxDeliver: this.maxDeliver, error: String(err) };
     if (this.maxDeliver > 0 && attempt >= this.maxDeliver) {
-      this.logger.error({ event: 'dlq-router.parked', ...facts, message: `left in ${DLQ_ADVISORY_STREAM}; recreate ${DLQ_ROUTER_DURABLE} to route it again` });
+      this.logger.error({ event: 'dlq-router.parked', ...facts, hint: `left in ${DLQ_ADVISORY_STREAM}; recreate ${DLQ_ROUTER_DURABLE} to route it again` });
       settleQuietly(() => m.nak(), this.logger);
       return;
     }
