@@ -20,10 +20,11 @@ const USAGE = `usage: npm run dlq -- <command> [options]
 
   list   [filters] [--limit N] [--after SEQ] [--json]   dead letters, oldest first
   show   <id> [--json]                                  one record with payload and headers
-  replay <id> [--payload-file FILE]                     republish (FILE: edited JSON payload)
-  replay --all [filters] [--dry-run]                    replay every match
+  replay <id> [--payload-file FILE] [--force]           republish (FILE: edited JSON payload; --force: again)
+  replay --all [filters] [--dry-run] [--force]          replay every match (skips records replayed before)
   purge  <id>                                           delete one record
   purge  --all [filters] [--dry-run]                    delete every match (needs a filter, or --everything)
+  rejected [--limit N] [--after SEQ] [--json]           advisories the router refused, with the reason
 
 filters: --stream S  --consumer C  --subject SUBJ (wildcards ok)  --since ISO  --until ISO
 NATS connection and topology come from the same environment variables as the apps (NATS_URL, ...);
@@ -44,6 +45,7 @@ const OPTIONS = {
   all: { type: 'boolean' },
   everything: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  force: { type: 'boolean' },
   'payload-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -73,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
     return o.help ? 0 : 64;
   }
   const command = positionals[0];
-  if (!['list', 'show', 'replay', 'purge'].includes(command!)) throw new UsageError(`unknown command "${command}"`);
+  if (!['list', 'show', 'replay', 'purge', 'rejected'].includes(command!)) throw new UsageError(`unknown command "${command}"`);
   const query = asUsage(() => parseDeadLetterQuery(
     Object.fromEntries(
       (['stream', 'consumer', 'subject', 'since', 'until', 'limit', 'after'] as const)
@@ -99,6 +101,19 @@ async function main(argv: string[]): Promise<number> {
         );
         return 0;
       }
+      case 'rejected': {
+        const page = await dlq.listRejected(query.page);
+        print(page, () =>
+          [
+            ...page.items.map((r) => `${String(r.id).padStart(6)}  ${r.rejectedAt}  ${r.check.padEnd(16)} ${r.reason}\n        ${r.advisory.slice(0, 300)}`),
+            page.items.length === 0 ? 'no rejected advisories' : '',
+            page.next ? `more: --after ${page.next}` : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+        return 0;
+      }
       case 'show': {
         const v = await dlq.get(idOf(positionals));
         print(v, () => JSON.stringify(v, null, 2));
@@ -106,12 +121,18 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'replay': {
         if (o.all) {
-          const r = await dlq.replayMatching(query.filter, o['dry-run'] ?? false);
-          print(r, () => (o['dry-run'] ? `${r.matched} record(s) would be replayed` : `replayed ${r.replayed.length} of ${r.matched} matching record(s)`));
+          const r = await dlq.replayMatching(query.filter, o['dry-run'] ?? false, { force: o.force ?? false });
+          const skipped = r.skipped.map((s) => `  skipped ${s.id}: ${s.reason}${s.previousReplay ? ` (at ${s.previousReplay.replayedAt ?? s.previousReplay.startedAt})` : ''}`);
+          print(r, () =>
+            [
+              o['dry-run'] ? `${r.matched - r.skipped.length} of ${r.matched} matching record(s) would be replayed` : `replayed ${r.replayed.length} of ${r.matched} matching record(s)`,
+              ...skipped,
+            ].join('\n'),
+          );
           return 0;
         }
-        const r = await dlq.replay(idOf(positionals), edited);
-        print(r, () => `replayed record ${r.replayOf} to ${r.subject} as ${r.stream} seq ${r.seq} (msg id ${r.id})`);
+        const r = await dlq.replay(idOf(positionals), edited, { force: o.force ?? false });
+        print(r, () => `replayed record ${r.replayOf} to ${r.subject} as ${r.stream} seq ${r.seq} (msg id ${r.id})${r.forced ? ', again (--force)' : ''}`);
         return 0;
       }
       default: {

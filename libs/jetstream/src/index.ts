@@ -31,8 +31,8 @@ export { JetStreamHealthModule } from './health/health.module.js';
 export { JetStreamPublisher, type PublisherOptions, type PublishOptions, type PublishResult } from './publisher/jetstream.publisher.js';
 export { JetStreamClientProxy } from './publisher/jetstream.client.js';
 export { JetStreamRecord, JetStreamRecordBuilder } from './publisher/jetstream-record.builder.js';
-export { PublishRejectedError, PublishTimeoutError } from './errors/publish.errors.js';
-export { isBrokerUnavailable, isNotFound } from './errors/jetstream-api.errors.js';
+export { PublishRejectedError, PublishTimeoutError, StreamFullError } from './errors/publish.errors.js';
+export { isBrokerUnavailable, isNotFound, isStreamFull } from './errors/jetstream-api.errors.js';
 
 // Consuming
 export { JetStreamPullTransport, type ConsumerBinding, type JetStreamTransportOptions } from './transport/jetstream.transport.js';
@@ -44,10 +44,21 @@ export { NonRetryableError, PayloadValidationError } from './errors/non-retryabl
 
 // Dead letters
 export { DeadLetterModule, type DeadLetterModuleOptions } from './dead-letter/dead-letter.module.js';
-export { DeadLetterService, type ReplayResult } from './dead-letter/dead-letter.service.js';
+export { DeadLetterService, type ReplayOptions, type ReplayResult, type SkippedReplay } from './dead-letter/dead-letter.service.js';
 export { KvFailureRecorder } from './dead-letter/failure.recorder.js';
-export { DeadLetterNotFoundError, ReplayRefusedError } from './dead-letter/dead-letter.errors.js';
+export { AlreadyReplayedError, DeadLetterNotFoundError, ReplayRefusedError, ReplayUnreachableError } from './dead-letter/dead-letter.errors.js';
+export type { ReplayMark } from './dead-letter/replay-log.js';
+export { REJECTED_HEADERS, type RejectedAdvisory } from './dead-letter/rejected-advisory.record.js';
 export { parseDeadLetterQuery, type DeadLetterFilter, type DeadLetterPage } from './dead-letter/dead-letter.query.js';
 export { DLQ_HEADERS, type DeadLetter, type DeadLetterFacts } from './dead-letter/dead-letter.record.js';
-export { DLQ_ADVISORY_STREAM, DLQ_FAILURE_BUCKET, DLQ_ROUTER_DURABLE, DLQ_STREAM, REPLAY_HEADERS } from './dead-letter/dead-letter.constants.js';
+export {
+  DLQ_ADVISORY_STREAM,
+  DLQ_FAILURE_BUCKET,
+  DLQ_REJECTED_STREAM,
+  DLQ_REJECTED_SUBJECT,
+  DLQ_REPLAY_BUCKET,
+  DLQ_ROUTER_DURABLE,
+  DLQ_STREAM,
+  REPLAY_HEADERS,
+} from './dead-letter/dead-letter.constants.js';
 export { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } from './dead-letter/dead-letter.topology.js';

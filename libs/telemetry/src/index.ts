@@ -12,5 +12,13 @@ export {
   type PublishFacts,
   type ReplayFacts,
 } from './tracing/messaging.spans.js';
-export { NestjetMetrics, nestjetMetrics, type BrokerStats, type ConsumerStats } from './metrics/nestjet.metrics.js';
+export {
+  ADVISORY_REJECTION_CHECKS,
+  NestjetMetrics,
+  nestjetMetrics,
+  type AdvisoryRejectionCheck,
+  type BrokerStats,
+  type ConsumerStats,
+  type StreamStats,
+} from './metrics/nestjet.metrics.js';
 export { TelemetryModule } from './telemetry.module.js';

@@ -1,5 +1,5 @@
 import { ValidationFailedError } from '#contracts';
-import { DeadLetterService, parseDeadLetterQuery, type DeadLetter } from '#jetstream';
+import { DeadLetterService, parseDeadLetterQuery, type DeadLetter, type RejectedAdvisory } from '#jetstream';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/require-scope.decorator.js';
@@ -39,6 +39,15 @@ export class DlqController {
     return this.dlq.list(filter, page);
   }
 
+  @Get('rejected')
+  @ApiOperation({ summary: 'Advisories the DLQ router refused (forged, malformed or not corroborated): raw advisory and reason, oldest first' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
+  @ApiQuery({ name: 'after', required: false, description: 'DLQ_REJECTED sequence to continue after' })
+  listRejected(@Query() query: Record<string, string>): Promise<{ items: RejectedAdvisory[]; next: number | null }> {
+    const { page } = parseDeadLetterQuery(pickPaging(query));
+    return this.dlq.listRejected(page);
+  }
+
   @Get(':id')
   @ApiOperation({ summary: 'One dead letter: payload, original headers, reason, where and when it failed' })
   get(@Param('id', idPipe) id: number): Promise<DeadLetter> {
@@ -49,25 +58,30 @@ export class DlqController {
   @HttpCode(202)
   @RequireScope('dlq:replay')
   @UseGuards(JsonContentTypeGuard)
-  @ApiOperation({ summary: 'Replay every dead letter matching the filter (query string); ?dryRun=true only counts. Needs a filter or all=true.' })
+  @ApiOperation({ summary: 'Replay every dead letter matching the filter (query string); ?dryRun=true only counts; records replayed before are skipped unless ?force=true. Needs a filter or all=true.' })
   bulkReplay(@Query() query: Record<string, string>) {
-    const { dryRun, rest } = takeDryRun(query);
-    return this.dlq.replayMatching(bulkFilter(rest, 'replay'), dryRun);
+    const { flag: dryRun, rest } = takeFlag(query, 'dryRun');
+    const { flag: force, rest: filters } = takeFlag(rest, 'force');
+    return this.dlq.replayMatching(bulkFilter(filters, 'replay'), dryRun, { force });
   }
 
   @Post(':id/replay')
   @HttpCode(202)
   @RequireScope('dlq:replay')
   @UseGuards(JsonContentTypeGuard)
-  @ApiOperation({ summary: 'Republish to the original subject with a new msgID; optional edited payload, validated like ingress' })
+  @ApiOperation({ summary: 'Republish to the original topic subject with a new msgID; optional edited payload, validated like ingress. 409 if replayed before (?force=true to repeat) or not a topic subject; 422 if the edit routes past the failed consumer' })
+  @ApiQuery({ name: 'force', required: false, description: 'true: replay a record that was replayed before' })
   @ApiBody({ required: false, schema: { type: 'object', properties: { payload: { type: 'object' } } } })
-  replay(@Param('id', idPipe) id: number, @Body() body: unknown) {
+  replay(@Param('id', idPipe) id: number, @Body() body: unknown, @Query() query: Record<string, string>) {
+    const { flag: force, rest } = takeFlag(query, 'force');
+    const unknown = Object.keys(rest);
+    if (unknown.length > 0) throw new ValidationFailedError(unknown.map((k) => ({ field: k, messages: ['is not a parameter of replay'] })));
     if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
       throw problems.badRequest('the body must be empty or {"payload": {...}}');
     }
     const extra = Object.keys((body as object | null) ?? {}).filter((k) => k !== 'payload');
     if (extra.length > 0) throw problems.badRequest(`unknown field(s) ${extra.join(', ')}; only "payload" is allowed`);
-    return this.dlq.replay(id, (body as { payload?: unknown } | null)?.payload);
+    return this.dlq.replay(id, (body as { payload?: unknown } | null)?.payload, { force });
   }
 
   @Delete(':id')
@@ -84,17 +98,24 @@ export class DlqController {
   @UseGuards(JsonContentTypeGuard)
   @ApiOperation({ summary: 'Purge every dead letter matching the filter; ?dryRun=true only counts. Needs at least one filter.' })
   bulkPurge(@Query() query: Record<string, string>) {
-    const { dryRun, rest } = takeDryRun(query);
+    const { flag: dryRun, rest } = takeFlag(query, 'dryRun');
     return this.dlq.purgeMatching(bulkFilter(rest, 'purge'), dryRun);
   }
 }
 
-function takeDryRun(query: Record<string, string>): { dryRun: boolean; rest: Record<string, string> } {
-  const { dryRun, ...rest } = query;
-  if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') {
-    throw new ValidationFailedError([{ field: 'dryRun', messages: ['must be true or false'] }]);
+function takeFlag(query: Record<string, string>, name: string): { flag: boolean; rest: Record<string, string> } {
+  const { [name]: value, ...rest } = query;
+  if (value !== undefined && value !== 'true' && value !== 'false') {
+    throw new ValidationFailedError([{ field: name, messages: ['must be true or false'] }]);
   }
-  return { dryRun: dryRun === 'true', rest };
+  return { flag: value === 'true', rest };
+}
+
+function pickPaging(query: Record<string, string>): Record<string, string> {
+  for (const k of Object.keys(query)) {
+    if (k !== 'limit' && k !== 'after') throw new ValidationFailedError([{ field: k, messages: ['is not a parameter of this listing'] }]);
+  }
+  return query;
 }
 
 /** Bulk operations act on a filter; acting on every record needs ?all=true, so an empty query string cannot do it by accident. */

@@ -8,7 +8,7 @@ import {
   type Topology,
 } from '#contracts';
 import { randomUUID } from 'node:crypto';
-import { JETSTREAM_MANAGER, JETSTREAM_TOPOLOGY, JetStreamPublisher, PublishTimeoutError, type PublishResult } from '#jetstream';
+import { JETSTREAM_MANAGER, JETSTREAM_TOPOLOGY, JetStreamPublisher, PublishTimeoutError, StreamFullError, type PublishResult } from '#jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { Inject, Injectable } from '@nestjs/common';
 import { ProducerEnvironment } from '../config/producer.environment.js';
@@ -104,9 +104,11 @@ export class MessagesService {
       const reason = s.reason as Error;
       if (reason instanceof IdempotencyKeyReusedError) return { index, status: 422, id: reason.key, error: reason.message };
       const id = reason instanceof PublishTimeoutError ? reason.msgId : '';
-      return { index, status: 503, id, error: reason.message };
+      return { index, status: reason instanceof StreamFullError ? 507 : 503, id, error: reason.message };
     });
     const failed = results.filter((r) => r.status !== 202).length;
+    const full = settled.find((s) => s.status === 'rejected' && s.reason instanceof StreamFullError) as PromiseRejectedResult | undefined;
+    if (full && results.every((r) => r.status === 507)) throw full.reason;
     if (results.every((r) => r.status === 503)) throw new BatchNotConfirmedError(results);
     return { status: failed === 0 ? 202 : 207, results };
   }

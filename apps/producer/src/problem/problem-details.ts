@@ -58,8 +58,13 @@ export const problems = {
     }),
   notFound: (detail: string) =>
     new ProblemException({ type: problemType('not-found'), title: 'Not found', status: HttpStatus.NOT_FOUND, detail }),
-  conflict: (detail: string) =>
-    new ProblemException({ type: problemType('conflict'), title: 'Conflict', status: HttpStatus.CONFLICT, detail }),
+  conflict: (detail: string, extra: Record<string, unknown> = {}) =>
+    new ProblemException({ type: problemType('conflict'), title: 'Conflict', status: HttpStatus.CONFLICT, detail, ...extra }),
+  unprocessable: (detail: string) =>
+    new ProblemException({ type: problemType('unprocessable'), title: 'Unprocessable content', status: HttpStatus.UNPROCESSABLE_ENTITY, detail }),
+  /** A full `discard: new` stream: the request was fine, there is no room; retrying at once cannot help. */
+  streamFull: (detail: string, stream: string | undefined) =>
+    new ProblemException({ type: problemType('stream-full'), title: 'Stream full', status: HttpStatus.INSUFFICIENT_STORAGE, detail, stream }),
   unauthorized: (detail: string) =>
     new ProblemException(
       { type: problemType('unauthorized'), title: 'Unauthorized', status: HttpStatus.UNAUTHORIZED, detail },

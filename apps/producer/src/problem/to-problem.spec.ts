@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { UnknownTopicError, ValidationFailedError } from '#contracts';
-import { DeadLetterNotFoundError, PublishRejectedError, PublishTimeoutError, ReplayRefusedError } from '#jetstream';
+import {
+  AlreadyReplayedError,
+  DeadLetterNotFoundError,
+  PublishRejectedError,
+  PublishTimeoutError,
+  ReplayRefusedError,
+  ReplayUnreachableError,
+  StreamFullError,
+} from '#jetstream';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { NotFoundException } from '@nestjs/common';
 import { BatchNotConfirmedError } from '../messages/messages.errors.js';
@@ -22,6 +30,9 @@ describe('toProblem', () => {
       [new UnknownTopicError('nope', ['orders.created']), 404, 'urn:nestjet:problem:unknown-topic'],
       [new DeadLetterNotFoundError(7), 404, 'urn:nestjet:problem:not-found'],
       [new ReplayRefusedError('nothing to replay'), 409, 'urn:nestjet:problem:conflict'],
+      [new ReplayUnreachableError('filter moved', false), 409, 'urn:nestjet:problem:conflict'],
+      [new ReplayUnreachableError('edited route misses the consumer', true), 422, 'urn:nestjet:problem:unprocessable'],
+      [new StreamFullError('orders.created.eu.std', 'ORDERS', 'maximum bytes exceeded'), 507, 'urn:nestjet:problem:stream-full'],
       [new PublishRejectedError('wrong stream'), 502, 'urn:nestjet:problem:broker-rejected'],
       [new PublishTimeoutError('m-1', 5000), 503, 'urn:nestjet:problem:broker-unavailable'],
       [new BatchNotConfirmedError([]), 503, 'urn:nestjet:problem:broker-unavailable'],
@@ -39,6 +50,15 @@ describe('toProblem', () => {
     const timeout = toProblem(new PublishTimeoutError('m-1', 5000), '/v1/t', settings(4));
     expect(timeout.headers).toEqual({ 'retry-after': '4' });
     expect(timeout.problem).toMatchObject({ id: 'm-1', detail: expect.stringMatching(/retry with Idempotency-Key: m-1/) });
+  });
+
+  it('names the earlier replay and the full stream', () => {
+    const previous = { record: 'ORDERS:7:fulfillment@t', state: 'done' as const, startedAt: 't0', replayedAt: 't1', subject: 'orders.created.eu.std', stream: 'ORDERS', seq: 42, msgId: 'm', edited: false, forced: false };
+    const twice = toProblem(new AlreadyReplayedError(5, previous), '/v1/dlq/5/replay', settings(2)).problem;
+    expect(twice).toMatchObject({ status: 409, previousReplay: previous, detail: expect.stringMatching(/record 5 was already replayed at t1 to orders.created.eu.std \(ORDERS seq 42\); replay with force=true/) });
+    const full = toProblem(new StreamFullError('orders.created.eu.std', 'ORDERS', 'maximum bytes exceeded'), '/v1/t', settings(2));
+    expect(full.problem).toMatchObject({ status: 507, stream: 'ORDERS', detail: expect.stringMatching(/stream ORDERS is full .*nothing stored was evicted/) });
+    expect(full.headers).toEqual({});
   });
 
   it('maps Nest HTTP exceptions to about:blank problems', () => {

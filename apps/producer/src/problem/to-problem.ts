@@ -1,5 +1,14 @@
 import { UnknownTopicError, ValidationFailedError } from '#contracts';
-import { DeadLetterNotFoundError, isBrokerUnavailable, PublishRejectedError, PublishTimeoutError, ReplayRefusedError } from '#jetstream';
+import {
+  AlreadyReplayedError,
+  DeadLetterNotFoundError,
+  isBrokerUnavailable,
+  PublishRejectedError,
+  PublishTimeoutError,
+  ReplayRefusedError,
+  ReplayUnreachableError,
+  StreamFullError,
+} from '#jetstream';
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { BatchNotConfirmedError, IdempotencyKeyReusedError } from '../messages/messages.errors.js';
 import { problems, ProblemException, type ProblemDetails } from './problem-details.js';
@@ -22,8 +31,12 @@ function domainProblem(error: unknown, { retryAfterSeconds, maxFieldErrors }: Pr
   if (error instanceof ValidationFailedError) return problems.validation(error.message, error.errors, maxFieldErrors);
   if (error instanceof UnknownTopicError) return problems.unknownTopic(error.topic, error.known);
   if (error instanceof DeadLetterNotFoundError) return problems.notFound(error.message);
+  if (error instanceof AlreadyReplayedError) return problems.conflict(error.message, { previousReplay: error.previous });
+  // An edited payload that routes past the failed consumer is a bad request body; the record's own subject is a state conflict.
+  if (error instanceof ReplayUnreachableError && error.edited) return problems.unprocessable(error.message);
   if (error instanceof ReplayRefusedError) return problems.conflict(error.message);
   if (error instanceof IdempotencyKeyReusedError) return problems.idempotencyKeyReused(error.key, error.originalSeq);
+  if (error instanceof StreamFullError) return problems.streamFull(error.message, error.stream);
   if (error instanceof PublishTimeoutError) {
     return problems.brokerUnavailable(
       `${error.message}; retry with Idempotency-Key: ${error.msgId} so a stored copy is not duplicated`,

@@ -25,6 +25,8 @@ export function ordersTopology(o: TopologyOptions): Pick<Topology, 'streams' | '
         replicas: o.replicas,
         maxAgeMs: o.maxAgeMs,
         maxBytes: o.maxBytes,
+        // A flood must not evict events no consumer has seen: a full stream refuses, the ingress answers 507.
+        discard: 'new',
         duplicateWindowMs: o.duplicateWindowMs,
       },
     ],

@@ -67,3 +67,18 @@ describe('wildcardMatches', () => {
     expect(wildcardMatches(pattern, subject)).toBe(expected);
   });
 });
+
+describe('wildcardMatches as a consumer filter', () => {
+  it.each([
+    ['orders.created.>', 'orders.created.eu.std', true],
+    ['orders.created.*.high', 'orders.created.eu.high', true],
+    ['orders.created.*.high', 'orders.created.eu.std', false],
+    // A consumer filter without wildcards selects that subject only, not the routed ones below it.
+    ['orders.created', 'orders.created.eu.std', false],
+    ['orders.created', 'orders.created', true],
+    ['>', 'orders.paid.eu.std', true],
+    ['orders.*', 'orders.paid.eu.std', false],
+  ])('%s vs %s → %s', (filter, subject, expected) => {
+    expect(wildcardMatches(filter, subject)).toBe(expected);
+  });
+});

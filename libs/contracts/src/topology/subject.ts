@@ -36,7 +36,7 @@ export function subjectMatches(pattern: string, subject: string): boolean {
   return matchLeading(pattern.split('.'), subject.split('.')) !== null;
 }
 
-/** Plain NATS matching: the pattern must account for every token of the subject. */
+/** Plain NATS matching, as the server applies a consumer filter: every token must match, `*` one token, `>` the rest; unlike `subjectMatches`, a shorter pattern does not match longer subjects. */
 export function wildcardMatches(pattern: string, subject: string): boolean {
   return matchLeading(pattern.split('.'), subject.split('.')) === 'full';
 }

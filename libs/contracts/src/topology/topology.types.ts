@@ -16,7 +16,13 @@ export interface StreamDeclaration {
   storage: 'file' | 'memory';
   replicas: number;
   maxAgeMs: number;
+  /** Size limit; -1 unlimited. */
   maxBytes: number;
+  /**
+   * What a full stream does with a new message: `new` refuses it (the publisher
+   * gets an error and pushes back), `old` silently evicts the oldest message.
+   */
+  discard: 'old' | 'new';
   duplicateWindowMs: number;
   /** Serve reads through the direct-get API (needed to scan by subject). */
   allowDirect?: boolean;
@@ -39,6 +45,8 @@ export interface BucketDeclaration {
   name: string;
   description: string;
   ttlMs: number;
+  /** Size limit of the bucket's stream; a full bucket refuses writes (KV buckets always discard new). */
+  maxBytes: number;
   replicas: number;
 }
 

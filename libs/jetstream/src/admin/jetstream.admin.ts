@@ -44,7 +44,7 @@ export class JetStreamAdmin {
     }
   }
 
-  /** Consumer backlog and DLQ depth for the metrics gauges (one round of API calls). */
+  /** Consumer backlog, DLQ depth and stream fill for the metrics gauges (one round of API calls). */
   async brokerStats(): Promise<BrokerStats> {
     const consumers = await Promise.all(
       this.topology.consumers.map(async (c) => {
@@ -61,8 +61,13 @@ export class JetStreamAdmin {
           : null;
       }),
     );
-    const dlq = await this.streamInfo(DLQ_STREAM);
-    return { consumers: consumers.filter((c) => c !== null), dlqDepth: dlq ? dlq.state.messages : null };
+    const names = [...this.topology.streams.map((s) => s.name), ...this.topology.buckets.map((b) => `KV_${b.name}`)];
+    const infos = await Promise.all(names.map(async (name) => [name, await this.streamInfo(name)] as const));
+    const streams = infos.flatMap(([stream, info]) =>
+      info ? [{ stream, bytes: info.state.bytes, maxBytes: info.config.max_bytes, messages: info.state.messages }] : [],
+    );
+    const dlq = infos.find(([name]) => name === DLQ_STREAM)?.[1];
+    return { consumers: consumers.filter((c) => c !== null), dlqDepth: dlq ? dlq.state.messages : null, streams };
   }
 
   /** Ready when connected and every declared stream (and, if asked, consumer) exists. */

@@ -89,6 +89,7 @@ export class JetStreamEnvironment {
   @Min(0)
   STREAM_MAX_AGE_MS: number = d.maxAgeMs;
 
+  /** Size of each domain stream; full, it refuses new messages (507 at the ingress). -1: unlimited, no backpressure before the server runs out of storage. */
   @EnvNumber()
   @IsInt()
   @Min(-1)
@@ -133,6 +134,31 @@ export class JetStreamEnvironment {
   @IsArray()
   @Matches(/^[A-Za-z0-9_-]+$/, { each: true, message: 'each entry must be a stream name' })
   DLQ_EXTRA_STREAMS: string[] = DEFAULT_DEAD_LETTER_OPTIONS.extraStreams;
+
+  /** Size of the DLQ stream; full, it refuses new records and the router retries them. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1024)
+  DLQ_MAX_BYTES: number = DEFAULT_DEAD_LETTER_OPTIONS.maxBytes;
+
+  /** Size of each of DLQ_ADVISORIES, DLQ_REJECTED and the replay-mark bucket. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1024)
+  DLQ_ADVISORIES_MAX_BYTES: number = DEFAULT_DEAD_LETTER_OPTIONS.advisoriesMaxBytes;
+
+  /** Size of the failure bucket (nestjet_failures). */
+  @EnvNumber()
+  @IsInt()
+  @Min(1024)
+  DLQ_FAILURES_MAX_BYTES: number = DEFAULT_DEAD_LETTER_OPTIONS.failuresMaxBytes;
+
+  /** Attempts per advisory before the router parks it (it stays in DLQ_ADVISORIES). */
+  @EnvNumber()
+  @IsInt()
+  @Min(2)
+  @Max(10_000)
+  DLQ_ROUTER_MAX_DELIVER: number = DEFAULT_DEAD_LETTER_OPTIONS.routerMaxDeliver;
 
   /**
    * The main connection of a process that acts as `component`: replies arrive
@@ -195,6 +221,10 @@ export class JetStreamEnvironment {
       extraStreams: this.DLQ_EXTRA_STREAMS,
       replicas: this.STREAM_REPLICAS,
       ackWaitMs: this.CONSUMER_ACK_WAIT_MS,
+      maxBytes: this.DLQ_MAX_BYTES,
+      advisoriesMaxBytes: this.DLQ_ADVISORIES_MAX_BYTES,
+      failuresMaxBytes: this.DLQ_FAILURES_MAX_BYTES,
+      routerMaxDeliver: this.DLQ_ROUTER_MAX_DELIVER,
     };
   }
 }

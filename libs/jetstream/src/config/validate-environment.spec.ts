@@ -97,4 +97,22 @@ describe('validateEnvironment', () => {
     expect(redactValue('NATS_URL', 'tls://tok@a:4222')).toBe('"tls://<redacted>@a:4222"');
     expect(redactValue('CONSUMER_MAX_DELIVER', 'many')).toBe('"many"');
   });
+
+  it('gives every dead-letter stream and bucket a byte limit and the router a bounded max_deliver', () => {
+    const env = validateEnvironment(JetStreamEnvironment, { DLQ_MAX_BYTES: '65536', DLQ_ROUTER_MAX_DELIVER: '7' });
+    const topology = env.topology(() => ({ streams: [], consumers: [], topics: [], buckets: [] }));
+    expect(topology.streams.map((s) => [s.name, s.maxBytes, s.discard])).toEqual([
+      ['DLQ_ADVISORIES', 64 * 1024 ** 2, 'new'],
+      ['DLQ', 65536, 'new'],
+      ['DLQ_REJECTED', 64 * 1024 ** 2, 'new'],
+    ]);
+    expect(topology.buckets.map((b) => [b.name, b.maxBytes])).toEqual([
+      ['nestjet_failures', 256 * 1024 ** 2],
+      ['nestjet_replays', 64 * 1024 ** 2],
+    ]);
+    expect(topology.consumers.find((c) => c.durable === 'dlq-router')?.maxDeliver).toBe(7);
+    expect(() => validateEnvironment(JetStreamEnvironment, { DLQ_ROUTER_MAX_DELIVER: '-1', DLQ_MAX_BYTES: '-1' })).toThrow(
+      /DLQ_MAX_BYTES \("-1"\)[\s\S]*DLQ_ROUTER_MAX_DELIVER \("-1"\)/,
+    );
+  });
 });

@@ -101,7 +101,7 @@ export class DeadLetterModule {
           provide: DeadLetterRouter,
           inject: [DeadLetterConnection, JETSTREAM_MODULE_OPTIONS],
           useFactory: (c: DeadLetterConnection, o: JetStreamModuleOptions) =>
-            new DeadLetterRouter(c.jsm, new JetStreamPublisher(c.nc, { ...o.publisher, recordMetrics: false }), new KvFailureRecorder(c.nc)),
+            new DeadLetterRouter(c.jsm, new JetStreamPublisher(c.nc, { ...o.publisher, recordMetrics: false }), new KvFailureRecorder(c.nc), o.topology),
         },
         DeadLetterLifecycle,
       ],

@@ -1,5 +1,5 @@
 import type { StoredMsg } from '@nats-io/jetstream';
-import { headerEntries, type HeaderEntries } from '../headers/message-headers.js';
+import { headerEntries, headerValue, type HeaderEntries } from '../headers/message-headers.js';
 import type { DeadLetterAdvisory } from './dead-letter.advisory.js';
 
 /** Where, why and when a message died: every field travels as one DLQ header. */
@@ -65,15 +65,8 @@ export const DLQ_HEADERS = {
 
 const FACTS = Object.entries(DLQ_HEADERS) as [keyof DeadLetterFacts, string][];
 const OWN = new Set<string>(Object.values(DLQ_HEADERS));
-const MAX_VALUE = 2048;
-
 /** The server sets its own `Nats-*` headers on the DLQ copy; the original's are facts above. */
 const isServerHeader = (name: string) => name.toLowerCase().startsWith('nats-');
-
-/** Header values cannot carry line breaks. */
-function oneLine(s: string): string {
-  return s.replace(/[\r\n]+/g, ' ').slice(0, MAX_VALUE);
-}
 
 /** Headers of a DLQ record: the original's own headers, then one header per fact. */
 export function encodeDeadLetter(facts: DeadLetterFacts, originalHeaders: HeaderEntries): HeaderEntries {
@@ -81,7 +74,7 @@ export function encodeDeadLetter(facts: DeadLetterFacts, originalHeaders: Header
   for (const [field, header] of FACTS) {
     const value = facts[field];
     if (value === undefined || value === false) continue;
-    headers.push([header, oneLine(String(value))]);
+    headers.push([header, headerValue(String(value))]);
   }
   return headers;
 }

@@ -1,17 +1,29 @@
+import type { Topology } from '#contracts';
 import type { ConsumerMessages, JetStreamManager, JsMsg, StoredMsg } from '@nats-io/jetstream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { nestjetMetrics, traceDeadLetter } from '#telemetry';
+import { nestjetMetrics, traceDeadLetter, type AdvisoryRejectionCheck } from '#telemetry';
 import { isNotFound } from '../errors/jetstream-api.errors.js';
+import { StreamFullError } from '../errors/publish.errors.js';
 import { HEADERS, headerEntries, toMsgHdrs, type HeaderEntries } from '../headers/message-headers.js';
 import type { JetStreamPublisher } from '../publisher/jetstream.publisher.js';
-import { DLQ_ADVISORY_STREAM, DLQ_ROUTER_DURABLE, DLQ_STREAM, dlqSubject } from './dead-letter.constants.js';
-import { parseAdvisory, type DeadLetterAdvisory } from './dead-letter.advisory.js';
-import { encodeDeadLetter, type DeadLetterFacts } from './dead-letter.record.js';
+import { retryDelayFor } from '../transport/retry-schedule.js';
 import { settleQuietly } from '../transport/settle-quietly.js';
+import { corroborate, type AdvisoryEvidence, type ConsumerState } from './advisory-corroboration.js';
+import { DLQ_ADVISORY_STREAM, DLQ_REJECTED_STREAM, DLQ_REJECTED_SUBJECT, DLQ_ROUTER_DURABLE, DLQ_STREAM, dlqSubject } from './dead-letter.constants.js';
+import { checkAdvisory, type DeadLetterAdvisory } from './dead-letter.advisory.js';
+import { encodeDeadLetter, type DeadLetterFacts } from './dead-letter.record.js';
+import { advisorySources, type AdvisorySources } from './dead-letter.topology.js';
 import { describeFailure } from './failure-reason.js';
 import type { KvFailureRecorder } from './failure.recorder.js';
+import { encodeRejection, type RejectionFacts } from './rejected-advisory.record.js';
 
-const RETRY_DELAY_MS = 1_000;
+const REATTACH_MS = 2_000;
+
+/** What the router looked up about an advisory, kept for building the record. */
+interface Gathered extends AdvisoryEvidence {
+  stored: StoredMsg | null;
+}
 
 /**
  * Turns max-deliveries and terminated advisories into DLQ records. Runs in
@@ -19,31 +31,90 @@ const RETRY_DELAY_MS = 1_000;
  * the record's msgID `<stream>:<seq>:<consumer>` makes a retried route after a
  * crash a duplicate, not a second record. The advisory is acked only after
  * the DLQ PubAck.
+ *
+ * Nothing on the bus is taken on trust: an advisory is routed only when it is
+ * well-formed, its subject agrees with its body, it names a declared consumer
+ * (or a stream of DLQ_EXTRA_STREAMS) and the server's consumer state and the
+ * transport's failure records corroborate it. Anything else is stored in
+ * DLQ_REJECTED with the reason, counted, and acked: never naked in a loop.
+ * Failures worth retrying (DLQ full, outage) nak with the router durable's
+ * delays up to its max_deliver; an advisory still failing then stays parked
+ * in DLQ_ADVISORIES (a work queue keeps what hit max deliveries).
  */
 export class DeadLetterRouter {
   private readonly logger = new Logger('DeadLetterRouter');
+  private readonly sources: AdvisorySources;
+  private readonly retryDelaysMs: number[];
+  private maxDeliver = -1;
   private messages?: ConsumerMessages;
+  private readonly stopping = new AbortController();
   private loop?: Promise<void>;
-  private readonly retention = new Map<string, string>();
 
-  /** `publisher` records no ingress metrics: routing has its own counter (nestjet_dead_lettered_messages_total). */
+  /** `publisher` records no ingress metrics: routing has its own counters. */
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly publisher: JetStreamPublisher,
     private readonly failures: KvFailureRecorder,
+    topology: Topology,
     private readonly concurrency = 4,
-  ) {}
+  ) {
+    this.sources = advisorySources(topology);
+    const own = topology.consumers.find((c) => c.stream === DLQ_ADVISORY_STREAM && c.durable === DLQ_ROUTER_DURABLE);
+    this.retryDelaysMs = own?.retryDelaysMs ?? [1_000];
+  }
 
   async start(): Promise<void> {
-    const consumer = await this.jsm.jetstream().consumers.get(DLQ_ADVISORY_STREAM, DLQ_ROUTER_DURABLE);
-    this.messages = await consumer.consume({ max_messages: this.concurrency * 2 });
-    this.loop = this.run(this.messages);
-    this.logger.log({ event: 'dlq-router.started', stream: DLQ_ADVISORY_STREAM, consumer: DLQ_ROUTER_DURABLE });
+    // At boot a missing durable is an error (provision first); later the router re-attaches on its own.
+    await this.attach();
+    this.loop = this.keepRouting();
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     this.messages?.stop();
     await this.loop;
+  }
+
+  private async attach(): Promise<void> {
+    const consumer = await this.jsm.jetstream().consumers.get(DLQ_ADVISORY_STREAM, DLQ_ROUTER_DURABLE);
+    // The server's setting, not the declaration: it decides when redelivery stops.
+    this.maxDeliver = (await consumer.info(true)).config.max_deliver ?? -1;
+    if (this.maxDeliver < 1) this.logger.warn({ event: 'dlq-router.unbounded', hint: `${DLQ_ROUTER_DURABLE} has no max_deliver; run provision` });
+    const messages = await consumer.consume({ max_messages: this.concurrency * 2 });
+    this.messages = messages;
+    void this.endWhenDeleted(messages);
+    this.logger.log({ event: 'dlq-router.started', stream: DLQ_ADVISORY_STREAM, consumer: DLQ_ROUTER_DURABLE, maxDeliver: this.maxDeliver });
+  }
+
+  /** nats.js would only notice a recreated durable after two missed heartbeats (about 30 s); re-attaching is quicker. */
+  private async endWhenDeleted(messages: ConsumerMessages): Promise<void> {
+    for await (const s of messages.status()) {
+      if (s.type === 'consumer_deleted') messages.stop();
+    }
+  }
+
+  /**
+   * Routes until stopped. A deleted durable ends the current consume();
+   * recreating it is how parked advisories are routed again, so the router
+   * attaches anew (retrying until it exists) instead of waiting for a restart.
+   */
+  private async keepRouting(): Promise<void> {
+    const { signal } = this.stopping;
+    while (!signal.aborted) {
+      await this.run(this.messages!);
+      if (signal.aborted) return;
+      this.logger.warn({ event: 'dlq-router.detached', hint: `${DLQ_ROUTER_DURABLE} went away; attaching again` });
+      while (!signal.aborted) {
+        await sleep(REATTACH_MS, undefined, { signal }).catch(() => undefined);
+        if (signal.aborted) return;
+        try {
+          await this.attach();
+          break;
+        } catch (err) {
+          this.logger.warn({ event: 'dlq-router.attach-failed', error: String(err) });
+        }
+      }
+    }
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
@@ -57,32 +128,39 @@ export class DeadLetterRouter {
   }
 
   private async route(m: JsMsg): Promise<void> {
-    let advisory: DeadLetterAdvisory;
-    try {
-      advisory = parseAdvisory(m.json());
-    } catch (err) {
-      this.logger.error({ event: 'dlq-router.bad-advisory', seq: m.seq, error: String(err) });
-      settleQuietly(() => m.term(String(err)), this.logger);
-      return;
-    }
+    const verdict = checkAdvisory(m.subject, m.data, this.sources);
+    if (!verdict.ok) return this.reject(m, verdict.check, verdict.reason);
+    const { advisory, declared } = verdict;
     const { stream, streamSequence, consumer } = advisory;
     try {
-      const { dlqSeq, lastFailureAt } = await this.deadLetter(advisory);
-      settleQuietly(() => m.ack(), this.logger);
+      const gathered = await this.gather(advisory);
+      const corroboration = corroborate(advisory, declared, gathered);
+      if (!corroboration.ok) return await this.reject(m, 'uncorroborated', corroboration.reason);
+      const { dlqSeq, lastFailureAt } = await this.deadLetter(advisory, gathered);
+      // The failure record corroborates a redelivered advisory, so it goes only once the ack is certain.
+      if (!(await ackConfirmed(m))) return;
       await this.failures.forget(stream, streamSequence, consumer).catch(() => undefined);
       const latencyMs = lastFailureAt ? Date.now() - Date.parse(lastFailureAt) : null;
       this.logger.log({ event: 'dlq.routed', ...advisory, dlqSeq, latencyMs });
       nestjetMetrics.deadLettered.inc({ stream, consumer, kind: advisory.kind });
     } catch (err) {
-      this.logger.warn({ event: 'dlq-router.retry', ...advisory, error: String(err) });
-      settleQuietly(() => m.nak(RETRY_DELAY_MS), this.logger);
+      this.retry(m, err);
     }
   }
 
-  /** Copies the original (or what is left of it) into the DLQ. */
-  private async deadLetter(a: DeadLetterAdvisory): Promise<{ dlqSeq: number; lastFailureAt: string | undefined }> {
-    const failure = await this.failures.lastFailure(a.stream, a.streamSequence, a.consumer);
-    const stored = await this.original(a);
+  /** Everything that could back the advisory's claim, looked up at once. */
+  private async gather(a: DeadLetterAdvisory): Promise<Gathered> {
+    const [consumer, stored, failure] = await Promise.all([
+      this.consumerState(a),
+      this.original(a),
+      this.failures.lastFailure(a.stream, a.streamSequence, a.consumer),
+    ]);
+    return { consumer, stored, storedSubject: stored?.subject ?? null, failure };
+  }
+
+  /** Copies the original (or the copy taken before term()) into the DLQ; removes a max-delivered original from a work queue. */
+  private async deadLetter(a: DeadLetterAdvisory, g: Gathered): Promise<{ dlqSeq: number; lastFailureAt: string | undefined }> {
+    const { stored, failure } = g;
     const copy = failure?.original;
     const data = stored?.data ?? copy?.data ?? new Uint8Array();
     const originalHeaders: HeaderEntries = stored ? headerEntries(stored.header) : (copy?.headers ?? []);
@@ -112,9 +190,31 @@ export class DeadLetterRouter {
         expectStream: DLQ_STREAM,
       }),
     );
-    // WorkQueue and Interest streams keep a message that hit max deliveries until it is deleted.
-    if (stored && (await this.retentionOf(a.stream)) !== 'limits') await this.deleteOriginal(a);
+    if (await this.removesOriginal(a, stored)) await this.deleteOriginal(a);
     return { dlqSeq: ack.seq, lastFailureAt: failure?.lastFailureAt };
+  }
+
+  /**
+   * A work queue keeps a message that hit max deliveries until it is deleted;
+   * so does an interest stream, where deleting is safe only if no other
+   * consumer still wants it. A terminated message is settled already: the
+   * server drops it when no interest remains, so the router never deletes it.
+   */
+  private async removesOriginal(a: DeadLetterAdvisory, stored: StoredMsg | null): Promise<boolean> {
+    if (a.kind !== 'max_deliveries' || !stored) return false;
+    const { config, state } = await this.jsm.streams.info(a.stream);
+    return config.retention === 'workqueue' || (config.retention === 'interest' && state.consumer_count === 1);
+  }
+
+  private async consumerState(a: DeadLetterAdvisory): Promise<ConsumerState | null> {
+    try {
+      const { config, delivered } = await this.jsm.consumers.info(a.stream, a.consumer);
+      const filters = config.filter_subjects?.length ? config.filter_subjects : config.filter_subject ? [config.filter_subject] : [];
+      return { deliveredStreamSeq: delivered.stream_seq, maxDeliver: config.max_deliver ?? -1, filterSubjects: filters };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
   }
 
   /** The original, or null when it (or its stream) is gone. */
@@ -136,12 +236,44 @@ export class DeadLetterRouter {
     }
   }
 
-  private async retentionOf(stream: string): Promise<string> {
-    let r = this.retention.get(stream);
-    if (!r) {
-      r = (await this.jsm.streams.info(stream)).config.retention;
-      this.retention.set(stream, r);
+  /**
+   * Stores the advisory as it arrived, with the reason, in DLQ_REJECTED and
+   * acks it. With DLQ_REJECTED full, junk must not hold up real advisories:
+   * the error log line (with the advisory) is then its only record.
+   */
+  private async reject(m: JsMsg, check: AdvisoryRejectionCheck, reason: string): Promise<void> {
+    const facts: RejectionFacts = { check, reason, advisorySubject: m.subject, advisorySequence: m.seq, rejectedAt: new Date().toISOString() };
+    const { data, headers } = encodeRejection(facts, m.data);
+    try {
+      await this.publisher.publish(DLQ_REJECTED_SUBJECT, data, { msgId: `rejected:${m.seq}`, headers, expectStream: DLQ_REJECTED_STREAM });
+      this.logger.warn({ event: 'dlq-router.rejected', ...facts });
+    } catch (err) {
+      if (!(err instanceof StreamFullError)) return this.retry(m, err);
+      this.logger.error({ event: 'dlq-router.rejected-not-stored', ...facts, advisory: new TextDecoder().decode(data.subarray(0, 4096)), error: err.message });
     }
-    return r;
+    nestjetMetrics.rejectedAdvisories.inc({ check });
+    settleQuietly(() => m.ack(), this.logger);
+  }
+
+  /** Naks with the router's delay for this attempt; the last allowed attempt parks the advisory instead. */
+  private retry(m: JsMsg, err: unknown): void {
+    const attempt = m.info.deliveryCount;
+    const facts = { seq: m.seq, subject: m.subject, attempt, maxDeliver: this.maxDeliver, error: String(err) };
+    if (this.maxDeliver > 0 && attempt >= this.maxDeliver) {
+      this.logger.error({ event: 'dlq-router.parked', ...facts, hint: `left in ${DLQ_ADVISORY_STREAM}; recreate ${DLQ_ROUTER_DURABLE} to route it again` });
+      settleQuietly(() => m.nak(), this.logger);
+      return;
+    }
+    this.logger.warn({ event: err instanceof StreamFullError ? 'dlq-router.dlq-full' : 'dlq-router.retry', ...facts });
+    settleQuietly(() => m.nak(retryDelayFor(this.retryDelaysMs, attempt)), this.logger);
+  }
+}
+
+/** Acks and waits for the server to confirm; false when it did not (the advisory will come again). */
+async function ackConfirmed(m: JsMsg): Promise<boolean> {
+  try {
+    return await m.ackAck();
+  } catch {
+    return false;
   }
 }

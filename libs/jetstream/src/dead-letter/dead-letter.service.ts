@@ -1,17 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { subjectFor, subjectMatches, validateTopicPayload, ValidationFailedError, type Topology } from '#contracts';
+import { subjectFor, validateTopicPayload, ValidationFailedError, type Topology } from '#contracts';
 import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import { traceReplay } from '#telemetry';
 import type { HeaderEntries } from '../headers/message-headers.js';
 import type { JetStreamPublisher, PublishResult } from '../publisher/jetstream.publisher.js';
-import { DLQ_STREAM, REPLAY_HEADERS } from './dead-letter.constants.js';
-import { DeadLetterNotFoundError, ReplayRefusedError } from './dead-letter.errors.js';
+import { DLQ_REJECTED_STREAM, DLQ_STREAM, REPLAY_HEADERS } from './dead-letter.constants.js';
+import { AlreadyReplayedError, DeadLetterNotFoundError, ReplayRefusedError } from './dead-letter.errors.js';
 import { dlqSubjectFilter, matchesRest, type DeadLetterFilter, type DeadLetterPage } from './dead-letter.query.js';
 import { decodeDeadLetter, type DeadLetter, type StoredDeadLetter } from './dead-letter.record.js';
+import { decodeRejection, type RejectedAdvisory } from './rejected-advisory.record.js';
+import { ReplayLog, type ReplayMark } from './replay-log.js';
+import { resolveReplayTarget, topicOf } from './replay-target.js';
 
 export interface ReplayResult extends PublishResult {
   replayOf: number;
   subject: string;
+  /** The record had been replayed before and `force` was set. */
+  forced: boolean;
+}
+
+export interface ReplayOptions {
+  /** Replay a record that was replayed before. */
+  force?: boolean;
+}
+
+/** A record a bulk replay left out, and why. */
+export interface SkippedReplay {
+  id: number;
+  reason: string;
+  /** Set when it was skipped because it had been replayed. */
+  previousReplay?: ReplayMark;
 }
 
 /** Most records one bulk operation touches; more needs another call (the response says so). */
@@ -23,6 +41,7 @@ export class DeadLetterService {
     private readonly jsm: JetStreamManager,
     private readonly topology: Topology,
     private readonly publisher: JetStreamPublisher,
+    private readonly replays: ReplayLog = new ReplayLog(jsm.jetstream()),
   ) {}
 
   /** Records matching the filter, oldest first, after `page.after`; `next` continues the listing. */
@@ -41,19 +60,19 @@ export class DeadLetterService {
 
   /**
    * Republishes the original payload (or an edited one, validated like ingress
-   * and routed again) to its subject with a new msgID. Only the consumer that
-   * dead-lettered it processes the replay; the record stays for audit.
+   * and routed again) with a new msgID to a declared topic's subject, stored
+   * only by that topic's stream. Only the consumer that dead-lettered it
+   * processes the replay; the record stays for audit and is marked replayed.
    */
-  async replay(id: number, edited?: unknown): Promise<ReplayResult> {
-    return this.replayStored(await this.stored(id), edited);
+  async replay(id: number, edited?: unknown, options: ReplayOptions = {}): Promise<ReplayResult> {
+    return this.replayStored(await this.stored(id), edited, options.force ?? false);
   }
 
-  private async replayStored({ record, data, originalHeaders }: StoredDeadLetter, edited?: unknown): Promise<ReplayResult> {
+  private async replayStored({ record, data, originalHeaders }: StoredDeadLetter, edited: unknown, force: boolean): Promise<ReplayResult> {
     let body: Uint8Array | string = data;
     let subject = record.subject;
     if (edited !== undefined) {
-      const topic = this.topology.topics.find((t) => subjectMatches(t.name, record.subject));
-      if (!topic) throw new ReplayRefusedError(`subject ${record.subject} belongs to no topic, so an edited payload cannot be validated`);
+      const topic = topicOf(this.topology, record.subject);
       const errors = validateTopicPayload(topic, edited, 'payload');
       if (errors.length > 0) throw new ValidationFailedError(errors);
       body = JSON.stringify(edited);
@@ -61,26 +80,68 @@ export class DeadLetterService {
     } else if (record.originalMissing) {
       throw new ReplayRefusedError(`record ${record.id} has no payload (the original was gone); replay it with an edited payload`);
     }
+    const target = resolveReplayTarget(this.topology, record, subject, edited !== undefined);
+    const msgId = randomUUID();
+    const mark: ReplayMark = {
+      record: ReplayLog.identity(record),
+      state: 'publishing',
+      startedAt: new Date().toISOString(),
+      subject,
+      msgId,
+      edited: edited !== undefined,
+      forced: force,
+    };
+    const claim = await this.replays.claim(record.id, mark, force);
     const originalTraceparent = record.headers.traceparent?.[0];
     // The replay is a new trace; it links back to the original instead of continuing it.
     const headers: HeaderEntries = originalHeaders.filter(([k]) => k !== 'traceparent' && k !== 'tracestate');
     headers.push([REPLAY_HEADERS.replayOf, String(record.id)], [REPLAY_HEADERS.replayFor, record.consumer]);
     if (originalTraceparent) headers.push([REPLAY_HEADERS.originalTraceparent, originalTraceparent]);
-    return traceReplay({ id: record.id, subject, consumer: record.consumer, original: originalTraceparent }, async () => {
-      const ack = await this.publisher.publish(subject, body, { msgId: randomUUID(), headers });
-      return { ...ack, replayOf: record.id, subject };
-    });
+    let ack: PublishResult;
+    try {
+      ack = await traceReplay({ id: record.id, subject, consumer: record.consumer, original: originalTraceparent }, () =>
+        this.publisher.publish(subject, body, { msgId, headers, expectStream: target.stream }),
+      );
+    } catch (err) {
+      await this.replays.release(claim).catch(() => undefined);
+      throw err;
+    }
+    const done: ReplayMark = { ...mark, state: 'done', replayedAt: new Date().toISOString(), stream: ack.stream, seq: ack.seq };
+    // Stored already: a failed mark only weakens the twice-guard, it must not turn a done replay into an error.
+    await this.replays.complete(claim, done).catch(() => undefined);
+    return { ...ack, replayOf: record.id, subject, forced: claim.previous !== null };
   }
 
-  async replayMatching(filter: DeadLetterFilter, dryRun: boolean): Promise<{ matched: number; replayed: ReplayResult[]; truncated: boolean }> {
+  /** Replays every match; records replayed before (unless `force`), without payload, or refused are skipped and reported. */
+  async replayMatching(
+    filter: DeadLetterFilter,
+    dryRun: boolean,
+    options: ReplayOptions = {},
+  ): Promise<{ matched: number; replayed: ReplayResult[]; skipped: SkippedReplay[]; truncated: boolean }> {
     const matches = await this.matching(filter);
     const truncated = matches.length === BULK_LIMIT;
-    if (dryRun) return { matched: matches.length, replayed: [], truncated };
     const replayed: ReplayResult[] = [];
+    const skipped: SkippedReplay[] = [];
     for (const m of matches) {
-      if (!m.record.originalMissing) replayed.push(await this.replayStored(m));
+      const { record } = m;
+      if (record.originalMissing) {
+        skipped.push({ id: record.id, reason: 'no payload (the original was gone); replay it alone with an edited payload' });
+        continue;
+      }
+      if (dryRun) {
+        const previous = options.force ? null : await this.replays.lastReplay(record.id, ReplayLog.identity(record));
+        if (previous) skipped.push({ id: record.id, reason: 'replayed before', previousReplay: previous });
+        continue;
+      }
+      try {
+        replayed.push(await this.replayStored(m, undefined, options.force ?? false));
+      } catch (err) {
+        if (err instanceof AlreadyReplayedError) skipped.push({ id: record.id, reason: 'replayed before', previousReplay: err.previous });
+        else if (err instanceof ReplayRefusedError) skipped.push({ id: record.id, reason: err.message });
+        else throw err;
+      }
     }
-    return { matched: matches.length, replayed, truncated };
+    return { matched: matches.length, replayed, skipped, truncated };
   }
 
   async purge(id: number): Promise<void> {
@@ -94,6 +155,20 @@ export class DeadLetterService {
       for (const { record } of matches) await this.jsm.streams.deleteMessage(DLQ_STREAM, record.id, false);
     }
     return { matched: matches.length, purged: dryRun ? 0 : matches.length, truncated: matches.length === BULK_LIMIT };
+  }
+
+  /** Advisories the router refused, oldest first, after `page.after`. */
+  async listRejected(page: DeadLetterPage): Promise<{ items: RejectedAdvisory[]; next: number | null }> {
+    const items: RejectedAdvisory[] = [];
+    const last = (await this.jsm.streams.info(DLQ_REJECTED_STREAM)).state.last_seq;
+    for (let seq = page.after + 1; seq <= last; ) {
+      const m = await this.jsm.direct.getMessage(DLQ_REJECTED_STREAM, { seq });
+      if (!m || m.seq > last) break;
+      seq = m.seq + 1;
+      items.push(decodeRejection(m));
+      if (items.length === page.limit) return { items, next: m.seq };
+    }
+    return { items, next: null };
   }
 
   private async matching(filter: DeadLetterFilter): Promise<StoredDeadLetter[]> {

@@ -1,17 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseAdvisory } from './dead-letter.advisory.js';
+import type { DeadLetterAdvisory } from './dead-letter.advisory.js';
 import { describeFailure } from './failure-reason.js';
 import type { FailureRecord } from './failure.recorder.js';
 
-const maxDeliver = parseAdvisory({
-  type: 'io.nats.jetstream.advisory.v1.max_deliver',
-  id: 'x',
+const maxDeliver: DeadLetterAdvisory = {
+  kind: 'max_deliveries',
   timestamp: '2026-01-01T00:00:00Z',
   stream: 'ORDERS',
   consumer: 'fulfillment',
-  stream_seq: 7,
-  deliveries: 3,
-});
+  streamSequence: 7,
+  deliveryCount: 3,
+};
 
 const failure = (deliveryCount: number): FailureRecord => ({
   stream: 'ORDERS',
@@ -27,27 +26,6 @@ const failure = (deliveryCount: number): FailureRecord => ({
   terminated: false,
 });
 
-describe('parseAdvisory', () => {
-  it('reads max-deliveries and terminated advisories', () => {
-    expect(maxDeliver).toMatchObject({ kind: 'max_deliveries', stream: 'ORDERS', streamSequence: 7, deliveryCount: 3 });
-    const term = parseAdvisory({
-      type: 'io.nats.jetstream.advisory.v1.terminated',
-      stream: 'ORDERS',
-      consumer: 'c',
-      stream_seq: 1,
-      consumer_seq: 1,
-      deliveries: 1,
-      reason: 'NonRetryableError: nope',
-    });
-    expect(term).toMatchObject({ kind: 'terminated', reason: 'NonRetryableError: nope' });
-  });
-
-  it('refuses other documents', () => {
-    expect(() => parseAdvisory({ type: 'io.nats.jetstream.advisory.v1.nak' })).toThrow(/not a max-deliveries/);
-    expect(() => parseAdvisory({ type: 'io.nats.jetstream.advisory.v1.max_deliver', stream: 'S' })).toThrow(/misses/);
-  });
-});
-
 describe('describeFailure', () => {
   it('uses the handler error of the last attempt', () => {
     expect(describeFailure(maxDeliver, failure(3))).toEqual({ reason: 'Error: db down', errorName: 'Error' });
@@ -58,6 +36,14 @@ describe('describeFailure', () => {
     expect(r.errorName).toBe('AckTimeout');
     expect(r.reason).toMatch(/attempt 3 ended without ack or nak.*attempt 2: Error: db down/);
     expect(describeFailure(maxDeliver, null).reason).toMatch(/all 3 attempts ended without ack or nak/);
+  });
+
+  it('does not take a record of unsettled attempts for a handler error', () => {
+    const unsettled: FailureRecord = { ...failure(0), errorName: '', errorMessage: '', handler: '', lastUnsettledAttempt: 2 };
+    expect(describeFailure(maxDeliver, unsettled)).toEqual({
+      reason: 'no handler error recorded: all 3 attempts ended without ack or nak (process crash or ack timeout)',
+      errorName: 'AckTimeout',
+    });
   });
 
   it('prefers the reason given to term()', () => {

@@ -17,14 +17,16 @@ export function describeFailure(advisory: DeadLetterAdvisory, failure: FailureRe
     if (failure) return { reason: `${failure.errorName}: ${failure.errorMessage}`, errorName: failure.errorName };
     return { reason: 'terminated without a reason', errorName: 'Terminated' };
   }
-  if (failure && failure.deliveryCount >= advisory.deliveryCount) {
-    return { reason: `${failure.errorName}: ${failure.errorMessage}`, errorName: failure.errorName };
+  // A record may only say that earlier attempts ended unsettled (errorName empty): that is no handler error.
+  const handlerError = failure && failure.errorName !== '' ? failure : null;
+  if (handlerError && handlerError.deliveryCount >= advisory.deliveryCount) {
+    return { reason: `${handlerError.errorName}: ${handlerError.errorMessage}`, errorName: handlerError.errorName };
   }
-  if (failure) {
+  if (handlerError) {
     return {
       reason:
         `attempt ${advisory.deliveryCount} ended without ack or nak (process crash or ack timeout); ` +
-        `last handler error, on attempt ${failure.deliveryCount}: ${failure.errorName}: ${failure.errorMessage}`,
+        `last handler error, on attempt ${handlerError.deliveryCount}: ${handlerError.errorName}: ${handlerError.errorMessage}`,
       errorName: 'AckTimeout',
     };
   }

@@ -1,7 +1,7 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { HeaderEntries } from '../headers/message-headers.js';
-import type { MessageFailure, MessageFailureHook } from '../transport/message-failure.hook.js';
+import type { DeliveryFacts, MessageFailure, MessageFailureHook } from '../transport/message-failure.hook.js';
 import { DLQ_FAILURE_BUCKET } from './dead-letter.constants.js';
 
 /** The last failure of a message, as the DLQ router reads it; advisories carry none of it. */
@@ -10,11 +10,14 @@ export interface FailureRecord {
   streamSequence: number;
   consumer: string;
   subject: string;
+  /** Last handler error; empty when every recorded attempt ended without ack or nak. */
   errorName: string;
   errorMessage: string;
   handler: string;
-  /** Delivery count of the last failed attempt. */
+  /** Delivery count of the last attempt that failed with a handler error (0: none did). */
   deliveryCount: number;
+  /** The last attempt that ended without ack or nak (crash, ack timeout), noticed when the next one began. */
+  lastUnsettledAttempt?: number;
   firstFailureAt: string;
   lastFailureAt: string;
   terminated: boolean;
@@ -29,9 +32,13 @@ export interface FailureRecord {
 /** What is stored in KV: the copy's bytes as base64, since the record is JSON. */
 type StoredFailure = Omit<FailureRecord, 'original'> & { original?: { data: string; headers: HeaderEntries } };
 
+/** KV's key alphabet; a name outside it (possible on DLQ_EXTRA_STREAMS) can have no record. */
+const KEY = /^[-/_=.a-zA-Z0-9]+$/;
+
 /**
- * Keeps the last failure of each message in a KV bucket (with a TTL) for the
- * DLQ router: the transport writes through `onFailure`, the router reads and forgets.
+ * Keeps the failure history of each message in a KV bucket (with a TTL) for
+ * the DLQ router: the transport writes through the hook, the router reads and
+ * forgets.
  */
 export class KvFailureRecorder implements MessageFailureHook {
   private kv?: Promise<KV>;
@@ -60,6 +67,7 @@ export class KvFailureRecorder implements MessageFailureHook {
       errorMessage: f.errorMessage,
       handler: f.handler,
       deliveryCount: f.deliveryCount,
+      lastUnsettledAttempt: previous?.lastUnsettledAttempt,
       firstFailureAt: previous?.firstFailureAt ?? at,
       lastFailureAt: at,
       terminated: f.terminated,
@@ -68,15 +76,47 @@ export class KvFailureRecorder implements MessageFailureHook {
     await kv.put(key, JSON.stringify(record));
   }
 
+  /** Notes attempt n-1 as unsettled unless it (or a later one) left a record: a nak always does, before the nak. */
+  async onRedelivered(d: DeliveryFacts): Promise<void> {
+    const kv = await this.store();
+    const key = keyOf(d.stream, d.streamSequence, d.consumer);
+    const previous = (await kv.get(key))?.json<StoredFailure>();
+    const attempt = d.deliveryCount - 1;
+    if (previous && Math.max(previous.deliveryCount, previous.lastUnsettledAttempt ?? 0) >= attempt) return;
+    const at = d.at.toISOString();
+    const record: StoredFailure = {
+      stream: d.stream,
+      streamSequence: d.streamSequence,
+      consumer: d.consumer,
+      subject: d.subject,
+      errorName: previous?.errorName ?? '',
+      errorMessage: previous?.errorMessage ?? '',
+      handler: previous?.handler ?? '',
+      deliveryCount: previous?.deliveryCount ?? 0,
+      lastUnsettledAttempt: attempt,
+      firstFailureAt: previous?.firstFailureAt ?? at,
+      lastFailureAt: at,
+      terminated: false,
+    };
+    await kv.put(key, JSON.stringify(record));
+  }
+
+  async onSucceeded(d: DeliveryFacts): Promise<void> {
+    await this.forget(d.stream, d.streamSequence, d.consumer);
+  }
+
   async lastFailure(stream: string, streamSequence: number, consumer: string): Promise<FailureRecord | null> {
-    const stored = (await (await this.store()).get(keyOf(stream, streamSequence, consumer)))?.json<StoredFailure>();
+    const key = keyOf(stream, streamSequence, consumer);
+    if (!KEY.test(key)) return null;
+    const stored = (await (await this.store()).get(key))?.json<StoredFailure>();
     if (!stored) return null;
     const { original, ...rest } = stored;
     return { ...rest, original: original ? { data: Buffer.from(original.data, 'base64'), headers: original.headers } : undefined };
   }
 
   async forget(stream: string, streamSequence: number, consumer: string): Promise<void> {
-    await (await this.store()).delete(keyOf(stream, streamSequence, consumer));
+    const key = keyOf(stream, streamSequence, consumer);
+    if (KEY.test(key)) await (await this.store()).delete(key);
   }
 }
 

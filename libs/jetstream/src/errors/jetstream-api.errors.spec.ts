@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { errors } from '@nats-io/transport-node';
-import { isBrokerUnavailable, isNotFound } from './jetstream-api.errors.js';
+import { isBrokerUnavailable, isNotFound, isStreamFull } from './jetstream-api.errors.js';
 
 // The errors nats.js builds from the server's API answers ({code, err_code, description}).
 const apiError = (code: number, err_code: number, description: string) => new JetStreamApiError({ code, err_code, description });
@@ -28,5 +28,17 @@ describe('JetStream error predicates', () => {
     expect(isBrokerUnavailable(new errors.TimeoutError())).toBe(true);
     expect(isBrokerUnavailable(noMessage)).toBe(false);
     expect(isBrokerUnavailable(apiError(400, 10060, 'expected stream does not match'))).toBe(false);
+  });
+
+  it('tells a full discard-new stream from an outage (both 503 with nats-server 2.15)', () => {
+    // The answers nats-server 2.15.2 gives a discard-new stream at max_bytes, max_msgs and max_msgs_per_subject.
+    for (const description of ['maximum bytes exceeded', 'maximum messages exceeded', 'maximum messages per subject exceeded']) {
+      const full = apiError(503, 10077, description);
+      expect(isStreamFull(full)).toBe(true);
+      expect(isBrokerUnavailable(full)).toBe(false);
+    }
+    expect(isStreamFull(apiError(503, 10077, 'message size exceeds maximum allowed'))).toBe(false);
+    expect(isStreamFull(unavailable)).toBe(false);
+    expect(isStreamFull(new Error('maximum bytes exceeded'))).toBe(false);
   });
 });

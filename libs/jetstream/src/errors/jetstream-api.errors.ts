@@ -11,6 +11,21 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError && NOT_FOUND.has(err.code);
 }
 
+/** JSStreamStoreFailedF: a generic "could not store" code; its description says why. */
+const STORE_FAILED = 10077;
+/** nats-server's ErrMaxBytes, ErrMaxMsgs and ErrMaxMsgsPerSubject: refusals of a `discard: new` stream at its limit. */
+const LIMIT_REACHED = new Set(['maximum bytes exceeded', 'maximum messages exceeded', 'maximum messages per subject exceeded']);
+
+/**
+ * A `discard: new` stream at its limit refused the message. nats-server 2.15
+ * answers 503 with err_code 10077 and the limit in the description, standalone
+ * and clustered alike: without this check it would pass for an outage and be
+ * retried until the deadline.
+ */
+export function isStreamFull(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === STORE_FAILED && LIMIT_REACHED.has(err.message);
+}
+
 /**
  * The broker is unreachable, slow, electing a leader or not ready (no
  * responders surfaces as "JetStreamNotEnabled"): worth another attempt, and
@@ -18,7 +33,7 @@ export function isNotFound(err: unknown): boolean {
  * closed connection is final.
  */
 export function isBrokerUnavailable(err: unknown): boolean {
-  if (err instanceof JetStreamApiError) return err.status === 503;
+  if (err instanceof JetStreamApiError) return err.status === 503 && !isStreamFull(err);
   if (err instanceof Error && err.name === 'JetStreamNotEnabled') return true;
   if (err instanceof JetStreamError) return false;
   return (

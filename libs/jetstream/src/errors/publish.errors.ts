@@ -17,3 +17,20 @@ export class PublishRejectedError extends Error {
     this.name = 'PublishRejectedError';
   }
 }
+
+/**
+ * The stream is full and refuses new messages (`discard: new`): nothing stored
+ * was evicted. Space returns when messages age out or are consumed (work
+ * queues), or when an operator raises the limit; retrying at once cannot help.
+ */
+export class StreamFullError extends Error {
+  constructor(
+    readonly subject: string,
+    readonly stream: string | undefined,
+    readonly limit: string,
+    options?: ErrorOptions,
+  ) {
+    super(`stream ${stream ?? 'for ' + subject} is full (${limit}); the message was not stored and nothing stored was evicted`, options);
+    this.name = 'StreamFullError';
+  }
+}

@@ -23,3 +23,9 @@ export function toMsgHdrs(entries: HeaderEntries): MsgHdrs {
   for (const [k, v] of entries) h.append(k, v);
   return h;
 }
+
+/** A header value: line breaks and other control characters would end or corrupt the header block. */
+export function headerValue(s: string, max = 2048): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, max);
+}

@@ -11,9 +11,9 @@ import {
   wrap,
 } from 'cockatiel';
 import { injectTraceContext, nestjetMetrics, tracePublish } from '#telemetry';
-import { PublishRejectedError, PublishTimeoutError } from '../errors/publish.errors.js';
+import { PublishRejectedError, PublishTimeoutError, StreamFullError } from '../errors/publish.errors.js';
 import { HEADERS, toMsgHdrs, type HeaderEntries } from '../headers/message-headers.js';
-import { isBrokerUnavailable } from '../errors/jetstream-api.errors.js';
+import { isBrokerUnavailable, isStreamFull } from '../errors/jetstream-api.errors.js';
 
 export interface PublisherOptions {
   /** Whole-publish deadline including retries. */
@@ -85,7 +85,8 @@ export class JetStreamPublisher {
       nestjetMetrics.published.inc({ topic, result: result.duplicate ? 'duplicate' : 'stored' });
       return result;
     } catch (err) {
-      nestjetMetrics.published.inc({ topic, result: err instanceof PublishTimeoutError ? 'timeout' : 'rejected' });
+      const result = err instanceof PublishTimeoutError ? 'timeout' : err instanceof StreamFullError ? 'full' : 'rejected';
+      nestjetMetrics.published.inc({ topic, result });
       throw err;
     } finally {
       nestjetMetrics.publishDuration.observe({ topic }, (performance.now() - started) / 1000);
@@ -116,6 +117,7 @@ export class JetStreamPublisher {
       if (err instanceof TaskCancelledError || isBrokerUnavailable(err)) {
         throw new PublishTimeoutError(id, deadlineMs, { cause: err });
       }
+      if (isStreamFull(err)) throw new StreamFullError(subject, opts.expectStream, (err as Error).message, { cause: err });
       throw new PublishRejectedError(`JetStream refused message ${id}: ${(err as Error).message}`, { cause: err });
     }
     return { id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };

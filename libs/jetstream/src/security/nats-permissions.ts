@@ -1,5 +1,12 @@
 import type { ConsumerDeclaration, StreamDeclaration, Topology } from '#contracts';
-import { DLQ_ADVISORY_STREAM, DLQ_FAILURE_BUCKET, DLQ_ROUTER_DURABLE, DLQ_STREAM } from '../dead-letter/dead-letter.constants.js';
+import {
+  DLQ_ADVISORY_STREAM,
+  DLQ_FAILURE_BUCKET,
+  DLQ_REJECTED_STREAM,
+  DLQ_REPLAY_BUCKET,
+  DLQ_ROUTER_DURABLE,
+  DLQ_STREAM,
+} from '../dead-letter/dead-letter.constants.js';
 
 /** The NATS users, one per component; each gets only what its code calls. */
 export const NATS_COMPONENTS = ['producer', 'consumer', 'dlq', 'provisioner', 'operator'] as const;
@@ -108,13 +115,16 @@ function permissions(component: NatsComponent, publish: string[], publishDeny: s
  */
 export function natsPermissions(topology: Topology): Record<NatsComponent, NatsPermissions> {
   const dlq = topology.streams.find((s) => s.name === DLQ_STREAM);
+  const rejected = topology.streams.find((s) => s.name === DLQ_REJECTED_STREAM);
   const advisories = topology.streams.find((s) => s.name === DLQ_ADVISORY_STREAM);
   const router = topology.consumers.find((c) => c.stream === DLQ_ADVISORY_STREAM && c.durable === DLQ_ROUTER_DURABLE);
-  if (!dlq || !advisories || !router || !topology.buckets.some((b) => b.name === DLQ_FAILURE_BUCKET)) {
+  const dlqBuckets = [DLQ_FAILURE_BUCKET, DLQ_REPLAY_BUCKET];
+  if (!dlq || !rejected || !advisories || !router || !dlqBuckets.every((name) => topology.buckets.some((b) => b.name === name))) {
     throw new Error('natsPermissions needs the topology with its dead-letter streams (withDeadLetters)');
   }
-  const dlqSubjects = dlq.subjects;
-  const domainStreams = topology.streams.filter((s) => s !== dlq && s !== advisories);
+  // Dead letters and rejected advisories: only dlq writes either.
+  const dlqSubjects = [...dlq.subjects, ...rejected.subjects];
+  const domainStreams = topology.streams.filter((s) => s !== dlq && s !== rejected && s !== advisories);
   const messageSubjects = unique([...domainStreams.flatMap((s) => s.subjects), ...topicSubjects(topology)]);
   const streams = topology.streams.map((s) => s.name);
   const buckets = topology.buckets.map((b) => b.name);
@@ -130,7 +140,8 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
     ),
     consumer: permissions(
       'consumer',
-      [...readTopology, ...pull(workers), ...buckets.flatMap((b) => [...kvRead(b), ...kvWrite(b)])],
+      // Replay marks are the DLQ admin's alone.
+      [...readTopology, ...pull(workers), ...buckets.filter((b) => b !== DLQ_REPLAY_BUCKET).flatMap((b) => [...kvRead(b), ...kvWrite(b)])],
       [...dlqSubjects, ...messageSubjects],
     ),
     dlq: permissions(
@@ -141,11 +152,11 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
         api('INFO'),
         ...pull([router]),
         ...streamCalls(unique([...streams, ...sources]), 'INFO'),
+        // The router checks an advisory against the consumer's state, declared or extra.
+        ...sources.map((s) => api(`CONSUMER.INFO.${s}.*`)),
         ...streamCalls(unique([...sources, DLQ_STREAM]), 'MSG.GET', 'MSG.DELETE'),
-        api(`DIRECT.GET.${DLQ_STREAM}`),
-        api(`DIRECT.GET.${DLQ_STREAM}.>`),
-        ...kvRead(DLQ_FAILURE_BUCKET),
-        ...kvWrite(DLQ_FAILURE_BUCKET),
+        ...[DLQ_STREAM, DLQ_REJECTED_STREAM].flatMap((s) => [api(`DIRECT.GET.${s}`), api(`DIRECT.GET.${s}.>`)]),
+        ...dlqBuckets.flatMap((b) => [...kvRead(b), ...kvWrite(b)]),
       ],
       [],
     ),

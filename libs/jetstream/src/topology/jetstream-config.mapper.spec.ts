@@ -13,6 +13,12 @@ describe('jetstream config mapping', () => {
     expect(consumer.ack_policy).toBe('explicit');
   });
 
+  it('declares discard new, so a full stream refuses instead of evicting, and updates it in place', () => {
+    expect(toStreamConfig(topology.streams[0]!).discard).toBe('new');
+    expect(toStreamConfig({ ...topology.streams[0]!, discard: 'old' }).discard).toBe('old');
+    expect(UPDATABLE_STREAM_FIELDS).toContain('discard');
+  });
+
   it('uses filter_subject for one filter and filter_subjects for several', () => {
     const one = toConsumerConfig({ ...topology.consumers[0]!, filterSubjects: ['a.>'] });
     expect(one.filter_subject).toBe('a.>');

@@ -3,6 +3,7 @@ import { nanos } from '@nats-io/transport-node';
 import {
   AckPolicy,
   DeliverPolicy,
+  DiscardPolicy,
   type ConsumerConfig,
   type StreamConfig,
 } from '@nats-io/jetstream';
@@ -17,6 +18,7 @@ export function toStreamConfig(s: StreamDeclaration): Partial<StreamConfig> & { 
     num_replicas: s.replicas,
     max_age: nanos(s.maxAgeMs),
     max_bytes: s.maxBytes,
+    discard: s.discard === 'new' ? DiscardPolicy.New : DiscardPolicy.Old,
     duplicate_window: nanos(s.duplicateWindowMs),
     allow_direct: s.allowDirect ?? false,
   };
@@ -48,6 +50,8 @@ export const UPDATABLE_STREAM_FIELDS = [
   'num_replicas',
   'max_age',
   'max_bytes',
+  // nats-server 2.15 switches old → new in place and evicts nothing, even when the stream is already over max_bytes.
+  'discard',
   'duplicate_window',
   'allow_direct',
 ] as const;

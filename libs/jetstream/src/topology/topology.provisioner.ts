@@ -1,7 +1,7 @@
 import type { BucketDeclaration, Topology } from '#contracts';
 import type { Kvm } from '@nats-io/kv';
 import { nanos } from '@nats-io/transport-node';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import { DiscardPolicy, type JetStreamManager } from '@nats-io/jetstream';
 import { isNotFound } from '../errors/jetstream-api.errors.js';
 import {
   diffConfig,
@@ -45,21 +45,31 @@ export class TopologyProvisioner {
     return results;
   }
 
-  /** KV buckets are streams named KV_<bucket>; create once, report TTL drift like any stream. */
+  /**
+   * KV buckets are streams named KV_<bucket>: created once; later runs update
+   * the size limit in place (and keep discard new, which nats.js sets on
+   * create) and report TTL drift.
+   */
   private async applyBucket(b: BucketDeclaration): Promise<ProvisionResult> {
     if (!this.kvm) throw new Error('provisioning KV buckets needs a Kvm');
     const base = { kind: 'kv' as const, name: b.name };
-    const existing = await this.jsm.streams.info(`KV_${b.name}`).catch((err: unknown) => {
+    const stream = `KV_${b.name}`;
+    const existing = await this.jsm.streams.info(stream).catch((err: unknown) => {
       if (isNotFound(err)) return null;
       throw err;
     });
     if (!existing) {
       // The server accepts a create identical to an existing bucket, so a lost race needs no retry.
-      await this.kvm.create(b.name, { description: b.description, ttl: b.ttlMs, replicas: b.replicas, history: 1 });
+      await this.kvm.create(b.name, { description: b.description, ttl: b.ttlMs, replicas: b.replicas, history: 1, max_bytes: b.maxBytes });
       return { ...base, action: 'created', changed: [], drift: [] };
     }
-    const drift = diffConfig({ max_age: nanos(b.ttlMs) }, existing.config as unknown as Record<string, unknown>, ['max_age']);
-    return { ...base, action: 'unchanged', changed: [], drift };
+    const actual = existing.config as unknown as Record<string, unknown>;
+    const drift = diffConfig({ max_age: nanos(b.ttlMs) }, actual, ['max_age']);
+    const desired = { max_bytes: b.maxBytes, discard: DiscardPolicy.New };
+    const changed = diffConfig(desired, actual, ['max_bytes', 'discard']);
+    if (changed.length === 0) return { ...base, action: 'unchanged', changed, drift };
+    await this.jsm.streams.update(stream, { ...existing.config, ...desired });
+    return { ...base, action: 'updated', changed, drift };
   }
 
   private async applyStream(desired: ReturnType<typeof toStreamConfig>, raced = false): Promise<ProvisionResult> {

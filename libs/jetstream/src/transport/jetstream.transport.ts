@@ -106,7 +106,8 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   }
 
   private async handle(binding: ConsumerBinding, msg: JsMsg): Promise<Outcome | 'skip'> {
-    // A DLQ replay is meant for the consumer that failed it; the others saw it already.
+    // A DLQ replay is meant for the consumer that failed it; the others saw it already. The header is
+    // trusted because only the producer and DLQ users may publish topic subjects (see REPLAY_HEADERS).
     const replayFor = msg.headers?.get(REPLAY_HEADERS.replayFor);
     if (replayFor && replayFor !== binding.durable) {
       this.settle.add(() => msg.ack());
@@ -125,12 +126,14 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       replayOf: msg.headers?.get(REPLAY_HEADERS.originalTraceparent) || undefined,
     });
     const outcome = await context.with(ctx, async () => {
+      if (msg.info.deliveryCount > 1) await this.tellHook('onRedelivered', binding, msg);
       const { handler, error } = await this.process(binding, msg);
       if (error) recordFailure(span, error);
       const { maxDeliver, retryDelaysMs } = binding;
       const settlement = decideSettlement({ deliveryCount: msg.info.deliveryCount, maxDeliver, retryDelaysMs }, error);
       if (error) await this.reportFailure(binding, msg, handler, error, settlement);
       this.settle.add(() => applySettlement(msg, settlement));
+      if (settlement.kind === 'ack' && msg.info.deliveryCount > 1) await this.tellHook('onSucceeded', binding, msg);
       return settlement.kind;
     });
     span.setAttribute('nestjet.outcome', outcome);
@@ -190,6 +193,25 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       await this.options.failureHook.onFailure({ ...failure, original });
     } catch (hookErr) {
       this.logger.error({ event: 'failure-hook.error', error: String(hookErr), stream: failure.stream, streamSequence: failure.streamSequence });
+    }
+  }
+
+  /** The hook's optional delivery callbacks; a failing one is logged, the message is processed either way. */
+  private async tellHook(callback: 'onRedelivered' | 'onSucceeded', binding: ConsumerBinding, msg: JsMsg): Promise<void> {
+    const hook = this.options.failureHook;
+    if (!hook?.[callback]) return;
+    const delivery = {
+      stream: msg.info.stream,
+      consumer: binding.durable,
+      subject: msg.subject,
+      streamSequence: msg.info.streamSequence,
+      deliveryCount: msg.info.deliveryCount,
+      at: new Date(),
+    };
+    try {
+      await hook[callback](delivery);
+    } catch (hookErr) {
+      this.logger.error({ event: 'failure-hook.error', callback, error: String(hookErr), stream: delivery.stream, streamSequence: delivery.streamSequence });
     }
   }
 

@@ -21,6 +21,16 @@ export interface MessageFailure {
   original?: { data: Uint8Array; headers: HeaderEntries };
 }
 
+/** A delivery as the hook's optional callbacks see it. */
+export interface DeliveryFacts {
+  stream: string;
+  consumer: string;
+  subject: string;
+  streamSequence: number;
+  deliveryCount: number;
+  at: Date;
+}
+
 /**
  * Called after every failed attempt, before the nak or term, so the failure
  * reason survives for the dead-letter router (the server's advisories carry
@@ -28,4 +38,14 @@ export interface MessageFailure {
  */
 export interface MessageFailureHook {
   onFailure(failure: MessageFailure): Promise<void>;
+  /**
+   * Before a redelivery (delivery count > 1) is processed: the previous
+   * attempt may have ended without ack or nak (crash, ack timeout), which
+   * nothing else records. With it, every attempt before the last leaves a
+   * trace, which is what lets the DLQ router tell a real max-deliveries
+   * advisory from a forged one.
+   */
+  onRedelivered?(delivery: DeliveryFacts): Promise<void>;
+  /** A redelivered message was acked: its failure history is obsolete (and no longer corroborates an advisory). */
+  onSucceeded?(delivery: DeliveryFacts): Promise<void>;
 }

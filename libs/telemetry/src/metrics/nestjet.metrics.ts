@@ -9,10 +9,24 @@ export interface ConsumerStats {
   waiting: number;
 }
 
+export interface StreamStats {
+  stream: string;
+  bytes: number;
+  /** -1 when unlimited. */
+  maxBytes: number;
+  messages: number;
+}
+
 export interface BrokerStats {
   consumers: ConsumerStats[];
   dlqDepth: number | null;
+  /** Every declared stream and the streams behind KV buckets (`KV_<bucket>`). */
+  streams: StreamStats[];
 }
+
+/** Why the DLQ router refused an advisory; a fixed list, so the label stays bounded. */
+export const ADVISORY_REJECTION_CHECKS = ['malformed', 'subject_mismatch', 'undeclared', 'uncorroborated'] as const;
+export type AdvisoryRejectionCheck = (typeof ADVISORY_REJECTION_CHECKS)[number];
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -27,7 +41,7 @@ export class NestjetMetrics {
 
   readonly published = new Counter({
     name: 'nestjet_published_messages_total',
-    help: 'Publish attempts by topic and result (stored, duplicate, timeout, rejected)',
+    help: 'Publish attempts by topic and result (stored, duplicate, timeout, rejected, full)',
     labelNames: ['topic', 'result'] as const,
     registers: [this.registry],
   });
@@ -70,6 +84,13 @@ export class NestjetMetrics {
     registers: [this.registry],
   });
 
+  readonly rejectedAdvisories = new Counter({
+    name: 'nestjet_rejected_advisories_total',
+    help: 'Advisories the DLQ router refused (stored in DLQ_REJECTED), by failed check: forged, malformed or not corroborated',
+    labelNames: ['check'] as const,
+    registers: [this.registry],
+  });
+
   readonly bound = new Gauge({
     name: 'nestjet_consumer_bound',
     help: 'Durable consumers this process pulls from (1 per binding); sum over pods = workers',
@@ -95,6 +116,25 @@ export class NestjetMetrics {
     consumerGauge('nestjet_consumer_ack_pending_messages', 'Delivered, not yet acknowledged (num_ack_pending)', (s) => s.ackPending);
     consumerGauge('nestjet_consumer_redelivered_messages', 'Messages redelivered at least once, still unacked (num_redelivered)', (s) => s.redelivered);
     consumerGauge('nestjet_consumer_waiting_pulls', 'Pull requests waiting on the server (num_waiting)', (s) => s.waiting);
+    const streamGauge = (name: string, help: string, pick: (s: StreamStats) => number | null) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['stream'] as const,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const s of (await metrics.stats())?.streams ?? []) {
+            const v = pick(s);
+            if (v !== null) this.set({ stream: s.stream }, v);
+          }
+        },
+      });
+    streamGauge('nestjet_stream_bytes', 'Bytes stored in the stream (state.bytes)', (s) => s.bytes);
+    streamGauge('nestjet_stream_max_bytes', 'Byte limit of the stream (max_bytes); absent when unlimited', (s) => (s.maxBytes > 0 ? s.maxBytes : null));
+    streamGauge('nestjet_stream_messages', 'Messages stored in the stream (state.messages)', (s) => s.messages);
+    // Zero from the start, so increase() sees the first rejection and the series exists before any.
+    for (const check of ADVISORY_REJECTION_CHECKS) this.rejectedAdvisories.inc({ check }, 0);
     new Gauge({
       name: 'nestjet_dlq_depth_messages',
       help: 'Records in the DLQ stream',

@@ -18,7 +18,7 @@ export class BatchItemResultDto {
   @ApiProperty()
   index!: number;
 
-  @ApiProperty({ description: 'HTTP-like status of this item: 202 stored, 422 idempotency key reused with another payload, 503 not confirmed' })
+  @ApiProperty({ description: 'HTTP-like status of this item: 202 stored, 422 idempotency key reused with another payload, 503 not confirmed, 507 stream full (not stored)' })
   status!: number;
 
   @ApiProperty()

@@ -1,0 +1,55 @@
+import { wildcardMatches, subjectMatches, type ConsumerDeclaration, type TopicDeclaration, type Topology } from '#contracts';
+import { ReplayRefusedError, ReplayUnreachableError } from './dead-letter.errors.js';
+
+/** Where a replay goes: a declared topic's subject, stored only by that topic's stream, for a consumer declared on it. */
+export interface ReplayTarget {
+  topic: TopicDeclaration;
+  subject: string;
+  /** `expectStream` of the publish: the server refuses to store it anywhere else. */
+  stream: string;
+  consumer: ConsumerDeclaration;
+}
+
+/** Topic tokens and routing tokens alike: no wildcards, no `$`, nothing empty. */
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/** The topic a record's (or an edited payload's) subject belongs to; replays never go anywhere else. */
+export function topicOf(topology: Topology, subject: string): TopicDeclaration {
+  const topic = subject.split('.').every((t) => TOKEN.test(t)) ? topology.topics.find((t) => subjectMatches(t.name, subject)) : undefined;
+  if (!topic) {
+    const shown = JSON.stringify(subject.slice(0, 200));
+    throw new ReplayRefusedError(`subject ${shown} is not the subject of a declared topic (${topology.topics.map((t) => t.name).join(', ')}); replays go only there`);
+  }
+  return topic;
+}
+
+/**
+ * Checks a replay against the declared topology, whatever the DLQ record
+ * says: the subject must be a declared topic's, the record's stream that
+ * topic's stream, its consumer declared there, and that consumer's filter
+ * must cover the subject (else the replay reaches nobody: every other durable
+ * skips it by `nestjet-replay-for`).
+ */
+export function resolveReplayTarget(
+  topology: Topology,
+  record: { id: number; stream: string; consumer: string },
+  subject: string,
+  edited: boolean,
+): ReplayTarget {
+  const topic = topicOf(topology, subject);
+  if (record.stream !== topic.stream) {
+    throw new ReplayRefusedError(`record ${record.id} comes from stream ${JSON.stringify(record.stream)}, but topic ${topic.name} lives in ${topic.stream}`);
+  }
+  const consumer = topology.consumers.find((c) => c.stream === topic.stream && c.durable === record.consumer);
+  if (!consumer) {
+    throw new ReplayRefusedError(`consumer ${JSON.stringify(record.consumer)} is not declared on stream ${topic.stream}: nobody would process the replay`);
+  }
+  if (consumer.filterSubjects.length > 0 && !consumer.filterSubjects.some((f) => wildcardMatches(f, subject))) {
+    throw new ReplayUnreachableError(
+      `${edited ? 'the edited payload routes to' : 'the record\'s subject is'} ${subject}, which consumer ${consumer.durable} ` +
+        `does not receive (filter ${consumer.filterSubjects.join(', ')}); the replay would reach nobody`,
+      edited,
+    );
+  }
+  return { topic, subject, stream: topic.stream, consumer };
+}
