@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { DLQ_HEADERS, REJECTED_HEADERS } from '#jetstream';
 import {
   AppGroup,
+  type AppProcess,
+  authHeaders,
   DLQ_TEST_TOPOLOGY,
   dlqRecords,
   freePort,
@@ -10,16 +12,16 @@ import {
   NatsServer,
   order,
   processed,
+  type Producer,
   provision,
   scrape,
   startFlaky,
   startProducer,
   startRouter,
   streamCount,
+  topologyFor,
   total,
   waitFor,
-  type AppProcess,
-  type Producer,
 } from '#test-support';
 import { AckPolicy, jetstream, RetentionPolicy, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -45,6 +47,7 @@ const maxDeliveries = (over: Record<string, unknown> = {}) => ({
 describe('dead-letter routing under forged advisories: nothing copied, nothing deleted, every forgery on record', () => {
   let nats: NatsServer;
   let nc: NatsConnection;
+  let attacker: NatsConnection;
   let jsm: JetStreamManager;
   let router: AppProcess;
   let routerUrl: string;
@@ -52,8 +55,12 @@ describe('dead-letter routing under forged advisories: nothing copied, nothing d
   let producer: Producer;
   const apps = new AppGroup();
 
-  /** Publishes as the server would. Tests connect with a user allowed to; no application user is. */
-  const forge = (subject: string, body: unknown) => nc.publish(subject, typeof body === 'string' ? body : JSON.stringify(body));
+  /**
+   * Publishes as the server would, as a test-only user without restrictions:
+   * no nestjet user may publish $JS.EVENT.> (test/nats-permissions), so this
+   * plays a client on a bus without those permissions, or a compromised one.
+   */
+  const forge = (subject: string, body: unknown) => attacker.publish(subject, typeof body === 'string' ? body : JSON.stringify(body));
 
   const stored = async (stream: string): Promise<StoredMsg[]> => {
     const { state } = await jsm.streams.info(stream);
@@ -80,8 +87,10 @@ describe('dead-letter routing under forged advisories: nothing copied, nothing d
   });
 
   beforeAll(async () => {
-    nats = await NatsServer.start();
+    // The users' permissions follow the topology, DLQ_EXTRA_STREAMS included (the router may inspect WQTEST).
+    nats = await NatsServer.start({ intruder: true, topology: topologyFor(SETTINGS) });
     ({ nc, jsm } = await inspect(nats));
+    attacker = await nats.connectIntruder();
     // Another team's work queue, dead-lettered through our DLQ (DLQ_EXTRA_STREAMS).
     await jsm.streams.add({ name: 'WQTEST', subjects: ['wq.>'], retention: RetentionPolicy.Workqueue });
     await jsm.consumers.add('WQTEST', { durable_name: 'wq-worker', ack_policy: AckPolicy.Explicit, max_deliver: 2 });
@@ -99,6 +108,7 @@ describe('dead-letter routing under forged advisories: nothing copied, nothing d
     await apps.stopAll();
     await producer?.app.stop();
     await nc?.close();
+    await attacker?.close();
     await nats?.dispose();
   });
 
@@ -115,7 +125,7 @@ describe('dead-letter routing under forged advisories: nothing copied, nothing d
     const secret = await jetstream(nc).publish('secrets.key', 'k');
     const advisoriesBefore = (await jsm.streams.info('DLQ_ADVISORIES')).state.last_seq;
     forge(`${ADVISORY}.MAX_DELIVERIES.SECRETS.c`, maxDeliveries({ stream: 'SECRETS', consumer: 'c', stream_seq: secret.seq }));
-    await nc.flush();
+    await attacker.flush();
     expect((await jsm.streams.info('DLQ_ADVISORIES')).state.last_seq).toBe(advisoriesBefore);
     expect(await streamCount(nc, 'SECRETS')).toBe(1);
     expect(await snapshot()).toEqual(before);
@@ -220,7 +230,7 @@ describe('dead-letter routing under forged advisories: nothing copied, nothing d
   });
 
   it('shows every rejection to operators: GET /v1/dlq/rejected, the metric, the log', async () => {
-    const listed = (await (await fetch(`${producer.url}/v1/dlq/rejected?limit=500`)).json()) as { items: { check: string; reason: string; advisory: string }[] };
+    const listed = (await (await fetch(`${producer.url}/v1/dlq/rejected?limit=500`, { headers: authHeaders() })).json()) as { items: { check: string; reason: string; advisory: string }[] };
     const stored_ = await stored('DLQ_REJECTED');
     expect(listed.items).toHaveLength(stored_.length);
     expect(listed.items.find((r) => r.reason === 'consumer intruder is not declared on stream ORDERS')?.advisory).toMatch(/"consumer":"intruder"/);

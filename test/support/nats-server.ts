@@ -20,6 +20,8 @@ export interface NatsServerOptions {
   tls?: boolean;
   /** nats-server feature flags, e.g. `{ js_ack_fc_v2: true }`. */
   featureFlags?: Record<string, boolean>;
+  /** Also a test-only user without restrictions (`connectIntruder()`): the attacker of forgery tests. */
+  intruder?: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export class NatsServer extends NatsEndpoint {
     const work = mkdtempSync(join(tmpdir(), 'nestjet-nats-'));
     const storeDir = options.storeDir ?? join(work, 'store');
     const configFile = join(work, 'nats.conf');
-    const users = new NatsUsers(options.topology);
+    const users = new NatsUsers(options.topology, options.intruder);
     const tls = options.tls ? generateTlsFiles(join(work, 'tls')) : undefined;
     writeFileSync(
       configFile,

@@ -12,13 +12,22 @@ export function topologyFor(env: Record<string, string> = {}): Topology {
 /** One random password per component, and the server authorization block with their permissions. */
 export class NatsUsers {
   readonly passwords: Record<NatsComponent, string>;
+  /** Password of the test-only `intruder` user, when the server has one. */
+  readonly intruderPassword?: string;
 
-  constructor(readonly topology: Topology = topologyFor()) {
+  /** `intruder`: add a user with no restrictions, for tests that play a compromised or misconfigured client (forged advisories, dead letters). */
+  constructor(
+    readonly topology: Topology = topologyFor(),
+    intruder = false,
+  ) {
     this.passwords = Object.fromEntries(NATS_COMPONENTS.map((c) => [c, randomBytes(18).toString('base64url')])) as Record<NatsComponent, string>;
+    if (intruder) this.intruderPassword = randomBytes(18).toString('base64url');
   }
 
   authorization(): string {
-    return natsAuthorization(this.topology, this.passwords);
+    const block = natsAuthorization(this.topology, this.passwords);
+    if (!this.intruderPassword) return block;
+    return block.replace(/\n  \]\n\}\n$/, `,\n    ${JSON.stringify({ user: 'intruder', password: this.intruderPassword })}\n  ]\n}\n`);
   }
 }
 
@@ -56,6 +65,13 @@ export abstract class NatsEndpoint {
       inboxPrefix: natsInboxPrefix(component),
       ...(this.tls ? { tls: { caFile: this.tls.ca, certFile: this.tls.clientCert, keyFile: this.tls.clientKey } } : {}),
     };
+  }
+
+  /** A connection as the test-only unrestricted user (the server must be started with `intruder: true`). */
+  connectIntruder(): Promise<NatsConnection> {
+    if (!this.users.intruderPassword) throw new Error('start the server with { intruder: true } to have an intruder user');
+    const { servers, tls } = this.connectOptions('operator');
+    return connect({ name: 'test-intruder', servers, tls, user: 'intruder', pass: this.users.intruderPassword });
   }
 
   connect(component: NatsComponent, options: ConnectionOptions = {}): Promise<NatsConnection> {
