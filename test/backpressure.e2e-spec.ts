@@ -28,6 +28,8 @@ describe('backpressure: full streams refuse new messages instead of evicting old
   let nats: NatsServer;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
+  /** Writes DLQ records directly, as only the dlq user may. */
+  let writer: NatsConnection;
   let producer: Producer;
   const apps = new AppGroup();
   /** What every provision run of this suite is given (a run without a setting would reset it to its default). */
@@ -37,7 +39,7 @@ describe('backpressure: full streams refuse new messages instead of evicting old
 
   /** Fills the DLQ with filler records until the server refuses one; returns how many it took. */
   async function fillDlq(): Promise<number> {
-    const js = jetstream(nc);
+    const js = jetstream(writer);
     for (let n = 0; n < 10_000; n++) {
       try {
         await js.publish('dlq.ORDERS.filler', 'f'.repeat(500));
@@ -53,6 +55,7 @@ describe('backpressure: full streams refuse new messages instead of evicting old
   beforeAll(async () => {
     nats = await NatsServer.start();
     ({ nc, jsm } = await inspect(nats));
+    writer = await nats.connect('dlq');
   });
 
   afterEach(async () => {
@@ -62,6 +65,7 @@ describe('backpressure: full streams refuse new messages instead of evicting old
   afterAll(async () => {
     await producer?.app.stop();
     await nc?.close();
+    await writer?.close();
     await nats?.dispose();
   });
 
@@ -72,7 +76,7 @@ describe('backpressure: full streams refuse new messages instead of evicting old
     const failures = await new Kvm(nc).create('nestjet_failures', { history: 1 });
     const js = jetstream(nc);
     for (let i = 0; i < 200; i++) await js.publish('orders.created.eu.std', JSON.stringify(order({ note: 'x'.repeat(200) })));
-    await js.publish('dlq.ORDERS.fulfillment', 'an old record');
+    await jetstream(writer).publish('dlq.ORDERS.fulfillment', 'an old record');
     await failures.put('ORDERS.1.fulfillment', '{}');
     const before = await ordersState();
     expect(before.bytes).toBeGreaterThan(32 * KIB);
@@ -151,11 +155,17 @@ describe('backpressure: full streams refuse new messages instead of evicting old
     })) {
       h.set(k, v);
     }
-    const { seq: id } = await jetstream(nc).publish('dlq.ORDERS.fulfillment', JSON.stringify(order()), { headers: h });
+    const { seq: id } = await jetstream(writer).publish('dlq.ORDERS.fulfillment', JSON.stringify(order()), { headers: h });
+    // Top ORDERS off with small messages on a subject no durable reads, so not even a replay smaller than the refused orders fits.
+    for (let n = 0; n < 10_000; n++) {
+      const stored = await jetstream(nc).publish('orders.topoff', 'x').then(() => true, () => false);
+      if (!stored) break;
+    }
     const full = await postJson(`${producer.url}/v1/dlq/${id}/replay`, {});
     expect(full.status).toBe(507);
     expect(((await full.json()) as { detail: string }).detail).toMatch(/^stream ORDERS is full/);
 
+    await jsm.streams.purge('ORDERS', { filter: 'orders.topoff' });
     await reprovision({ STREAM_MAX_BYTES: String(1024 * KIB) });
     const replayed = await postJson(`${producer.url}/v1/dlq/${id}/replay`, {});
     expect(replayed.status).toBe(202);

@@ -31,6 +31,8 @@ interface Problem {
 describe('dead letters: replays go only to declared topic subjects, once unless forced, and reach the failed consumer', () => {
   let nats: NatsServer;
   let nc: NatsConnection;
+  /** Writes DLQ records directly, as only the dlq user may: what a forged record would look like. */
+  let writer: NatsConnection;
   let jsm: JetStreamManager;
   let producer: Producer;
   let flaky: AppProcess;
@@ -57,7 +59,7 @@ describe('dead letters: replays go only to declared topic subjects, once unless 
       [DLQ_HEADERS.routedAt]: at,
     };
     for (const [k, v] of Object.entries(facts)) h.set(k, v);
-    return (await jetstream(nc).publish(`dlq.${stream}.${consumer}`, JSON.stringify(payload), { headers: h })).seq;
+    return (await jetstream(writer).publish(`dlq.${stream}.${consumer}`, JSON.stringify(payload), { headers: h })).seq;
   }
 
   const replay = (id: number, query = '', body?: unknown, url = producer.url) => postJson(`${url}/v1/dlq/${id}/replay${query}`, body ?? {});
@@ -70,7 +72,7 @@ describe('dead letters: replays go only to declared topic subjects, once unless 
     return { messages, last_seq };
   };
   const cli = async (...args: string[]) => {
-    const app = await AppProcess.start('dlq-cli', join(DIST, 'apps', 'producer', 'src', 'dlq-cli.js'), { NATS_URL: nats.url, ...DLQ_TEST_TOPOLOGY }, undefined, undefined, args);
+    const app = await AppProcess.start('dlq-cli', join(DIST, 'apps', 'producer', 'src', 'dlq-cli.js'), { ...nats.env('dlq'), ...DLQ_TEST_TOPOLOGY }, undefined, undefined, args);
     const { code } = await app.waitForExit();
     return { code, out: app.raw.join('\n') };
   };
@@ -79,6 +81,7 @@ describe('dead letters: replays go only to declared topic subjects, once unless 
     nats = await NatsServer.start();
     await provision(nats, DLQ_TEST_TOPOLOGY);
     ({ nc, jsm } = await inspect(nats));
+    writer = await nats.connect('dlq');
     producer = await startProducer(nats, DLQ_TEST_TOPOLOGY);
     await apps.add(startRouter(nats));
     flaky = await apps.add(startFlaky(nats, 0));
@@ -90,6 +93,7 @@ describe('dead letters: replays go only to declared topic subjects, once unless 
     await apps.stopAll();
     await producer?.app.stop();
     await nc?.close();
+    await writer?.close();
     await nats?.dispose();
   });
 
@@ -168,7 +172,7 @@ describe('dead letters: replays go only to declared topic subjects, once unless 
     ];
     expect((await replay(a)).status).toBe(202);
     const bulk = async (query: string) =>
-      (await (await fetch(`${producer.url}/v1/dlq/replay?subject=orders.created.apac.*${query}`, { method: 'POST' })).json()) as {
+      (await (await postJson(`${producer.url}/v1/dlq/replay?subject=orders.created.apac.*${query}`, '')).json()) as {
         matched: number;
         replayed: { replayOf: number }[];
         skipped: { id: number; reason: string; previousReplay?: { state: string } }[];

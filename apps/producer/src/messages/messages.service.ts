@@ -124,14 +124,15 @@ export class MessagesService {
     const key = givenKey ?? randomUUID();
     const json = JSON.stringify(payload);
     const msgId = idempotentMsgId(caller, topic.name, key);
-    const digest = payloadDigest(json);
+    const digest = givenKey === undefined ? '' : payloadDigest(json);
     let result: PublishResult;
     try {
       result = await this.publisher.publish(subjectFor(topic, payload), json, {
         msgId,
         expectStream: topic.stream,
         topic: topic.name,
-        headers: { [PAYLOAD_DIGEST_HEADER]: digest },
+        // Only a client's own key can come back with another payload; a generated one costs no header.
+        headers: givenKey === undefined ? undefined : { [PAYLOAD_DIGEST_HEADER]: digest },
       });
     } catch (err) {
       // The client retries with the key, not with the derived msgID.

@@ -130,7 +130,8 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
   const buckets = topology.buckets.map((b) => b.name);
   const sources = deadLetterSources(advisories);
   const workers = topology.consumers.filter((c) => c !== router);
-  const readTopology = [...streamCalls(streams, 'INFO'), ...consumerInfo(topology.consumers)];
+  // Readiness, /v1/topics and the fill gauges read every stream's and bucket's info.
+  const readTopology = [...streamCalls([...streams, ...buckets.map((b) => `KV_${b}`)], 'INFO'), ...consumerInfo(topology.consumers)];
 
   return {
     producer: permissions(
