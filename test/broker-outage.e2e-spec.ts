@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { authHeaders, inspect, NatsServer, order, postJson, type Producer, provision, startProducer, waitFor } from '#test-support';
+import { authHeaders, inspect, NatsServer, order, postJson, type Producer, provision, startProducer, storedMsgId, waitFor } from '#test-support';
 
 const DEADLINE_MS = 1500;
 
@@ -12,7 +12,8 @@ describe('ingress during a NATS outage', () => {
     const started = Date.now();
     const r = await postJson(`${producer.url}/v1/topics/orders.created/messages`, order(), headers);
     const body = (await r.json()) as { id: string; status?: number };
-    if (r.status === 202) accepted.push(body.id);
+    // `id` is the key to retry with; what JetStream stores is the msgID derived from it.
+    if (r.status === 202) accepted.push(storedMsgId(body.id));
     return { status: r.status, body, elapsed: Date.now() - started, retryAfter: r.headers.get('retry-after') };
   };
 

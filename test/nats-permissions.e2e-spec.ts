@@ -5,6 +5,7 @@ import { connectNats, ConfigurationError, NATS_COMPONENTS, natsPermissions, type
 import {
   AppGroup,
   AppProcess,
+  authHeaders,
   DLQ_TEST_TOPOLOGY,
   ENTRYPOINTS,
   inspect,
@@ -193,7 +194,7 @@ describe('NATS least privilege: the whole pipeline runs with the generated users
     const poison = await as(nats, 'producer', (nc) => jetstream(nc).publish('orders.created.eu.std', JSON.stringify({ orderId: 'poison-1', amount: 'lots' })));
     type View = { id: number; consumer: string; streamSequence: number };
     const records = await waitFor('the poison message dead-lettered for each durable', async () => {
-      const page = (await (await fetch(`${producer.url}/v1/dlq?limit=100`)).json()) as { items: View[] };
+      const page = (await (await fetch(`${producer.url}/v1/dlq?limit=100`, { headers: authHeaders() })).json()) as { items: View[] };
       const mine = page.items.filter((v) => v.streamSequence === poison.seq);
       return mine.length >= 2 ? mine : null;
     }, 20_000);
@@ -204,7 +205,7 @@ describe('NATS least privilege: the whole pipeline runs with the generated users
     await waitFor('the replay processed by fulfillment', () => processed([consumer], 'fulfillment').some((p) => p.orderId === 'poison-1-fixed'));
 
     for (const url of [producer.url, String(consumer.events('consumer.ready')[0]!.url)]) expect((await fetch(`${url}/readyz`)).status).toBe(200);
-    expect((await fetch(`${producer.url}/v1/topics`)).status).toBe(200);
+    expect((await fetch(`${producer.url}/v1/topics`, { headers: authHeaders() })).status).toBe(200);
     expect(nats.violations()).toEqual([]);
     for (const app of [producer.app, consumer]) expect(app.events('nats.error')).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type AppProcess, authHeaders, inspect, NatsServer, order, postJson, processed, type Producer, provision, startConsumer, startProducer, waitFor } from '#test-support';
+import { type AppProcess, authHeaders, inspect, NatsServer, order, postJson, processed, type Producer, provision, startConsumer, startProducer, storedMsgId, waitFor } from '#test-support';
 
 describe('message path: ingress → JetStream → durable consumers', () => {
   let nats: NatsServer;
@@ -71,7 +71,8 @@ describe('message path: ingress → JetStream → durable consumers', () => {
     const { nc, jsm } = await inspect(nats);
     try {
       const stored = await jsm.streams.getMessage('ORDERS', { seq: a.seq });
-      expect(stored?.header.get('Nats-Msg-Id')).toBe(key);
+      // Scoped to the caller and topic, so no other client's key can collide with it.
+      expect(stored?.header.get('Nats-Msg-Id')).toBe(storedMsgId(key));
       await waitFor('fulfillment to process the keyed order', () =>
         processed([consumer], 'fulfillment').some((p) => p.orderId === o.orderId),
       );

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateApiKey, hashApiKey } from '../../apps/producer/src/auth/api-key.store.js';
+import { idempotentMsgId } from '../../apps/producer/src/messages/idempotency.js';
 
 export const ALL_SCOPES = ['publish:>', 'topics:read', 'dlq:read', 'dlq:replay', 'dlq:purge'];
 
@@ -28,4 +29,9 @@ export function testKey(id: string, scopes: string[]): TestKey {
 /** `Authorization: Bearer <key>`, with TEST_API_KEY unless another key is given. */
 export function authHeaders(key: TestKey = TEST_API_KEY): Record<string, string> {
   return { authorization: `Bearer ${key.key}` };
+}
+
+/** The Nats-Msg-Id the ingress stores for an Idempotency-Key (or generated id) sent with `key` to `topic`. */
+export function storedMsgId(idempotencyKey: string, topic = 'orders.created', key: TestKey = TEST_API_KEY): string {
+  return idempotentMsgId(`key:${key.id}`, topic, idempotencyKey);
 }
