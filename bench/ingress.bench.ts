@@ -41,15 +41,21 @@ try {
   await provision(nats);
   // The rate limit is off the table here: it is a policy, not a cost being measured.
   const producer = await startProducer(nats, { RATE_LIMIT_MAX: '1000000000' });
+  // The same producer without authentication: what the API-key check and the rate limiter cost.
+  const open = await startProducer(nats, { RATE_LIMIT_MAX: '1000000000', AUTH_MODE: 'none', API_KEYS_FILE: '' });
   const rawPort = await freePort();
   const raw = await AppProcess.start('raw', join(DIST, 'bench', 'raw-ingress.server.js'), { ...nats.env('producer'), PORT: String(rawPort) }, 'raw.ready');
-  const results = { nestjet: [] as Awaited<ReturnType<typeof load>>[], raw: [] as Awaited<ReturnType<typeof load>>[] };
+  type Run = Awaited<ReturnType<typeof load>>;
+  const results = { nestjet: [] as Run[], open: [] as Run[], raw: [] as Run[] };
   await load(producer.url); // warm-up (JIT, connections)
+  await load(open.url);
   for (let round = 0; round < ROUNDS; round++) {
     results.raw.push(await load(`http://127.0.0.1:${rawPort}`));
     results.nestjet.push(await load(producer.url));
+    results.open.push(await load(open.url));
   }
   await producer.app.stop();
+  await open.app.stop();
   await raw.stop();
 
   const summary = (rs: typeof results.raw) => ({
@@ -58,6 +64,7 @@ try {
     p99: median(rs.map((r) => r.p99)),
   });
   const n = summary(results.nestjet);
+  const o = summary(results.open);
   const b = summary(results.raw);
   process.stdout.write(
     `\n### Ingress (${CONNECTIONS} connections, ${DURATION_S} s × ${ROUNDS} rounds, median)\n${environment()}\n\n` +
@@ -65,10 +72,11 @@ try {
         ['target', 'req/s', 'p50 ms', 'p99 ms'],
         [
           ['raw Fastify + js.publish', b.rps.toFixed(0), b.p50, b.p99],
-          ['nestjet producer', n.rps.toFixed(0), n.p50, n.p99],
+          ['nestjet producer (API key, rate limit)', n.rps.toFixed(0), n.p50, n.p99],
+          ['nestjet producer (AUTH_MODE=none)', o.rps.toFixed(0), o.p50, o.p99],
         ],
       ) +
-      `\n\nratio nestjet / raw: **${(n.rps / b.rps).toFixed(2)}×** (target ≥ 0.8×)\n`,
+      `\n\nratio nestjet / raw: **${(n.rps / b.rps).toFixed(2)}×** (target ≥ 0.8×); without authentication ${(o.rps / b.rps).toFixed(2)}×\n`,
   );
 } finally {
   await nats.dispose();
