@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { buildTopology } from '#contracts';
+import { buildTopology, DEFAULT_TOPOLOGY_OPTIONS } from '#contracts';
 import { DEFAULT_DEAD_LETTER_OPTIONS } from '#jetstream';
 import { CHART_DIR, chartWithoutNatsDependency, findObject, helmTemplate, validateObjects, type K8sObject } from '#test-support';
 
@@ -212,6 +212,9 @@ describe('helm chart rules', () => {
       expect(findObject(minimal, 'ConfigMap', name).data).toMatchObject({
         DLQ_MAX_AGE_MS: String(DEFAULT_DEAD_LETTER_OPTIONS.maxAgeMs),
         DLQ_EXTRA_STREAMS: DEFAULT_DEAD_LETTER_OPTIONS.extraStreams.join(','),
+        // Backpressure is on by default: byte limits as in the code (discard new there).
+        DLQ_MAX_BYTES: String(DEFAULT_DEAD_LETTER_OPTIONS.maxBytes),
+        STREAM_MAX_BYTES: String(DEFAULT_TOPOLOGY_OPTIONS.maxBytes),
       });
     }
     expect(findObject(minimal, 'ConfigMap', 'nestjet').data.DLQ_MAX_AGE_MS).toBe('1209600000');

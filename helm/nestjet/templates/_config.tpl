@@ -10,6 +10,7 @@ CONSUMER_MAX_DELIVER: {{ .Values.topology.consumerMaxDeliver | quote }}
 CONSUMER_MAX_ACK_PENDING: {{ .Values.topology.consumerMaxAckPending | quote }}
 CONSUMER_RETRY_DELAYS_MS: {{ join "," .Values.topology.consumerRetryDelaysMs | quote }}
 DLQ_MAX_AGE_MS: {{ .Values.topology.dlqMaxAgeMs | int64 | quote }}
+DLQ_MAX_BYTES: {{ .Values.topology.dlqMaxBytes | int64 | quote }}
 DLQ_EXTRA_STREAMS: {{ join "," .Values.topology.dlqExtraStreams | quote }}
 LOG_LEVEL: {{ .Values.logLevel | quote }}
 AUTO_PROVISION: "false"
