@@ -29,6 +29,18 @@ export interface SweepResult {
   failed: number;
 }
 
+/**
+ * A final failure (terminated, or the transport's last allowed attempt) with
+ * no DLQ record noted, older than the grace period. A record whose last
+ * attempt ended by crash or ack timeout is not known to be final here: the
+ * advisory path handles those.
+ */
+export function needsReconciling(record: Pick<FailureRecord, 'terminated' | 'final' | 'dlqSeq' | 'lastFailureAt'>, nowMs: number, graceMs: number): boolean {
+  if (!(record.terminated || record.final === true) || record.dlqSeq !== undefined) return false;
+  const at = Date.parse(record.lastFailureAt);
+  return !Number.isNaN(at) && nowMs - at >= graceMs;
+}
+
 const STREAM = `KV_${DLQ_FAILURE_BUCKET}`;
 const SUBJECTS = `$KV.${DLQ_FAILURE_BUCKET}.>`;
 
@@ -108,7 +120,9 @@ export class DeadLetterReconciler {
         if (err instanceof StreamFullError) break;
       }
     }
+    // Quiet sweeps only at debug level: one a minute per pod would drown the log.
     if (result.stored + result.duplicates + result.failed > 0) this.logger.log({ event: 'dlq-reconciler.swept', ...result });
+    else this.logger.debug({ event: 'dlq-reconciler.swept', ...result });
     return result;
   }
 
@@ -122,9 +136,7 @@ export class DeadLetterReconciler {
     } catch {
       return null;
     }
-    if (!(record.terminated || record.final) || record.dlqSeq !== undefined) return null;
-    const age = Date.now() - Date.parse(record.lastFailureAt);
-    return age >= this.options.graceMs ? record : null;
+    return needsReconciling(record, Date.now(), this.options.graceMs) ? record : null;
   }
 
   private async reconcile(record: FailureRecord, revision: number): Promise<{ duplicate: boolean }> {

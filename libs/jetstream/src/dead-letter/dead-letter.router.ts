@@ -137,13 +137,13 @@ export class DeadLetterRouter {
       const gathered = await this.gather(advisory);
       const corroboration = corroborate(advisory, declared, gathered);
       if (!corroboration.ok) return await this.reject(m, 'uncorroborated', corroboration.reason);
-      const { dlqSeq, stored, lastFailureAt } = await this.deadLetter(advisory, gathered);
+      const { dlqSeq, stored, noted, lastFailureAt } = await this.deadLetter(advisory, gathered);
       // The failure record corroborates a redelivered advisory, so it goes only once the ack is certain.
       if (!(await ackConfirmed(m))) return;
       await this.failures.forget(stream, streamSequence, consumer).catch(() => undefined);
       const latencyMs = lastFailureAt ? Date.now() - Date.parse(lastFailureAt) : null;
-      // `stored: false`: the transport (or the sweep) had stored the record already; this advisory only confirmed it.
-      this.logger.log({ event: 'dlq.routed', ...advisory, dlqSeq, stored, latencyMs });
+      // `stored: false`: the transport (or the sweep) had stored the record already; `noted`: the failure record said so, nothing was published.
+      this.logger.log({ event: 'dlq.routed', ...advisory, dlqSeq, stored, noted, latencyMs });
       if (stored) nestjetMetrics.deadLettered.inc({ stream, consumer, kind: advisory.kind });
     } catch (err) {
       this.retry(m, err);
@@ -166,12 +166,12 @@ export class DeadLetterRouter {
    * original from a work queue either way (the router is the one place that
    * deletes originals: the transport settles, it never deletes).
    */
-  private async deadLetter(a: DeadLetterAdvisory, g: Gathered): Promise<{ dlqSeq: number; stored: boolean; lastFailureAt: string | undefined }> {
+  private async deadLetter(a: DeadLetterAdvisory, g: Gathered): Promise<{ dlqSeq: number; stored: boolean; noted: boolean; lastFailureAt: string | undefined }> {
     const { stored, failure } = g;
     if (failure?.dlqSeq !== undefined) {
       // Republishing would be a duplicate only within the DLQ's duplicate window; an advisory can wait longer than that.
       if (await this.removesOriginal(a, stored)) await this.deleteOriginal(a);
-      return { dlqSeq: failure.dlqSeq, stored: false, lastFailureAt: failure.lastFailureAt };
+      return { dlqSeq: failure.dlqSeq, stored: false, noted: true, lastFailureAt: failure.lastFailureAt };
     }
     const copy = failure?.original;
     const data = stored?.data ?? copy?.data ?? new Uint8Array();
@@ -198,7 +198,7 @@ export class DeadLetterRouter {
     // A duplicate: the transport stored it but could not note so in the failure record.
     const ack = await writeDeadLetter(this.publisher, facts, data, originalHeaders);
     if (await this.removesOriginal(a, stored)) await this.deleteOriginal(a);
-    return { dlqSeq: ack.seq, stored: !ack.duplicate, lastFailureAt: failure?.lastFailureAt };
+    return { dlqSeq: ack.seq, stored: !ack.duplicate, noted: false, lastFailureAt: failure?.lastFailureAt };
   }
 
   /**

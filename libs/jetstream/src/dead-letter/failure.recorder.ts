@@ -61,7 +61,7 @@ export class KvFailureRecorder implements MessageFailureHook {
   async onFailure(f: MessageFailure, dlqSeq?: number): Promise<void> {
     const kv = await this.store();
     const key = keyOf(f.stream, f.streamSequence, f.consumer);
-    const previous = (await kv.get(key))?.json<StoredFailure>();
+    const previous = await current(kv, key);
     const at = f.at.toISOString();
     const record: StoredFailure = {
       stream: f.stream,
@@ -87,7 +87,7 @@ export class KvFailureRecorder implements MessageFailureHook {
   async onRedelivered(d: DeliveryFacts): Promise<void> {
     const kv = await this.store();
     const key = keyOf(d.stream, d.streamSequence, d.consumer);
-    const previous = (await kv.get(key))?.json<StoredFailure>();
+    const previous = await current(kv, key);
     const attempt = d.deliveryCount - 1;
     if (previous && Math.max(previous.deliveryCount, previous.lastUnsettledAttempt ?? 0) >= attempt) return;
     const at = d.at.toISOString();
@@ -134,6 +134,12 @@ export class KvFailureRecorder implements MessageFailureHook {
     const key = keyOf(stream, streamSequence, consumer);
     if (KEY.test(key)) await (await this.store()).delete(key);
   }
+}
+
+/** The stored entry of a key; undefined when there is none or it was forgotten (a delete marker). */
+async function current(kv: KV, key: string): Promise<StoredFailure | undefined> {
+  const entry = await kv.get(key);
+  return entry?.operation === 'PUT' ? entry.json<StoredFailure>() : undefined;
 }
 
 /** A failure record as stored in the bucket, decoded (the sweep reads the bucket's stream directly). */
