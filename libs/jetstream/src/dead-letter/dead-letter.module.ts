@@ -113,7 +113,8 @@ export class DeadLetterModule {
         {
           provide: DirectDeadLetterHook,
           inject: [KvFailureRecorder, DeadLetterConnection],
-          useFactory: (recorder: KvFailureRecorder, c: DeadLetterConnection) => new DirectDeadLetterHook(recorder, c.recordPublisher),
+          // Only on a connection of its own: the shared one's user (the worker's) may not write dlq.>.
+          useFactory: (recorder: KvFailureRecorder, c: DeadLetterConnection) => new DirectDeadLetterHook(recorder, c.owned ? c.recordPublisher : undefined),
         },
         {
           provide: DeadLetterRouter,

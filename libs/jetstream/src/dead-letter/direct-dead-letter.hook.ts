@@ -18,19 +18,28 @@ import type { KvFailureRecorder } from './failure.recorder.js';
  *
  * Failure records go through the worker's connection (its user writes the
  * bucket); records through `publisher`, the dead-letter connection (only the
- * `dlq` user may publish `dlq.>`).
+ * `dlq` user may publish `dlq.>`). Without one (no DLQ_NATS_* credentials)
+ * the hook only records failures and records come from the router, as the
+ * worker's own user may not write them.
  */
 export class DirectDeadLetterHook implements MessageFailureHook {
   private readonly logger = new Logger('DirectDeadLetter');
 
   constructor(
     private readonly recorder: KvFailureRecorder,
-    /** On the dead-letter connection; records no ingress metrics. */
-    private readonly publisher: JetStreamPublisher,
+    /** On the dead-letter connection, records no ingress metrics; undefined: no dead-letter connection of its own. */
+    private readonly publisher: JetStreamPublisher | undefined,
   ) {}
 
+  private warned = false;
+
   async onFailure(f: MessageFailure): Promise<void> {
-    const dlqSeq = f.final && f.original ? await this.deadLetter(f, f.original) : undefined;
+    if (f.final && !this.publisher && !this.warned) {
+      // Said at the first final failure, not at start: every process builds the hook, only workers use it.
+      this.warned = true;
+      this.logger.warn({ event: 'dlq.direct-disabled', hint: 'no DLQ_NATS_* credentials: dead letters depend on advisories and the DLQ router alone' });
+    }
+    const dlqSeq = f.final && f.original && this.publisher ? await this.deadLetter(f, f.original, this.publisher) : undefined;
     // Written even when the record is stored: the router corroborates the advisory that follows with it.
     await this.recorder.onFailure(f, dlqSeq);
   }
@@ -44,7 +53,7 @@ export class DirectDeadLetterHook implements MessageFailureHook {
   }
 
   /** The DLQ sequence of the record, or undefined when it could not be stored now. */
-  private async deadLetter(f: MessageFailure, original: NonNullable<MessageFailure['original']>): Promise<number | undefined> {
+  private async deadLetter(f: MessageFailure, original: NonNullable<MessageFailure['original']>, publisher: JetStreamPublisher): Promise<number | undefined> {
     const kind = f.terminated ? 'terminated' : 'max_deliveries';
     const where = { stream: f.stream, streamSequence: f.streamSequence, consumer: f.consumer, kind };
     try {
@@ -55,7 +64,7 @@ export class DirectDeadLetterHook implements MessageFailureHook {
         { ...f, kind, firstFailureAt: previous?.firstFailureAt ?? at, lastFailureAt: at, originalTime: original.storedAt?.toISOString() },
         original.headers,
       );
-      const result = await writeDeadLetter(this.publisher, facts, original.data, original.headers);
+      const result = await writeDeadLetter(publisher, facts, original.data, original.headers);
       this.logger.log({ event: 'dlq.stored', via: 'direct', ...where, dlqSeq: result.seq, duplicate: result.duplicate });
       if (!result.duplicate) nestjetMetrics.deadLettered.inc({ stream: f.stream, consumer: f.consumer, kind });
       return result.seq;
