@@ -113,6 +113,9 @@ describe('traces end to end in a real Jaeger', () => {
       expect(tag(r, 'messaging.nats.sequence')).toBe(seq);
       expect(t.spans.some((s) => s.operationName === 'publish dlq.ORDERS.' + String(tag(r, 'messaging.consumer.group.name')) && parentOf(t, s)?.spanID === r.spanID)).toBe(true);
     }
+    // The transport stores each record itself before the term; the router, given the advisory, only confirms it (no span of its own).
+    const direct = consumer.events('dlq.stored').filter((e) => e.streamSequence === seq && e.via === 'direct');
+    expect(direct.map((e) => e.consumer).sort()).toEqual(['fulfillment', 'notifications']);
 
     const list = (await (await fetch(`${producer.url}/v1/dlq?consumer=fulfillment`, { headers: authHeaders() })).json()) as { items: { id: number; streamSequence: number; traceId: string }[] };
     const record = list.items.find((i) => i.streamSequence === seq)!;

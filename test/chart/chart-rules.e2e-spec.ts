@@ -185,7 +185,7 @@ describe('helm chart rules', () => {
     expect(external.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).sort()).toEqual(['nestjet-api-key', 'nestjet-api-keys']);
   });
 
-  it('admin API and DLQ router: values reach the producer and consumer env; both connect to NATS as the dlq user only when enabled', async () => {
+  it('admin API and DLQ router: values reach the producer and consumer env; the producer connects as the dlq user only with the admin API, the consumer always (direct dead-lettering)', async () => {
     const producer = envOf(findObject(minimal, 'Deployment', '-producer'));
     const consumer = envOf(findObject(minimal, 'Deployment', '-consumer'));
     expect(producer.ADMIN_API_ENABLED).toBe('true');
@@ -204,7 +204,9 @@ describe('helm chart rules', () => {
     const consumerOff = envOf(findObject(off, 'Deployment', '-consumer'));
     expect(producerOff.ADMIN_API_ENABLED).toBe('false');
     expect(consumerOff.DLQ_ROUTER_ENABLED).toBe('false');
-    for (const env of [producerOff, consumerOff]) expect(Object.keys(env).filter((k) => k.startsWith('DLQ_NATS'))).toEqual([]);
+    expect(Object.keys(producerOff).filter((k) => k.startsWith('DLQ_NATS'))).toEqual([]);
+    // Without the router the transport still dead-letters final failures itself, as the dlq user.
+    expect(consumerOff.DLQ_NATS_USER).toEqual({ secretKeyRef: { name: 'nestjet-nats-dlq', key: 'user' } });
   });
 
   it("DLQ settings: in the shared ConfigMap and the provision Job's copy, defaults as in the code", async () => {

@@ -19,7 +19,11 @@ export class ConsumerModule {
           autoProvision: env.AUTO_PROVISION,
           requiredConsumers: env.boundConsumers,
         }),
-        DeadLetterModule.forRoot({ router: env.DLQ_ROUTER_ENABLED, connection: env.deadLetterConnectionOptions() }),
+        DeadLetterModule.forRoot({
+          router: env.DLQ_ROUTER_ENABLED,
+          connection: env.deadLetterConnectionOptions(),
+          reconcile: { intervalMs: env.DLQ_RECONCILE_INTERVAL_MS, graceMs: env.DLQ_RECONCILE_GRACE_MS, batch: env.DLQ_RECONCILE_BATCH },
+        }),
         JetStreamHealthModule,
         TelemetryModule,
         OrdersModule,

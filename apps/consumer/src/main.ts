@@ -5,7 +5,7 @@ import {
   consumerBindings,
   exitOnConfigurationError,
   JetStreamPullTransport,
-  KvFailureRecorder,
+  DirectDeadLetterHook,
   validateEnvironment,
 } from '#jetstream';
 import { PinoLogger } from '#telemetry';
@@ -31,7 +31,7 @@ async function bootstrap(): Promise<void> {
       connection: env.connectionOptions('consumer'),
       bindings,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-      failureHook: app.get(KvFailureRecorder),
+      failureHook: app.get(DirectDeadLetterHook),
     }),
   });
   app.enableShutdownHooks();

@@ -46,6 +46,8 @@ export { NonRetryableError, PayloadValidationError } from './errors/non-retryabl
 export { DeadLetterModule, type DeadLetterModuleOptions } from './dead-letter/dead-letter.module.js';
 export { DeadLetterService, type ReplayOptions, type ReplayResult, type SkippedReplay } from './dead-letter/dead-letter.service.js';
 export { KvFailureRecorder } from './dead-letter/failure.recorder.js';
+export { DirectDeadLetterHook } from './dead-letter/direct-dead-letter.hook.js';
+export { DEFAULT_RECONCILE_OPTIONS, DeadLetterReconciler, type ReconcileOptions, type SweepResult } from './dead-letter/dead-letter.reconciler.js';
 export { AlreadyReplayedError, DeadLetterNotFoundError, ReplayRefusedError, ReplayUnreachableError } from './dead-letter/dead-letter.errors.js';
 export type { ReplayMark } from './dead-letter/replay-log.js';
 export { REJECTED_HEADERS, type RejectedAdvisory } from './dead-letter/rejected-advisory.record.js';

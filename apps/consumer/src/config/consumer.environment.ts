@@ -1,4 +1,4 @@
-import { EnvBoolean, EnvList, EnvNumber, ServiceEnvironment } from '#jetstream';
+import { DEFAULT_RECONCILE_OPTIONS, EnvBoolean, EnvList, EnvNumber, ServiceEnvironment } from '#jetstream';
 import { ORDER_CONSUMERS } from '#contracts';
 import { ArrayMinSize, IsArray, IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
 
@@ -21,6 +21,25 @@ export class ConsumerEnvironment extends ServiceEnvironment {
   @EnvBoolean()
   @IsBoolean()
   DLQ_ROUTER_ENABLED = true;
+
+  /** Time between reconciliation sweeps (processes running the router): final failures without a DLQ record become records. */
+  @EnvNumber()
+  @IsInt()
+  @Min(100)
+  DLQ_RECONCILE_INTERVAL_MS = DEFAULT_RECONCILE_OPTIONS.intervalMs;
+
+  /** Age a final failure record must reach before the sweep writes its record (the transport and the router go first). */
+  @EnvNumber()
+  @IsInt()
+  @Min(0)
+  DLQ_RECONCILE_GRACE_MS = DEFAULT_RECONCILE_OPTIONS.graceMs;
+
+  /** Failure-bucket entries one sweep reads at most. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  DLQ_RECONCILE_BATCH = DEFAULT_RECONCILE_OPTIONS.batch;
 
   get boundConsumers(): string[] {
     return this.CONSUMERS.includes('none') ? [] : this.CONSUMERS;

@@ -16,8 +16,10 @@ import { DEFAULT_API_TIMEOUT_MS, JETSTREAM_MANAGER, JETSTREAM_MODULE_OPTIONS, JE
 import type { JetStreamModuleOptions } from '../jetstream-module.options.js';
 import { JetStreamPublisher } from '../publisher/jetstream.publisher.js';
 import { DEAD_LETTER_MODULE_OPTIONS } from './dead-letter.constants.js';
+import { DEFAULT_RECONCILE_OPTIONS, DeadLetterReconciler, type ReconcileOptions } from './dead-letter.reconciler.js';
 import { DeadLetterRouter } from './dead-letter.router.js';
 import { DeadLetterService } from './dead-letter.service.js';
+import { DirectDeadLetterHook } from './direct-dead-letter.hook.js';
 import { KvFailureRecorder } from './failure.recorder.js';
 
 export interface DeadLetterModuleOptions {
@@ -29,6 +31,8 @@ export interface DeadLetterModuleOptions {
    * JetStreamModule's shared connection.
    */
   connection?: NatsConnectionOptions;
+  /** The reconciliation sweep, which runs where the router runs; defaults: DEFAULT_RECONCILE_OPTIONS. */
+  reconcile?: ReconcileOptions;
 }
 
 /** The connection dead letters are read, routed and replayed on, with its manager and publisher. */
@@ -37,6 +41,8 @@ class DeadLetterConnection {
     readonly nc: NatsConnection,
     readonly jsm: JetStreamManager,
     readonly publisher: JetStreamPublisher,
+    /** For records (router, sweep, transport): no ingress metrics, routing counts its own. */
+    readonly recordPublisher: JetStreamPublisher,
     /** Opened for dead letters alone, so this module drains it. */
     readonly owned: boolean,
   ) {}
@@ -47,16 +53,20 @@ class DeadLetterConnection {
 class DeadLetterLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
     private readonly router: DeadLetterRouter,
+    private readonly reconciler: DeadLetterReconciler,
     private readonly connection: DeadLetterConnection,
     @Inject(DEAD_LETTER_MODULE_OPTIONS) private readonly options: DeadLetterModuleOptions,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.options.router) await this.router.start();
+    if (!this.options.router) return;
+    await this.router.start();
+    this.reconciler.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.options.router) await this.router.stop();
+    if (!this.options.router) return;
+    await Promise.all([this.router.stop(), this.reconciler.stop()]);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -67,7 +77,9 @@ class DeadLetterLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
 /**
  * Dead letters: the service behind the admin API and CLI, the failure recorder
  * the transport writes to (on the shared connection: the worker's user writes
- * failure records), and (with `router: true`) the DLQ router.
+ * failure records), the transport's hook that dead-letters final failures
+ * directly (records through the dead-letter connection), and (with
+ * `router: true`) the DLQ router and the reconciliation sweep.
  * Needs `JetStreamModule.forRoot()`.
  */
 @Module({})
@@ -81,10 +93,11 @@ export class DeadLetterModule {
           provide: DeadLetterConnection,
           inject: [NATS_CONNECTION, JETSTREAM_MANAGER, JetStreamPublisher, JETSTREAM_MODULE_OPTIONS],
           useFactory: async (nc: NatsConnection, jsm: JetStreamManager, publisher: JetStreamPublisher, o: JetStreamModuleOptions) => {
-            if (!options.connection) return new DeadLetterConnection(nc, jsm, publisher, false);
+            const records = (c: NatsConnection) => new JetStreamPublisher(c, { ...o.publisher, recordMetrics: false });
+            if (!options.connection) return new DeadLetterConnection(nc, jsm, publisher, records(nc), false);
             const own = await connectNats(options.connection, `${o.name}-dlq`, new Logger('NATS'));
             const ownJsm = await jetstreamManager(own, { timeout: o.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS, checkAPI: false });
-            return new DeadLetterConnection(own, ownJsm, new JetStreamPublisher(own, o.publisher), true);
+            return new DeadLetterConnection(own, ownJsm, new JetStreamPublisher(own, o.publisher), records(own), true);
           },
         },
         {
@@ -98,14 +111,25 @@ export class DeadLetterModule {
           useFactory: (c: DeadLetterConnection, topology: Topology) => new DeadLetterService(c.jsm, topology, c.publisher),
         },
         {
+          provide: DirectDeadLetterHook,
+          inject: [KvFailureRecorder, DeadLetterConnection],
+          // Only on a connection of its own: the shared one's user (the worker's) may not write dlq.>.
+          useFactory: (recorder: KvFailureRecorder, c: DeadLetterConnection) => new DirectDeadLetterHook(recorder, c.owned ? c.recordPublisher : undefined),
+        },
+        {
           provide: DeadLetterRouter,
           inject: [DeadLetterConnection, JETSTREAM_MODULE_OPTIONS],
-          useFactory: (c: DeadLetterConnection, o: JetStreamModuleOptions) =>
-            new DeadLetterRouter(c.jsm, new JetStreamPublisher(c.nc, { ...o.publisher, recordMetrics: false }), new KvFailureRecorder(c.nc), o.topology),
+          useFactory: (c: DeadLetterConnection, o: JetStreamModuleOptions) => new DeadLetterRouter(c.jsm, c.recordPublisher, new KvFailureRecorder(c.nc), o.topology),
+        },
+        {
+          provide: DeadLetterReconciler,
+          inject: [DeadLetterConnection],
+          useFactory: (c: DeadLetterConnection) =>
+            new DeadLetterReconciler(c.jsm, c.recordPublisher, new KvFailureRecorder(c.nc), options.reconcile ?? DEFAULT_RECONCILE_OPTIONS),
         },
         DeadLetterLifecycle,
       ],
-      exports: [DeadLetterService, KvFailureRecorder],
+      exports: [DeadLetterService, KvFailureRecorder, DirectDeadLetterHook],
     };
   }
 }

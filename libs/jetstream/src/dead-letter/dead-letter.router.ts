@@ -2,17 +2,18 @@ import type { Topology } from '#contracts';
 import type { ConsumerMessages, JetStreamManager, JsMsg, StoredMsg } from '@nats-io/jetstream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { nestjetMetrics, traceDeadLetter, type AdvisoryRejectionCheck } from '#telemetry';
+import { nestjetMetrics, type AdvisoryRejectionCheck } from '#telemetry';
 import { isNotFound } from '../errors/jetstream-api.errors.js';
 import { StreamFullError } from '../errors/publish.errors.js';
-import { HEADERS, headerEntries, toMsgHdrs, type HeaderEntries } from '../headers/message-headers.js';
+import { HEADERS, headerEntries, type HeaderEntries } from '../headers/message-headers.js';
 import type { JetStreamPublisher } from '../publisher/jetstream.publisher.js';
 import { retryDelayFor } from '../transport/retry-schedule.js';
 import { settleQuietly } from '../transport/settle-quietly.js';
 import { corroborate, type AdvisoryEvidence, type ConsumerState } from './advisory-corroboration.js';
-import { DLQ_ADVISORY_STREAM, DLQ_REJECTED_STREAM, DLQ_REJECTED_SUBJECT, DLQ_ROUTER_DURABLE, DLQ_STREAM, dlqSubject } from './dead-letter.constants.js';
+import { DLQ_ADVISORY_STREAM, DLQ_REJECTED_STREAM, DLQ_REJECTED_SUBJECT, DLQ_ROUTER_DURABLE } from './dead-letter.constants.js';
 import { checkAdvisory, type DeadLetterAdvisory } from './dead-letter.advisory.js';
-import { encodeDeadLetter, type DeadLetterFacts } from './dead-letter.record.js';
+import type { DeadLetterFacts } from './dead-letter.record.js';
+import { writeDeadLetter } from './dead-letter.writer.js';
 import { advisorySources, type AdvisorySources } from './dead-letter.topology.js';
 import { describeFailure } from './failure-reason.js';
 import type { KvFailureRecorder } from './failure.recorder.js';
@@ -136,13 +137,14 @@ export class DeadLetterRouter {
       const gathered = await this.gather(advisory);
       const corroboration = corroborate(advisory, declared, gathered);
       if (!corroboration.ok) return await this.reject(m, 'uncorroborated', corroboration.reason);
-      const { dlqSeq, lastFailureAt } = await this.deadLetter(advisory, gathered);
+      const { dlqSeq, stored, noted, lastFailureAt } = await this.deadLetter(advisory, gathered);
       // The failure record corroborates a redelivered advisory, so it goes only once the ack is certain.
       if (!(await ackConfirmed(m))) return;
       await this.failures.forget(stream, streamSequence, consumer).catch(() => undefined);
       const latencyMs = lastFailureAt ? Date.now() - Date.parse(lastFailureAt) : null;
-      this.logger.log({ event: 'dlq.routed', ...advisory, dlqSeq, latencyMs });
-      nestjetMetrics.deadLettered.inc({ stream, consumer, kind: advisory.kind });
+      // `stored: false`: the transport (or the sweep) had stored the record already; `noted`: the failure record said so, nothing was published.
+      this.logger.log({ event: 'dlq.routed', ...advisory, dlqSeq, stored, noted, latencyMs });
+      if (stored) nestjetMetrics.deadLettered.inc({ stream, consumer, kind: advisory.kind });
     } catch (err) {
       this.retry(m, err);
     }
@@ -158,9 +160,19 @@ export class DeadLetterRouter {
     return { consumer, stored, storedSubject: stored?.subject ?? null, failure };
   }
 
-  /** Copies the original (or the copy taken before term()) into the DLQ; removes a max-delivered original from a work queue. */
-  private async deadLetter(a: DeadLetterAdvisory, g: Gathered): Promise<{ dlqSeq: number; lastFailureAt: string | undefined }> {
+  /**
+   * Copies the original (or the copy taken before term()) into the DLQ, unless
+   * the failure record says it is there already; removes a max-delivered
+   * original from a work queue either way (the router is the one place that
+   * deletes originals: the transport settles, it never deletes).
+   */
+  private async deadLetter(a: DeadLetterAdvisory, g: Gathered): Promise<{ dlqSeq: number; stored: boolean; noted: boolean; lastFailureAt: string | undefined }> {
     const { stored, failure } = g;
+    if (failure?.dlqSeq !== undefined) {
+      // Republishing would be a duplicate only within the DLQ's duplicate window; an advisory can wait longer than that.
+      if (await this.removesOriginal(a, stored)) await this.deleteOriginal(a);
+      return { dlqSeq: failure.dlqSeq, stored: false, noted: true, lastFailureAt: failure.lastFailureAt };
+    }
     const copy = failure?.original;
     const data = stored?.data ?? copy?.data ?? new Uint8Array();
     const originalHeaders: HeaderEntries = stored ? headerEntries(stored.header) : (copy?.headers ?? []);
@@ -183,15 +195,10 @@ export class DeadLetterRouter {
       originalMsgId: originalHeaders.find(([k]) => k === HEADERS.msgId)?.[1],
       originalMissing: missing,
     };
-    const ack = await traceDeadLetter(toMsgHdrs(originalHeaders), a, () =>
-      this.publisher.publish(dlqSubject(a.stream, a.consumer), data, {
-        msgId: `${a.stream}:${a.streamSequence}:${a.consumer}`,
-        headers: encodeDeadLetter(facts, originalHeaders),
-        expectStream: DLQ_STREAM,
-      }),
-    );
+    // A duplicate: the transport stored it but could not note so in the failure record.
+    const ack = await writeDeadLetter(this.publisher, facts, data, originalHeaders);
     if (await this.removesOriginal(a, stored)) await this.deleteOriginal(a);
-    return { dlqSeq: ack.seq, lastFailureAt: failure?.lastFailureAt };
+    return { dlqSeq: ack.seq, stored: !ack.duplicate, noted: false, lastFailureAt: failure?.lastFailureAt };
   }
 
   /**

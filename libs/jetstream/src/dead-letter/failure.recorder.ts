@@ -21,6 +21,10 @@ export interface FailureRecord {
   firstFailureAt: string;
   lastFailureAt: string;
   terminated: boolean;
+  /** The transport's last attempt was final (term, or the last allowed one); absent on records written before this field existed. */
+  final?: boolean;
+  /** DLQ sequence of the record already stored for this failure (by the transport or the sweep): nobody needs to write it again. */
+  dlqSeq?: number;
   /**
    * Copy of the message taken before `term()`: on WorkQueue and Interest
    * streams the server drops a terminated message at once, before any router
@@ -53,10 +57,11 @@ export class KvFailureRecorder implements MessageFailureHook {
     return this.kv;
   }
 
-  async onFailure(f: MessageFailure): Promise<void> {
+  /** `dlqSeq`: the failure was dead-lettered already; a terminated message then needs no copy here. */
+  async onFailure(f: MessageFailure, dlqSeq?: number): Promise<void> {
     const kv = await this.store();
     const key = keyOf(f.stream, f.streamSequence, f.consumer);
-    const previous = (await kv.get(key))?.json<StoredFailure>();
+    const previous = await current(kv, key);
     const at = f.at.toISOString();
     const record: StoredFailure = {
       stream: f.stream,
@@ -71,7 +76,9 @@ export class KvFailureRecorder implements MessageFailureHook {
       firstFailureAt: previous?.firstFailureAt ?? at,
       lastFailureAt: at,
       terminated: f.terminated,
-      original: f.terminated && f.original ? { data: Buffer.from(f.original.data).toString('base64'), headers: f.original.headers } : undefined,
+      final: f.final,
+      dlqSeq,
+      original: f.terminated && f.original && dlqSeq === undefined ? { data: Buffer.from(f.original.data).toString('base64'), headers: f.original.headers } : undefined,
     };
     await kv.put(key, JSON.stringify(record));
   }
@@ -80,7 +87,7 @@ export class KvFailureRecorder implements MessageFailureHook {
   async onRedelivered(d: DeliveryFacts): Promise<void> {
     const kv = await this.store();
     const key = keyOf(d.stream, d.streamSequence, d.consumer);
-    const previous = (await kv.get(key))?.json<StoredFailure>();
+    const previous = await current(kv, key);
     const attempt = d.deliveryCount - 1;
     if (previous && Math.max(previous.deliveryCount, previous.lastUnsettledAttempt ?? 0) >= attempt) return;
     const at = d.at.toISOString();
@@ -108,16 +115,37 @@ export class KvFailureRecorder implements MessageFailureHook {
   async lastFailure(stream: string, streamSequence: number, consumer: string): Promise<FailureRecord | null> {
     const key = keyOf(stream, streamSequence, consumer);
     if (!KEY.test(key)) return null;
-    const stored = (await (await this.store()).get(key))?.json<StoredFailure>();
-    if (!stored) return null;
-    const { original, ...rest } = stored;
-    return { ...rest, original: original ? { data: Buffer.from(original.data, 'base64'), headers: original.headers } : undefined };
+    const entry = await (await this.store()).get(key);
+    return entry && entry.operation === 'PUT' ? decodeFailureRecord(entry.string()) : null;
+  }
+
+  /**
+   * Notes that the failure has its DLQ record now, dropping the copy of the
+   * message (the record holds it). Only if the entry is still the revision the
+   * caller read: a newer one belongs to a later attempt or another writer.
+   */
+  async markDeadLettered(record: FailureRecord, revision: number, dlqSeq: number): Promise<void> {
+    const { original: _copy, ...rest } = record;
+    const stored: StoredFailure = { ...rest, dlqSeq };
+    await (await this.store()).update(keyOf(record.stream, record.streamSequence, record.consumer), JSON.stringify(stored), revision);
   }
 
   async forget(stream: string, streamSequence: number, consumer: string): Promise<void> {
     const key = keyOf(stream, streamSequence, consumer);
     if (KEY.test(key)) await (await this.store()).delete(key);
   }
+}
+
+/** The stored entry of a key; undefined when there is none or it was forgotten (a delete marker). */
+async function current(kv: KV, key: string): Promise<StoredFailure | undefined> {
+  const entry = await kv.get(key);
+  return entry?.operation === 'PUT' ? entry.json<StoredFailure>() : undefined;
+}
+
+/** A failure record as stored in the bucket, decoded (the sweep reads the bucket's stream directly). */
+export function decodeFailureRecord(json: string): FailureRecord {
+  const { original, ...rest } = JSON.parse(json) as StoredFailure;
+  return { ...rest, original: original ? { data: Buffer.from(original.data, 'base64'), headers: original.headers } : undefined };
 }
 
 function keyOf(stream: string, streamSequence: number, consumer: string): string {

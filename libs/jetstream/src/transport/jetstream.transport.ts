@@ -189,7 +189,8 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     this.logger.warn({ event: 'message.failed', ...failure });
     if (!this.options.failureHook) return;
     try {
-      const original = terminated ? { data: msg.data, headers: headerEntries(msg.headers) } : undefined;
+      // A final failure carries the message, so the hook can dead-letter it before it is settled.
+      const original = failure.final ? { data: msg.data, headers: headerEntries(msg.headers), storedAt: msg.time } : undefined;
       await this.options.failureHook.onFailure({ ...failure, original });
     } catch (hookErr) {
       this.logger.error({ event: 'failure-hook.error', error: String(hookErr), stream: failure.stream, streamSequence: failure.streamSequence });

@@ -17,8 +17,11 @@ export interface MessageFailure {
   final: boolean;
   terminated: boolean;
   at: Date;
-  /** The message itself, given for terminations (the server may drop it at once). */
-  original?: { data: Uint8Array; headers: HeaderEntries };
+  /**
+   * The message itself, given for final failures: the hook may dead-letter it
+   * before the settle, and after a `term()` the server may drop it at once.
+   */
+  original?: { data: Uint8Array; headers: HeaderEntries; storedAt?: Date };
 }
 
 /** A delivery as the hook's optional callbacks see it. */
@@ -34,7 +37,8 @@ export interface DeliveryFacts {
 /**
  * Called after every failed attempt, before the nak or term, so the failure
  * reason survives for the dead-letter router (the server's advisories carry
- * none). A failing hook is logged; the message is settled either way.
+ * none) and a final failure can be dead-lettered before it is settled. A
+ * failing hook is logged; the message is settled either way.
  */
 export interface MessageFailureHook {
   onFailure(failure: MessageFailure): Promise<void>;

@@ -79,7 +79,14 @@ export class NestjetMetrics {
 
   readonly deadLettered = new Counter({
     name: 'nestjet_dead_lettered_messages_total',
-    help: 'Messages the DLQ router stored in the DLQ, by kind (max_deliveries, terminated)',
+    help: 'DLQ records stored by this process (the transport directly, the DLQ router from an advisory, or the reconciliation sweep), by kind (max_deliveries, terminated); duplicates not counted',
+    labelNames: ['stream', 'consumer', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconciled = new Counter({
+    name: 'nestjet_dead_letters_reconciled_total',
+    help: 'DLQ records the reconciliation sweep stored for final failures that neither the transport nor the router had stored',
     labelNames: ['stream', 'consumer', 'kind'] as const,
     registers: [this.registry],
   });

@@ -1,0 +1,72 @@
+import { traceDeadLetter } from '#telemetry';
+import { HEADERS, toMsgHdrs, type HeaderEntries } from '../headers/message-headers.js';
+import type { JetStreamPublisher, PublishResult } from '../publisher/jetstream.publisher.js';
+import { DLQ_STREAM, dlqSubject } from './dead-letter.constants.js';
+import type { DeadLetterAdvisory } from './dead-letter.advisory.js';
+import { encodeDeadLetter, type DeadLetterFacts } from './dead-letter.record.js';
+
+const MAX_REASON = 1024;
+
+/**
+ * The msgID of a message's DLQ record. Every writer (transport, router,
+ * reconciliation sweep) uses it, so whichever comes second within the DLQ's
+ * duplicate window gets `duplicate: true` instead of storing a second record.
+ */
+export function deadLetterMsgId(stream: string, streamSequence: number, consumer: string): string {
+  return `${stream}:${streamSequence}:${consumer}`;
+}
+
+/** A failure the transport knows to be final, as the transport or the sweep (from its failure record) describe it. */
+export interface FinalFailure {
+  kind: DeadLetterAdvisory['kind'];
+  subject: string;
+  stream: string;
+  streamSequence: number;
+  consumer: string;
+  deliveryCount: number;
+  errorName: string;
+  errorMessage: string;
+  handler: string;
+  firstFailureAt: string;
+  lastFailureAt: string;
+  /** When the original was stored; absent when it is gone. */
+  originalTime?: string;
+}
+
+/** The record's facts for a known final failure: the reason reads as the router would write it from the advisory. */
+export function finalFailureFacts(f: FinalFailure, originalHeaders: HeaderEntries, originalMissing = false): DeadLetterFacts {
+  // eslint-disable-next-line no-control-regex
+  const reason = `${f.errorName}: ${f.errorMessage}`.replace(/[\x00-\x1f\x7f]+/g, ' ').trim().slice(0, MAX_REASON);
+  return {
+    kind: f.kind,
+    subject: f.subject,
+    stream: f.stream,
+    streamSequence: f.streamSequence,
+    consumer: f.consumer,
+    deliveryCount: f.deliveryCount,
+    reason: originalMissing ? `${reason}; original message no longer in stream ${f.stream} (expired, purged or deleted)` : reason,
+    errorName: f.errorName,
+    handler: f.handler,
+    firstFailureAt: f.firstFailureAt,
+    lastFailureAt: f.lastFailureAt,
+    routedAt: new Date().toISOString(),
+    originalTime: f.originalTime,
+    originalMsgId: originalHeaders.find(([k]) => k === HEADERS.msgId)?.[1],
+    originalMissing,
+  };
+}
+
+/**
+ * Publishes one DLQ record inside a `dead-letter <stream>/<consumer>` span of
+ * the original's trace. The only place that names a record's subject, msgID
+ * and target stream.
+ */
+export function writeDeadLetter(publisher: JetStreamPublisher, facts: DeadLetterFacts, data: Uint8Array, originalHeaders: HeaderEntries): Promise<PublishResult> {
+  return traceDeadLetter(toMsgHdrs(originalHeaders), facts, () =>
+    publisher.publish(dlqSubject(facts.stream, facts.consumer), data, {
+      msgId: deadLetterMsgId(facts.stream, facts.streamSequence, facts.consumer),
+      headers: encodeDeadLetter(facts, originalHeaders),
+      expectStream: DLQ_STREAM,
+    }),
+  );
+}

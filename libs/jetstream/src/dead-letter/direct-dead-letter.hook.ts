@@ -1,0 +1,82 @@
+import { Logger } from '@nestjs/common';
+import { nestjetMetrics } from '#telemetry';
+import { StreamFullError } from '../errors/publish.errors.js';
+import type { JetStreamPublisher } from '../publisher/jetstream.publisher.js';
+import type { DeliveryFacts, MessageFailure, MessageFailureHook } from '../transport/message-failure.hook.js';
+import { writeDeadLetter, finalFailureFacts } from './dead-letter.writer.js';
+import type { KvFailureRecorder } from './failure.recorder.js';
+
+/**
+ * The transport's failure hook with direct dead-lettering: a final failure
+ * (term, or the last allowed attempt) is published to the DLQ by the process
+ * that saw it, before the message is settled, so no record depends on the
+ * server's advisories (core NATS messages, lost when DLQ_ADVISORIES is
+ * missing or full). The record carries the msgID the router would use, so the
+ * router's copy from the advisory is a duplicate. If the publish fails (DLQ
+ * full, outage) the message is settled all the same: the advisory path and
+ * the reconciliation sweep write the record later from the failure record.
+ *
+ * Failure records go through the worker's connection (its user writes the
+ * bucket); records through `publisher`, the dead-letter connection (only the
+ * `dlq` user may publish `dlq.>`). Without one (no DLQ_NATS_* credentials)
+ * the hook only records failures and records come from the router, as the
+ * worker's own user may not write them.
+ */
+export class DirectDeadLetterHook implements MessageFailureHook {
+  private readonly logger = new Logger('DirectDeadLetter');
+
+  constructor(
+    private readonly recorder: KvFailureRecorder,
+    /** On the dead-letter connection, records no ingress metrics; undefined: no dead-letter connection of its own. */
+    private readonly publisher: JetStreamPublisher | undefined,
+  ) {}
+
+  private warned = false;
+
+  async onFailure(f: MessageFailure): Promise<void> {
+    if (f.final && !this.publisher && !this.warned) {
+      // Said at the first final failure, not at start: every process builds the hook, only workers use it.
+      this.warned = true;
+      this.logger.warn({ event: 'dlq.direct-disabled', hint: 'no DLQ_NATS_* credentials: dead letters depend on advisories and the DLQ router alone' });
+    }
+    const dlqSeq = f.final && f.original && this.publisher ? await this.deadLetter(f, f.original, this.publisher) : undefined;
+    // Written even when the record is stored: the router corroborates the advisory that follows with it.
+    await this.recorder.onFailure(f, dlqSeq);
+  }
+
+  onRedelivered(d: DeliveryFacts): Promise<void> {
+    return this.recorder.onRedelivered(d);
+  }
+
+  onSucceeded(d: DeliveryFacts): Promise<void> {
+    return this.recorder.onSucceeded(d);
+  }
+
+  /** The DLQ sequence of the record, or undefined when it could not be stored now. */
+  private async deadLetter(f: MessageFailure, original: NonNullable<MessageFailure['original']>, publisher: JetStreamPublisher): Promise<number | undefined> {
+    const kind = f.terminated ? 'terminated' : 'max_deliveries';
+    const where = { stream: f.stream, streamSequence: f.streamSequence, consumer: f.consumer, kind };
+    try {
+      // The first failure time lives in the failure record; without it (bucket unreachable) this attempt's time stands in.
+      const previous = await this.recorder.lastFailure(f.stream, f.streamSequence, f.consumer).catch(() => null);
+      const at = f.at.toISOString();
+      const facts = finalFailureFacts(
+        { ...f, kind, firstFailureAt: previous?.firstFailureAt ?? at, lastFailureAt: at, originalTime: original.storedAt?.toISOString() },
+        original.headers,
+      );
+      const result = await writeDeadLetter(publisher, facts, original.data, original.headers);
+      this.logger.log({ event: 'dlq.stored', via: 'direct', ...where, dlqSeq: result.seq, duplicate: result.duplicate });
+      if (!result.duplicate) nestjetMetrics.deadLettered.inc({ stream: f.stream, consumer: f.consumer, kind });
+      return result.seq;
+    } catch (err) {
+      this.logger.warn({
+        event: 'dlq.direct-failed',
+        ...where,
+        full: err instanceof StreamFullError,
+        error: String(err),
+        hint: 'settled anyway; the advisory path or the reconciliation sweep stores the record later',
+      });
+      return undefined;
+    }
+  }
+}
