@@ -40,7 +40,21 @@ export class ConsumerEnvironment extends ServiceEnvironment {
   @Max(10_000)
   CONSUMER_PREFETCH = 64;
 
-  /** Longest wait for in-flight work on SIGTERM; keep below terminationGracePeriodSeconds. */
+  /**
+   * Longest a running handler's message is kept alive (`working()` before each ack wait runs out);
+   * a handler still running then is presumed hung and the server redelivers its message. 0: never.
+   * Queued messages are kept alive however long they wait.
+   */
+  @EnvNumber()
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  CONSUMER_MAX_KEEPALIVE_MS = 300_000;
+
+  /**
+   * Longest wait for held messages on SIGTERM (keep below terminationGracePeriodSeconds); then the
+   * rest is naked for another pod and late handlers settle nothing.
+   */
   @EnvNumber()
   @IsInt()
   @Min(0)
