@@ -39,9 +39,10 @@ const MIN_PERIOD_MS = 100;
  * delivery attempts the message never failed.
  *
  * One timer per consumer ticks every quarter of the ack wait and touches the
- * messages not touched for a quarter, so each is touched at most every half
- * ack wait: the other half absorbs a stalled event loop. Messages settled
- * within a quarter are never touched; the touches of one tick share a flush.
+ * messages not touched for a quarter, so a held message is touched every
+ * quarter to half ack wait: the other half absorbs a stalled event loop.
+ * Messages settled within a quarter are never touched; the touches of one tick
+ * share a socket write (nats.js flushes once per microtask turn).
  */
 export class HeldMessages<M extends HeldMessage = HeldMessage> {
   private readonly entries = new Map<M, Entry>();
