@@ -24,7 +24,7 @@ export interface ConsumerBinding {
   retryDelaysMs: number[];
   /** Handlers running at once in this process for this consumer. */
   concurrency: number;
-  /** Messages pulled ahead of the handlers; bounded so a stopping pod holds little. */
+  /** Messages held beyond the running handlers (queued locally, kept alive); bounded so a stopping pod holds little. */
   prefetch: number;
   /**
    * Longest a running handler's message is kept alive with `working()`; a handler
