@@ -97,9 +97,10 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       for (const binding of this.options.bindings) {
         const consumer = await js.consumers.get(binding.stream, binding.durable);
         const ackWaitMs = await this.ackWaitOf(consumer);
+        const { durable, concurrency, prefetch, maxKeepAliveMs } = binding;
         const worker = new ConsumerWorker(
           consumer,
-          { consumer: binding.durable, concurrency: binding.concurrency, prefetch: binding.prefetch, ackWaitMs, maxKeepAliveMs: binding.maxKeepAliveMs, logger: this.logger },
+          { consumer: durable, concurrency, prefetch, ackWaitMs, maxKeepAliveMs, logger: this.logger },
           (msg) => this.handle(binding, msg),
         );
         this.workers.push(worker);
@@ -274,7 +275,9 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     clearTimeout(timer);
     if (outcome === 'timeout') {
       this.abandoned = true;
-      const left = this.workers.map((w) => w.abandon()).reduce((a: Abandoned, b) => ({ running: a.running + b.running, queued: a.queued + b.queued }), { running: 0, queued: 0 });
+      const left = this.workers
+        .map((w) => w.abandon())
+        .reduce((a: Abandoned, b) => ({ running: a.running + b.running, queued: a.queued + b.queued }), { running: 0, queued: 0 });
       this.logger.warn({ event: 'consumer.shutdown-timeout', timeoutMs: this.options.shutdownTimeoutMs, inFlight: left.running, queued: left.queued });
     }
     for (const w of this.workers) w.stop();
