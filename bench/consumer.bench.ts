@@ -57,6 +57,7 @@ async function nestjet(nats: NatsServer, durable: string): Promise<number> {
   const [binding] = consumerBindings(topology, ['fulfillment'], {
     concurrency: Number(process.env.BENCH_CONCURRENCY ?? 64),
     prefetch: Number(process.env.BENCH_PREFETCH ?? 256),
+    maxKeepAliveMs: 300_000,
   });
   handled = 0;
   target = MESSAGES;

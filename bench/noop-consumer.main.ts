@@ -28,7 +28,7 @@ class NoopHandler {
 @Module({ controllers: [NoopHandler] })
 class NoopModule {}
 
-const [binding] = consumerBindings(buildTopology(), ['fulfillment'], { concurrency: 64, prefetch: 256 });
+const [binding] = consumerBindings(buildTopology(), ['fulfillment'], { concurrency: 64, prefetch: 256, maxKeepAliveMs: 300_000 });
 const app = await NestFactory.createMicroservice(NoopModule, {
   logger: false,
   strategy: new JetStreamPullTransport({

@@ -20,6 +20,7 @@ async function bootstrap(): Promise<void> {
   const bindings = consumerBindings(topology, env.boundConsumers, {
     concurrency: env.CONSUMER_CONCURRENCY,
     prefetch: env.CONSUMER_PREFETCH,
+    maxKeepAliveMs: env.CONSUMER_MAX_KEEPALIVE_MS,
   });
   const logger = new PinoLogger('consumer', env.LOG_LEVEL);
   const app = await NestFactory.create<NestFastifyApplication>(ConsumerModule.forRoot(env, topology), new FastifyAdapter(), {

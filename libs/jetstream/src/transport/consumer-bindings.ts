@@ -5,7 +5,7 @@ import type { ConsumerBinding } from './jetstream.transport.js';
 export function consumerBindings(
   topology: Topology,
   names: string[],
-  tuning: { concurrency: number; prefetch: number },
+  tuning: { concurrency: number; prefetch: number; maxKeepAliveMs: number },
 ): ConsumerBinding[] {
   const unknown = names.filter((n) => !topology.consumers.some((c) => c.durable === n));
   if (unknown.length > 0) {
@@ -21,5 +21,6 @@ export function consumerBindings(
       retryDelaysMs: c.retryDelaysMs,
       concurrency: tuning.concurrency,
       prefetch: tuning.prefetch,
+      maxKeepAliveMs: tuning.maxKeepAliveMs,
     }));
 }

@@ -40,9 +40,11 @@ export class JetStreamContext extends BaseRpcContext<JetStreamContextArgs> {
   }
 
   /**
-   * Resets the ack timer: call it from long work so the message is not
-   * redelivered meanwhile. Returns false when the connection is closed (the
-   * message will be redelivered; the handler may stop early).
+   * Resets the ack timer. The transport already does this for every held
+   * message for up to `maxKeepAliveMs` of handler time (CONSUMER_MAX_KEEPALIVE_MS);
+   * call it from work meant to run longer, which the transport would otherwise
+   * take for hung. Returns false when the connection is closed (the message
+   * will be redelivered; the handler may stop early).
    */
   working(): boolean {
     return settleQuietly(() => this.args[0].working(), logger);

@@ -1,4 +1,4 @@
-import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { jetstream, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
@@ -11,6 +11,7 @@ import { NonRetryableError, PayloadValidationError } from '../errors/non-retryab
 import { HEADERS, headerEntries } from '../headers/message-headers.js';
 import { JETSTREAM_TRANSPORT } from '../jetstream.constants.js';
 import { HandlerRoutes } from './handler-routes.js';
+import { ConsumerWorker, type Abandoned } from './consumer-worker.js';
 import { JetStreamContext } from './jetstream.context.js';
 import type { MessageFailureHook } from './message-failure.hook.js';
 import { SettleCoalescer } from './settle-coalescer.js';
@@ -23,8 +24,13 @@ export interface ConsumerBinding {
   retryDelaysMs: number[];
   /** Handlers running at once in this process for this consumer. */
   concurrency: number;
-  /** Messages pulled ahead of the handlers; bounded so a stopping pod holds little. */
+  /** Messages held beyond the running handlers (queued locally, kept alive); bounded so a stopping pod holds little. */
   prefetch: number;
+  /**
+   * Longest a running handler's message is kept alive with `working()`; a handler
+   * still running then is presumed hung and its message left to the ack wait. 0: never.
+   */
+  maxKeepAliveMs: number;
 }
 
 export interface JetStreamTransportOptions {
@@ -32,12 +38,18 @@ export interface JetStreamTransportOptions {
   /** Connection name shown in `nats server report connections`. */
   name: string;
   bindings: ConsumerBinding[];
-  /** Longest wait for in-flight handlers on shutdown before the connection drains anyway. */
+  /**
+   * Longest wait for held messages on shutdown; then what is still held is naked
+   * for another process and the connection drains without waiting further.
+   */
   shutdownTimeoutMs: number;
   failureHook?: MessageFailureHook;
 }
 
 export type Outcome = Settlement['kind'];
+
+/** Nanoseconds (the JetStream API's unit) to milliseconds. */
+const NANOS_PER_MS = 1_000_000;
 
 /**
  * Nest transport for durable JetStream pull consumers: handlers are plain
@@ -49,7 +61,9 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   protected override readonly logger = new Logger('JetStreamPullTransport');
   private readonly routes = new HandlerRoutes<MessageHandler>();
   private readonly settle = new SettleCoalescer(this.logger);
-  private readonly running: { messages: ConsumerMessages; loop: Promise<void> }[] = [];
+  private readonly workers: ConsumerWorker[] = [];
+  /** Set when shutdown stopped waiting: handlers finishing later must not settle (their message was naked). */
+  private abandoned = false;
   private nc?: NatsConnection;
 
   constructor(private readonly options: JetStreamTransportOptions) {
@@ -82,11 +96,24 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       const js = jetstream(this.nc);
       for (const binding of this.options.bindings) {
         const consumer = await js.consumers.get(binding.stream, binding.durable);
-        const messages = await consumer.consume({ max_messages: binding.prefetch });
-        void this.watchStatus(binding, messages);
-        this.running.push({ messages, loop: this.run(binding, messages) });
+        const ackWaitMs = await this.ackWaitOf(consumer);
+        const { durable, concurrency, prefetch, maxKeepAliveMs } = binding;
+        const worker = new ConsumerWorker(
+          consumer,
+          { consumer: durable, concurrency, prefetch, ackWaitMs, maxKeepAliveMs, logger: this.logger },
+          (msg) => this.handle(binding, msg),
+        );
+        this.workers.push(worker);
         nestjetMetrics.bound.inc({ consumer: binding.durable });
-        this.logger.log({ event: 'consumer.bound', stream: binding.stream, consumer: binding.durable, concurrency: binding.concurrency });
+        this.logger.log({
+          event: 'consumer.bound',
+          stream: binding.stream,
+          consumer: binding.durable,
+          concurrency: binding.concurrency,
+          prefetch: binding.prefetch,
+          ackWaitMs,
+          keepAlivePeriodMs: worker.keepAlivePeriodMs,
+        });
       }
       callback();
     } catch (err) {
@@ -94,18 +121,14 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     }
   }
 
-  /** Bounded concurrency: the loop pulls the next message only while a slot is free. */
-  private async run(binding: ConsumerBinding, messages: ConsumerMessages): Promise<void> {
-    const inflight = new Set<Promise<unknown>>();
-    for await (const msg of messages) {
-      const task: Promise<unknown> = this.handle(binding, msg).finally(() => inflight.delete(task));
-      inflight.add(task);
-      if (inflight.size >= binding.concurrency) await Promise.race(inflight);
-    }
-    await Promise.all(inflight);
+  /** The server's ack timeout for this consumer: its ack wait, or its shortest backoff step when it has a backoff. */
+  private async ackWaitOf(consumer: Consumer): Promise<number> {
+    const { config } = await consumer.info(true);
+    const waits = [config.ack_wait ?? 30_000 * NANOS_PER_MS, ...(config.backoff ?? [])];
+    return Math.min(...waits) / NANOS_PER_MS;
   }
 
-  private async handle(binding: ConsumerBinding, msg: JsMsg): Promise<Outcome | 'skip'> {
+  private async handle(binding: ConsumerBinding, msg: JsMsg): Promise<Outcome | 'skip' | 'abandoned'> {
     // A DLQ replay is meant for the consumer that failed it; the others saw it already. The header is
     // trusted because only the producer and DLQ users may publish topic subjects (see REPLAY_HEADERS).
     const replayFor = msg.headers?.get(REPLAY_HEADERS.replayFor);
@@ -129,17 +152,35 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       if (msg.info.deliveryCount > 1) await this.tellHook('onRedelivered', binding, msg);
       const { handler, error } = await this.process(binding, msg);
       if (error) recordFailure(span, error);
+      if (this.abandoned) return this.dropLate(binding, msg, error);
       const { maxDeliver, retryDelaysMs } = binding;
       const settlement = decideSettlement({ deliveryCount: msg.info.deliveryCount, maxDeliver, retryDelaysMs }, error);
       if (error) await this.reportFailure(binding, msg, handler, error, settlement);
+      if (this.abandoned) return this.dropLate(binding, msg, error);
       this.settle.add(() => applySettlement(msg, settlement));
       if (settlement.kind === 'ack' && msg.info.deliveryCount > 1) await this.tellHook('onSucceeded', binding, msg);
       return settlement.kind;
     });
     span.setAttribute('nestjet.outcome', outcome);
     span.end();
-    nestjetMetrics.processed.inc({ consumer: binding.durable, outcome });
+    if (outcome !== 'abandoned') nestjetMetrics.processed.inc({ consumer: binding.durable, outcome });
     return outcome;
+  }
+
+  /**
+   * A handler that finished after shutdown gave up on it: its message was
+   * naked and may already run elsewhere, and the connection may be closed, so
+   * neither settle nor record anything.
+   */
+  private dropLate(binding: ConsumerBinding, msg: JsMsg, error?: Error): 'abandoned' {
+    this.logger.warn({
+      event: 'message.abandoned',
+      consumer: binding.durable,
+      streamSequence: msg.info.streamSequence,
+      deliveryCount: msg.info.deliveryCount,
+      handlerFailed: error !== undefined,
+    });
+    return 'abandoned';
   }
 
   /** Runs the handler; the error it ended with, if any, and the pattern of the handler that ran. */
@@ -216,34 +257,34 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     }
   }
 
-  private async watchStatus(binding: ConsumerBinding, messages: ConsumerMessages): Promise<void> {
-    for await (const s of messages.status()) {
-      if (s.type === 'heartbeats_missed' || s.type === 'consumer_deleted' || s.type === 'consumer_not_found') {
-        this.logger.warn({ event: `consumer.${s.type}`, consumer: binding.durable, stream: binding.stream });
-      }
-    }
-  }
-
   /**
-   * Graceful stop: no further pulls, messages already pulled are processed and
-   * acked, then the connection drains so every ack reaches the server.
+   * Graceful stop: no further pulls; what is held (queued or running) is
+   * processed, settled and kept alive meanwhile, then the connection drains so
+   * every ack reaches the server. Past `shutdownTimeoutMs` the rest is naked
+   * without delay for another process, handlers finishing later settle
+   * nothing, and the connection drains at once.
    */
   async close(): Promise<void> {
     for (const b of this.options.bindings) nestjetMetrics.bound.set({ consumer: b.durable }, 0);
-    for (const r of this.running) r.messages.stop();
-    const loops = Promise.all(this.running.map((r) => r.loop));
+    for (const w of this.workers) w.stopPulling();
+    const drained = Promise.all(this.workers.map((w) => w.drained()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.options.shutdownTimeoutMs);
     });
-    const outcome = await Promise.race([loops.then(() => 'done' as const), timedOut]);
+    const outcome = await Promise.race([drained.then(() => 'done' as const), timedOut]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      this.logger.warn(`in-flight handlers still running after ${this.options.shutdownTimeoutMs} ms; draining anyway`);
+      this.abandoned = true;
+      const left = this.workers
+        .map((w) => w.abandon())
+        .reduce((a: Abandoned, b) => ({ running: a.running + b.running, queued: a.queued + b.queued }), { running: 0, queued: 0 });
+      this.logger.warn({ event: 'consumer.shutdown-timeout', timeoutMs: this.options.shutdownTimeoutMs, inFlight: left.running, queued: left.queued });
     }
+    for (const w of this.workers) w.stop();
     this.settle.flush();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain();
-    this.running.length = 0;
+    this.workers.length = 0;
     this.logger.log({ event: 'consumer.stopped', outcome });
   }
 
