@@ -21,8 +21,8 @@ export interface PacedLoadOptions {
 export interface PacedLoadResult {
   /** Messages answered 202 (each counted once, whatever the attempt). */
   accepted: number;
-  /** 202 answers saying `duplicate: true` (only a retry after a lost answer may cause one). */
-  duplicates: number;
+  /** 202 answers saying `duplicate: true` to a first attempt: nothing was sent before, so none may be (a retry's may). */
+  firstAttemptDuplicates: number;
   /** High-value messages among the accepted. */
   high: number;
   /** Extra attempts after a non-202 answer or a transport error. */
@@ -51,7 +51,7 @@ export async function pacedLoad(o: PacedLoadOptions, onProgress?: (started: numb
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   const target = new URL('/v1/topics/orders.created/messages', o.url);
   const headers = { 'content-type': 'application/json', ...authHeaders() };
-  const result: PacedLoadResult = { accepted: 0, duplicates: 0, high: 0, retries: 0, failed: 0, failures: [], elapsedMs: 0 };
+  const result: PacedLoadResult = { accepted: 0, firstAttemptDuplicates: 0, high: 0, retries: 0, failed: 0, failures: [], elapsedMs: 0 };
 
   const post = (key: string, body: string): Promise<Answer> =>
     new Promise((resolve, reject) => {
@@ -80,7 +80,7 @@ export async function pacedLoad(o: PacedLoadOptions, onProgress?: (started: numb
         if (answer.status === 202) {
           result.accepted += 1;
           if (high) result.high += 1;
-          if ((JSON.parse(answer.body) as { duplicate: boolean }).duplicate) result.duplicates += 1;
+          if (attempt === 1 && (JSON.parse(answer.body) as { duplicate: boolean }).duplicate) result.firstAttemptDuplicates += 1;
           return;
         }
         last = `${answer.status} ${answer.body.slice(0, 120)}`;

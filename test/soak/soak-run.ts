@@ -129,7 +129,7 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void = () =
       const counts: CountCheck[] = [];
       const check = (what: string, want: number, actual: number) => counts.push({ what, expected: want, actual, ok: actual === want });
       check('messages answered 202', o.messages, load.accepted);
-      check('202 answers marked duplicate', 0, load.duplicates);
+      check('first-attempt 202 answers marked duplicate', 0, load.firstAttemptDuplicates);
       check(`messages stored in ${ORDERS_STREAM}`, load.accepted, (await jsm.streams.info(ORDERS_STREAM)).state.messages);
       const metrics = (await sampleProcess(consumer.pid, consumerUrl)).metrics;
       for (const [durable, want] of Object.entries(expected)) {

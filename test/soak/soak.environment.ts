@@ -14,7 +14,7 @@ export class SoakEnvironment {
   @IsInt()
   @Min(1)
   @Max(20_000)
-  SOAK_RATE = 1000;
+  SOAK_RATE = 800;
 
   /** Sampling period of RSS, heap and event-loop delay. */
   @EnvNumber()
