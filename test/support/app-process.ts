@@ -20,6 +20,8 @@ export interface EventLine {
   [key: string]: unknown;
 }
 
+const TAIL_LINES = 50;
+
 export const ENTRYPOINTS = {
   producer: join(DIST, 'apps', 'producer', 'src', 'main.js'),
   consumer: join(DIST, 'apps', 'consumer', 'src', 'main.js'),
@@ -33,6 +35,7 @@ export const ENTRYPOINTS = {
 export class AppProcess {
   readonly lines: LogLine[] = [];
   readonly raw: string[] = [];
+  private tailOnly = false;
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(
@@ -41,6 +44,10 @@ export class AppProcess {
   ) {
     const onLine = (line: string) => {
       this.raw.push(line);
+      if (this.tailOnly) {
+        if (this.raw.length > TAIL_LINES) this.raw.shift();
+        return;
+      }
       if (line.startsWith('{')) {
         try {
           this.lines.push(JSON.parse(line) as LogLine);
@@ -79,6 +86,15 @@ export class AppProcess {
       );
     }
     return app;
+  }
+
+  /**
+   * From now on keep only the last lines, unparsed (for `tail()`): a soak's
+   * millions of log lines would otherwise grow the test process, not the app.
+   */
+  keepOnlyTail(): void {
+    this.tailOnly = true;
+    this.raw.splice(0, Math.max(0, this.raw.length - TAIL_LINES));
   }
 
   get pid(): number {
