@@ -43,8 +43,6 @@ export interface FaultRunOptions {
 
 /** Fast failure detection in the apps, a generous client: what a careful production client does. */
 const PRODUCER_ENV = { PUBLISH_DEADLINE_MS: '3000', PUBLISH_ATTEMPT_TIMEOUT_MS: '1000', RETRY_AFTER_SECONDS: '1', RATE_LIMIT_MAX: '100000' };
-/** Byte limits that fit the test nodes' 2 GB JetStream store: clustered placement reserves each stream's max_bytes on every replica. */
-const TOPOLOGY_ENV = { STREAM_MAX_BYTES: String(256 * 1024 * 1024), DLQ_MAX_BYTES: String(256 * 1024 * 1024) };
 const CONSUMER_ENV = { CONSUMER_CONCURRENCY: '8', CONSUMER_PREFETCH: '16', CONSUMER_MAX_DELIVER: '20', CONSUMER_ACK_WAIT_MS: '5000' };
 
 /**
@@ -61,7 +59,7 @@ export async function runFault(scenario: FaultScenario, options: FaultRunOptions
   let load: PublishLoad | undefined;
   try {
     broker = await scenario.start();
-    const env = { STREAM_REPLICAS: String(broker.replicas), ...TOPOLOGY_ENV, ...CONSUMER_ENV };
+    const env = { STREAM_REPLICAS: String(broker.replicas), ...CONSUMER_ENV };
     await provision(broker.nats, env);
     const producer = await startProducer(broker.nats, { ...env, ...PRODUCER_ENV });
     await apps.add(producer.app);

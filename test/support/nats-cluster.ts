@@ -111,7 +111,8 @@ export class NatsCluster extends NatsEndpoint {
         'jetstream {',
         `  store_dir: "${node.storeDir}"`,
         '  max_memory_store: 256MB',
-        '  max_file_store: 2GB',
+        // Placement reserves every stream's max_bytes on each replica: the default topology needs about 2.5 GiB.
+        '  max_file_store: 4GB',
         ...(options.jetstreamExtra ?? []).map((l) => `  ${l}`),
         '}',
         'cluster {',
