@@ -130,6 +130,30 @@ class KedaNatsJetStreamScaler {
   }
 }
 
+/**
+ * KEDA's ScalersCache (pkg/scaling/cache/scalers_cache.go, GetMetricsAndActivityForScaler):
+ * when a scaler's poll fails, KEDA rebuilds the scaler from its factory (no cached
+ * leader) and retries once; the rebuilt scaler stays in the cache for later polls.
+ */
+class KedaScalersCache {
+  private scaler: KedaNatsJetStreamScaler;
+  rebuilds = 0;
+
+  constructor(private readonly factory: () => KedaNatsJetStreamScaler) {
+    this.scaler = factory();
+  }
+
+  async metrics(): Promise<{ lag: number; active: boolean; leaderURL: string }> {
+    try {
+      return await this.scaler.metrics();
+    } catch {
+      this.scaler = this.factory();
+      this.rebuilds++;
+      return this.scaler.metrics();
+    }
+  }
+}
+
 const CONSUMER_ENV = { CONSUMER_CONCURRENCY: '8', CONSUMER_PREFETCH: '16', SIMULATED_WORK_MS: '3' };
 
 async function serverLag(nats: NatsEndpoint, durable: string): Promise<{ lag: number; leader?: string }> {
@@ -259,5 +283,77 @@ describe('KEDA nats-jetstream scaler against the chart ScaledObject and real nat
     expect(scaler.queried.filter((u) => u.endsWith('/varz'))).toHaveLength(1);
     expect(lags[0]).toBeGreaterThan(0);
     process.stdout.write(`KEDA 3-node cluster: leader ${leader}, entry pod ${entry.name}, lag samples ${lags.slice(0, 10).join(', ')} … ${lags.at(-1)} (${lags.length} polls)\n`);
+  });
+});
+
+describe('KEDA nats-jetstream scaler through consumer leader changes and a missing consumer (3-node cluster)', () => {
+  const apps = new AppGroup();
+  let cluster: NatsCluster | undefined;
+  let setup: Awaited<ReturnType<typeof chartCluster>>;
+
+  /** The chart's ScaledObject against a fresh 3-node cluster named like the official chart's pods, provisioned at R3, with a 300-order backlog nobody consumes. */
+  async function chartCluster() {
+    const objects = await helmTemplate({ profiles: ['bundled-nats'] });
+    const so = findObject(objects, 'ScaledObject', '-consumer');
+    const endpoint = so.spec.triggers[0].metadata.natsServerMonitoringEndpoint as string;
+    const headless = endpoint.split(':')[0]!;
+    cluster = await NatsCluster.start({ names: ['nestjet-nats-0', 'nestjet-nats-1', 'nestjet-nats-2'], noAdvertise: true, jetstreamExtra: ['sync_interval: always'] });
+    const c = cluster;
+    await provision(c, { STREAM_REPLICAS: findObject(objects, 'ConfigMap', 'nestjet').data.STREAM_REPLICAS });
+    const nc = await c.connect('producer');
+    await publishBacklog(nc, 300, 'keda-leader');
+    await nc.close();
+    const down = new Set<string>();
+    // The headless service answers with a ready pod (`entry`); a pod that is down has no DNS record.
+    const pod = { entry: c.nodes[0]! };
+    const dns = (host: string) => {
+      const node = host === endpoint ? pod.entry : c.nodes.find((n) => host === `${n.name}.${headless}:8222`);
+      if (!node) throw new Error(`unexpected DNS lookup ${host}`);
+      if (down.has(node.name)) throw new Error(`getaddrinfo ENOTFOUND ${host}`);
+      return `127.0.0.1:${node.monitorPort}`;
+    };
+    const routeName = (url: string) => `${c.nodes.find((n) => url === `127.0.0.1:${n.clusterPort}`)!.name}.${headless}:6222`;
+    const meta = (consumer: string) => ({ ...(so.spec.triggers[0].metadata as TriggerMeta), consumer });
+    return {
+      c,
+      pod,
+      down,
+      leaderURL: (name: string) => `http://${name}.${headless}:8222/jsz?acc=$G&consumers=true&config=true`,
+      cache: (consumer = 'fulfillment') => new KedaScalersCache(() => new KedaNatsJetStreamScaler(meta(consumer), dns, routeName)),
+    };
+  }
+
+  afterEach(async () => {
+    await apps.stopAll();
+    await cluster?.dispose();
+    cluster = undefined;
+  });
+
+  it('after the consumer leader is SIGKILLed, KEDA (scaler rebuilt on error, as its ScalersCache does) reads the right lag from the new leader', async () => {
+    setup = await chartCluster();
+    const { c, pod, down } = setup;
+    const oldLeader = c.node((await serverLag(c, 'fulfillment')).leader!);
+    pod.entry = c.nodes.find((n) => n !== oldLeader)!;
+    const keda = setup.cache();
+    expect(await keda.metrics()).toMatchObject({ lag: 300, leaderURL: setup.leaderURL(oldLeader.name) });
+
+    await c.stop(oldLeader, 'SIGKILL');
+    down.add(oldLeader.name);
+    const newLeader = await waitFor('a new fulfillment consumer leader', async () => {
+      const l = (await serverLag(c, 'fulfillment')).leader;
+      return l && l !== oldLeader.name ? l : undefined;
+    }, 30_000, 250);
+    pod.entry = c.nodes.find((n) => n !== oldLeader && n.name !== newLeader)!;
+    const polls: string[] = [];
+    const read = await waitFor('KEDA to read from the new leader', async () => {
+      const m = await keda.metrics().catch((err: Error) => err);
+      polls.push(m instanceof Error ? `error: ${m.message}` : `${m.lag}@${m.leaderURL.split('.')[0]!.replace('http://', '') || 'entry'}`);
+      return m instanceof Error || m.leaderURL !== setup.leaderURL(newLeader) ? undefined : m;
+    }, 30_000, 250);
+    process.stdout.write(`KEDA leader change: ${oldLeader.name} killed, new leader ${newLeader}, entry ${pod.entry.name}; polls ${polls.join(', ')}; rebuilds ${keda.rebuilds}\n`);
+    expect(read.lag).toBe(300);
+    expect(read.lag).toBe((await serverLag(c, 'fulfillment')).lag);
+    // Whatever KEDA read meanwhile, it never read a wrong lag: only the truth or an error.
+    expect(polls.filter((p) => !p.startsWith('error') && !p.startsWith('300@'))).toEqual([]);
   });
 });

@@ -15,6 +15,8 @@ export interface FaultOutcome {
   duplicateProcessings: number;
   longestUnavailabilityMs: number;
   p99FaultLatencyMs?: number;
+  /** From the fault healing until every accepted order was processed by all its durables. */
+  catchUpMs: number;
   violations: string[];
 }
 
@@ -83,6 +85,7 @@ export async function judge(
   const expected = pairs(accepted);
   const done = () => new Set(processed(consumers).map((p) => `${p.consumer}/${p.orderId}`));
   await waitFor('every accepted order processed by each of its durables', () => expected.every((k) => done().has(k)), processTimeoutMs, 500).catch(() => undefined);
+  const caughtUpAt = Date.now();
   const seen = done();
   const missingPairs = expected.filter((k) => !seen.has(k));
   if (missingPairs.length > 0) violations.push(`${missingPairs.length} (order, durable) pairs never processed, e.g. ${missingPairs.slice(0, 3).join(', ')}`);
@@ -110,6 +113,7 @@ export async function judge(
     duplicateProcessings: processings.length - new Set(processings.map((p) => `${p.consumer}/${p.orderId}`)).size,
     longestUnavailabilityMs: longestUnavailabilityMs(load.orders),
     p99FaultLatencyMs: p99LatencyMs(load.orders, fault.from, fault.to),
+    catchUpMs: caughtUpAt - fault.to,
     violations,
   };
 }

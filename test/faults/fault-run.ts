@@ -8,6 +8,8 @@ export interface FaultBroker {
   nats: NatsEndpoint;
   /** STREAM_REPLICAS to provision with. */
   replicas: number;
+  /** Extra environment of provision and the apps (e.g. to allow password auth over a private test network). */
+  env?: Record<string, string>;
   /** Injects the fault and heals it (restart, reconnect, free space); returns what it did, for the report. */
   fault(load: PublishLoad): Promise<string>;
   dispose(): Promise<void>;
@@ -59,7 +61,7 @@ export async function runFault(scenario: FaultScenario, options: FaultRunOptions
   let load: PublishLoad | undefined;
   try {
     broker = await scenario.start();
-    const env = { STREAM_REPLICAS: String(broker.replicas), ...CONSUMER_ENV };
+    const env = { STREAM_REPLICAS: String(broker.replicas), ...CONSUMER_ENV, ...broker.env };
     await provision(broker.nats, env);
     const producer = await startProducer(broker.nats, { ...env, ...PRODUCER_ENV });
     await apps.add(producer.app);
@@ -98,7 +100,8 @@ export function faultReport(results: FaultResult[]): string {
   });
   const notes = results.flatMap((r) => {
     const refusals = r.outcome ? Object.entries(r.outcome.refusals).map(([s, n]) => `${s === '0' ? 'no answer' : s}×${n}`).join(', ') : '';
-    const lines = [`- ${r.scenario.id}: ${r.detail ?? r.reason ?? ''}${refusals ? `; refused attempts: ${refusals}` : ''}${r.outcome?.unaccepted ? `; ${r.outcome.unaccepted} orders never accepted (client gave up)` : ''}`];
+    const catchUp = r.outcome ? `; consumers caught up ${seconds(r.outcome.catchUpMs)} s after the fault healed` : '';
+    const lines = [`- ${r.scenario.id}: ${r.detail ?? (r.status === 'skipped' ? r.reason : 'did not complete')}${catchUp}${refusals ? `; refused attempts: ${refusals}` : ''}${r.outcome?.unaccepted ? `; ${r.outcome.unaccepted} orders never accepted (client gave up)` : ''}`];
     if (r.status === 'failed') lines.push(...(r.outcome?.violations ?? [r.reason ?? 'failed']).map((v) => `  - FAILED: ${v}`));
     return lines;
   });

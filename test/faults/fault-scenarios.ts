@@ -24,10 +24,11 @@ function startCluster(options: NatsClusterOptions = {}): Promise<NatsCluster> {
   return NatsCluster.start({ jetstreamExtra: ['sync_interval: always'], ...options });
 }
 
-function clusterBroker(cluster: NatsCluster, fault: (load: PublishLoad) => Promise<string>, cleanup: () => void = () => undefined): FaultBroker {
+function clusterBroker(cluster: NatsCluster, fault: (load: PublishLoad) => Promise<string>, cleanup: () => void = () => undefined, env?: Record<string, string>): FaultBroker {
   return {
     nats: cluster,
     replicas: 3,
+    env,
     fault,
     dispose: async () => {
       try {
@@ -138,6 +139,8 @@ export const leaderPartition: FaultScenario = {
         return `cut ${leader.name} (${leader.host}) off from peers and clients for ${PARTITION_MS / 1000} s; stream leader after healing ${next.name}`;
       },
       () => net.dispose(),
+      // The bridge is a private network this process created; the apps refuse passwords over non-loopback nats:// otherwise.
+      { NATS_ALLOW_PLAINTEXT_AUTH: 'true' },
     );
   },
 };
