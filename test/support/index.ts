@@ -19,3 +19,4 @@ export * from './jaeger-config.js';
 export * from './prometheus.js';
 export * from './network-namespaces.js';
 export * from './small-filesystem.js';
+export * from './keda-scaler.js';
