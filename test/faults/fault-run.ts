@@ -10,6 +10,8 @@ export interface FaultBroker {
   replicas: number;
   /** Extra environment of provision and the apps (e.g. to allow password auth over a private test network). */
   env?: Record<string, string>;
+  /** Guarantees the fault itself saw broken (e.g. no recovery without a restart), added to the verdict. */
+  violations?: string[];
   /** Injects the fault and heals it (restart, reconnect, free space); returns what it did, for the report. */
   fault(load: PublishLoad): Promise<string>;
   dispose(): Promise<void>;
@@ -76,6 +78,7 @@ export async function runFault(scenario: FaultScenario, options: FaultRunOptions
     await sleep(options.coolDownMs ?? 3000);
     await load.stop();
     const outcome = await judge(broker.nats, load, [consumer], { from, to });
+    outcome.violations.push(...(broker.violations ?? []));
     if (!producer.app.running || !consumer.running) outcome.violations.push(`an app process died: ${producer.app.running ? consumer.tail(5) : producer.app.tail(5)}`);
     return { scenario, status: outcome.violations.length === 0 ? 'passed' : 'failed', detail, outcome };
   } catch (err) {

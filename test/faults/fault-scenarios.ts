@@ -182,7 +182,7 @@ export const fullDisk: FaultScenario = {
       cleanup();
       throw err;
     }
-    return clusterBroker(
+    const broker: FaultBroker = clusterBroker(
       cluster,
       async (load: PublishLoad) => {
         const refusedBefore = refusedAttempts(load);
@@ -196,11 +196,19 @@ export const fullDisk: FaultScenario = {
         } finally {
           for (const d of disks) d.free();
         }
+        const healthy = await cluster.waitHealthy(20_000).then(() => true, () => false);
+        if (healthy) return `filled all three stores (${DISK_MB} MiB tmpfs each), ${refused}+ publishes refused, then deleted the filler files; the cluster recovered by itself`;
+        // nats-server disables JetStream when a write fails with ENOSPC; only a restart brings it back.
+        const disabled = cluster.nodes.filter((n) => n.log.some((l) => /JetStream out of .* resources, will be DISABLED/.test(l))).map((n) => n.name);
+        broker.violations!.push(`service did not resume when space returned: JetStream disabled itself on ${disabled.join(', ') || 'no node'} ("JetStream out of File resources, will be DISABLED"); it resumed only after restarting the nodes`);
+        for (const node of cluster.nodes) await cluster.restart(node, 'SIGTERM');
         await cluster.waitHealthy(60_000);
-        return `filled all three stores (${DISK_MB} MiB tmpfs each), ${refused}+ publishes refused, then deleted the filler files`;
+        return `filled all three stores (${DISK_MB} MiB tmpfs each), ${refused}+ publishes refused, deleted the filler files; not healthy 20 s later (JetStream disabled on ${disabled.join(', ')}), restarted all nodes`;
       },
       cleanup,
     );
+    broker.violations = [];
+    return broker;
   },
 };
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,9 +41,17 @@ export class SmallFilesystem {
     return s.bavail * s.bsize;
   }
 
+  /** Appends to the filler until at most `leaveMb` remain or the filesystem refuses (ENOSPC). */
   fill(leaveMb: number): void {
-    const bytes = this.availableBytes() - leaveMb * 1024 * 1024;
-    if (bytes > 0) writeFileSync(this.filler, Buffer.alloc(bytes, 1));
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    const fd = openSync(this.filler, 'a');
+    try {
+      while (this.availableBytes() > leaveMb * 1024 * 1024) writeSync(fd, chunk);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   free(): void {
