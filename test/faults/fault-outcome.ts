@@ -9,6 +9,8 @@ export interface FaultOutcome {
   unaccepted: number;
   /** Answers other than 202 by status (0: no answer), e.g. `{ 503: 12 }`. */
   refusals: Record<number, number>;
+  /** What the ingress said for statuses other than 503, by status. */
+  refusalDetails: Record<number, string>;
   storedOnce: number;
   /** Accepted orders processed by every durable they route to. */
   processedByAll: number;
@@ -108,6 +110,7 @@ export async function judge(
     accepted: accepted.length,
     unaccepted: load.orders.length - accepted.length,
     refusals,
+    refusalDetails: Object.fromEntries(load.refusalDetails),
     storedOnce: accepted.filter((o) => stored.get(PublishLoad.msgIdOf(o)) === 1).length,
     processedByAll: accepted.filter((o) => !missedOrders.has(o.orderId)).length,
     duplicateProcessings: processings.length - new Set(processings.map((p) => `${p.consumer}/${p.orderId}`)).size,

@@ -105,6 +105,7 @@ export function faultReport(results: FaultResult[]): string {
     const refusals = r.outcome ? Object.entries(r.outcome.refusals).map(([s, n]) => `${s === '0' ? 'no answer' : s}×${n}`).join(', ') : '';
     const catchUp = r.outcome ? `; consumers caught up ${seconds(r.outcome.catchUpMs)} s after the fault healed` : '';
     const lines = [`- ${r.scenario.id}: ${r.detail ?? (r.status === 'skipped' ? r.reason : 'did not complete')}${catchUp}${refusals ? `; refused attempts: ${refusals}` : ''}${r.outcome?.unaccepted ? `; ${r.outcome.unaccepted} orders never accepted (client gave up)` : ''}`];
+    for (const [status, detail] of Object.entries(r.outcome?.refusalDetails ?? {})) lines.push(`  - ${status}: "${detail}"`);
     if (r.status === 'failed') lines.push(...(r.outcome?.violations ?? [r.reason ?? 'failed']).map((v) => `  - FAILED: ${v}`));
     return lines;
   });

@@ -36,6 +36,8 @@ export interface PublishLoadOptions {
  */
 export class PublishLoad {
   readonly orders: PublishedOrder[] = [];
+  /** The first problem `detail` seen for each status other than 503 (what the client was told). */
+  readonly refusalDetails = new Map<number, string>();
   private stopped = false;
   private readonly running: Promise<void>[] = [];
   private readonly prefix = `f${Date.now().toString(36)}`;
@@ -93,8 +95,9 @@ export class PublishLoad {
           body: JSON.stringify(payload),
           signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
         });
-        await r.arrayBuffer();
+        const body = await r.text();
         status = r.status;
+        if (status !== 202 && status !== 503 && !this.refusalDetails.has(status)) this.refusalDetails.set(status, problemDetail(body));
       } catch {
         status = 0;
       }
@@ -106,5 +109,14 @@ export class PublishLoad {
       if (status !== 0 && !retryable.has(status)) return;
       await sleep(250);
     }
+  }
+}
+
+function problemDetail(body: string): string {
+  try {
+    const p = JSON.parse(body) as { detail?: string; title?: string };
+    return p.detail ?? p.title ?? body.slice(0, 200);
+  } catch {
+    return body.slice(0, 200);
   }
 }
