@@ -198,12 +198,16 @@ export const fullDisk: FaultScenario = {
         }
         const healthy = await cluster.waitHealthy(20_000).then(() => true, () => false);
         if (healthy) return `filled all three stores (${DISK_MB} MiB tmpfs each), ${refused}+ publishes refused, then deleted the filler files; the cluster recovered by itself`;
-        // nats-server disables JetStream when a write fails with ENOSPC; only a restart brings it back.
-        const disabled = cluster.nodes.filter((n) => n.log.some((l) => /JetStream out of .* resources, will be DISABLED/.test(l))).map((n) => n.name);
-        broker.violations!.push(`service did not resume when space returned: JetStream disabled itself on ${disabled.join(', ') || 'no node'} ("JetStream out of File resources, will be DISABLED"); it resumed only after restarting the nodes`);
+        // On ENOSPC nats-server disables JetStream ("out of File resources") or its Raft groups stop on a
+        // critical write error; neither comes back by itself when space returns, a restart does.
+        const logged = (re: RegExp) => cluster.nodes.filter((n) => n.log.some((l) => re.test(l))).map((n) => n.name);
+        const disabled = logged(/JetStream out of .* resources, will be DISABLED/);
+        const critical = logged(/RAFT .* Critical write error/);
+        const seen = `JetStream disabled on [${disabled.join(', ')}], Raft critical write errors on [${critical.join(', ')}]`;
+        broker.violations!.push(`service did not resume within 20 s of space returning (${seen}); it resumed only after restarting the nodes`);
         for (const node of cluster.nodes) await cluster.restart(node, 'SIGTERM');
         await cluster.waitHealthy(60_000);
-        return `filled all three stores (${DISK_MB} MiB tmpfs each), ${refused}+ publishes refused, deleted the filler files; not healthy 20 s later (JetStream disabled on ${disabled.join(', ')}), restarted all nodes`;
+        return `filled all three stores (${DISK_MB} MiB tmpfs each), ${refused}+ publishes refused, deleted the filler files; not healthy 20 s later (${seen}), restarted all nodes`;
       },
       cleanup,
     );
