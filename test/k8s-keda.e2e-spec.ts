@@ -200,7 +200,7 @@ describe('KEDA nats-jetstream scaler through consumer leader changes and a missi
     cluster = undefined;
   });
 
-  it('after the consumer leader is SIGKILLed, KEDA (scaler rebuilt on error, as its ScalersCache does) reads the right lag from the new leader', async () => {
+  it('after the consumer leader is SIGKILLed, KEDA (scaler rebuilt on error, as its ScalersCache does) reads the new leader\'s lag when its discovery reaches it, else the entry pod\'s follower view', async () => {
     setup = await chartCluster();
     const { c, pod, down } = setup;
     const oldLeader = c.node((await serverLag(c, 'fulfillment')).leader!);
@@ -222,18 +222,29 @@ describe('KEDA nats-jetstream scaler through consumer leader changes and a missi
       return m instanceof Error ? undefined : m;
     };
     const read = await waitFor('KEDA to read a lag again', poll, 30_000, 250);
-    expect(read.lag).toBe(300);
-    expect(read.lag).toBe((await serverLag(c, 'fulfillment')).lag);
-    // Where it reads from depends on the order of /varz routes: the new leader when discovery reaches it
-    // before the dead pod; else the entry pod's view (a follower's replicated state, see docs/reliability.md).
-    expect([setup.leaderURL(newLeader), '']).toContain(read.leaderURL);
+    const truth = await serverLag(c, 'fulfillment');
+    expect(truth.lag).toBe(300);
+    if (read.leaderURL === setup.leaderURL(newLeader)) {
+      // Discovery reached the new leader before the dead pod's name: the right lag, from the new leader.
+      expect(read.lag).toBe(truth.lag);
+    } else {
+      // Discovery failed at the dead pod's name after recording the leader's name but no URL; the rebuilt
+      // scaler then trusts the entry pod (a follower) and reports that pod's view of the consumer, not the
+      // leader's. A KEDA scaler defect, documented in docs/reliability.md: the lag it reports is the follower's.
+      expect(read.leaderURL).toBe('');
+      const view = await c.monitor<{ account_details?: Array<{ stream_detail?: Array<{ name: string; consumer_detail?: Array<{ name: string; num_pending: number; num_ack_pending: number }> }> }> }>(pod.entry, '/jsz?acc=$G&consumers=true');
+      const mine = view.account_details?.[0]?.stream_detail?.find((x) => x.name === 'ORDERS')?.consumer_detail?.find((x) => x.name === 'fulfillment');
+      expect(read.lag).toBe(mine!.num_pending + mine!.num_ack_pending);
+    }
+    process.stdout.write(`KEDA after the consumer leader kill: read ${read.lag} from ${read.leaderURL || `the entry pod ${pod.entry.name} (a follower)`}; the truth is ${truth.lag} on ${truth.leader}\n`);
 
     // The lag KEDA reads keeps following the truth while a consumer drains the backlog.
     const consumer = await startConsumer(c, { CONSUMERS: 'fulfillment', ...CONSUMER_ENV });
     await apps.add(consumer);
     await waitFor('KEDA to read lag 0 after the drain', async () => (await poll())?.lag === 0, 60_000, 250);
     expect((await serverLag(c, 'fulfillment')).lag).toBe(0);
-    expect(processed([consumer], 'fulfillment')).toHaveLength(300);
+    // At-least-once: a redelivery across the leader change may repeat a message; each is processed.
+    expect(new Set(processed([consumer], 'fulfillment').map((p) => p.seq)).size).toBe(300);
     process.stdout.write(`KEDA leader change: ${oldLeader.name} killed, new leader ${newLeader}, entry ${pod.entry.name}; polls ${polls.slice(0, 8).join(', ')} … ${polls.at(-1)}; scaler rebuilds ${keda.rebuilds}\n`);
     // Whatever KEDA read, it was never a lag above the backlog (no "max lag" from a wrong node) and never negative.
     expect(polls.filter((p) => !p.startsWith('error') && !(Number(p.split('@')[0]) >= 0 && Number(p.split('@')[0]) <= 300))).toEqual([]);
