@@ -17,3 +17,6 @@ export * from './nats-cluster.js';
 export * from './jaeger.js';
 export * from './jaeger-config.js';
 export * from './prometheus.js';
+export * from './network-namespaces.js';
+export * from './small-filesystem.js';
+export * from './keda-scaler.js';

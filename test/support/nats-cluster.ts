@@ -14,7 +14,13 @@ export interface ClusterNode {
   port: number;
   monitorPort: number;
   clusterPort: number;
+  /** Address the node listens on: loopback, or its namespace's address. */
+  host: string;
+  /** Network namespace the node runs in (`ip netns exec`), when partitioned tests need one. */
+  netns?: string;
+  storeDir: string;
   child?: ChildProcess;
+  exited?: Promise<void>;
   log: string[];
 }
 
@@ -27,6 +33,10 @@ export interface NatsClusterOptions {
   noAdvertise?: boolean;
   /** The topology the users' permissions are derived from (default: the apps' default topology). */
   topology?: Topology;
+  /** Run node i in `placement[i].netns`, listening on `placement[i].host` (see NetworkNamespaces). */
+  placement?: Array<{ host: string; netns: string }>;
+  /** JetStream store directory of node i (e.g. on a small filesystem); default a temp dir. */
+  storeDirs?: string[];
 }
 
 /**
@@ -50,10 +60,20 @@ export class NatsCluster extends NatsEndpoint {
   static async start(options: NatsClusterOptions = {}): Promise<NatsCluster> {
     const names = options.names ?? ['nats-0', 'nats-1', 'nats-2'];
     const nodes: ClusterNode[] = [];
-    for (const name of names) {
-      nodes.push({ name, port: await freePort(), monitorPort: await freePort(), clusterPort: await freePort(), log: [] });
-    }
     const work = mkdtempSync(join(tmpdir(), 'nestjet-nats-cluster-'));
+    for (const [i, name] of names.entries()) {
+      const place = options.placement?.[i];
+      nodes.push({
+        name,
+        port: await freePort(),
+        monitorPort: await freePort(),
+        clusterPort: await freePort(),
+        host: place?.host ?? '127.0.0.1',
+        netns: place?.netns,
+        storeDir: options.storeDirs?.[i] ?? join(work, name),
+        log: [],
+      });
+    }
     const cluster = new NatsCluster(nodes, work, 'nestjet-test', new NatsUsers(options.topology));
     for (const node of nodes) cluster.writeConfig(node, options);
     await Promise.all(nodes.map((n) => cluster.launch(n)));
@@ -63,11 +83,17 @@ export class NatsCluster extends NatsEndpoint {
 
   /** Comma-separated client URLs, as NATS_URL. */
   get url(): string {
-    return this.nodes.map((n) => `nats://127.0.0.1:${n.port}`).join(',');
+    return this.nodes.map((n) => `nats://${n.host}:${n.port}`).join(',');
   }
 
   monitorUrl(node: ClusterNode): string {
-    return `http://127.0.0.1:${node.monitorPort}`;
+    return `http://${node.host}:${node.monitorPort}`;
+  }
+
+  node(name: string): ClusterNode {
+    const node = this.nodes.find((n) => n.name === name);
+    if (!node) throw new Error(`no cluster node ${name}`);
+    return node;
   }
 
   private configFile(node: ClusterNode): string {
@@ -75,22 +101,23 @@ export class NatsCluster extends NatsEndpoint {
   }
 
   private writeConfig(node: ClusterNode, options: NatsClusterOptions): void {
-    const routes = this.nodes.filter((n) => n !== node).map((n) => `    nats-route://127.0.0.1:${n.clusterPort}`);
+    const routes = this.nodes.filter((n) => n !== node).map((n) => `    nats-route://${n.host}:${n.clusterPort}`);
     writeFileSync(
       this.configFile(node),
       [
         `server_name: ${node.name}`,
-        `listen: 127.0.0.1:${node.port}`,
-        `http: 127.0.0.1:${node.monitorPort}`,
+        `listen: ${node.host}:${node.port}`,
+        `http: ${node.host}:${node.monitorPort}`,
         'jetstream {',
-        `  store_dir: "${join(this.work, node.name)}"`,
+        `  store_dir: "${node.storeDir}"`,
         '  max_memory_store: 256MB',
-        '  max_file_store: 2GB',
+        // Placement reserves every stream's max_bytes on each replica: the default topology needs about 2.5 GiB.
+        '  max_file_store: 4GB',
         ...(options.jetstreamExtra ?? []).map((l) => `  ${l}`),
         '}',
         'cluster {',
         `  name: ${this.clusterName}`,
-        `  listen: 127.0.0.1:${node.clusterPort}`,
+        `  listen: ${node.host}:${node.clusterPort}`,
         options.noAdvertise ? '  no_advertise: true' : '',
         '  routes: [',
         ...routes,
@@ -103,8 +130,12 @@ export class NatsCluster extends NatsEndpoint {
   }
 
   private async launch(node: ClusterNode): Promise<void> {
-    const child = spawn(toolPath('nats-server'), ['-c', this.configFile(node)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = [toolPath('nats-server'), '-c', this.configFile(node)];
+    // `ip netns exec` execs the server in place, so the child's pid is the server's (signals reach it).
+    const [cmd, ...args] = node.netns ? ['ip', 'netns', 'exec', node.netns, ...server] : server;
+    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     node.child = child;
+    node.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     const collect = (b: Buffer) => node.log.push(...b.toString().split('\n').filter(Boolean));
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
@@ -118,8 +149,53 @@ export class NatsCluster extends NatsEndpoint {
     );
   }
 
+  /** Stops a node (SIGKILL: a crash; SIGTERM: a clean shutdown) and waits for it to exit. */
+  async stop(node: ClusterNode, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (!node.child || node.child.exitCode !== null || node.child.signalCode !== null) return;
+    node.child.kill(signal);
+    await node.exited;
+  }
+
+  /** Starts a stopped node again on the same ports and store. */
+  async start(node: ClusterNode): Promise<void> {
+    await this.launch(node);
+  }
+
+  async restart(node: ClusterNode, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.stop(node, signal);
+    await this.launch(node);
+  }
+
+  /** The meta leader's server name, as the first node that answers reports it. */
+  async metaLeader(): Promise<string> {
+    return waitFor('a JetStream meta leader', async () => {
+      for (const n of this.nodes) {
+        const leader = await this.monitor<{ meta_cluster?: { leader?: string } }>(n, '/jsz').then((v) => v.meta_cluster?.leader, () => undefined);
+        if (leader) return leader;
+      }
+      return undefined;
+    }, 30_000, 200);
+  }
+
+  /** The node that reports itself leader of `stream` (the Raft group's view, not a cached one). */
+  async streamLeader(stream: string): Promise<ClusterNode> {
+    return waitFor(`a leader of stream ${stream}`, async () => {
+      for (const n of this.nodes) {
+        const jsz = await this.monitor<{ account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string } }> }> }>(n, '/jsz?accounts=true&streams=true').catch(() => undefined);
+        const detail = jsz?.account_details?.flatMap((a) => a.stream_detail ?? []).find((s) => s.name === stream);
+        if (detail?.cluster?.leader === n.name) return n;
+      }
+      return undefined;
+    }, 30_000, 200);
+  }
+
+  /** Waits until every node is up and agrees on one meta leader (JetStream healthy everywhere). */
+  async waitHealthy(timeoutMs = 30_000): Promise<void> {
+    await this.waitForMetaLeader(timeoutMs);
+  }
+
   /** JetStream is usable once every node sees the same meta leader and full cluster. */
-  private async waitForMetaLeader(): Promise<void> {
+  private async waitForMetaLeader(timeoutMs = 30_000): Promise<void> {
     await waitFor(
       'JetStream meta leader elected and cluster healthy',
       async () => {
@@ -128,7 +204,7 @@ export class NatsCluster extends NatsEndpoint {
         const healthy = await Promise.all(this.nodes.map(async (n) => (await fetch(`${this.monitorUrl(n)}/healthz?js-enabled-only=true`)).ok));
         return leaders.size === 1 && !leaders.has(undefined) && !leaders.has('') && healthy.every(Boolean) && views.every((v) => v.meta_cluster?.cluster_size === this.nodes.length);
       },
-      30_000,
+      timeoutMs,
       200,
     );
   }
@@ -140,15 +216,7 @@ export class NatsCluster extends NatsEndpoint {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all(
-      this.nodes.map(async (n) => {
-        if (n.child && n.child.exitCode === null) {
-          const exited = new Promise((r) => n.child!.once('exit', r));
-          n.child.kill('SIGKILL');
-          await exited;
-        }
-      }),
-    );
+    await Promise.all(this.nodes.map((n) => this.stop(n, 'SIGKILL')));
     rmSync(this.work, { recursive: true, force: true });
   }
 }
