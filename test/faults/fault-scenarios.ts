@@ -196,18 +196,23 @@ export const fullDisk: FaultScenario = {
         } finally {
           for (const d of disks) d.free();
         }
-        const healthy = await cluster.waitHealthy(20_000).then(() => true, () => false);
-        if (healthy) return `filled all three stores (${DISK_MB} MiB tmpfs each), ${refused}+ publishes refused, then deleted the filler files; the cluster recovered by itself`;
         // On ENOSPC nats-server disables JetStream ("out of File resources") or its Raft groups stop on a
-        // critical write error; neither comes back by itself when space returns, a restart does.
+        // critical write error; neither comes back by itself when space returns. Kubernetes restarts a node
+        // whose JetStream is disabled (the official chart's liveness probe); anything else must heal alone.
         const logged = (re: RegExp) => cluster.nodes.filter((n) => n.log.some((l) => re.test(l))).map((n) => n.name);
-        const disabled = logged(/JetStream out of .* resources, will be DISABLED/);
-        const critical = logged(/RAFT .* Critical write error/);
-        const seen = `JetStream disabled on [${disabled.join(', ')}], Raft critical write errors on [${critical.join(', ')}]`;
-        broker.violations!.push(`service did not resume within 20 s of space returning (${seen}); it resumed only after restarting the nodes`);
-        for (const node of cluster.nodes) await cluster.restart(node, 'SIGTERM');
-        await cluster.waitHealthy(60_000);
-        return `filled all three stores (${DISK_MB} MiB tmpfs each), ${refused}+ publishes refused, deleted the filler files; not healthy 20 s later (${seen}), restarted all nodes`;
+        const seen = () =>
+          `JetStream disabled on [${logged(/JetStream out of .* resources, will be DISABLED/).join(', ')}], Raft critical write errors on [${logged(/RAFT .* Critical write error/).join(', ')}]`;
+        const restarted = await cluster.superviseLiveness({ timeoutMs: 90_000 }).catch((err: Error) => {
+          broker.violations!.push(`service did not resume after space returned, even with the liveness probe (${seen()}): ${err.message}`);
+          return null;
+        });
+        if (restarted === null) {
+          for (const node of cluster.nodes) await cluster.restart(node, 'SIGTERM');
+          await cluster.waitHealthy(60_000);
+          return `filled all three stores (${DISK_MB} MiB tmpfs each), ${refused}+ publishes refused, deleted the filler files; not healthy under the liveness probe (${seen()}), restarted all nodes to check what was stored`;
+        }
+        const how = restarted.length === 0 ? 'the cluster recovered by itself' : `the liveness probe (/healthz?js-enabled-only=true, 3 failures) restarted [${restarted.join(', ')}]`;
+        return `filled all three stores (${DISK_MB} MiB tmpfs each), ${refused}+ publishes refused, then deleted the filler files; ${seen()}; ${how}`;
       },
       cleanup,
     );

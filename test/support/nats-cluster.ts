@@ -166,6 +166,32 @@ export class NatsCluster extends NatsEndpoint {
     await this.launch(node);
   }
 
+  /**
+   * What the kubelet does with the official nats chart's liveness probe
+   * (`/healthz?js-enabled-only=true`, restart after `failureThreshold`
+   * consecutive failures; the chart probes every 30 s, tests faster) until the
+   * cluster is healthy or `timeoutMs` passes. Returns the nodes it restarted.
+   */
+  async superviseLiveness({ periodMs = 2_000, failureThreshold = 3, timeoutMs = 90_000 } = {}): Promise<string[]> {
+    const restarted: string[] = [];
+    const failures = new Map<string, number>();
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await this.waitHealthy(periodMs).then(() => true, () => false)) return restarted;
+      for (const node of this.nodes) {
+        const live = await fetch(`${this.monitorUrl(node)}/healthz?js-enabled-only=true`).then((r) => r.ok, () => false);
+        const count = live ? 0 : (failures.get(node.name) ?? 0) + 1;
+        failures.set(node.name, count);
+        if (count >= failureThreshold) {
+          await this.restart(node, 'SIGTERM');
+          restarted.push(node.name);
+          failures.set(node.name, 0);
+        }
+      }
+    }
+    throw new Error(`the cluster did not become healthy within ${timeoutMs} ms under the liveness probe (restarted: ${restarted.join(', ') || 'none'})`);
+  }
+
   /** The meta leader's server name, as the first node that answers reports it. */
   async metaLeader(): Promise<string> {
     return waitFor('a JetStream meta leader', async () => {

@@ -37,6 +37,10 @@ export async function connectNats(options: NatsConnectionOptions, name: string, 
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    // A silently dead link (a partitioned server) is only noticed by missed pings; the
+    // 2-minute default kept publishes failing for the whole cut plus a minute (docs/reliability.md).
+    pingInterval: 5_000,
+    maxPingOut: 2,
     waitOnFirstConnect: true,
     authenticator: options.credsFile ? credsAuthenticator(readFileSync(options.credsFile)) : undefined,
     user: options.user,
