@@ -30,6 +30,13 @@ describe('JetStream error predicates', () => {
     expect(isBrokerUnavailable(apiError(400, 10060, 'expected stream does not match'))).toBe(false);
   });
 
+  it('retries the answers that only say "not yet" (seen in the fault suite under a leader kill)', () => {
+    // A retry arriving while the clustered leader still proposes the first copy; then the duplicate ack follows.
+    expect(isBrokerUnavailable(apiError(409, 10158, 'duplicate message id is in process'))).toBe(true);
+    expect(isBrokerUnavailable(apiError(429, 10167, 'too many requests'))).toBe(true);
+    expect(isBrokerUnavailable(apiError(400, 10071, 'wrong last sequence: 5'))).toBe(false);
+  });
+
   it('tells a full discard-new stream from an outage (both 503 with nats-server 2.15)', () => {
     // The answers nats-server 2.15.2 gives a discard-new stream at max_bytes, max_msgs and max_msgs_per_subject.
     for (const description of ['maximum bytes exceeded', 'maximum messages exceeded', 'maximum messages per subject exceeded']) {

@@ -27,13 +27,21 @@ export function isStreamFull(err: unknown): boolean {
 }
 
 /**
+ * Answers that only say "not yet": a retry of a publish whose first copy the
+ * clustered leader is still proposing (JSStreamDuplicateMessageConflict, 409;
+ * the retry then gets the duplicate ack), and a full ingest queue
+ * (JSStreamTooManyRequests). Seen under a leader kill in the fault suite.
+ */
+const TRANSIENT = new Set<number>([10158, 10167]);
+
+/**
  * The broker is unreachable, slow, electing a leader or not ready (no
  * responders surfaces as "JetStreamNotEnabled"): worth another attempt, and
  * a 503 to an HTTP caller. A refusal (wrong stream, message too large) or a
  * closed connection is final.
  */
 export function isBrokerUnavailable(err: unknown): boolean {
-  if (err instanceof JetStreamApiError) return err.status === 503 && !isStreamFull(err);
+  if (err instanceof JetStreamApiError) return (err.status === 503 && !isStreamFull(err)) || TRANSIENT.has(err.code);
   if (err instanceof Error && err.name === 'JetStreamNotEnabled') return true;
   if (err instanceof JetStreamError) return false;
   return (
