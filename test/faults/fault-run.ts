@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppGroup, provision, startConsumer, startProducer, type NatsEndpoint } from '#test-support';
+import { AppGroup, provision, startConsumer, startProducer, type AppProcess, type NatsEndpoint } from '#test-support';
 import { judge, type FaultOutcome } from './fault-outcome.js';
 import { PublishLoad } from './publish-load.js';
 
@@ -13,8 +13,16 @@ export interface FaultBroker {
   /** Guarantees the fault itself saw broken (e.g. no recovery without a restart), added to the verdict. */
   violations?: string[];
   /** Injects the fault and heals it (restart, reconnect, free space); returns what it did, for the report. */
-  fault(load: PublishLoad): Promise<string>;
+  fault(load: PublishLoad, apps: FaultApps): Promise<string>;
   dispose(): Promise<void>;
+}
+
+/** The app processes under load, for scenarios that crash them too. */
+export interface FaultApps {
+  /** SIGKILLs the producer and starts a new one on the same port (clients meanwhile get refused connections). */
+  killProducer(): Promise<void>;
+  /** SIGKILLs the consumer and starts a new one (what it held is redelivered after the ack wait). */
+  killConsumer(): Promise<void>;
 }
 
 export interface FaultScenario {
@@ -67,19 +75,36 @@ export async function runFault(scenario: FaultScenario, options: FaultRunOptions
     await provision(broker.nats, env);
     const producer = await startProducer(broker.nats, { ...env, ...PRODUCER_ENV });
     await apps.add(producer.app);
-    const consumer = await apps.add(startConsumer(broker.nats, env));
+    const consumers = [await apps.add(startConsumer(broker.nats, env))];
+    let producerApp = producer.app;
+    const crash = async (app: AppProcess) => {
+      app.signal('SIGKILL');
+      await app.waitForExit();
+    };
+    const control: FaultApps = {
+      killProducer: async () => {
+        await crash(producerApp);
+        producerApp = (await startProducer(broker!.nats, { ...env, ...PRODUCER_ENV, PORT: new URL(producer.url).port })).app;
+        await apps.add(producerApp);
+      },
+      killConsumer: async () => {
+        await crash(consumers.at(-1)!);
+        consumers.push(await apps.add(startConsumer(broker!.nats, env)));
+      },
+    };
     log(`${scenario.id}: load at ${options.ratePerSecond ?? 20}/s`);
     load = new PublishLoad(producer.url, { ratePerSecond: options.ratePerSecond ?? 20, retryStatuses: [429, ...(scenario.retryStatuses ?? [])] }).start();
     await sleep(options.warmUpMs ?? 2000);
     const from = Date.now();
-    const detail = await broker.fault(load);
+    const detail = await broker.fault(load, control);
     const to = Date.now();
     log(`${scenario.id}: ${detail} (${((to - from) / 1000).toFixed(1)} s)`);
     await sleep(options.coolDownMs ?? 3000);
     await load.stop();
-    const outcome = await judge(broker.nats, load, [consumer], { from, to });
+    const outcome = await judge(broker.nats, load, consumers, { from, to });
     outcome.violations.push(...(broker.violations ?? []));
-    if (!producer.app.running || !consumer.running) outcome.violations.push(`an app process died: ${producer.app.running ? consumer.tail(5) : producer.app.tail(5)}`);
+    const consumer = consumers.at(-1)!;
+    if (!producerApp.running || !consumer.running) outcome.violations.push(`an app process died: ${producerApp.running ? consumer.tail(5) : producerApp.tail(5)}`);
     return { scenario, status: outcome.violations.length === 0 ? 'passed' : 'failed', detail, outcome };
   } catch (err) {
     return { scenario, status: 'failed', reason: err instanceof Error ? err.message : String(err) };

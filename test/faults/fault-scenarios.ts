@@ -164,6 +164,29 @@ export const singleNodeKill: FaultScenario = {
   },
 };
 
+export const processKills: FaultScenario = {
+  id: 'process-kills',
+  title: 'Single node: SIGKILL the broker, then the consumer, then the producer, under load',
+  async start() {
+    const nats = await NatsServer.start({ syncAlways: true });
+    return {
+      nats,
+      replicas: 1,
+      fault: async (_load, apps) => {
+        await nats.stop('SIGKILL');
+        await sleep(DOWN_MS);
+        await nats.restart();
+        await sleep(DOWN_MS);
+        await apps.killConsumer();
+        await sleep(DOWN_MS);
+        await apps.killProducer();
+        return `SIGKILLed nats-server (down ${DOWN_MS / 1000} s, restarted on the same store), then the consumer and the producer (each replaced by a new process) ${DOWN_MS / 1000} s apart`;
+      },
+      dispose: () => nats.dispose(),
+    };
+  },
+};
+
 const DISK_MB = 64;
 
 export const fullDisk: FaultScenario = {
@@ -226,4 +249,4 @@ function refusedAttempts(load: PublishLoad): number {
 }
 
 /** Every scenario of `npm run faults`, in the order they run. */
-export const FAULT_SCENARIOS: FaultScenario[] = [streamLeaderKill, metaLeaderKill, followerKill, rollingRestart, leaderPartition, singleNodeKill, fullDisk];
+export const FAULT_SCENARIOS: FaultScenario[] = [streamLeaderKill, metaLeaderKill, followerKill, rollingRestart, leaderPartition, singleNodeKill, processKills, fullDisk];
