@@ -1,4 +1,5 @@
 import type { AdvisoryRejectionCheck } from '#telemetry';
+import { MAX_REASON_LENGTH, reasonValue } from '../headers/message-headers.js';
 import type { AdvisorySources } from './dead-letter.topology.js';
 
 /** The two advisories the router handles, reduced to what it needs. */
@@ -24,7 +25,6 @@ export type AdvisoryVerdict =
 
 /** What nats-server sends is a few hundred bytes; anything far larger is not an advisory. */
 export const MAX_ADVISORY_BYTES = 16 * 1024;
-const MAX_REASON = 1024;
 
 const KINDS: Record<string, { kind: DeadLetterAdvisory['kind']; token: string }> = {
   'io.nats.jetstream.advisory.v1.max_deliver': { kind: 'max_deliveries', token: 'MAX_DELIVERIES' },
@@ -87,8 +87,8 @@ export function checkAdvisory(subject: string, data: Uint8Array, sources: Adviso
   if (type.kind === 'terminated' || a.consumer_seq !== undefined) {
     if (!isPositiveInteger(a.consumer_seq)) problems.push(`consumer_seq ${shown(a.consumer_seq)} is not a positive integer`);
   }
-  if (a.reason !== undefined && (typeof a.reason !== 'string' || a.reason.length > 4 * MAX_REASON)) {
-    problems.push(`reason must be a string of at most ${4 * MAX_REASON} characters`);
+  if (a.reason !== undefined && (typeof a.reason !== 'string' || a.reason.length > 4 * MAX_REASON_LENGTH)) {
+    problems.push(`reason must be a string of at most ${4 * MAX_REASON_LENGTH} characters`);
   }
   if (a.domain !== undefined && a.domain !== '' && !isNatsName(a.domain)) problems.push(`domain ${shown(a.domain)} is not a NATS name`);
   if (problems.length > 0) return malformed(problems.join('; '));
@@ -100,8 +100,7 @@ export function checkAdvisory(subject: string, data: Uint8Array, sources: Adviso
     streamSequence: a.stream_seq as number,
     deliveryCount: a.deliveries as number,
     // A term() reason is free text from a handler and may span lines; it is shown, never used as a name.
-    // eslint-disable-next-line no-control-regex
-    reason: typeof a.reason === 'string' && a.reason.trim() !== '' ? a.reason.replace(/[\x00-\x1f\x7f]+/g, ' ').trim().slice(0, MAX_REASON) : undefined,
+    reason: typeof a.reason === 'string' && a.reason.trim() !== '' ? reasonValue(a.reason) : undefined,
     timestamp: a.timestamp as string,
   };
 

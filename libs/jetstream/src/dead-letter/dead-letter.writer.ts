@@ -1,11 +1,9 @@
 import { traceDeadLetter } from '#telemetry';
-import { HEADERS, toMsgHdrs, type HeaderEntries } from '../headers/message-headers.js';
+import { HEADERS, reasonValue, toMsgHdrs, type HeaderEntries } from '../headers/message-headers.js';
 import type { JetStreamPublisher, PublishResult } from '../publisher/jetstream.publisher.js';
 import { DLQ_STREAM, dlqSubject } from './dead-letter.constants.js';
-import type { DeadLetterAdvisory } from './dead-letter.advisory.js';
 import { encodeDeadLetter, type DeadLetterFacts } from './dead-letter.record.js';
 
-const MAX_REASON = 1024;
 
 /**
  * The msgID of a message's DLQ record. Every writer (transport, router,
@@ -17,26 +15,14 @@ export function deadLetterMsgId(stream: string, streamSequence: number, consumer
 }
 
 /** A failure the transport knows to be final, as the transport or the sweep (from its failure record) describe it. */
-export interface FinalFailure {
-  kind: DeadLetterAdvisory['kind'];
-  subject: string;
-  stream: string;
-  streamSequence: number;
-  consumer: string;
-  deliveryCount: number;
-  errorName: string;
-  errorMessage: string;
-  handler: string;
-  firstFailureAt: string;
-  lastFailureAt: string;
-  /** When the original was stored; absent when it is gone. */
-  originalTime?: string;
-}
+export type FinalFailure = Pick<
+  DeadLetterFacts,
+  'kind' | 'subject' | 'stream' | 'streamSequence' | 'consumer' | 'deliveryCount' | 'errorName' | 'handler' | 'firstFailureAt' | 'lastFailureAt' | 'originalTime'
+> & { errorMessage: string };
 
 /** The record's facts for a known final failure: the reason reads as the router would write it from the advisory. */
 export function finalFailureFacts(f: FinalFailure, originalHeaders: HeaderEntries, originalMissing = false): DeadLetterFacts {
-  // eslint-disable-next-line no-control-regex
-  const reason = `${f.errorName}: ${f.errorMessage}`.replace(/[\x00-\x1f\x7f]+/g, ' ').trim().slice(0, MAX_REASON);
+  const reason = reasonValue(`${f.errorName}: ${f.errorMessage}`);
   return {
     kind: f.kind,
     subject: f.subject,

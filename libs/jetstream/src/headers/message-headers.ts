@@ -29,3 +29,11 @@ export function headerValue(s: string, max = 2048): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, max);
 }
+
+/** The longest failure reason a term, an advisory's copy or a DLQ record carries. */
+export const MAX_REASON_LENGTH = 1024;
+
+/** A failure reason as one header value: control characters as spaces, trimmed, capped. */
+export function reasonValue(text: string): string {
+  return headerValue(text, Number.POSITIVE_INFINITY).trim().slice(0, MAX_REASON_LENGTH);
+}

@@ -1,5 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { NonRetryableError } from '../errors/non-retryable.error.js';
+import { MAX_REASON_LENGTH } from '../headers/message-headers.js';
 import { retryDelayFor } from './retry-schedule.js';
 
 /** How a delivery ends. */
@@ -16,8 +17,6 @@ export interface AttemptFacts {
   retryDelaysMs: readonly number[];
 }
 
-const MAX_REASON = 1024;
-
 /**
  * Success acks. A `NonRetryableError` terminates with its reason (the DLQ
  * record shows it). Any other error naks with the retry delay of this attempt,
@@ -26,7 +25,7 @@ const MAX_REASON = 1024;
  */
 export function decideSettlement(attempt: AttemptFacts, error?: Error): Settlement {
   if (!error) return { kind: 'ack' };
-  if (error instanceof NonRetryableError) return { kind: 'term', reason: `${error.name}: ${error.message}`.slice(0, MAX_REASON) };
+  if (error instanceof NonRetryableError) return { kind: 'term', reason: `${error.name}: ${error.message}`.slice(0, MAX_REASON_LENGTH) };
   const final = attempt.deliveryCount >= attempt.maxDeliver;
   return { kind: 'nak', delayMs: final ? 0 : retryDelayFor(attempt.retryDelaysMs, attempt.deliveryCount), final };
 }
