@@ -43,7 +43,7 @@ export const TOOLS = {
   'containerd-shim-runc-v2': containerd('github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2', 'github.com/containerd/containerd/v2'),
   ctr: containerd('github.com/containerd/containerd/v2/cmd/ctr', 'github.com/containerd/containerd/v2'),
   // runc needs cgo and Debian's libseccomp-dev for its seccomp filters.
-  runc: containerd('github.com/opencontainers/runc', 'github.com/opencontainers/runc', { cgo: true, tags: 'seccomp' }),
+  runc: { pkg: 'github.com/opencontainers/runc', module: 'github.com/opencontainers/runc', dir: 'tools/runc', group: 'cluster', cgo: true, tags: 'seccomp' },
   bridge: cni('main/bridge'),
   'host-local': cni('ipam/host-local'),
   loopback: cni('main/loopback'),
