@@ -1,5 +1,5 @@
 import { ORDER_CONSUMERS, ORDERS_STREAM } from '#contracts';
-import { inspect, processed, waitFor, type AppProcess, type NatsEndpoint } from '#test-support';
+import { inspect, waitFor, type NatsEndpoint, type Processed } from '#test-support';
 import { PublishLoad, type PublishedOrder } from './publish-load.js';
 
 /** What one scenario measured; `violations` empty means every guarantee held. */
@@ -73,11 +73,13 @@ export function p99LatencyMs(orders: PublishedOrder[], from: number, to: number)
  * Waits until every accepted order was processed by each durable it routes to
  * (bounded), then checks the guarantees against the server: every 202 stored
  * exactly once, nothing stored twice, processed at least once per durable.
+ * `processed` reads the consumers' `message.processed` events: of the processes
+ * a fault test started, or of the pods of a cluster test.
  */
 export async function judge(
   nats: NatsEndpoint,
   load: PublishLoad,
-  consumers: AppProcess[],
+  processed: () => Processed[],
   fault: { from: number; to: number },
   processTimeoutMs = 120_000,
 ): Promise<FaultOutcome> {
@@ -85,7 +87,7 @@ export async function judge(
   const violations: string[] = [];
   const pairs = (list: PublishedOrder[]) => list.flatMap((o) => durablesFor(o).map((d) => `${d}/${o.orderId}`));
   const expected = pairs(accepted);
-  const done = () => new Set(processed(consumers).map((p) => `${p.consumer}/${p.orderId}`));
+  const done = () => new Set(processed().map((p) => `${p.consumer}/${p.orderId}`));
   await waitFor('every accepted order processed by each of its durables', () => expected.every((k) => done().has(k)), processTimeoutMs, 500).catch(() => undefined);
   const caughtUpAt = Date.now();
   const seen = done();
@@ -103,7 +105,7 @@ export async function judge(
   if (!load.orders.some((o) => o.firstAttemptAt > fault.to && o.acceptedAt !== undefined)) violations.push('no order first tried after the fault healed was accepted: service did not resume');
 
   const orderIds = new Set(load.orders.map((o) => o.orderId));
-  const processings = processed(consumers).filter((p) => orderIds.has(p.orderId));
+  const processings = processed().filter((p) => orderIds.has(p.orderId));
   const refusals: Record<number, number> = {};
   for (const s of load.orders.flatMap((o) => o.refusals)) refusals[s] = (refusals[s] ?? 0) + 1;
   return {

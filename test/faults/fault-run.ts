@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppGroup, provision, startConsumer, startProducer, type AppProcess, type NatsEndpoint } from '#test-support';
+import { AppGroup, processed, provision, startConsumer, startProducer, type AppProcess, type NatsEndpoint } from '#test-support';
 import { judge, type FaultOutcome } from './fault-outcome.js';
 import { PublishLoad } from './publish-load.js';
 
@@ -101,7 +101,7 @@ export async function runFault(scenario: FaultScenario, options: FaultRunOptions
     log(`${scenario.id}: ${detail} (${((to - from) / 1000).toFixed(1)} s)`);
     await sleep(options.coolDownMs ?? 3000);
     await load.stop();
-    const outcome = await judge(broker.nats, load, consumers, { from, to });
+    const outcome = await judge(broker.nats, load, () => processed(consumers), { from, to });
     outcome.violations.push(...(broker.violations ?? []));
     const consumer = consumers.at(-1)!;
     if (!producerApp.running || !consumer.running) outcome.violations.push(`an app process died: ${producerApp.running ? consumer.tail(5) : producerApp.tail(5)}`);

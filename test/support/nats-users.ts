@@ -19,9 +19,15 @@ export class NatsUsers {
   constructor(
     readonly topology: Topology = topologyFor(),
     intruder = false,
+    passwords?: Record<NatsComponent, string>,
   ) {
-    this.passwords = Object.fromEntries(NATS_COMPONENTS.map((c) => [c, randomBytes(18).toString('base64url')])) as Record<NatsComponent, string>;
+    this.passwords = passwords ?? (Object.fromEntries(NATS_COMPONENTS.map((c) => [c, randomBytes(18).toString('base64url')])) as Record<NatsComponent, string>);
     if (intruder) this.intruderPassword = randomBytes(18).toString('base64url');
+  }
+
+  /** Users whose passwords were made elsewhere (e.g. the chart's Secrets). */
+  static withPasswords(passwords: Record<NatsComponent, string>): NatsUsers {
+    return new NatsUsers(topologyFor(), false, passwords);
   }
 
   authorization(): string {

@@ -94,3 +94,15 @@ podSelector:
 namespaceSelector: {}
 {{- end }}
 {{- end }}
+
+{{/*
+"true" when the DLQ router runs in a Deployment of its own: consumer.dlqRouter.standalone,
+or by default when KEDA may scale the consumers to zero (no consumer pod would route).
+*/}}
+{{- define "nestjet.dlqRouterStandalone" -}}
+{{- $v := .Values.consumer }}
+{{- if not $v.dlqRouter.enabled }}false
+{{- else if not (kindIs "invalid" $v.dlqRouter.standalone) }}{{ $v.dlqRouter.standalone }}
+{{- else }}{{ and $v.keda.enabled (eq (int $v.keda.minReplicaCount) 0) }}
+{{- end }}
+{{- end }}

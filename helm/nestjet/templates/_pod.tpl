@@ -1,8 +1,9 @@
 {{/*
 Pod spec shared by producer and consumer:
 include "nestjet.podSpec" (dict "ctx" $ "component" "consumer" "values" .Values.consumer "script" "..."
-  "env" (list ...) "dlq" <also connect as the dlq NATS user> "volumes" (list ...) "volumeMounts" (list ...))
-The pod connects to NATS as the NATS user named like its component.
+  "env" (list ...) "dlq" <also connect as the dlq NATS user> "volumes" (list ...) "volumeMounts" (list ...)
+  "user" <NATS user, default: the component>)
+The pod connects to NATS as the NATS user named like its component unless "user" says otherwise.
 */}}
 {{- define "nestjet.podSpec" -}}
 {{- $ctx := .ctx }}
@@ -35,7 +36,7 @@ containers:
       - name: PORT
         value: {{ $v.port | quote }}
       {{- toYaml .env | nindent 6 }}
-      {{- $nats := dict "ctx" $ctx "user" .component "dlq" .dlq }}
+      {{- $nats := dict "ctx" $ctx "user" (.user | default .component) "dlq" .dlq }}
       {{- with (include "nestjet.natsEnv" $nats) }}
       {{- . | trim | nindent 6 }}
       {{- end }}

@@ -1,0 +1,128 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { toolPath } from '#test-support';
+
+const exec = promisify(execFile);
+
+/** What `npm run test:cluster` hands the suites: the admin kubeconfig and the images it imported. */
+export const KUBECONFIG = process.env.KUBECONFIG ?? '';
+export interface ClusterImage {
+  ref: string;
+  archive: string;
+}
+export const CLUSTER_IMAGES: Record<'nestjet' | 'nats' | 'coredns' | 'pause', ClusterImage> = JSON.parse(process.env.NESTJET_CLUSTER_IMAGES ?? '{}');
+
+if (!KUBECONFIG || !CLUSTER_IMAGES.nestjet) throw new Error('cluster suites run through `npm run test:cluster`, which brings the cluster up and sets KUBECONFIG');
+
+const env = { ...process.env, KUBECONFIG };
+
+/** kubectl against the test cluster; rejects with kubectl's own message. */
+export async function kubectl(args: string[], input?: string): Promise<string> {
+  const child = execFile(toolPath('kubectl'), args, { env, maxBuffer: 256 << 20 });
+  if (input !== undefined) child.stdin!.end(input);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d));
+    child.stderr!.on('data', (d: Buffer) => (err += d));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(' ')}: ${err.trim() || out.trim()}`))));
+  });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const kubectlJson = async <T = any>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
+
+export async function helm(args: string[]): Promise<string> {
+  const { stdout } = await exec(toolPath('helm'), args, { env, maxBuffer: 64 << 20 }).catch((err: { stderr?: string; stdout?: string; message: string }) => {
+    throw new Error(`helm ${args.join(' ')}: ${(err.stderr || err.stdout || err.message).trim()}`);
+  });
+  return stdout;
+}
+
+/** Ready pods of a component of a release (label app.kubernetes.io/component). */
+export async function readyPods(namespace: string, selector: string): Promise<string[]> {
+  const pods = await kubectlJson<{ items: Array<{ metadata: { name: string; deletionTimestamp?: string }; status: { conditions?: Array<{ type: string; status: string }> } }> }>([
+    '-n',
+    namespace,
+    'get',
+    'pods',
+    '-l',
+    selector,
+  ]);
+  return pods.items
+    .filter((p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    .map((p) => p.metadata.name);
+}
+
+/** A Service's ClusterIP URL (the host routes the Service range to the node). */
+export async function serviceUrl(namespace: string, name: string, scheme = 'http'): Promise<string> {
+  const svc = await kubectlJson<{ spec: { clusterIP: string; ports: Array<{ port: number }> } }>(['-n', namespace, 'get', 'service', name]);
+  return `${scheme}://${svc.spec.clusterIP}:${svc.spec.ports[0]!.port}`;
+}
+
+export interface LogEvent {
+  pod: string;
+  event: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Follows the logs of every pod matching `selector`, including pods that start
+ * later, and keeps their structured events: what the fault tests read from the
+ * processes they start, read here from `kubectl logs -f` (a deleted pod's log
+ * ends when its container does, so its last events are kept).
+ */
+export class PodLogCollector {
+  readonly events: LogEvent[] = [];
+  private readonly followed = new Map<string, ChildProcess>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly namespace: string,
+    private readonly selector: string,
+  ) {}
+
+  async start(): Promise<this> {
+    await this.discover();
+    this.timer = setInterval(() => void this.discover().catch(() => undefined), 1000);
+    return this;
+  }
+
+  of(event: string): LogEvent[] {
+    return this.events.filter((e) => e.event === event);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    for (const child of this.followed.values()) child.kill();
+    this.followed.clear();
+  }
+
+  private async discover(): Promise<void> {
+    const pods = await kubectlJson<{ items: Array<{ metadata: { name: string }; status: { containerStatuses?: Array<{ state: { running?: unknown; terminated?: unknown } }> } }> }>([
+      '-n',
+      this.namespace,
+      'get',
+      'pods',
+      '-l',
+      this.selector,
+    ]);
+    for (const pod of pods.items) {
+      const name = pod.metadata.name;
+      const started = pod.status.containerStatuses?.some((s) => s.state.running || s.state.terminated);
+      if (this.followed.has(name) || !started) continue;
+      const child = spawn(toolPath('kubectl'), ['-n', this.namespace, 'logs', '-f', name], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+      this.followed.set(name, child);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (!line.startsWith('{')) return;
+        try {
+          const parsed = JSON.parse(line) as { event?: string };
+          if (typeof parsed.event === 'string') this.events.push({ ...parsed, pod: name } as LogEvent);
+        } catch {
+          // not a structured line
+        }
+      });
+    }
+  }
+}
