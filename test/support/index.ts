@@ -22,3 +22,4 @@ export * from './small-filesystem.js';
 export * from './keda-scaler.js';
 export * from './dockerfile.js';
 export * from './image-config.js';
+export * from './oci-image.js';
