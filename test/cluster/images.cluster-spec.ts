@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +159,10 @@ describe('images built without Docker, opened and run without a cluster', () => 
     expect(dns.lines.join('\n')).not.toMatch(/permission denied/);
     dns.signal('TERM');
     await dns.exit;
+    // The control: the same bundle with the capability removed from the binary is refused the bind.
+    execFileSync('setcap', ['-r', join(bundle('coredns'), 'rootfs', 'coredns')]);
+    const refused = await runBundleToEnd(bundle('coredns'), state, { readOnlyRoot: true });
+    expect({ code: refused.code, denied: /permission denied/.test(refused.output) }).toEqual({ code: 1, denied: true });
   });
 
   it('pause: reports its version; runs as PID 1 and exits 0 on SIGTERM and on SIGINT', async () => {

@@ -64,8 +64,9 @@ let runs = 0;
 /**
  * Runs the bundle with runc in the foreground, stdout and stderr collected by
  * line. The process's user, cwd and env are the image's (umoci wrote them); no
- * terminal; no_new_privs off, as Kubernetes leaves it by default (file
- * capabilities need that).
+ * terminal; capabilities as containerd gives them: no ambient set (umoci's
+ * default has one, which would hand a non-root process the capabilities its
+ * binary must carry itself) and no_new_privs off, Kubernetes' default.
  */
 export function runBundle(bundle: string, stateRoot: string, options: BundleOptions = {}): BundleRun {
   const path = join(bundle, 'config.json');
@@ -75,6 +76,7 @@ export function runBundle(bundle: string, stateRoot: string, options: BundleOpti
   const spec = JSON.parse(readFileSync(image, 'utf8'));
   spec.process.terminal = false;
   spec.process.noNewPrivileges = false;
+  spec.process.capabilities.ambient = [];
   if (options.args) spec.process.args = options.args;
   spec.process.env = [...spec.process.env.filter((e: string) => !(e.split('=')[0]! in (options.env ?? {}))), ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)];
   if (options.hostNetwork) spec.linux.namespaces = spec.linux.namespaces.filter((n: { type: string }) => n.type !== 'network');
@@ -98,10 +100,12 @@ export function runBundle(bundle: string, stateRoot: string, options: BundleOpti
   };
 }
 
-/** Runs to completion and returns the exit code and output. */
-export async function runBundleToEnd(bundle: string, stateRoot: string, options: BundleOptions): Promise<{ code: number | null; output: string }> {
+/** Runs to completion (killed after `timeoutMs`, so a run that should have ended cannot hang a test) and returns the exit code and output. */
+export async function runBundleToEnd(bundle: string, stateRoot: string, options: BundleOptions, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
   const run = runBundle(bundle, stateRoot, options);
+  const timer = setTimeout(() => run.signal('KILL'), timeoutMs);
   const code = await run.exit;
+  clearTimeout(timer);
   run.dispose();
   return { code, output: run.lines.join('\n') };
 }
