@@ -112,7 +112,7 @@ describe('images built without Docker, opened and run without a cluster', () => 
     expect(facts.files as number).toBeGreaterThan(1000);
   });
 
-  it('nestjet: the provision command and the producer (image ENTRYPOINT + CMD) work against nats-server on loopback; SIGTERM through tini exits cleanly', async () => {
+  it('nestjet: provision, producer (image ENTRYPOINT + CMD) and consumer (chart args) carry an order through nats-server on loopback; SIGTERM through tini drains and exits', async () => {
     const nats = await NatsServer.start();
     try {
       const provision = await runBundleToEnd(bundle('nestjet'), state, {
@@ -123,15 +123,26 @@ describe('images built without Docker, opened and run without a cluster', () => 
       });
       expect({ code: provision.code, output: provision.code === 0 ? '' : provision.output }).toEqual({ code: 0, output: '' });
 
-      const port = await freePort();
-      // The image's own command; open REST auth keeps the check on the image, not on key files.
+      const [port, consumerPort] = [await freePort(), await freePort()];
+      // The producer with the image's own command; open REST auth keeps the check on the image, not on key files.
       const producer = start('nestjet', { env: { ...nats.env('producer'), ...nats.dlqEnv(), HOST: '127.0.0.1', PORT: String(port), AUTH_MODE: 'none' }, hostNetwork: true, readOnlyRoot: true });
+      // The consumer as the chart runs it: the image's entrypoint with the consumer script as args.
+      const consumer = start('nestjet', {
+        args: ['/usr/bin/tini', '--', 'node', '--enable-source-maps', 'dist/apps/consumer/src/main.js'],
+        env: { ...nats.env('consumer'), ...nats.dlqEnv(), HOST: '127.0.0.1', PORT: String(consumerPort) },
+        hostNetwork: true,
+        readOnlyRoot: true,
+      });
       await waitFor('producer.ready in the container', logged(producer, '"producer.ready"'), 60_000);
+      await waitFor('consumer.ready in the container', logged(consumer, '"consumer.ready"'), 60_000);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
       const res = await postJson(`http://127.0.0.1:${port}/v1/topics/orders.created/messages`, { orderId: 'image-1', customerId: 'c', amount: 5, currency: 'EUR', region: 'eu' });
       expect(res.status).toBe(202);
-      producer.signal('TERM');
+      await waitFor('the order processed in the consumer container', () => consumer.lines.some((l) => l.includes('"message.processed"') && l.includes('image-1')), 30_000);
+      for (const app of [producer, consumer]) app.signal('TERM');
       expect([0, 143]).toContain(await producer.exit);
+      expect([0, 143]).toContain(await consumer.exit);
+      expect(consumer.lines.some((l) => l.includes('"consumer.stopped"'))).toBe(true);
     } finally {
       await nats.dispose();
     }

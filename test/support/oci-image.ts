@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { toolPath } from './paths.js';
 
@@ -69,11 +69,11 @@ let runs = 0;
  * binary must carry itself) and no_new_privs off, Kubernetes' default.
  */
 export function runBundle(bundle: string, stateRoot: string, options: BundleOptions = {}): BundleRun {
-  const path = join(bundle, 'config.json');
-  // Each run starts from the config umoci derived from the image, kept aside on the first run.
-  const image = `${path}.image`;
-  if (!existsSync(image)) copyFileSync(path, image);
-  const spec = JSON.parse(readFileSync(image, 'utf8'));
+  // Each run gets a bundle directory of its own (runc reads config.json from it)
+  // over the one unpacked root filesystem, so runs of one image can overlap.
+  const id = `nestjet-image-test-${process.pid}-${++runs}`;
+  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  spec.root.path = join(bundle, 'rootfs');
   spec.process.terminal = false;
   spec.process.noNewPrivileges = false;
   spec.process.capabilities.ambient = [];
@@ -82,10 +82,11 @@ export function runBundle(bundle: string, stateRoot: string, options: BundleOpti
   if (options.hostNetwork) spec.linux.namespaces = spec.linux.namespaces.filter((n: { type: string }) => n.type !== 'network');
   spec.root.readonly = options.readOnlyRoot ?? false;
   if (options.readOnlyRoot) spec.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] });
-  writeFileSync(path, JSON.stringify(spec));
+  const runBundleDir = join(dirname(bundle), id);
+  mkdirSync(runBundleDir);
+  writeFileSync(join(runBundleDir, 'config.json'), JSON.stringify(spec));
 
-  const id = `nestjet-image-test-${process.pid}-${++runs}`;
-  const child = spawn(runc(), ['--root', stateRoot, 'run', '--bundle', bundle, id], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(runc(), ['--root', stateRoot, 'run', '--bundle', runBundleDir, id], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
   createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
