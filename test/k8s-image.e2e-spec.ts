@@ -5,37 +5,14 @@ import { tmpdir } from 'node:os';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { findObject, freePort, helmTemplate, inspect, NatsServer, postJson, ROOT, waitFor, type K8sObject } from '#test-support';
+import { execForm, findObject, freePort, helmTemplate, inspect, instr, NatsServer, parseDockerfile, postJson, ROOT, waitFor, type K8sObject } from '#test-support';
 
-// The image cannot be built here (no Docker engine), so this test takes the
-// Dockerfile apart and runs what the image would run: its ENTRYPOINT + CMD (or
-// the chart's args), from a directory laid out like the image's WORKDIR with
-// exactly the files the runtime stage copies, against a real nats-server.
-
-interface Stage { from: string; name?: string; lines: string[] }
-
-function parseDockerfile(text: string): { args: Record<string, string>; stages: Stage[] } {
-  const logical = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  const args: Record<string, string> = {};
-  const stages: Stage[] = [];
-  for (const line of logical) {
-    const [instr, ...rest] = line.split(/\s+/);
-    const rest1 = rest.join(' ');
-    if (instr === 'ARG' && stages.length === 0) {
-      const [k, v] = rest1.split('=');
-      args[k!] = v ?? '';
-    } else if (instr === 'FROM') {
-      const m = rest1.match(/^(\S+)(?:\s+AS\s+(\S+))?$/i)!;
-      stages.push({ from: m[1]!.replace(/\$\{(\w+)\}/g, (_, k: string) => args[k] ?? ''), name: m[2], lines: [] });
-    } else if (stages.length > 0) {
-      stages.at(-1)!.lines.push(line);
-    }
-  }
-  return { args, stages };
-}
-
-const instr = (stage: Stage, name: string) => stage.lines.filter((l) => l.startsWith(`${name} `)).map((l) => l.slice(name.length + 1).trim());
-const execForm = (stage: Stage, name: string) => JSON.parse(instr(stage, name).at(-1)!) as string[];
+// Without a Docker engine the Dockerfile itself is never built, so this test
+// takes it apart and runs what its image would run: its ENTRYPOINT + CMD (or the
+// chart's args), from a directory laid out like the image's WORKDIR with exactly
+// the files the runtime stage copies, against a real nats-server. (The images
+// built without Docker are held to it in image-config.spec.ts and
+// cluster/images.cluster-spec.ts.)
 
 /** Minimal .dockerignore evaluation (last matching pattern wins, `!` re-includes). */
 function ignored(patterns: string[], path: string): boolean {

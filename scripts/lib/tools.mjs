@@ -60,7 +60,7 @@ export const DEFAULT_TOOLS = Object.keys(TOOLS).filter((name) => !TOOLS[name].gr
 /** Where a tool's binary lands: CNI plugins in a directory of their own, as containerd expects. */
 export const toolDir = (name) => (TOOLS[name].out === 'cni' ? CNI_BIN : TOOLS_BIN);
 
-function pinnedVersion(module) {
+export function pinnedVersion(module) {
   const tool = Object.values(TOOLS).find((t) => t.module === module);
   const gomod = readFileSync(join(ROOT, tool.dir, 'go.mod'), 'utf8');
   const m = gomod.match(new RegExp(`^\\s*${module.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} (v\\S+)`, 'm'));

@@ -20,3 +20,6 @@ export * from './prometheus.js';
 export * from './network-namespaces.js';
 export * from './small-filesystem.js';
 export * from './keda-scaler.js';
+export * from './dockerfile.js';
+export * from './image-config.js';
+export * from './oci-image.js';
