@@ -2,7 +2,9 @@ import { CLUSTER } from './layout.mjs';
 import { kubectl } from './control-plane.mjs';
 import { waitUntil } from './processes.mjs';
 
-const COREDNS_PORT = 1053;
+// As upstream's Deployment: port 53, bound by a non-root user through the image's
+// file capability, which the container must keep in its bounding set.
+const COREDNS_PORT = 53;
 
 /** CoreDNS answers for cluster.local only: no `forward`, so no query leaves the cluster. */
 const corefile = `.:${COREDNS_PORT} {
@@ -69,7 +71,7 @@ function coreDns(image) {
                 readinessProbe: { httpGet: { path: '/ready', port: 8181 } },
                 livenessProbe: { httpGet: { path: '/health', port: 8080 }, initialDelaySeconds: 10 },
                 resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '128Mi' } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] } },
                 volumeMounts: [{ name: 'config', mountPath: '/etc/coredns', readOnly: true }],
               },
             ],

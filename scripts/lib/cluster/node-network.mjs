@@ -32,6 +32,12 @@ export function ensureNodeNetwork() {
     inNode('ip', ['link', 'set', nodeVeth, 'up']);
   }
   inNode('ip', ['link', 'set', 'lo', 'up']);
+  // Without a default route the node's own processes (KEDA) find no route to a
+  // ClusterIP, and the kernel refuses before kube-proxy's OUTPUT DNAT could apply:
+  // the Service range goes to an empty bridge (no dummy driver in this kernel), which drops what no rule rewrote.
+  if (inNode('ip', ['link', 'show', 'nj-services'], { check: false }).status !== 0) inNode('ip', ['link', 'add', 'nj-services', 'type', 'bridge']);
+  inNode('ip', ['link', 'set', 'nj-services', 'up']);
+  inNode('ip', ['route', 'replace', CLUSTER.serviceCidr, 'dev', 'nj-services']);
   for (const [key, value] of [
     ['net.ipv4.ip_forward', '1'],
     ['net.ipv4.conf.all.route_localnet', '1'],
