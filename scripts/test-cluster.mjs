@@ -35,7 +35,7 @@ try {
       `--outputFile=${results}`,
       ...patterns,
     ],
-    { stdio: 'inherit', cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1', KUBECONFIG: up.kubeconfig, NESTJET_CLUSTER_IMAGES: JSON.stringify(up.images) } },
+    { stdio: 'inherit', cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1', KUBECONFIG: up.kubeconfig, NESTJET_CLUSTER_IMAGES: JSON.stringify(up.images), NESTJET_CONTAINERD_ADDRESS: PATHS.containerdSocket } },
   );
   if (!existsSync(results)) throw new Error('jest wrote no results');
   const summary = JSON.parse(readFileSync(results, 'utf8'));

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { toolPath } from '#test-support';
@@ -11,6 +11,8 @@ export interface ClusterImage {
   ref: string;
   archive: string;
 }
+/** containerd's socket on the node, for what only the node can do (a node-level kill). */
+export const CONTAINERD_ADDRESS = process.env.NESTJET_CONTAINERD_ADDRESS ?? '';
 export const CLUSTER_IMAGES: Record<'nestjet' | 'nats' | 'coredns' | 'pause', ClusterImage> = JSON.parse(process.env.NESTJET_CLUSTER_IMAGES ?? '{}');
 
 if (!KUBECONFIG || !CLUSTER_IMAGES.nestjet) throw new Error('cluster suites run through `npm run test:cluster`, which brings the cluster up and sets KUBECONFIG');
@@ -125,4 +127,13 @@ export class PodLogCollector {
       });
     }
   }
+}
+
+/** The node PID of a container (`containerd://<id>` from a pod's status), from containerd's task list. */
+export function containerPid(containerId: string): number {
+  const id = containerId.replace(/^containerd:\/\//, '');
+  const out = execFileSync(toolPath('ctr'), ['--address', CONTAINERD_ADDRESS, '--namespace', 'k8s.io', 'task', 'ls'], { encoding: 'utf8' });
+  const line = out.split('\n').find((l) => l.startsWith(id));
+  if (!line) throw new Error(`containerd has no task ${id}`);
+  return Number(line.split(/\s+/)[1]);
 }

@@ -45,7 +45,8 @@ export function clusterValues(natsReplicas: 1 | 3): Record<string, unknown> {
     nats: {
       config: {
         cluster: natsReplicas === 3 ? { enabled: true, replicas: 3 } : { enabled: false },
-        jetstream: { fileStore: { pvc: { size: '2Gi' } } },
+        // The streams' byte limits (1 GiB ORDERS, 1 GiB DLQ, …) must fit the JetStream store.
+        jetstream: { fileStore: { pvc: { size: '4Gi' } } },
         nats: { tls: { enabled: true, secretName: `${RELEASE}-nats-tls` } },
       },
       container: { image: { repository: natsRepository, tag: natsTag, pullPolicy: 'Never' } },
@@ -73,12 +74,14 @@ export class ClusterNats extends NatsEndpoint {
   constructor(
     readonly users: NatsUsers,
     private readonly ca: string,
+    private readonly serverName: string,
   ) {
     super();
   }
 
+  /** nats.js names no TLS server for an IP address (Node then checks "localhost"): name the Service, as the certificate does. */
   override connectOptions(component: NatsComponent): ConnectionOptions {
-    return { ...super.connectOptions(component), tls: { caFile: this.ca } };
+    return { ...super.connectOptions(component), tls: { caFile: this.ca, servername: this.serverName } as ConnectionOptions['tls'] };
   }
 }
 
@@ -120,7 +123,7 @@ export class NestjetRelease {
       const secret = await kubectlJson<{ data: { password: string } }>(['-n', this.namespace, 'get', 'secret', `${NATS_FULLNAME}-${user}`]);
       passwords[user] = Buffer.from(secret.data.password, 'base64').toString('utf8');
     }
-    return new ClusterNats(NatsUsers.withPasswords(passwords), this.tlsFiles.ca);
+    return new ClusterNats(NatsUsers.withPasswords(passwords), this.tlsFiles.ca, `${NATS_FULLNAME}.${this.namespace}.svc.cluster.local`);
   }
 
   async uninstall(): Promise<void> {

@@ -34,13 +34,11 @@ which the chart does only with natsAllowPlaintextAuth (validated in _validate.tp
 {{- end }}
 
 {{/*
-Hook phases of the provision Job. Bundled NATS is created by the same release,
-so on first install it does not exist before post-install.
+Hook phases of the provision Job: with external NATS only. Bundled NATS is
+created by the same release, so the Job is a regular object then (provision-hook.yaml).
 */}}
 {{- define "nestjet.provisionHook" -}}
-{{- if .Values.nats.enabled -}}
-post-install,pre-upgrade
-{{- else -}}
+{{- if not .Values.nats.enabled -}}
 pre-install,pre-upgrade
 {{- end }}
 {{- end }}

@@ -2,7 +2,7 @@
 Pod spec shared by producer and consumer:
 include "nestjet.podSpec" (dict "ctx" $ "component" "consumer" "values" .Values.consumer "script" "..."
   "env" (list ...) "dlq" <also connect as the dlq NATS user> "volumes" (list ...) "volumeMounts" (list ...)
-  "user" <NATS user, default: the component>)
+  "user" <NATS user, default: the component> "waitForTopology" <init container that waits for the provision>)
 The pod connects to NATS as the NATS user named like its component unless "user" says otherwise.
 */}}
 {{- define "nestjet.podSpec" -}}
@@ -29,39 +29,32 @@ containers:
       - name: http
         containerPort: {{ $v.port }}
         protocol: TCP
-    envFrom:
-      - configMapRef:
-          name: {{ include "nestjet.fullname" $ctx }}
-    env:
-      - name: PORT
-        value: {{ $v.port | quote }}
-      {{- toYaml .env | nindent 6 }}
-      {{- $nats := dict "ctx" $ctx "user" (.user | default .component) "dlq" .dlq }}
-      {{- with (include "nestjet.natsEnv" $nats) }}
-      {{- . | trim | nindent 6 }}
-      {{- end }}
-      {{- include "nestjet.otelEnv" (list $ctx .component) | trim | nindent 6 }}
-      {{- with $v.extraEnv }}
-      {{- toYaml . | nindent 6 }}
-      {{- end }}
+    {{- include "nestjet.containerEnv" . | nindent 4 }}
     {{- include "nestjet.probes" $ctx | nindent 4 }}
     securityContext:
       {{- toYaml $ctx.Values.containerSecurityContext | nindent 6 }}
     resources:
       {{- toYaml $v.resources | nindent 6 }}
-    volumeMounts:
-      - name: tmp
-        mountPath: /tmp
-      {{- with (include "nestjet.natsVolumeMounts" $nats) }}
-      {{- . | nindent 6 }}
-      {{- end }}
-      {{- with .volumeMounts }}
-      {{- toYaml . | nindent 6 }}
-      {{- end }}
+    {{- include "nestjet.containerMounts" . | nindent 4 }}
+{{- if .waitForTopology }}
+initContainers:
+  # Holds the worker until the provision has created its streams and durables.
+  - name: wait-for-topology
+    image: {{ include "nestjet.image" $ctx }}
+    imagePullPolicy: {{ $ctx.Values.image.pullPolicy }}
+    args: ["dist/apps/consumer/src/wait-for-topology.js"]
+    {{- include "nestjet.containerEnv" . | nindent 4 }}
+    securityContext:
+      {{- toYaml $ctx.Values.containerSecurityContext | nindent 6 }}
+    resources:
+      {{- toYaml $v.resources | nindent 6 }}
+    {{- include "nestjet.containerMounts" . | nindent 4 }}
+{{- end }}
 volumes:
   - name: tmp
     emptyDir:
       sizeLimit: 64Mi
+  {{- $nats := dict "ctx" $ctx "user" (.user | default .component) "dlq" .dlq }}
   {{- with (include "nestjet.natsVolumes" $nats) }}
   {{- . | nindent 2 }}
   {{- end }}
@@ -84,6 +77,41 @@ affinity:
 topologySpreadConstraints:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end }}
+
+{{/* envFrom and env of an app container (podSpec's dict). */}}
+{{- define "nestjet.containerEnv" -}}
+{{- $ctx := .ctx }}
+{{- $v := .values }}
+{{- $nats := dict "ctx" $ctx "user" (.user | default .component) "dlq" .dlq -}}
+envFrom:
+  - configMapRef:
+      name: {{ include "nestjet.fullname" $ctx }}
+env:
+  - name: PORT
+    value: {{ $v.port | quote }}
+  {{- toYaml .env | nindent 2 }}
+  {{- with (include "nestjet.natsEnv" $nats) }}
+  {{- . | trim | nindent 2 }}
+  {{- end }}
+  {{- include "nestjet.otelEnv" (list $ctx .component) | trim | nindent 2 }}
+  {{- with $v.extraEnv }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- end }}
+
+{{/* volumeMounts of an app container (podSpec's dict). */}}
+{{- define "nestjet.containerMounts" -}}
+{{- $nats := dict "ctx" .ctx "user" (.user | default .component) "dlq" .dlq -}}
+volumeMounts:
+  - name: tmp
+    mountPath: /tmp
+  {{- with (include "nestjet.natsVolumeMounts" $nats) }}
+  {{- . | nindent 2 }}
+  {{- end }}
+  {{- with .volumeMounts }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
 {{- end }}
 
 {{/* Probes on the app's HTTP port. */}}
