@@ -84,11 +84,32 @@ describe('helm chart rules', () => {
     expect(job.spec.backoffLimit).toBeGreaterThan(0);
   });
 
-  it('provision hook with bundled NATS runs post-install (NATS does not exist before) and pre-upgrade', () => {
-    const job = findObject(bundled, 'Job', '-provision');
-    expect(job.metadata.annotations!['helm.sh/hook']).toBe('post-install,pre-upgrade');
+  it('provision with bundled NATS: a regular Job per revision (no hook can run before NATS, a post-install one deadlocks --wait), awaited by the consumer pods', () => {
+    const job = findObject(bundled, 'Job', '-provision-1');
+    expect(job.metadata.name).toBe('nestjet-provision-1');
+    expect(job.metadata.annotations?.['helm.sh/hook']).toBeUndefined();
+    expect(bundled.filter((o) => o.metadata.annotations?.['helm.sh/hook']?.includes('install'))).toEqual([]);
+    const consumer = findObject(bundled, 'Deployment', '-consumer');
+    const [wait] = podSpec(consumer).initContainers;
+    expect(wait.name).toBe('wait-for-topology');
+    expect(wait.args).toEqual(['dist/apps/consumer/src/wait-for-topology.js']);
+    // Same identity and settings as the worker it holds back.
+    expect(wait.env).toEqual(container(consumer).env);
+    expect(wait.envFrom).toEqual(container(consumer).envFrom);
+    expect(wait.securityContext).toEqual(container(consumer).securityContext);
     const strictJob = findObject(external, 'Job', '-provision');
     expect(container(strictJob).args).toEqual(['dist/apps/consumer/src/provision.js', '--strict']);
+  });
+
+  it('a standalone DLQ router when KEDA may scale the consumers to zero, a rolling producer that keeps serving until its endpoints are gone', () => {
+    const router = findObject(keda, 'Deployment', '-dlq-router');
+    expect(envOf(router)).toMatchObject({ CONSUMERS: 'none', DLQ_ROUTER_ENABLED: 'true', NATS_USER: expect.anything() });
+    expect(envOf(findObject(keda, 'Deployment', '-consumer')).DLQ_ROUTER_ENABLED).toBe('false');
+    expect(minimal.some((o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-dlq-router'))).toBe(false);
+    expect(envOf(findObject(minimal, 'Deployment', '-consumer')).DLQ_ROUTER_ENABLED).toBe('true');
+    const producer = container(findObject(minimal, 'Deployment', '-producer'));
+    expect(producer.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
+    expect(podSpec(findObject(minimal, 'Deployment', '-producer')).terminationGracePeriodSeconds).toBeGreaterThan(5);
   });
 
   it('ScaledObject: one nats-jetstream trigger per durable, as KEDA reads its metadata', () => {

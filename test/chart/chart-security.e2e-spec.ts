@@ -64,7 +64,7 @@ describe('helm chart security defaults', () => {
   it("each pod reads its own NATS user's Secret: the producer never the provisioner's, the consumer never the producer's", () => {
     expect(secretsOf(findObject(defaults, 'Deployment', '-producer'))).toEqual(['nestjet-api-keys', 'nestjet-nats-dlq', 'nestjet-nats-producer']);
     expect(secretsOf(findObject(defaults, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer', 'nestjet-nats-dlq']);
-    expect(secretsOf(findObject(defaults, 'Job', '-provision'))).toEqual(['nestjet-nats-provisioner']);
+    expect(secretsOf(findObject(defaults, 'Job', '-provision-1'))).toEqual(['nestjet-nats-provisioner']);
     expect(secretsOf(findObject(defaults, 'Pod', '-smoke-test'))).toEqual(['nestjet-api-key', 'nestjet-nats-operator']);
     const producer = envOf(findObject(defaults, 'Deployment', '-producer'));
     expect(producer.NATS_USER!.valueFrom).toEqual({ secretKeyRef: { name: 'nestjet-nats-producer', key: 'user' } });
@@ -238,7 +238,7 @@ describe('helm chart security defaults', () => {
     const cert = findObject(objects, 'Certificate', 'nestjet-nats-tls');
     expect(cert.spec).toMatchObject({ secretName: 'nestjet-nats-tls', issuerRef: { name: 'nestjet-ca', kind: 'Issuer', group: 'cert-manager.io' } });
     expect(cert.spec.dnsNames).toEqual(expect.arrayContaining(['nestjet-nats', 'nestjet-nats.apps.svc.cluster.local', '*.nestjet-nats-headless.apps.svc.cluster.local']));
-    for (const o of [findObject(objects, 'Deployment', '-producer'), findObject(objects, 'Deployment', '-consumer'), findObject(objects, 'Job', '-provision'), findObject(objects, 'Pod', '-smoke-test')]) {
+    for (const o of [findObject(objects, 'Deployment', '-producer'), findObject(objects, 'Deployment', '-consumer'), findObject(objects, 'Job', '-provision-1'), findObject(objects, 'Pod', '-smoke-test')]) {
       expect(envOf(o).NATS_TLS_CA!.value).toBe('/etc/nestjet/nats-tls/ca.crt');
       expect(podSpec(o).volumes).toContainEqual({ name: 'nats-tls', secret: { secretName: 'nestjet-nats-tls', defaultMode: 0o444, items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
     }

@@ -31,6 +31,12 @@ containers:
         protocol: TCP
     {{- include "nestjet.containerEnv" . | nindent 4 }}
     {{- include "nestjet.probes" $ctx | nindent 4 }}
+    {{- with $v.preStopSleepSeconds }}
+    lifecycle:
+      preStop:
+        exec:
+          command: ["sleep", {{ . | quote }}]
+    {{- end }}
     securityContext:
       {{- toYaml $ctx.Values.containerSecurityContext | nindent 6 }}
     resources:

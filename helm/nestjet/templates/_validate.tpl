@@ -12,6 +12,10 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 {{- if le (int $c.terminationGracePeriodSeconds) (div (int $c.shutdownTimeoutMs) 1000) }}
 {{- $messages = append $messages (printf "consumer.terminationGracePeriodSeconds (%d) must be longer than consumer.shutdownTimeoutMs (%d ms): Kubernetes would SIGKILL pods in the middle of their drain" (int $c.terminationGracePeriodSeconds) (int $c.shutdownTimeoutMs)) }}
 {{- end }}
+{{- $p := .Values.producer }}
+{{- if le (int $p.terminationGracePeriodSeconds) (int $p.preStopSleepSeconds) }}
+{{- $messages = append $messages (printf "producer.terminationGracePeriodSeconds (%d) must be longer than producer.preStopSleepSeconds (%d): the pod would be killed before it stops serving" (int $p.terminationGracePeriodSeconds) (int $p.preStopSleepSeconds)) }}
+{{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled .Values.metrics.podMonitor.enabled }}
 {{- $messages = append $messages "metrics.serviceMonitor.enabled and metrics.podMonitor.enabled: pick one, both would scrape every pod twice" }}
 {{- end }}
