@@ -51,6 +51,7 @@ export const TOOLS = {
   coredns: { pkg: 'github.com/coredns/coredns', module: 'github.com/coredns/coredns', dir: 'tools/coredns', group: 'cluster' },
   'keda-operator': { pkg: 'github.com/kedacore/keda/v2/cmd/operator', module: 'github.com/kedacore/keda/v2', dir: 'tools/keda', group: 'cluster' },
   'keda-adapter': { pkg: 'github.com/kedacore/keda/v2/cmd/adapter', module: 'github.com/kedacore/keda/v2', dir: 'tools/keda', group: 'cluster' },
+  'kube-router': { pkg: 'github.com/cloudnativelabs/kube-router/v2/cmd/kube-router', module: 'github.com/cloudnativelabs/kube-router/v2', dir: 'tools/kube-router', group: 'cluster' },
   umoci: { pkg: 'github.com/opencontainers/umoci/cmd/umoci', module: 'github.com/opencontainers/umoci', dir: 'tools/image', group: 'cluster' },
 };
 

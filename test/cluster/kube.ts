@@ -137,3 +137,57 @@ export function containerPid(containerId: string): number {
   if (!line) throw new Error(`containerd has no task ${id}`);
   return Number(line.split(/\s+/)[1]);
 }
+
+export type Reach = 'open' | 'refused' | 'timeout';
+
+const PROBE_SCRIPT = `
+const net = require('node:net');
+const targets = JSON.parse(process.argv[1]);
+Promise.all(targets.map((t) => new Promise((done) => {
+  const s = net.connect({ host: t.host, port: t.port });
+  const end = (r) => { s.destroy(); done([t.host + ':' + t.port, r]); };
+  s.setTimeout(3000, () => end('timeout'));
+  s.on('connect', () => end('open'));
+  s.on('error', (e) => end(e.code === 'ECONNREFUSED' ? 'refused' : 'timeout'));
+}))).then((r) => console.log(JSON.stringify(Object.fromEntries(r))));
+`;
+
+/**
+ * Starts a throwaway pod (the nestjet image, its node) with `labels` in
+ * `namespace`, which tries a TCP connection to each target with a 3 s timeout:
+ * what a pod with those labels may reach under the NetworkPolicies in force.
+ */
+export async function probeFromPod(namespace: string, labels: Record<string, string>, targets: Array<{ host: string; port: number }>): Promise<Record<string, Reach>> {
+  const name = `probe-${Date.now().toString(36)}`;
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels },
+    spec: {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [
+        {
+          name: 'probe',
+          image: CLUSTER_IMAGES.nestjet.ref,
+          imagePullPolicy: 'Never',
+          args: ['-e', PROBE_SCRIPT, JSON.stringify(targets)],
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+        },
+      ],
+    },
+  };
+  await kubectl(['apply', '-f', '-'], JSON.stringify(pod));
+  try {
+    for (let i = 0; i < 120; i++) {
+      const phase = (await kubectlJson<{ status: { phase?: string } }>(['-n', namespace, 'get', 'pod', name])).status.phase;
+      if (phase === 'Succeeded' || phase === 'Failed') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const out = await kubectl(['-n', namespace, 'logs', name]);
+    return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, Reach>;
+  } finally {
+    await kubectl(['-n', namespace, 'delete', 'pod', name, '--wait=false']).catch(() => undefined);
+  }
+}

@@ -64,6 +64,7 @@ export function clusterCerts(dir, { nodeName, nodeIp, serviceIp }) {
     controllerManager: client('controller-manager', 'system:kube-controller-manager'),
     scheduler: client('scheduler', 'system:kube-scheduler'),
     kubeProxy: client('kube-proxy', 'system:kube-proxy'),
+    kubeRouter: client('kube-router', 'system:kube-router'),
     kubelet: client('kubelet', `system:node:${nodeName}`, 'system:nodes'),
     kubeletServing: leaf(dir, 'kubelet-serving', root, { cn: nodeName, sans: [nodeName, nodeIp, '127.0.0.1'], usage: 'serverAuth' }),
     // One certificate for KEDA's metrics API server (which the API server's aggregator

@@ -5,7 +5,7 @@ import { log } from '../run.mjs';
 import { ensureTools, TOOLS } from '../tools.mjs';
 import { installAddons } from './addons.mjs';
 import { clusterCerts } from './certs.mjs';
-import { startControlPlane, startNode } from './control-plane.mjs';
+import { startControlPlane, startNetworkPolicy, startNode } from './control-plane.mjs';
 import { buildImages } from './images.mjs';
 import { removeKedaResolvConf, startKeda } from './keda.mjs';
 import { CLUSTER, PATHS } from './layout.mjs';
@@ -13,7 +13,7 @@ import { ensureNodeNetwork, removeNodeNetwork } from './node-network.mjs';
 import { pidOf, stopProcess } from './processes.mjs';
 
 /** Start order; `cluster:down` stops in reverse. */
-const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'containerd', 'kubelet', 'kube-proxy', 'keda-operator', 'keda-adapter'];
+const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'containerd', 'kubelet', 'kube-proxy', 'kube-router', 'keda-operator', 'keda-adapter'];
 
 const timed = async (what, fn) => {
   const started = Date.now();
@@ -42,6 +42,7 @@ export async function clusterUp() {
     }
   };
   await timed('node', () => startNode(certs, { importImages }));
+  await timed('network policies (kube-router)', () => startNetworkPolicy(certs));
   await timed('CoreDNS and storage', () => installAddons(images));
   await timed('KEDA', () => startKeda(certs));
   log(`cluster up in ${((Date.now() - started) / 1000).toFixed(0)} s; KUBECONFIG=${PATHS.kubeconfig}`);

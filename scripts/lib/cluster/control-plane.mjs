@@ -79,7 +79,9 @@ export async function startControlPlane(certs) {
     '--use-service-account-credentials=true',
     `--service-cluster-ip-range=${CLUSTER.serviceCidr}`,
     `--cluster-cidr=${CLUSTER.clusterCidr}`,
-    '--allocate-node-cidrs=false',
+    // The node's spec.podCIDR (10.244.0.0/24, the bridge's range): kube-router reads it.
+    '--allocate-node-cidrs=true',
+    '--node-cidr-mask-size=24',
     // Kubernetes' single-node volume provisioner (directories under /tmp/hostpath_pv), see addons.mjs.
     '--enable-hostpath-provisioner=true',
     '--leader-elect=false',
@@ -137,4 +139,50 @@ export async function startNode(certs, { importImages }) {
     '--healthz-bind-address=127.0.0.1:10256',
   ]);
   await waitUntil('kube-proxy', () => nodeExec('curl', ['-sf', 'http://127.0.0.1:10256/healthz']).status === 0, { logName: 'kube-proxy' });
+}
+
+/**
+ * kube-router's network policy controller only (no routing, no service proxy, no
+ * CNI config of its own): the bridge plugin connects pods but enforces no
+ * NetworkPolicy; kube-router turns policies into iptables and ipset rules on the
+ * node, bridged traffic included.
+ */
+export async function startNetworkPolicy(certs) {
+  kubectl(['apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: 'system:kube-router' },
+          rules: [
+            { apiGroups: [''], resources: ['namespaces', 'pods', 'services', 'nodes', 'endpoints'], verbs: ['get', 'list', 'watch'] },
+            { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch'] },
+            { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+          ],
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'system:kube-router' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:kube-router' },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'system:kube-router' }],
+        },
+      ],
+    }),
+  });
+  const kubeconfig = writeKubeconfig(join(PATHS.config, 'kube-router.kubeconfig'), certs.ca, certs.kubeRouter);
+  startProcess('kube-router', bin('kube-router'), [
+    `--kubeconfig=${kubeconfig}`,
+    `--hostname-override=${CLUSTER.nodeName}`,
+    '--run-firewall=true',
+    '--run-router=false',
+    '--run-service-proxy=false',
+    '--enable-cni=false',
+    `--service-cluster-ip-range=${CLUSTER.serviceCidr}`,
+    '--health-port=20244',
+  ]);
+  await waitUntil('kube-router', () => nodeExec('curl', ['-sf', 'http://127.0.0.1:20244/healthz']).status === 0, { logName: 'kube-router' });
 }
