@@ -140,16 +140,29 @@ export function containerPid(containerId: string): number {
 
 export type Reach = 'open' | 'refused' | 'timeout';
 
+// Each target is tried once a second for up to 15 s and counts as open once a
+// connection succeeds: a policy controller admits a new pod's address only after
+// it has seen the pod, so a first packet may be refused for a moment.
 const PROBE_SCRIPT = `
 const net = require('node:net');
 const targets = JSON.parse(process.argv[1]);
-Promise.all(targets.map((t) => new Promise((done) => {
+const once = (t) => new Promise((done) => {
   const s = net.connect({ host: t.host, port: t.port });
-  const end = (r) => { s.destroy(); done([t.host + ':' + t.port, r]); };
-  s.setTimeout(3000, () => end('timeout'));
+  const end = (r) => { s.destroy(); done(r); };
+  s.setTimeout(2000, () => end('timeout'));
   s.on('connect', () => end('open'));
   s.on('error', (e) => end(e.code === 'ECONNREFUSED' ? 'refused' : 'timeout'));
-}))).then((r) => console.log(JSON.stringify(Object.fromEntries(r))));
+});
+const probe = async (t) => {
+  let last;
+  for (let i = 0; i < 15; i++) {
+    last = await once(t);
+    if (last === 'open') break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return [t.host + ':' + t.port, last];
+};
+Promise.all(targets.map(probe)).then((r) => console.log(JSON.stringify(Object.fromEntries(r))));
 `;
 
 /**
@@ -180,7 +193,7 @@ export async function probeFromPod(namespace: string, labels: Record<string, str
   };
   await kubectl(['apply', '-f', '-'], JSON.stringify(pod));
   try {
-    for (let i = 0; i < 120; i++) {
+    for (let i = 0; i < 240; i++) {
       const phase = (await kubectlJson<{ status: { phase?: string } }>(['-n', namespace, 'get', 'pod', name])).status.phase;
       if (phase === 'Succeeded' || phase === 'Failed') break;
       await new Promise((r) => setTimeout(r, 500));
