@@ -2,14 +2,14 @@
 // cluster:up, reusing what is built and running), runs test/cluster/*.cluster-spec
 // against it one file at a time, prints `N passed, N failed` last. The cluster is
 // taken down afterwards unless it was already running or --keep is given.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from './lib/build.mjs';
 import { clusterDown, clusterStatus, clusterUp } from './lib/cluster/cluster.mjs';
 import { PATHS } from './lib/cluster/layout.mjs';
 import { ensureNodeModules } from './lib/deps.mjs';
-import { ROOT, log } from './lib/run.mjs';
-import { spawnSync } from 'node:child_process';
+import { log, ROOT } from './lib/run.mjs';
 import { ensureTools } from './lib/tools.mjs';
 
 const keep = process.argv.includes('--keep');
@@ -19,7 +19,7 @@ let failed = 0;
 const wasRunning = Object.values(clusterStatus()).every(Boolean);
 try {
   ensureNodeModules();
-  ensureTools(['nats-server', 'helm', 'nats']);
+  ensureTools(['nats-server', 'helm']);
   build();
   const up = await clusterUp();
   const results = join(PATHS.state, 'jest-results.json');

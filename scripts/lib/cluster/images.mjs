@@ -9,8 +9,9 @@ import { ensureTools, pinnedVersion } from '../tools.mjs';
 import { imageSpecs, PAUSE_VERSION, umociConfigFlags } from './image-config.mjs';
 import { hashOf, ImageLayout, layerTar } from './image-layout.mjs';
 import { appTree, corednsTree, debianRootfs, natsServerTree, nodeTree, pauseTree } from './image-sources.mjs';
+import { PATHS } from './layout.mjs';
 
-export const IMAGES_DIR = join(ROOT, '.data', 'cluster', 'images');
+export const IMAGES_DIR = PATHS.images;
 const CACHE = join(IMAGES_DIR, 'cache');
 
 const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
