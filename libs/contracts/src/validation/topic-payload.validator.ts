@@ -15,5 +15,24 @@ export function validateTopicPayload(topic: TopicDeclaration, body: unknown, pre
   }
   const instance = plainToInstance(topic.payload, body);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
-  return flattenValidationErrors(errors, prefix);
+  return [...reservedKeyErrors(body, prefix), ...flattenValidationErrors(errors, prefix)];
+}
+
+/** Keys every object inherits; class-validator's whitelist never sees them as own properties. */
+const RESERVED_KEYS = new Set(['constructor', '__proto__', 'prototype']);
+
+/**
+ * Own keys named like Object's inherited members, at any depth. The whitelist
+ * check passed `{"constructor": 1}` beside valid fields (found by the ingress
+ * fuzz test), so the unknown field would have been published; JSON parsing
+ * already refuses `__proto__` and `constructor.prototype`.
+ */
+function reservedKeyErrors(value: unknown, path: string): FieldError[] {
+  if (typeof value !== 'object' || value === null) return [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeyErrors(v, `${path}[${i}]`));
+  return Object.keys(value).flatMap((key) => {
+    const field = path ? `${path}.${key}` : key;
+    const own = RESERVED_KEYS.has(key) ? [{ field, messages: [`property ${key} should not exist`] }] : [];
+    return [...own, ...reservedKeyErrors((value as Record<string, unknown>)[key], field)];
+  });
 }
