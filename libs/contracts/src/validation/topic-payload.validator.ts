@@ -18,21 +18,25 @@ export function validateTopicPayload(topic: TopicDeclaration, body: unknown, pre
   return [...reservedKeyErrors(body, prefix), ...flattenValidationErrors(errors, prefix)];
 }
 
-/** Keys every object inherits; class-validator's whitelist never sees them as own properties. */
-const RESERVED_KEYS = new Set(['constructor', '__proto__', 'prototype']);
+/**
+ * Keys every object inherits (`constructor`, `valueOf`, `toString`, `__proto__`, …):
+ * class-validator's whitelist looks property names up in a plain object, finds
+ * these on its prototype and lets them through.
+ */
+const isReservedKey = (key: string) => key in Object.prototype;
 
 /**
  * Own keys named like Object's inherited members, at any depth. The whitelist
- * check passed `{"constructor": 1}` beside valid fields (found by the ingress
- * fuzz test), so the unknown field would have been published; JSON parsing
- * already refuses `__proto__` and `constructor.prototype`.
+ * check passed `{"constructor": 1}` and `{"valueOf": 1}` beside valid fields
+ * (found by the ingress fuzz test), so the unknown field would have been
+ * published; JSON parsing already refuses `__proto__` and `constructor.prototype`.
  */
 function reservedKeyErrors(value: unknown, path: string): FieldError[] {
   if (typeof value !== 'object' || value === null) return [];
   if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeyErrors(v, `${path}[${i}]`));
   return Object.keys(value).flatMap((key) => {
     const field = path ? `${path}.${key}` : key;
-    const own = RESERVED_KEYS.has(key) ? [{ field, messages: [`property ${key} should not exist`] }] : [];
+    const own = isReservedKey(key) ? [{ field, messages: [`property ${key} should not exist`] }] : [];
     return [...own, ...reservedKeyErrors((value as Record<string, unknown>)[key], field)];
   });
 }
