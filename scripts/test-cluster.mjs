@@ -22,6 +22,8 @@ try {
   ensureTools(['nats-server', 'helm']);
   build();
   const up = await clusterUp();
+  // The node as the API server sees it: a real kubelet, its runtime and kernel.
+  spawnSync(join(PATHS.bin, 'kubectl'), ['--kubeconfig', up.kubeconfig, 'get', 'nodes', '-o', 'wide'], { stdio: 'inherit' });
   const results = join(PATHS.state, 'jest-results.json');
   rmSync(results, { force: true });
   spawnSync(

@@ -113,6 +113,7 @@ describe('KEDA on JetStream lag', () => {
       return d.ready > 1 ? d : undefined;
     }, 180_000, 1000);
     const scaledAt = Date.now();
+    log(`KEDA's HPA: ${(await kubectl(['-n', NAMESPACE, 'get', 'hpa', '--no-headers'])).trim()}`);
     log(`KEDA: from the first accepted order (${new Date(lagSeenAt).toISOString()}), first pod ready after ${((firstReady - lagSeenAt) / 1000).toFixed(1)} s, ${peak.ready} ready after ${((scaledAt - lagSeenAt) / 1000).toFixed(1)} s`);
 
     const outcome = await judge(await release.nats(), load, processedEvents, { from, to, resumed: false }, 300_000);
