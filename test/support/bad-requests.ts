@@ -80,7 +80,9 @@ export function badRequests(): fc.Arbitrary<BadRequest> {
     { weight: 1, arbitrary: json(fc.constant(JSON.stringify(validOrder())), badTopic.map((t) => `/v1/topics/${encodeURIComponent(t)}/messages`)) },
     {
       weight: 1,
-      arbitrary: idempotencyKey.filter((k) => /^[\x20-\x7e]*$/.test(k)).map((k) => ({
+      // HTTP drops a header value's surrounding whitespace: a 129-character key ending in a
+      // space arrives as a valid 128-character one (seed 591756448), so long keys must stay long.
+      arbitrary: idempotencyKey.filter((k) => /^[\x20-\x7e]*$/.test(k) && (k.length <= 128 || k.trim().length > 128)).map((k) => ({
         method: 'POST',
         path: '/v1/topics/orders.created/messages',
         headers: { 'content-type': 'application/json', 'idempotency-key': k },
