@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from './lib/build.mjs';
 import { clusterDown, clusterStatus, clusterUp } from './lib/cluster/cluster.mjs';
-import { PATHS } from './lib/cluster/layout.mjs';
+import { CLUSTER, PATHS } from './lib/cluster/layout.mjs';
 import { ensureNodeModules } from './lib/deps.mjs';
 import { log, ROOT } from './lib/run.mjs';
 import { ensureTools } from './lib/tools.mjs';
@@ -37,7 +37,7 @@ try {
       `--outputFile=${results}`,
       ...patterns,
     ],
-    { stdio: 'inherit', cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1', KUBECONFIG: up.kubeconfig, NESTJET_CLUSTER_IMAGES: JSON.stringify(up.images), NESTJET_CONTAINERD_ADDRESS: PATHS.containerdSocket } },
+    { stdio: 'inherit', cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1', KUBECONFIG: up.kubeconfig, NESTJET_CLUSTER_IMAGES: JSON.stringify(up.images), NESTJET_CONTAINERD_ADDRESS: PATHS.containerdSocket, NESTJET_CLUSTER_HOST_IP: CLUSTER.hostIp } },
   );
   if (!existsSync(results)) throw new Error('jest wrote no results');
   const summary = JSON.parse(readFileSync(results, 'utf8'));

@@ -141,6 +141,14 @@ describe('helm chart security defaults', () => {
     }
   });
 
+  it('networkPolicy.natsExtraFrom admits more clients to the bundled NATS client port only', async () => {
+    const objects = await helmTemplate({ set: { 'networkPolicy.natsExtraFrom[0].ipBlock.cidr': '10.20.0.0/16' } });
+    await validateObjects(objects);
+    const nats = findObject(objects, 'NetworkPolicy', 'nestjet-nats').spec;
+    expect(nats.ingress[0].from).toContainEqual({ ipBlock: { cidr: '10.20.0.0/16' } });
+    expect(nats.ingress.slice(1).flatMap((r: { from: unknown[] }) => r.from)).not.toContainEqual({ ipBlock: { cidr: '10.20.0.0/16' } });
+  });
+
   it('NetworkPolicy values: selectors, extra callers, OTLP and JWKS ports from their URLs, external NATS ports from its URLs', async () => {
     const objects = await helmTemplate({
       set: {

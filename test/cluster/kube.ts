@@ -11,6 +11,8 @@ export interface ClusterImage {
   ref: string;
   archive: string;
 }
+/** The host's address as the cluster sees it (the host end of the node's veth): where these tests come from. */
+export const HOST_IP = process.env.NESTJET_CLUSTER_HOST_IP ?? '';
 /** containerd's socket on the node, for what only the node can do (a node-level kill). */
 export const CONTAINERD_ADDRESS = process.env.NESTJET_CONTAINERD_ADDRESS ?? '';
 export const CLUSTER_IMAGES: Record<'nestjet' | 'nats' | 'coredns' | 'pause', ClusterImage> = JSON.parse(process.env.NESTJET_CLUSTER_IMAGES ?? '{}');

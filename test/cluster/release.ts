@@ -5,7 +5,7 @@ import { NATS_COMPONENTS, type NatsComponent } from '#jetstream';
 import { generateTlsFiles, NatsEndpoint, NatsUsers, TEST_API_KEY, writeApiKeysFile, type TlsFiles } from '#test-support';
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import { chartWithOfficialNats } from '../chart/official-nats-chart.js';
-import { CLUSTER_IMAGES, helm, kubectl, kubectlJson } from './kube.js';
+import { CLUSTER_IMAGES, helm, HOST_IP, kubectl, kubectlJson } from './kube.js';
 
 export const RELEASE = 'nestjet';
 const NATS_FULLNAME = `${RELEASE}-nats`;
@@ -37,7 +37,8 @@ export function mergeValues(...layers: any[]): any {
  * The chart's values for this cluster: the images imported into containerd
  * (never pulled), NATS with TLS on the client port and no plaintext passwords,
  * the test's API key instead of a generated one (so orders' stored ids are
- * known), sidecars whose images this machine cannot build turned off.
+ * known), sidecars whose images this machine cannot build turned off, and the
+ * host (where the tests run) admitted to the producer and NATS by the policies.
  */
 export function clusterValues(natsReplicas: 1 | 3): Record<string, unknown> {
   return {
@@ -63,6 +64,8 @@ export function clusterValues(natsReplicas: 1 | 3): Record<string, unknown> {
     },
     consumer: { resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '384Mi' } } },
     tests: { auth: { existingSecret: `${RELEASE}-test-api-keys`, key: 'key' } },
+    // The NetworkPolicies are enforced (kube-router): the tests publish and inspect from the host.
+    networkPolicy: { producerExtraFrom: [{ ipBlock: { cidr: `${HOST_IP}/32` } }], natsExtraFrom: [{ ipBlock: { cidr: `${HOST_IP}/32` } }] },
   };
 }
 
