@@ -37,7 +37,7 @@ export async function clusterUp() {
   await timed('control plane', () => startControlPlane(certs));
   const importImages = async (ctr) => {
     for (const image of Object.values(images)) {
-      const r = ctr(['images', 'import', '--no-unpack=false', image.archive]);
+      const r = ctr(['images', 'import', image.archive]);
       if (r.status !== 0) throw new Error(`ctr images import ${image.archive}: ${r.stderr.trim()}`);
     }
   };
