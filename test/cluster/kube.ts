@@ -21,6 +21,9 @@ if (!KUBECONFIG || !CLUSTER_IMAGES.nestjet) throw new Error('cluster suites run 
 
 const env = { ...process.env, KUBECONFIG };
 
+/** Progress lines of the cluster suites, on stderr beside jest's own output. */
+export const log = (line: string) => process.stderr.write(`[cluster] ${line}\n`);
+
 /** kubectl against the test cluster; rejects with kubectl's own message. */
 export async function kubectl(args: string[], input?: string): Promise<string> {
   const child = execFile(toolPath('kubectl'), args, { env, maxBuffer: 256 << 20 });

@@ -4,16 +4,14 @@ import { ORDER_CONSUMERS, ORDERS_STREAM } from '#contracts';
 import { inspect, waitFor, type Processed } from '#test-support';
 import { durablesFor, judge } from '../faults/fault-outcome.js';
 import { PublishLoad } from '../faults/publish-load.js';
-import { helm, kubectl, kubectlJson, PodLogCollector, readyPods, serviceUrl } from './kube.js';
-import { clusterValues, mergeValues, NestjetRelease, RELEASE } from './release.js';
+import { helm, kubectl, kubectlJson, log, type PodLogCollector, readyPods } from './kube.js';
+import { clusterValues, CONSUMER_SELECTOR, disposeLoadTarget, installLoadTarget, type LoadTarget, mergeValues, type NestjetRelease, RELEASE } from './release.js';
 
 // One release on the cluster that `npm run test:cluster` brought up: bundled NATS
 // (one server, TLS on the client port), KEDA scaling the consumers from zero on
 // JetStream lag, the DLQ router in a pod of its own. Steps run in order.
 
 const NAMESPACE = 'nestjet-keda';
-const consumerSelector = `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=consumer`;
-const log = (line: string) => process.stderr.write(`[cluster] ${line}\n`);
 
 const KEDA = {
   enabled: true,
@@ -39,18 +37,14 @@ async function deploymentReplicas(name: string): Promise<{ spec: number; ready: 
   return { spec: d.spec.replicas ?? 0, ready: d.status.readyReplicas ?? 0 };
 }
 
+let target: LoadTarget | undefined;
+
 beforeAll(async () => {
-  const started = Date.now();
-  release = await NestjetRelease.install(NAMESPACE, values);
-  log(`helm install (bundled NATS, KEDA on) took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  collector = await new PodLogCollector(NAMESPACE, consumerSelector).start();
-  producerUrl = await serviceUrl(NAMESPACE, `${RELEASE}-producer`);
+  target = await installLoadTarget(NAMESPACE, values, 'bundled NATS, KEDA on');
+  ({ release, collector, producerUrl } = target);
 }, 900_000);
 
-afterAll(async () => {
-  await collector?.stop();
-  await release?.uninstall();
-}, 600_000);
+afterAll(() => disposeLoadTarget(target), 600_000);
 
 describe('helm install on a real cluster', () => {
   it('ran the provision Job before any consumer process started, and every pod is ready', async () => {
@@ -161,12 +155,12 @@ describe('without KEDA', () => {
     const consumer = `${RELEASE}-consumer`;
     const drain = async (workers: number): Promise<number> => {
       await kubectl(['-n', NAMESPACE, 'scale', `deployment/${consumer}`, '--replicas=0']);
-      await waitFor('no consumer pod', async () => (await kubectlJson<{ items: unknown[] }>(['-n', NAMESPACE, 'get', 'pods', '-l', consumerSelector])).items.length === 0, 120_000, 1000);
+      await waitFor('no consumer pod', async () => (await kubectlJson<{ items: unknown[] }>(['-n', NAMESPACE, 'get', 'pods', '-l', CONSUMER_SELECTOR])).items.length === 0, 120_000, 1000);
       const load = new PublishLoad(producerUrl, { ratePerSecond: 200, retryForMs: 60_000 }).start();
       await waitFor('600 orders started', () => load.orders.length >= 600, 60_000, 100);
       await load.stop();
       await kubectl(['-n', NAMESPACE, 'scale', `deployment/${consumer}`, `--replicas=${workers}`]);
-      await waitFor(`${workers} consumer pods ready`, async () => (await readyPods(NAMESPACE, consumerSelector)).length === workers, 180_000, 500);
+      await waitFor(`${workers} consumer pods ready`, async () => (await readyPods(NAMESPACE, CONSUMER_SELECTOR)).length === workers, 180_000, 500);
       const started = Date.now();
       const expected = load.accepted().flatMap((o) => durablesFor(o).map((d) => `${d}/${o.orderId}`));
       await waitFor('the lag drained', () => {

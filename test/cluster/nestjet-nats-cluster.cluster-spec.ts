@@ -4,8 +4,8 @@ import { ORDERS_STREAM } from '#contracts';
 import { inspect, waitFor, type Processed } from '#test-support';
 import { judge } from '../faults/fault-outcome.js';
 import { PublishLoad } from '../faults/publish-load.js';
-import { containerPid, kubectl, kubectlJson, PodLogCollector, readyPods, serviceUrl } from './kube.js';
-import { clusterValues, mergeValues, NestjetRelease, RELEASE } from './release.js';
+import { containerPid, kubectl, kubectlJson, log, type PodLogCollector, readyPods } from './kube.js';
+import { clusterValues, CONSUMER_SELECTOR, disposeLoadTarget, installLoadTarget, type LoadTarget, mergeValues, type NestjetRelease, RELEASE } from './release.js';
 
 // A 3-node NATS cluster in the release (R3 streams) under REST load: a consumer
 // pod is deleted, then a NATS server is SIGKILLed on the node (its container,
@@ -13,27 +13,21 @@ import { clusterValues, mergeValues, NestjetRelease, RELEASE } from './release.j
 // be stored once and processed by each durable it routes to.
 
 const NAMESPACE = 'nestjet-nats3';
-const consumerSelector = `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=consumer`;
 const natsSelector = `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=nats`;
-const log = (line: string) => process.stderr.write(`[cluster] ${line}\n`);
 
 const values = mergeValues(clusterValues(3), { consumer: { replicaCount: 2, simulatedWorkMs: 5 } });
 let release: NestjetRelease;
 let collector: PodLogCollector;
 let producerUrl: string;
 
+let target: LoadTarget | undefined;
+
 beforeAll(async () => {
-  const started = Date.now();
-  release = await NestjetRelease.install(NAMESPACE, values);
-  log(`helm install (3 NATS servers, R3 streams) took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  collector = await new PodLogCollector(NAMESPACE, consumerSelector).start();
-  producerUrl = await serviceUrl(NAMESPACE, `${RELEASE}-producer`);
+  target = await installLoadTarget(NAMESPACE, values, '3 NATS servers, R3 streams');
+  ({ release, collector, producerUrl } = target);
 }, 900_000);
 
-afterAll(async () => {
-  await collector?.stop();
-  await release?.uninstall();
-}, 600_000);
+afterAll(() => disposeLoadTarget(target), 600_000);
 
 describe('NATS cluster in the release', () => {
   it('runs three NATS servers with R3 streams', async () => {
@@ -52,7 +46,7 @@ describe('NATS cluster in the release', () => {
     const load = new PublishLoad(producerUrl, { ratePerSecond: 40, retryForMs: 120_000 }).start();
     await sleep(5000);
     const from = Date.now();
-    const [victim] = await readyPods(NAMESPACE, consumerSelector);
+    const [victim] = await readyPods(NAMESPACE, CONSUMER_SELECTOR);
     await kubectl(['-n', NAMESPACE, 'delete', 'pod', victim!, '--wait=false']);
     log(`deleted consumer pod ${victim}`);
     await sleep(8000);

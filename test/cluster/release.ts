@@ -5,9 +5,10 @@ import { NATS_COMPONENTS, type NatsComponent } from '#jetstream';
 import { generateTlsFiles, NatsEndpoint, NatsUsers, TEST_API_KEY, writeApiKeysFile, type TlsFiles } from '#test-support';
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import { chartWithOfficialNats } from '../chart/official-nats-chart.js';
-import { CLUSTER_IMAGES, helm, HOST_IP, kubectl, kubectlJson } from './kube.js';
+import { CLUSTER_IMAGES, helm, HOST_IP, kubectl, kubectlJson, log, PodLogCollector, serviceUrl } from './kube.js';
 
 export const RELEASE = 'nestjet';
+export const CONSUMER_SELECTOR = `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=consumer`;
 const NATS_FULLNAME = `${RELEASE}-nats`;
 /** A fixed ClusterIP for the NATS client Service, so the test's TLS certificate can name it. */
 export const NATS_CLUSTER_IP = '10.96.100.100';
@@ -133,4 +134,24 @@ export class NestjetRelease {
     await helm(['uninstall', RELEASE, '-n', this.namespace, '--wait', '--timeout=5m']).catch(() => undefined);
     await kubectl(['delete', 'namespace', this.namespace, '--wait=true', '--timeout=5m']).catch(() => undefined);
   }
+}
+
+/** A release under load: the consumers' log events followed, the producer Service's URL. */
+export interface LoadTarget {
+  release: NestjetRelease;
+  collector: PodLogCollector;
+  producerUrl: string;
+}
+
+export async function installLoadTarget(namespace: string, values: Record<string, unknown>, what: string): Promise<LoadTarget> {
+  const started = Date.now();
+  const release = await NestjetRelease.install(namespace, values);
+  log(`helm install (${what}) took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const collector = await new PodLogCollector(namespace, CONSUMER_SELECTOR).start();
+  return { release, collector, producerUrl: await serviceUrl(namespace, `${RELEASE}-producer`) };
+}
+
+export async function disposeLoadTarget(target: LoadTarget | undefined): Promise<void> {
+  await target?.collector.stop();
+  await target?.release.uninstall();
 }
