@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import { OrderLineDto } from './order-line.dto.js';
 import { OrderValueDto } from './order-value.dto.js';
 
@@ -14,6 +14,8 @@ export class OrderCreatedDto extends OrderValueDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(500)
+  // Nested validation alone walks into inner arrays and passed `[[line]]`.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => OrderLineDto)
   lines?: OrderLineDto[];

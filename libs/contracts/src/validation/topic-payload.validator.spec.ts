@@ -19,4 +19,14 @@ describe('validateTopicPayload', () => {
       expect(validateTopicPayload(orders, { ...valid, [key]: 1 }).map((e) => e.field)).toEqual([key]);
     }
   });
+
+  it('answers reserved keys inside a field with errors where class-transformer would throw', () => {
+    for (const payload of ['{"orderId":{"constructor":1}}', '{"orderId":[{"constructor":{}}]}']) {
+      expect(validateTopicPayload(orders, { ...valid, ...JSON.parse(payload) }).map((e) => e.field)).toEqual([expect.stringMatching(/^orderId(\[0\])?\.constructor$/)]);
+    }
+  });
+
+  it('refuses an array of lines nested in another array', () => {
+    expect(validateTopicPayload(orders, { ...valid, lines: [[{ sku: 'a', quantity: 1 }]] }).map((e) => e.field)).toEqual(['lines']);
+  });
 });

@@ -1,19 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  ExponentialBackoff,
-  handleWhen,
-  retry,
-  TaskCancelledError,
-  timeout,
-  TimeoutStrategy,
-  wrap,
-} from 'cockatiel';
+import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import { injectTraceContext, nestjetMetrics, tracePublish } from '#telemetry';
 import { PublishRejectedError, PublishTimeoutError, StreamFullError } from '../errors/publish.errors.js';
 import { HEADERS, toMsgHdrs, type HeaderEntries } from '../headers/message-headers.js';
 import { isBrokerUnavailable, isStreamFull } from '../errors/jetstream-api.errors.js';
+import { PubAckInbox, type StoredAck } from './pub-ack.inbox.js';
 
 export interface PublisherOptions {
   /** Whole-publish deadline including retries. */
@@ -60,92 +53,90 @@ export interface PublishResult {
  * msgID, so the server's duplicate window turns a retry of a stored message
  * into `duplicate: true` instead of a second copy.
  */
+type PublishOutcome = 'stored' | 'duplicate' | 'timeout' | 'full' | 'rejected';
+
+/** A topic's metric children, bound once: a label lookup per publish showed in the profile. */
+interface TopicMetrics {
+  results: Record<PublishOutcome, { inc(): void }>;
+  duration: { observe(seconds: number): void };
+}
+
 export class JetStreamPublisher {
-  private readonly js: JetStreamClient;
+  private readonly inbox: PubAckInbox;
   private readonly options: PublisherOptions;
+  private readonly backoff: ExponentialBackoff<unknown>;
+  private readonly metrics = new Map<string, TopicMetrics>();
 
   constructor(nc: NatsConnection, options: Partial<PublisherOptions> = {}) {
-    this.js = jetstream(nc);
+    this.inbox = new PubAckInbox(nc);
     this.options = { ...DEFAULT_PUBLISHER_OPTIONS, ...options };
+    this.backoff = new ExponentialBackoff({ initialDelay: this.options.retryInitialDelayMs, maxDelay: this.options.retryMaxDelayMs });
   }
 
   /** Publishes inside a PRODUCER span `publish <subject>` whose context travels in the message headers. */
   publish(subject: string, data: Uint8Array | string, opts: PublishOptions = {}): Promise<PublishResult> {
     const id = opts.msgId ?? randomUUID();
     const bodySize = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
-    return tracePublish({ subject, msgId: id, bodySize }, () => this.measured(subject, opts.topic, () => this.publishWithRetries(subject, data, id, opts)));
+    return tracePublish({ subject, msgId: id, bodySize }, () =>
+      this.options.recordMetrics ? this.measured(subject, opts.topic, () => this.publishWithRetries(subject, data, id, opts)) : this.publishWithRetries(subject, data, id, opts),
+    );
   }
 
   private async measured(subject: string, label: string | undefined, publish: () => Promise<PublishResult>): Promise<PublishResult> {
-    if (!this.options.recordMetrics) return publish();
-    const topic = label ?? subject.split('.').slice(0, 2).join('.');
+    const metrics = this.metricsFor(label ?? subject.split('.').slice(0, 2).join('.'));
     const started = performance.now();
     try {
       const result = await publish();
-      nestjetMetrics.published.inc({ topic, result: result.duplicate ? 'duplicate' : 'stored' });
+      metrics.results[result.duplicate ? 'duplicate' : 'stored'].inc();
       return result;
     } catch (err) {
-      const result = err instanceof PublishTimeoutError ? 'timeout' : err instanceof StreamFullError ? 'full' : 'rejected';
-      nestjetMetrics.published.inc({ topic, result });
+      metrics.results[err instanceof PublishTimeoutError ? 'timeout' : err instanceof StreamFullError ? 'full' : 'rejected'].inc();
       throw err;
     } finally {
-      nestjetMetrics.publishDuration.observe({ topic }, (performance.now() - started) / 1000);
+      metrics.duration.observe((performance.now() - started) / 1000);
     }
   }
 
+  private metricsFor(topic: string): TopicMetrics {
+    let bound = this.metrics.get(topic);
+    if (!bound) {
+      const result = (r: PublishOutcome) => nestjetMetrics.published.labels({ topic, result: r });
+      bound = {
+        results: { stored: result('stored'), duplicate: result('duplicate'), timeout: result('timeout'), full: result('full'), rejected: result('rejected') },
+        duration: nestjetMetrics.publishDuration.labels({ topic }),
+      };
+      this.metrics.set(topic, bound);
+    }
+    return bound;
+  }
+
+  /**
+   * Attempts until a PubAck or the deadline, backing off between attempts
+   * that found the broker unavailable. The first attempt runs without any
+   * policy object: it is nearly every publish.
+   */
   private async publishWithRetries(subject: string, data: Uint8Array | string, id: string, opts: PublishOptions): Promise<PublishResult> {
     const deadlineMs = opts.deadlineMs ?? this.options.deadlineMs;
     const started = Date.now();
+    const deadline = performance.now() + deadlineMs;
     const h = toMsgHdrs(Array.isArray(opts.headers) ? opts.headers : Object.entries(opts.headers ?? {}));
     if (!h.has(HEADERS.publishedAt)) h.set(HEADERS.publishedAt, String(started));
     injectTraceContext(h);
 
-    const policy = this.policyFor(deadlineMs);
-    let ack: PubAck;
-    try {
-      ack = await policy.execute(({ signal }) => {
-        if (signal.aborted) throw new TaskCancelledError();
-        const remaining = deadlineMs - (Date.now() - started);
-        return this.js.publish(subject, data, {
-          msgID: id,
-          headers: h,
-          timeout: Math.max(1, Math.min(this.options.attemptTimeoutMs, remaining)),
-          ...(opts.expectStream ? { expect: { streamName: opts.expectStream } } : {}),
-        });
-      });
-    } catch (err) {
-      if (err instanceof TaskCancelledError || isBrokerUnavailable(err)) {
-        throw new PublishTimeoutError(id, deadlineMs, { cause: err });
+    let backoff: IBackoff<unknown> | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const timeoutMs = Math.max(1, Math.min(this.options.attemptTimeoutMs, deadline - performance.now()));
+        const ack = await this.inbox.publish(subject, data, h, timeoutMs, id, opts.expectStream);
+        return { id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+      } catch (err) {
+        if (isStreamFull(err)) throw new StreamFullError(subject, opts.expectStream, (err as Error).message, { cause: err });
+        if (!isBrokerUnavailable(err)) throw new PublishRejectedError(`JetStream refused message ${id}: ${(err as Error).message}`, { cause: err });
+        backoff = backoff ? backoff.next({ attempt, result: { error: err } }) : this.backoff.next();
+        const pause = Math.min(backoff.duration, deadline - performance.now());
+        if (pause > 0) await sleep(pause);
+        if (performance.now() >= deadline) throw new PublishTimeoutError(id, deadlineMs, { cause: err });
       }
-      if (isStreamFull(err)) throw new StreamFullError(subject, opts.expectStream, (err as Error).message, { cause: err });
-      throw new PublishRejectedError(`JetStream refused message ${id}: ${(err as Error).message}`, { cause: err });
     }
-    return { id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
-  }
-
-  private readonly policies = new Map<number, ReturnType<JetStreamPublisher['buildPolicy']>>();
-
-  /** Policies are stateless between executions, so one per deadline is reused. */
-  private policyFor(deadlineMs: number) {
-    let policy = this.policies.get(deadlineMs);
-    if (!policy) {
-      policy = this.buildPolicy(deadlineMs);
-      if (this.policies.size < 16) this.policies.set(deadlineMs, policy);
-    }
-    return policy;
-  }
-
-  private buildPolicy(deadlineMs: number) {
-    return wrap(
-      // abortOnReturn off: aborting a finished attempt's signal builds a DOMException per publish.
-      timeout(deadlineMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }),
-      retry(handleWhen(isBrokerUnavailable), {
-        maxAttempts: Number.MAX_SAFE_INTEGER,
-        backoff: new ExponentialBackoff({
-          initialDelay: this.options.retryInitialDelayMs,
-          maxDelay: this.options.retryMaxDelayMs,
-        }),
-      }),
-    );
   }
 }
