@@ -21,4 +21,5 @@ export {
   type ConsumerStats,
   type StreamStats,
 } from './metrics/nestjet.metrics.js';
+export { consumerMetrics, topicMetrics, type ConsumerMetrics, type ProcessOutcome, type PublishOutcome, type TopicMetrics } from './metrics/bound-metrics.js';
 export { TelemetryModule } from './telemetry.module.js';

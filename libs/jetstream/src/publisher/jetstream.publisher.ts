@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { Context } from '@opentelemetry/api';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
-import { injectTraceContext, nestjetMetrics, tracePublish } from '#telemetry';
+import { injectTraceContext, topicMetrics, tracePublish } from '#telemetry';
 import { PublishRejectedError, PublishTimeoutError, StreamFullError } from '../errors/publish.errors.js';
 import { HEADERS, toMsgHdrs, type HeaderEntries } from '../headers/message-headers.js';
 import { isBrokerUnavailable, isStreamFull } from '../errors/jetstream-api.errors.js';
@@ -53,19 +54,10 @@ export interface PublishResult {
  * msgID, so the server's duplicate window turns a retry of a stored message
  * into `duplicate: true` instead of a second copy.
  */
-type PublishOutcome = 'stored' | 'duplicate' | 'timeout' | 'full' | 'rejected';
-
-/** A topic's metric children, bound once: a label lookup per publish showed in the profile. */
-interface TopicMetrics {
-  results: Record<PublishOutcome, { inc(): void }>;
-  duration: { observe(seconds: number): void };
-}
-
 export class JetStreamPublisher {
   private readonly inbox: PubAckInbox;
   private readonly options: PublisherOptions;
   private readonly backoff: ExponentialBackoff<unknown>;
-  private readonly metrics = new Map<string, TopicMetrics>();
 
   constructor(nc: NatsConnection, options: Partial<PublisherOptions> = {}) {
     this.inbox = new PubAckInbox(nc);
@@ -77,37 +69,26 @@ export class JetStreamPublisher {
   publish(subject: string, data: Uint8Array | string, opts: PublishOptions = {}): Promise<PublishResult> {
     const id = opts.msgId ?? randomUUID();
     const bodySize = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
-    return tracePublish({ subject, msgId: id, bodySize }, () =>
-      this.options.recordMetrics ? this.measured(subject, opts.topic, () => this.publishWithRetries(subject, data, id, opts)) : this.publishWithRetries(subject, data, id, opts),
+    return tracePublish({ subject, msgId: id, bodySize }, (ctx) =>
+      this.options.recordMetrics
+        ? this.measured(subject, opts.topic, () => this.publishWithRetries(subject, data, id, opts, ctx))
+        : this.publishWithRetries(subject, data, id, opts, ctx),
     );
   }
 
   private async measured(subject: string, label: string | undefined, publish: () => Promise<PublishResult>): Promise<PublishResult> {
-    const metrics = this.metricsFor(label ?? subject.split('.').slice(0, 2).join('.'));
+    const metrics = topicMetrics(label ?? subject.split('.').slice(0, 2).join('.'));
     const started = performance.now();
     try {
       const result = await publish();
-      metrics.results[result.duplicate ? 'duplicate' : 'stored'].inc();
+      metrics.published[result.duplicate ? 'duplicate' : 'stored'].inc();
       return result;
     } catch (err) {
-      metrics.results[err instanceof PublishTimeoutError ? 'timeout' : err instanceof StreamFullError ? 'full' : 'rejected'].inc();
+      metrics.published[err instanceof PublishTimeoutError ? 'timeout' : err instanceof StreamFullError ? 'full' : 'rejected'].inc();
       throw err;
     } finally {
-      metrics.duration.observe((performance.now() - started) / 1000);
+      metrics.publishDuration.observe((performance.now() - started) / 1000);
     }
-  }
-
-  private metricsFor(topic: string): TopicMetrics {
-    let bound = this.metrics.get(topic);
-    if (!bound) {
-      const result = (r: PublishOutcome) => nestjetMetrics.published.labels({ topic, result: r });
-      bound = {
-        results: { stored: result('stored'), duplicate: result('duplicate'), timeout: result('timeout'), full: result('full'), rejected: result('rejected') },
-        duration: nestjetMetrics.publishDuration.labels({ topic }),
-      };
-      this.metrics.set(topic, bound);
-    }
-    return bound;
   }
 
   /**
@@ -115,13 +96,13 @@ export class JetStreamPublisher {
    * that found the broker unavailable. The first attempt runs without any
    * policy object: it is nearly every publish.
    */
-  private async publishWithRetries(subject: string, data: Uint8Array | string, id: string, opts: PublishOptions): Promise<PublishResult> {
+  private async publishWithRetries(subject: string, data: Uint8Array | string, id: string, opts: PublishOptions, trace: Context): Promise<PublishResult> {
     const deadlineMs = opts.deadlineMs ?? this.options.deadlineMs;
     const started = Date.now();
     const deadline = performance.now() + deadlineMs;
     const h = toMsgHdrs(Array.isArray(opts.headers) ? opts.headers : Object.entries(opts.headers ?? {}));
     if (!h.has(HEADERS.publishedAt)) h.set(HEADERS.publishedAt, String(started));
-    injectTraceContext(h);
+    injectTraceContext(h, trace);
 
     let backoff: IBackoff<unknown> | undefined;
     for (let attempt = 1; ; attempt++) {

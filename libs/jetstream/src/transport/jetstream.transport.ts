@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { context } from '@opentelemetry/api';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { nestjetMetrics, recordFailure, startProcessSpan } from '#telemetry';
+import { consumerMetrics, nestjetMetrics, recordFailure, startProcessSpan } from '#telemetry';
 import { connectNats, type NatsConnectionOptions } from '../connection/nats-connection.js';
 import { REPLAY_HEADERS } from '../dead-letter/dead-letter.constants.js';
 import { NonRetryableError, PayloadValidationError } from '../errors/non-retryable.error.js';
@@ -99,8 +99,8 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
         const ackWaitMs = await this.ackWaitOf(consumer);
         const { durable, concurrency, prefetch, maxKeepAliveMs } = binding;
         const worker = new ConsumerWorker(
-          consumer,
-          { consumer: durable, concurrency, prefetch, ackWaitMs, maxKeepAliveMs, logger: this.logger },
+          this.nc,
+          { stream: binding.stream, consumer: durable, concurrency, prefetch, ackWaitMs, maxKeepAliveMs, logger: this.logger },
           (msg) => this.handle(binding, msg),
         );
         this.workers.push(worker);
@@ -134,7 +134,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     const replayFor = msg.headers?.get(REPLAY_HEADERS.replayFor);
     if (replayFor && replayFor !== binding.durable) {
       this.settle.add(() => msg.ack());
-      nestjetMetrics.processed.inc({ consumer: binding.durable, outcome: 'skip' });
+      consumerMetrics(binding.durable).processed.skip.inc();
       return 'skip';
     }
     const { span, ctx } = startProcessSpan({
@@ -148,7 +148,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       bodySize: msg.data.byteLength,
       replayOf: msg.headers?.get(REPLAY_HEADERS.originalTraceparent) || undefined,
     });
-    const outcome = await context.with(ctx, async () => {
+    const run = async (): Promise<Outcome | 'abandoned'> => {
       if (msg.info.deliveryCount > 1) await this.tellHook('onRedelivered', binding, msg);
       const { handler, error } = await this.process(binding, msg);
       if (error) recordFailure(span, error);
@@ -160,10 +160,11 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       this.settle.add(() => applySettlement(msg, settlement));
       if (settlement.kind === 'ack' && msg.info.deliveryCount > 1) await this.tellHook('onSucceeded', binding, msg);
       return settlement.kind;
-    });
+    };
+    const outcome = ctx ? await context.with(ctx, run) : await run();
     span.setAttribute('nestjet.outcome', outcome);
     span.end();
-    if (outcome !== 'abandoned') nestjetMetrics.processed.inc({ consumer: binding.durable, outcome });
+    if (outcome !== 'abandoned') consumerMetrics(binding.durable).processed[outcome].inc();
     return outcome;
   }
 
@@ -188,7 +189,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     const route = this.routes.find(binding.durable, msg.subject);
     const publishedAt = Number(msg.headers?.get(HEADERS.publishedAt));
     if (msg.info.deliveryCount === 1 && publishedAt > 0) {
-      nestjetMetrics.endToEnd.observe({ consumer: binding.durable }, Math.max(0, Date.now() - publishedAt) / 1000);
+      consumerMetrics(binding.durable).endToEnd.observe(Math.max(0, Date.now() - publishedAt) / 1000);
     }
     const started = performance.now();
     try {
@@ -206,7 +207,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     } catch (err) {
       return { handler: route?.pattern ?? '', error: err instanceof Error ? err : new Error(String(err)) };
     } finally {
-      nestjetMetrics.handlerDuration.observe({ consumer: binding.durable }, (performance.now() - started) / 1000);
+      consumerMetrics(binding.durable).handlerDuration.observe((performance.now() - started) / 1000);
     }
   }
 

@@ -31,11 +31,21 @@ export interface DeliveryFacts {
 }
 
 /**
+ * Whether a span takes part in a trace: recording, or carrying a sampled-out
+ * trace on (its context still travels). False only when no tracer provider is
+ * registered; then nothing needs to be made active.
+ */
+function traced(span: Span): boolean {
+  return span.isRecording() || trace.isSpanContextValid(span.spanContext());
+}
+
+/**
  * `process <subject>` (CONSUMER): a child of the publisher's context carried in
  * the headers, linked to it as well, and to the original trace of a replay.
- * The caller runs the handler inside `ctx` and ends the span.
+ * The caller runs the handler inside `ctx` (undefined when tracing is off: no
+ * context to enter) and ends the span.
  */
-export function startProcessSpan(d: DeliveryFacts): { span: Span; ctx: Context } {
+export function startProcessSpan(d: DeliveryFacts): { span: Span; ctx: Context | undefined } {
   const parent = extractTraceContext(d.headers);
   const links: Link[] = [];
   const producer = remoteSpanContext(d.headers);
@@ -62,7 +72,7 @@ export function startProcessSpan(d: DeliveryFacts): { span: Span; ctx: Context }
     },
     parent,
   );
-  return { span, ctx: trace.setSpan(parent, span) };
+  return { span, ctx: traced(span) ? trace.setSpan(parent, span) : undefined };
 }
 
 export interface PublishFacts {
@@ -72,12 +82,15 @@ export interface PublishFacts {
 }
 
 /**
- * `publish <subject>` (PRODUCER), active while `work` runs so the trace context
- * injected into the message headers is this span's. The PubAck's stream,
- * sequence and duplicate flag are recorded on it.
+ * `publish <subject>` (PRODUCER), a child of the active context. `work` gets
+ * the span's context to inject into the message headers; it is not made the
+ * active one (nothing below the publish creates spans, and entering a context
+ * per publish showed in the profile). The PubAck's stream, sequence and
+ * duplicate flag are recorded on the span.
  */
-export function tracePublish<T extends { stream: string; seq: number; duplicate: boolean }>(p: PublishFacts, work: () => Promise<T>): Promise<T> {
-  return tracer().startActiveSpan(
+export function tracePublish<T extends { stream: string; seq: number; duplicate: boolean }>(p: PublishFacts, work: (ctx: Context) => Promise<T>): Promise<T> {
+  const parent = context.active();
+  const span = tracer().startSpan(
     `publish ${p.subject}`,
     {
       kind: SpanKind.PRODUCER,
@@ -90,13 +103,15 @@ export function tracePublish<T extends { stream: string; seq: number; duplicate:
         [MESSAGING.bodySize]: p.bodySize,
       },
     },
-    (span) =>
-      within(span, async () => {
-        const ack = await work();
-        span.setAttributes({ [MESSAGING.stream]: ack.stream, [MESSAGING.sequence]: ack.seq, 'messaging.nats.duplicate': ack.duplicate });
-        return ack;
-      }),
+    parent,
   );
+  if (!traced(span)) return work(parent);
+  const ctx = trace.setSpan(parent, span);
+  return within(span, async () => {
+    const ack = await work(ctx);
+    if (span.isRecording()) span.setAttributes({ [MESSAGING.stream]: ack.stream, [MESSAGING.sequence]: ack.seq, 'messaging.nats.duplicate': ack.duplicate });
+    return ack;
+  });
 }
 
 export interface DeadLetterSpanFacts {

@@ -1,0 +1,125 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { JsMsg } from '@nats-io/jetstream';
+import { JetStreamStatus } from '@nats-io/jetstream/internal';
+import { createInbox, nanos, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+
+/**
+ * nats.js's own `JsMsg` (ack, nak, working, term, info), as `fetch()` and
+ * `consume()` build it. Its package exports the type but not the factory, so
+ * it is loaded by file from the installed package: pinned by package-lock and
+ * checked by every consumer test.
+ */
+const requireFromHere = createRequire(import.meta.url);
+const { toJsMsg } = requireFromHere(join(dirname(requireFromHere.resolve('@nats-io/jetstream')), 'jsmsg.js')) as {
+  toJsMsg(m: Msg, ackTimeoutMs: number): JsMsg;
+};
+
+/** How long the server may take to answer an ack sent with `ackAck()` (unused by the transport; nats.js's default). */
+const ACK_ACK_TIMEOUT_MS = 5_000;
+
+export interface PullStreamOptions {
+  stream: string;
+  consumer: string;
+  /** A pull waits this long for messages (long poll), then ends with a 408 carrying what it did not get. */
+  expiresMs: number;
+  /** The server sends a heartbeat this often while a pull waits; two missed ones mean the pulls were lost. */
+  heartbeatMs: number;
+  /** The JetStream API prefix (`$JS.API`, or a domain's). */
+  apiPrefix?: string;
+}
+
+export interface PullStreamEvents {
+  message(msg: JsMsg): void;
+  /** Requested messages will not come (a pull ended, or was lost): there is room to ask again. */
+  room(): void;
+  /** A pull was refused (consumer deleted, no responders, a limit) or the reply subscription failed. */
+  failed(err: Error): void;
+}
+
+/**
+ * Pull requests for one durable on one long-lived reply subscription, with
+ * several requests in flight. `fetch()` opens a subscription, a heartbeat
+ * monitor and an iterator per pull and allows one pull at a time per loop;
+ * with the consumer app's bounded queue that cost a round trip per refill and
+ * left the handlers idle (0.5x the raw loop at the default settings). The
+ * caller decides how much to ask for, so everything delivered is already in
+ * its keep-alive set; `requested` is what has been asked for and not arrived.
+ */
+export class PullStream {
+  private readonly inbox: string;
+  private readonly subject: string;
+  private subscription?: Subscription;
+  private outstanding = 0;
+  private lastHeard = performance.now();
+  private readonly watchdog: NodeJS.Timeout;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly options: PullStreamOptions,
+    private readonly events: PullStreamEvents,
+  ) {
+    const inboxPrefix = (nc as NatsConnection & { options?: { inboxPrefix?: string } }).options?.inboxPrefix;
+    this.inbox = createInbox(inboxPrefix);
+    this.subject = `${options.apiPrefix ?? '$JS.API'}.CONSUMER.MSG.NEXT.${options.stream}.${options.consumer}`;
+    this.watchdog = setInterval(() => this.checkHeartbeats(), options.heartbeatMs).unref();
+  }
+
+  get requested(): number {
+    return this.outstanding;
+  }
+
+  /** Asks for up to `batch` more messages. Throws if the connection is closed. */
+  request(batch: number): void {
+    this.subscribe();
+    if (this.outstanding === 0) this.lastHeard = performance.now();
+    this.outstanding += batch;
+    const pull = { batch, expires: nanos(this.options.expiresMs), idle_heartbeat: nanos(this.options.heartbeatMs) };
+    this.nc.publish(this.subject, JSON.stringify(pull), { reply: this.inbox });
+  }
+
+  /** No more deliveries are taken (messages of pulls still open go unacknowledged, as after a crash). */
+  close(): void {
+    clearInterval(this.watchdog);
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
+    this.outstanding = 0;
+  }
+
+  private subscribe(): void {
+    if (this.subscription && !this.subscription.isClosed()) return;
+    this.subscription = this.nc.subscribe(this.inbox, { callback: (err, msg) => (err ? this.fail(err) : this.receive(msg)) });
+  }
+
+  private receive(msg: Msg): void {
+    this.lastHeard = performance.now();
+    // Stream messages keep their own subject; the server's status notes come on the inbox subject.
+    if (msg.subject !== this.inbox) {
+      if (this.outstanding > 0) this.outstanding--;
+      this.events.message(toJsMsg(msg, ACK_ACK_TIMEOUT_MS));
+      return;
+    }
+    const status = new JetStreamStatus(msg);
+    if (status.code === 100) return; // idle heartbeat
+    const { msgsLeft } = status.parseDiscard();
+    if (msgsLeft > 0) this.outstanding = Math.max(0, this.outstanding - msgsLeft);
+    // 408: a pull expired; 409 with counts: a leadership change or a limit ended it. Either way, room again.
+    if (status.code === 408 || (status.code === 409 && msgsLeft > 0 && !status.isConsumerDeleted())) {
+      this.events.room();
+      return;
+    }
+    this.fail(status.toError());
+  }
+
+  private fail(err: Error): void {
+    this.outstanding = 0;
+    this.events.failed(err);
+  }
+
+  /** Pulls waiting without heartbeats were lost (server restart, reconnect elsewhere): forget them. */
+  private checkHeartbeats(): void {
+    if (this.outstanding === 0 || performance.now() - this.lastHeard < 2 * this.options.heartbeatMs) return;
+    this.outstanding = 0;
+    this.events.room();
+  }
+}
