@@ -15,9 +15,6 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Sorted ascending → the p-th percentile (0–100), nearest rank. */
-export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-
 /** One comparison, nestjet / baseline, with the figures behind it. */
 export interface BenchResult {
   name: string;
