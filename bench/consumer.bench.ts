@@ -1,9 +1,8 @@
 import 'reflect-metadata';
-import { validateEnvironment } from '#jetstream';
 import { inspect, NatsServer, provision, publishBacklog } from '#test-support';
 import { AckPolicy, type JetStreamManager } from '@nats-io/jetstream';
-import { ConsumerEnvironment } from '../apps/consumer/src/config/consumer.environment.js';
 import { emitResult, environment, median, table } from './bench-report.js';
+import { appDefaultTuning, BENCH_TUNING } from './consumer-settings.js';
 import { drainIn, type Drain } from './drain-process.js';
 
 /**
@@ -15,17 +14,11 @@ import { drainIn, type Drain } from './drain-process.js';
  */
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-// Every durable may hold the whole backlog unacked: no side waits on the server's limit.
+// Far above what any side holds at once (nestjet: concurrency + prefetch), so no side waits on the server's limit.
 const MAX_ACK_PENDING = 10_000;
 
-// The consumer app's own defaults, read from its configuration class (not copied): what a deployment gets.
-const defaults = validateEnvironment(ConsumerEnvironment, { NATS_URL: 'nats://127.0.0.1:4222' });
-const tuned = { BENCH_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '64', BENCH_PREFETCH: process.env.BENCH_PREFETCH ?? '256', BENCH_MAX_KEEPALIVE_MS: '300000' };
-const appDefaults = {
-  BENCH_CONCURRENCY: String(defaults.CONSUMER_CONCURRENCY),
-  BENCH_PREFETCH: String(defaults.CONSUMER_PREFETCH),
-  BENCH_MAX_KEEPALIVE_MS: String(defaults.CONSUMER_MAX_KEEPALIVE_MS),
-};
+const tuned = BENCH_TUNING;
+const appDefaults = appDefaultTuning();
 
 interface Side {
   key: string;
