@@ -1,5 +1,6 @@
-import { AppProcess, DIST, rssMiB, type EventLine } from '#test-support';
+import { AppProcess, DIST, type EventLine } from '#test-support';
 import { join } from 'node:path';
+import { watchRss } from './rss-watch.js';
 
 export interface Drain {
   /** Messages per second, from just before the process connected to its last handler call. */
@@ -16,13 +17,15 @@ export interface Drain {
  */
 export async function drainIn(file: string, env: Record<string, string>, timeoutMs = 300_000): Promise<Drain> {
   const app = await AppProcess.start(file, join(DIST, 'bench', file), env);
+  const rss = watchRss(app.pid);
   let peak = 0;
-  const sample = () => rssMiB(app.pid).then((r) => (peak = Math.max(peak, r)), () => undefined);
-  const sampler = setInterval(() => void sample(), 100);
   try {
     await app.waitForExit(timeoutMs);
+  } catch (err) {
+    await app.stop();
+    throw err;
   } finally {
-    clearInterval(sampler);
+    peak = rss.stop();
   }
   const done = app.events('bench.done')[0];
   if (!done) throw new Error(`${file} did not finish:\n${app.tail()}`);
