@@ -14,3 +14,19 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** One comparison, nestjet / baseline, with the figures behind it. */
+export interface BenchResult {
+  name: string;
+  /** What is divided by what, for the summary table. */
+  compares: string;
+  ratio: number;
+  /** The issue's bar, if there is one. */
+  target?: number;
+  [figure: string]: unknown;
+}
+
+/** The machine-readable line `npm run bench` collects per runtime (scripts/lib/bench-summary.mjs). */
+export function emitResult(result: BenchResult): void {
+  process.stdout.write(`${JSON.stringify({ event: 'bench.result', ...result })}\n`);
+}

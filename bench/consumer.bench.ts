@@ -1,120 +1,96 @@
 import 'reflect-metadata';
-import { buildTopology, ORDER_TOPICS } from '#contracts';
-import { JetStreamHandler, JetStreamPullTransport, consumerBindings } from '#jetstream';
 import { inspect, NatsServer, provision, publishBacklog } from '#test-support';
-import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { EventPattern } from '@nestjs/microservices';
-import { environment, median, table } from './bench-report.js';
+import { AckPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import { emitResult, environment, median, table } from './bench-report.js';
+import { appDefaultTuning, BENCH_TUNING } from './consumer-settings.js';
+import { drainIn, type Drain } from './drain-process.js';
 
 /**
- * Consumer throughput with a no-op handler and explicit acks: the nestjet pull
- * transport (Nest handler, validation pipe off, bounded concurrency) against a
- * bare nats.js `consume()` + `ack()` loop, each on its own durable over the
- * same stream, alternating rounds in one process.
+ * Consumer throughput with a no-op handler and explicit acks, every side on
+ * its own durable over the same backlog, each in a fresh process: bare nats.js
+ * (async iterator and callback form of consume(); the faster is the baseline),
+ * the nestjet pull transport with the bench settings and with the consumer
+ * app's defaults, and the NestJS JetStream transport on npm as the peer.
  */
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+// Far above what any side holds at once (nestjet: concurrency + prefetch), so no side waits on the server's limit.
+const MAX_ACK_PENDING = 10_000;
 
-let handled = 0;
-let onDone: (() => void) | undefined;
-let target = 0;
+const tuned = BENCH_TUNING;
+const appDefaults = appDefaultTuning();
 
-@JetStreamHandler()
-class NoopHandler {
-  @EventPattern<string>(ORDER_TOPICS.created)
-  handle(): void {
-    handled += 1;
-    if (handled === target) onDone?.();
-  }
+interface Side {
+  key: string;
+  label: string;
+  file: string;
+  env: Record<string, string>;
+  /** Makes its own durable (the peer subscribes one itself); otherwise the bench adds a pull durable first. */
+  ownDurable?: boolean;
 }
 
-@Module({ controllers: [NoopHandler] })
-class BenchModule {}
+const sides: Side[] = [
+  { key: 'iterator', label: 'raw nats.js: for await (m of consume()) m.ack()', file: 'raw-consumer.main.js', env: { BENCH_RAW_MODE: 'iterator' } },
+  { key: 'callback', label: 'raw nats.js: consume({ callback: m => m.ack() })', file: 'raw-consumer.main.js', env: { BENCH_RAW_MODE: 'callback' } },
+  { key: 'nestjet', label: `nestjet pull transport, bench settings (concurrency ${tuned.BENCH_CONCURRENCY}, prefetch ${tuned.BENCH_PREFETCH})`, file: 'noop-consumer.main.js', env: tuned },
+  {
+    key: 'defaults',
+    label: `nestjet pull transport, app defaults (concurrency ${appDefaults.BENCH_CONCURRENCY}, prefetch ${appDefaults.BENCH_PREFETCH})`,
+    file: 'noop-consumer.main.js',
+    env: appDefaults,
+  },
+  {
+    key: 'peer',
+    label: `@nestjs-plugins/nestjs-nats-jetstream-transport 2.2.6 (push durable, manualAck, maxAckPending ${MAX_ACK_PENDING})`,
+    file: 'peer-consumer.main.js',
+    env: { BENCH_MAX_ACK_PENDING: String(MAX_ACK_PENDING) },
+    ownDurable: true,
+  },
+];
 
-async function addDurable(nc: NatsConnection, name: string): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  await jsm.consumers.add('ORDERS', { durable_name: name, ack_policy: AckPolicy.Explicit, filter_subject: 'orders.created.>', max_ack_pending: 10_000 });
-}
-
-async function rawLoop(nc: NatsConnection, durable: string): Promise<number> {
-  const consumer = await jetstream(nc).consumers.get('ORDERS', durable);
-  const started = performance.now();
-  const messages = await consumer.consume();
-  let n = 0;
-  for await (const m of messages) {
-    m.ack();
-    if (++n === MESSAGES) break;
-  }
-  await nc.flush();
-  return MESSAGES / ((performance.now() - started) / 1000);
-}
-
-async function nestjet(nats: NatsServer, durable: string): Promise<number> {
-  const topology = buildTopology();
-  const [binding] = consumerBindings(topology, ['fulfillment'], {
-    concurrency: Number(process.env.BENCH_CONCURRENCY ?? 64),
-    prefetch: Number(process.env.BENCH_PREFETCH ?? 256),
-    maxKeepAliveMs: 300_000,
-  });
-  handled = 0;
-  target = MESSAGES;
-  const done = new Promise<void>((resolve) => (onDone = resolve));
-  const app = await NestFactory.createMicroservice(BenchModule, {
-    logger: false,
-    strategy: new JetStreamPullTransport({
-      name: 'bench',
-      // The benchmark's ad-hoc durables are not in the topology, so the operator pulls them (the raw loop too).
-      connection: { servers: [nats.url], user: 'operator', pass: nats.users.passwords.operator },
-      bindings: [{ ...binding!, durable }],
-      shutdownTimeoutMs: 10_000,
-    }),
-  });
-  const started = performance.now();
-  await app.listen();
-  await done;
-  const rate = MESSAGES / ((performance.now() - started) / 1000);
-  await app.close(); // drains: every ack reaches the server
-  return rate;
+async function addDurable(jsm: JetStreamManager, name: string): Promise<void> {
+  await jsm.consumers.add('ORDERS', { durable_name: name, ack_policy: AckPolicy.Explicit, filter_subject: 'orders.created.>', max_ack_pending: MAX_ACK_PENDING });
 }
 
 const nats = await NatsServer.start();
 try {
   await provision(nats);
-  const { nc } = await inspect(nats);
+  const { nc, jsm } = await inspect(nats);
   const publisher = await nats.connect('producer');
   await publishBacklog(publisher, MESSAGES, 'bench');
   await publisher.close();
-  const rates = { raw: [] as number[], nestjet: [] as number[] };
-  for (let round = 0; round < ROUNDS + 1; round++) {
-    await addDurable(nc, `raw-${round}`);
-    await addDurable(nc, `nest-${round}`);
-    const r = await rawLoop(nc, `raw-${round}`);
-    const n = await nestjet(nats, `nest-${round}`);
-    if (round > 0) {
-      // round 0 warms up the JIT and the server's caches
-      rates.raw.push(r);
-      rates.nestjet.push(n);
+  const drains = new Map<string, Drain[]>(sides.map((s) => [s.key, []]));
+  let unacked = 0;
+  // Round 0 warms the server's caches and the page cache; it is not counted.
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const side of sides) {
+      const durable = `${side.key}-${round}`;
+      if (!side.ownDurable) await addDurable(jsm, durable);
+      const drain = await drainIn(side.file, { ...nats.env('operator'), BENCH_MESSAGES: String(MESSAGES), BENCH_DURABLE: durable, ...side.env });
+      if (!side.ownDurable) unacked += (await jsm.consumers.info('ORDERS', durable)).num_ack_pending;
+      if (round > 0) drains.get(side.key)!.push(drain);
     }
   }
-  const jsm = await jetstreamManager(nc);
-  const leftover = (await jsm.consumers.info('ORDERS', `nest-${ROUNDS}`)).num_ack_pending;
   await nc.close();
-  const raw = median(rates.raw);
-  const nest = median(rates.nestjet);
+
+  const rate = (key: string) => median(drains.get(key)!.map((d) => d.rate));
+  const rss = (key: string) => Math.max(...drains.get(key)!.map((d) => d.rssMiB));
+  const raw = Math.max(rate('iterator'), rate('callback'));
+  const rawForm = rate('callback') >= rate('iterator') ? 'callback' : 'async iterator';
+  const [nest, defaultsRate, peer] = [rate('nestjet'), rate('defaults'), rate('peer')];
   process.stdout.write(
-    `\n### Consumer (${MESSAGES} messages, no-op handler, explicit ack, ${ROUNDS} rounds, median)\n${environment()}\n\n` +
+    `\n### Consumer (${MESSAGES} messages, no-op handler, explicit ack, each side a fresh process, ${ROUNDS} rounds after a warm-up, median)\n${environment()}\n\n` +
       table(
-        ['target', 'msg/s'],
-        [
-          ['raw nats.js consume() + ack()', raw.toFixed(0)],
-          ['nestjet pull transport', nest.toFixed(0)],
-        ],
+        ['side', 'msg/s', 'peak RSS MiB'],
+        sides.map((s) => [s.label, rate(s.key).toFixed(0), rss(s.key).toFixed(0)]),
       ) +
-      `\n\nratio nestjet / raw: **${(nest / raw).toFixed(2)}×** (target ≥ 0.9×); unacked after close: ${leftover}\n`,
+      `\n\nbaseline: the faster raw form (${rawForm}). nestjet / raw: bench settings **${(nest / raw).toFixed(2)}×**, app defaults **${(defaultsRate / raw).toFixed(2)}×** (target ≥ 0.9×); ` +
+      `nestjet (defaults) / peer **${(defaultsRate / peer).toFixed(2)}×**; unacked after the nestjet and raw processes exited: ${unacked}\n`,
   );
+  const figures = { messages: MESSAGES, rawIterator: rate('iterator'), rawCallback: rate('callback'), rawForm, rssMiB: Object.fromEntries(sides.map((s) => [s.key, rss(s.key)])) };
+  emitResult({ name: 'consumer', compares: `nestjet ${tuned.BENCH_CONCURRENCY}/${tuned.BENCH_PREFETCH} / fastest raw nats.js msg/s`, ratio: nest / raw, target: 0.9, nestjet: nest, raw, ...figures });
+  emitResult({ name: 'consumer-defaults', compares: `nestjet app defaults ${appDefaults.BENCH_CONCURRENCY}/${appDefaults.BENCH_PREFETCH} / fastest raw nats.js msg/s`, ratio: defaultsRate / raw, target: 0.9, nestjet: defaultsRate, raw });
+  emitResult({ name: 'peer-consumer', compares: 'nestjet app defaults / @nestjs-plugins transport msg/s', ratio: defaultsRate / peer, nestjet: defaultsRate, peer });
 } finally {
   await nats.dispose();
 }

@@ -1,18 +1,25 @@
 import './noop-consumer.instrumentation.js';
 import 'reflect-metadata';
 import { buildTopology, ORDER_TOPICS } from '#contracts';
-import { consumerBindings, JetStreamHandler, JetStreamPullTransport } from '#jetstream';
+import { consumerBindings, HEADERS, JetStreamContext, JetStreamHandler, JetStreamPullTransport } from '#jetstream';
 import { shutdownTracing } from '#telemetry';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventPattern } from '@nestjs/microservices';
+import { Ctx, EventPattern } from '@nestjs/microservices';
+import { rssMiB } from '../test/support/process-memory.js';
+import { percentile } from './percentile.js';
 
 /**
  * Benchmark worker: the pull transport with a no-op handler on one durable,
- * in its own process so tracing can be on or off (OTEL_* env). Prints the
- * drain rate of BENCH_MESSAGES as a JSON line.
+ * in its own process so tracing can be on or off (OTEL_* env) and each run
+ * starts cold like the others. Tuning from BENCH_CONCURRENCY, BENCH_PREFETCH,
+ * BENCH_MAX_KEEPALIVE_MS. Prints the drain rate of BENCH_MESSAGES as a JSON
+ * line; with BENCH_LATENCY=1 also the end-to-end latency (handler start minus
+ * the publisher's nestjet-published-at) percentiles.
  */
 const total = Number(process.env.BENCH_MESSAGES);
+const recordLatency = process.env.BENCH_LATENCY === '1';
+const latencies: number[] = [];
 let handled = 0;
 let done!: () => void;
 const finished = new Promise<void>((resolve) => (done = resolve));
@@ -20,7 +27,8 @@ const finished = new Promise<void>((resolve) => (done = resolve));
 @JetStreamHandler()
 class NoopHandler {
   @EventPattern<string>(ORDER_TOPICS.created)
-  handle(): void {
+  handle(@Ctx() ctx: JetStreamContext): void {
+    if (recordLatency) latencies.push(Date.now() - Number(ctx.getMessage().headers?.get(HEADERS.publishedAt)));
     if (++handled === total) done();
   }
 }
@@ -28,7 +36,12 @@ class NoopHandler {
 @Module({ controllers: [NoopHandler] })
 class NoopModule {}
 
-const [binding] = consumerBindings(buildTopology(), ['fulfillment'], { concurrency: 64, prefetch: 256, maxKeepAliveMs: 300_000 });
+const tuning = {
+  concurrency: Number(process.env.BENCH_CONCURRENCY),
+  prefetch: Number(process.env.BENCH_PREFETCH),
+  maxKeepAliveMs: Number(process.env.BENCH_MAX_KEEPALIVE_MS),
+};
+const [binding] = consumerBindings(buildTopology(), ['fulfillment'], tuning);
 const app = await NestFactory.createMicroservice(NoopModule, {
   logger: false,
   strategy: new JetStreamPullTransport({
@@ -41,8 +54,12 @@ const app = await NestFactory.createMicroservice(NoopModule, {
 });
 const started = performance.now();
 await app.listen();
+process.stdout.write(`${JSON.stringify({ event: 'bench.listening' })}\n`);
 await finished;
 const rate = total / ((performance.now() - started) / 1000);
+const rss = await rssMiB(process.pid);
 await app.close();
 await shutdownTracing();
-process.stdout.write(`${JSON.stringify({ event: 'bench.done', rate })}\n`);
+latencies.sort((a, b) => a - b);
+const latency = recordLatency ? { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1), count: latencies.length } : undefined;
+process.stdout.write(`${JSON.stringify({ event: 'bench.done', rate, rssMiB: rss, tuning, latency })}\n`);

@@ -1,19 +1,23 @@
 import autocannon from 'autocannon';
+import { AckPolicy } from '@nats-io/jetstream';
+import { AppProcess, authHeaders, DIST, freePort, inspect, Jaeger, NatsServer, provision, publishBacklog, rssMiB, startProducer } from '#test-support';
 import { join } from 'node:path';
-import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
-import { AppProcess, authHeaders, DIST, inspect, Jaeger, NatsServer, provision, publishBacklog, startProducer } from '#test-support';
-import { environment, median, table } from './bench-report.js';
+import { emitResult, environment, median, table } from './bench-report.js';
+import { BENCH_TUNING } from './consumer-settings.js';
+import { drainIn } from './drain-process.js';
 
 /**
- * Tracing overhead: ingress and consumer throughput with tracing on (100 %
- * sampling, batch export to a real Jaeger) against off, same run, alternating.
+ * Tracing overhead, same run, alternating: ingress and consumer throughput
+ * with tracing off, (a) on at 100 % sampling exporting to an OTLP sink in
+ * another process that discards (the bar), (b) at 10 % parent-based ratio
+ * sampling exporting to a real Jaeger.
  */
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const body = JSON.stringify({ orderId: 'bench-1', customerId: 'c-1', amount: 42.5, currency: 'EUR', region: 'eu' });
 
-async function ingress(url: string): Promise<number> {
+async function ingress(url: string, pid: number) {
   const r = await autocannon({
     url: `${url}/v1/topics/orders.created/messages`,
     method: 'POST',
@@ -23,67 +27,83 @@ async function ingress(url: string): Promise<number> {
     duration: DURATION_S,
   });
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return r.requests.average;
+  return { rps: r.requests.average, rss: await rssMiB(pid) };
 }
 
 const [nats, jaeger] = await Promise.all([NatsServer.start(), Jaeger.start()]);
+const sinkPort = await freePort();
+const sink = await AppProcess.start('otlp-sink', join(DIST, 'bench', 'otlp-sink.server.js'), { PORT: String(sinkPort) }, 'otlp-sink.ready');
+const sinkStats = async () => (await (await fetch(`http://127.0.0.1:${sinkPort}/stats`)).json()) as { requests: number; bytes: number };
 try {
   await provision(nats);
-  const unlimited = { RATE_LIMIT_MAX: '1000000000' };
-  const on = { ...unlimited, OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_TRACES_SAMPLER: 'always_on' };
-  const plain = await startProducer(nats, unlimited);
-  const traced = await startProducer(nats, on);
-  const rps = { off: [] as number[], on: [] as number[] };
-  await ingress(plain.url);
-  await ingress(traced.url);
+  // OTEL_* as the apps read them (libs/telemetry tracing.ts: NodeSDK takes sampler and exporter from the environment).
+  const modes = {
+    off: {},
+    sink: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`, OTEL_TRACES_SAMPLER: 'always_on' },
+    ratio: { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
+  };
+  type Mode = keyof typeof modes;
+  const order: Mode[] = ['off', 'sink', 'ratio'];
+  const producers = new Map<Mode, Awaited<ReturnType<typeof startProducer>>>();
+  for (const m of order) producers.set(m, await startProducer(nats, { RATE_LIMIT_MAX: '1000000000', ...modes[m] }));
+  const rps = new Map<Mode, number[]>(order.map((m) => [m, []]));
+  const ingressRss = new Map<Mode, number>();
+  for (const m of order) await ingress(producers.get(m)!.url, producers.get(m)!.app.pid); // warm-up
+  const sinkBefore = await sinkStats();
   for (let i = 0; i < ROUNDS; i++) {
-    rps.off.push(await ingress(plain.url));
-    rps.on.push(await ingress(traced.url));
+    for (const m of order) {
+      const r = await ingress(producers.get(m)!.url, producers.get(m)!.app.pid);
+      rps.get(m)!.push(r.rps);
+      ingressRss.set(m, r.rss);
+    }
   }
-  await plain.app.stop();
-  await traced.app.stop();
+  await Promise.all([...producers.values()].map((p) => p.app.stop()));
+  const sinkIngress = await sinkStats();
 
   const { nc, jsm } = await inspect(nats);
   await jsm.streams.purge('ORDERS');
   const publisher = await nats.connect('producer');
   await publishBacklog(publisher, MESSAGES, 'trace-bench');
   await publisher.close();
-  const consume = async (durable: string, env: Record<string, string>) => {
-    await (await jetstreamManager(nc)).consumers.add('ORDERS', { durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: 'orders.created.>', max_ack_pending: 10_000 });
-    const app = await AppProcess.start('bench', join(DIST, 'bench', 'noop-consumer.main.js'), {
-      ...nats.env('operator'),
-      BENCH_MESSAGES: String(MESSAGES),
-      BENCH_DURABLE: durable,
-      ...env,
-    });
-    await app.waitForExit(300_000);
-    const done = app.events('bench.done')[0];
-    if (!done) throw new Error(`bench consumer failed:\n${app.tail()}`);
-    return Number(done.rate);
-  };
-  const mps = { off: [] as number[], on: [] as number[] };
+  const mps = new Map<Mode, number[]>(order.map((m) => [m, []]));
+  const drainRss = new Map<Mode, number>();
   for (let i = 0; i <= ROUNDS; i++) {
-    const off = await consume(`off-${i}`, {});
-    const traced = await consume(`on-${i}`, on);
-    if (i > 0) {
-      mps.off.push(off);
-      mps.on.push(traced);
+    for (const m of order) {
+      const durable = `${m}-${i}`;
+      await jsm.consumers.add('ORDERS', { durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: 'orders.created.>', max_ack_pending: 10_000 });
+      const d = await drainIn('noop-consumer.main.js', { ...nats.env('operator'), BENCH_MESSAGES: String(MESSAGES), BENCH_DURABLE: durable, ...BENCH_TUNING, ...modes[m] });
+      if (i > 0) {
+        mps.get(m)!.push(d.rate);
+        drainRss.set(m, Math.max(drainRss.get(m) ?? 0, d.rssMiB));
+      }
     }
   }
   await nc.close();
+  const sinkEnd = await sinkStats();
+
   const r = (xs: number[]) => median(xs).toFixed(0);
+  const ratio = (xs: Map<Mode, number[]>, m: Mode) => median(xs.get(m)!) / median(xs.get('off')!);
+  const kib = (b: number) => (b / 1024).toFixed(0);
+  const services = (await jaeger.services()).join(', ') || 'none';
   process.stdout.write(
-    `\n### Tracing overhead (100 % sampling, batch export to Jaeger; median of ${ROUNDS} rounds)\n${environment()}\n\n` +
+    `\n### Tracing overhead (median of ${ROUNDS} rounds; ingress 32 connections × ${DURATION_S} s; consumer ${MESSAGES} msgs, no-op, concurrency ${BENCH_TUNING.BENCH_CONCURRENCY}, prefetch ${BENCH_TUNING.BENCH_PREFETCH})\n${environment()}\n\n` +
       table(
-        ['path', 'tracing off', 'tracing on', 'on / off'],
+        ['path', 'off', '100 % → OTLP sink', 'sink / off', '10 % ratio → Jaeger', 'ratio / off', 'RSS MiB off / sink / 10 %'],
         [
-          ['ingress req/s (32 connections)', r(rps.off), r(rps.on), (median(rps.on) / median(rps.off)).toFixed(2)],
-          [`consumer msg/s (${MESSAGES} msgs, no-op)`, r(mps.off), r(mps.on), (median(mps.on) / median(mps.off)).toFixed(2)],
+          ['ingress req/s', r(rps.get('off')!), r(rps.get('sink')!), ratio(rps, 'sink').toFixed(2), r(rps.get('ratio')!), ratio(rps, 'ratio').toFixed(2), order.map((m) => ingressRss.get(m)!.toFixed(0)).join(' / ')],
+          ['consumer msg/s', r(mps.get('off')!), r(mps.get('sink')!), ratio(mps, 'sink').toFixed(2), r(mps.get('ratio')!), ratio(mps, 'ratio').toFixed(2), order.map((m) => drainRss.get(m)!.toFixed(0)).join(' / ')],
         ],
       ) +
-      `\n\ntarget: tracing on ≥ 0.85× off; Jaeger services seen: ${(await jaeger.services()).join(', ')}\n`,
+      `\n\ntargets: 100 % → sink ≥ 0.85× off, 10 % → Jaeger ≥ 0.95× off. The sink received ${sinkIngress.requests - sinkBefore.requests} exports (${kib(sinkIngress.bytes - sinkBefore.bytes)} KiB) during the measured ingress rounds ` +
+      `and ${sinkEnd.requests - sinkIngress.requests} (${kib(sinkEnd.bytes - sinkIngress.bytes)} KiB) from the consumers; Jaeger services seen: ${services}\n`,
   );
+  const sent = { ingressExports: sinkIngress.requests - sinkBefore.requests, ingressBytes: sinkIngress.bytes - sinkBefore.bytes, consumerExports: sinkEnd.requests - sinkIngress.requests, consumerBytes: sinkEnd.bytes - sinkIngress.bytes };
+  emitResult({ name: 'tracing-ingress', compares: '100 % sampled → OTLP sink / off, req/s', ratio: ratio(rps, 'sink'), target: 0.85, off: median(rps.get('off')!), on: median(rps.get('sink')!), ...sent });
+  emitResult({ name: 'tracing-consumer', compares: '100 % sampled → OTLP sink / off, msg/s', ratio: ratio(mps, 'sink'), target: 0.85, off: median(mps.get('off')!), on: median(mps.get('sink')!) });
+  emitResult({ name: 'tracing-ingress-10pct', compares: '10 % parent-based → Jaeger / off, req/s', ratio: ratio(rps, 'ratio'), target: 0.95, on: median(rps.get('ratio')!) });
+  emitResult({ name: 'tracing-consumer-10pct', compares: '10 % parent-based → Jaeger / off, msg/s', ratio: ratio(mps, 'ratio'), target: 0.95, on: median(mps.get('ratio')!) });
 } finally {
+  await sink.stop();
   await jaeger.stop();
   await nats.dispose();
 }

@@ -1,5 +1,4 @@
-import { scrape, total } from '#test-support';
-import { readFile } from 'node:fs/promises';
+import { rssMiB, scrape, total } from '#test-support';
 
 /** One app process at one moment. */
 export interface ProcessSample {
@@ -19,13 +18,6 @@ export interface ProcessSample {
 }
 
 const MiB = 1024 * 1024;
-
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  if (!kb) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(kb[1]) / 1024;
-}
 
 /** Samples RSS from /proc and heap and event-loop delay from the app's own /metrics. */
 export async function sampleProcess(pid: number, baseUrl: string): Promise<{ sample: ProcessSample; metrics: Awaited<ReturnType<typeof scrape>> }> {

@@ -1,7 +1,6 @@
 import { ORDER_CONSUMERS, ORDERS_STREAM } from '#contracts';
-import { type AppProcess, inspect, NatsServer, provision, type Producer, startConsumer, startProducer, total, waitFor } from '#test-support';
+import { type AppProcess, inspect, NatsServer, pacedLoad, type PacedLoadResult, provision, type Producer, startConsumer, startProducer, total, waitFor } from '#test-support';
 import { growthAfterWarmUp, type Growth, type GrowthOptions, type Point } from './growth.js';
-import { pacedLoad, type PacedLoadResult } from './paced-load.js';
 import { type ProcessSample, sampleProcess } from './process-sampler.js';
 
 export interface SoakOptions extends GrowthOptions {

@@ -23,3 +23,5 @@ export * from './keda-scaler.js';
 export * from './dockerfile.js';
 export * from './image-config.js';
 export * from './oci-image.js';
+export * from './paced-load.js';
+export * from './process-memory.js';

