@@ -72,31 +72,42 @@ try {
   }
   await producer.app.stop();
 
-  // Cold start: what a pod KEDA or a rolling update just added gets.
-  const cold = await startProducer(nats, unlimited);
-  const coldRss = watchRss(cold.app.pid);
-  const coldAnswers: PacedAnswer[] = [];
-  const coldLoad = await pacedLoad({ url: cold.url, messages: COLD_RATE * COLD_S, rate: COLD_RATE, runId: `cold-${Date.now()}`, highEvery: 10, maxInFlight: 4096, maxSockets: 64, attempts: 1 }, undefined, (a) =>
-    coldAnswers.push(a),
-  );
-  const coldPeak = coldRss.stop();
-  await cold.app.stop();
+  // Cold start: what a pod KEDA or a rolling update just added gets, with the producer's warm-up and without it.
+  const coldStart = async (env: Record<string, string>) => {
+    const cold = await startProducer(nats, { ...unlimited, ...env });
+    const coldRss = watchRss(cold.app.pid);
+    const answers: PacedAnswer[] = [];
+    const load = await pacedLoad({ url: cold.url, messages: COLD_RATE * COLD_S, rate: COLD_RATE, runId: `cold-${Date.now()}`, highEvery: 10, maxInFlight: 4096, maxSockets: 64, attempts: 1 }, undefined, (a) =>
+      answers.push(a),
+    );
+    const peak = coldRss.stop();
+    const warmUpMs = Number(cold.app.events('producer.warmed-up')[0]?.ms ?? 0);
+    await cold.app.stop();
+    const window = (first: boolean) => spread(answers.filter((a) => a.status === 202 && a.startedMs < COLD_SPLIT_MS === first).map((a) => a.latencyMs));
+    return { early: window(true), late: window(false), failed: load.failed, achieved: load.accepted / (load.elapsedMs / 1000), peak, warmUpMs };
+  };
+  const colds = [
+    { label: 'warm-up (default)', ...(await coldStart({})) },
+    { label: 'no warm-up (WARM_UP_REQUESTS=0)', ...(await coldStart({ WARM_UP_REQUESTS: '0' })) },
+  ];
   await nc.close();
-  const window = (first: boolean) => spread(coldAnswers.filter((a) => a.status === 202 && a.startedMs < COLD_SPLIT_MS === first).map((a) => a.latencyMs));
-  const [early, late] = [window(true), window(false)];
-  const coldRow = (label: string, w: typeof early) => [label, w.count, ms(w.p50), ms(w.p99), ms(w.max), w.over100];
+  type ColdRun = (typeof colds)[number];
   const split = (COLD_SPLIT_MS / 1000).toFixed(0);
+  const coldRows = colds.flatMap((c: ColdRun) => [
+    [c.label, `first ${split} s`, c.early.count, ms(c.early.p50), ms(c.early.p99), ms(c.early.max), c.early.over100, c.warmUpMs, c.peak.toFixed(0)],
+    [c.label, `after ${split} s`, c.late.count, ms(c.late.p50), ms(c.late.p99), ms(c.late.max), c.late.over100, '', ''],
+  ]);
 
   process.stdout.write(
     `\n### Latency (open loop, ${SECONDS} s per rate after a ${WARMUP_S} s warm-up at ${COLD_RATE}/s, producer → no-op consumer with the app's default tuning)\n${environment()}\n\n` +
       table(['offered req/s', 'achieved req/s', '202 p50 / p99 / max ms', 'end to end p50 / p99 / max ms', 'messages handled', 'producer peak RSS MiB', 'consumer peak RSS MiB'], rows) +
       `\n\nGoal: end-to-end p99 ≤ 10 ms at 1,000/s. ` +
       (shortfalls.length > 0 ? `NOT offered in full on this machine: ${shortfalls.join(', ')}; client, broker and apps share its cores, so those rows are at the achieved rate.\n` : 'Every rate was achieved.\n') +
-      `\n#### Cold start (fresh producer, ${COLD_RATE} req/s from its ready log for ${COLD_S} s; achieved ${(coldLoad.accepted / (coldLoad.elapsedMs / 1000)).toFixed(0)} req/s, ${coldLoad.failed} not 202, peak RSS ${coldPeak.toFixed(0)} MiB)\n\n` +
-      table(['window', '202 answers', 'p50 ms', 'p99 ms', 'max ms', 'over 100 ms'], [coldRow(`first ${split} s`, early), coldRow(`after ${split} s`, late)]) +
+      `\n#### Cold start (fresh producer, ${COLD_RATE} req/s from its ready log for ${COLD_S} s; ${colds.map((c) => `${c.label}: ${c.achieved.toFixed(0)} req/s achieved, ${c.failed} not 202`).join('; ')})\n\n` +
+      table(['producer', 'window', '202 answers', 'p50 ms', 'p99 ms', 'max ms', 'over 100 ms', 'warm-up ms', 'peak RSS MiB'], coldRows) +
       '\n',
   );
-  process.stdout.write(`${JSON.stringify({ event: 'bench.cold-start', early, late, failed: coldLoad.failed, producerRssMiB: coldPeak })}\n`);
+  for (const c of colds) process.stdout.write(`${JSON.stringify({ event: 'bench.cold-start', producer: c.label, early: c.early, late: c.late, failed: c.failed, warmUpMs: c.warmUpMs, producerRssMiB: c.peak })}\n`);
 } finally {
   await nats.dispose();
 }

@@ -66,6 +66,14 @@ describe('REST authentication and scopes: nothing is open by default', () => {
     return (await r.json()) as Problem;
   }
 
+  it('warms up in-process before it listens: every warm-up request refused by validation, nothing stored', async () => {
+    const lines = producer.app.lines.map((l) => l.event);
+    const [warm] = producer.app.events('producer.warmed-up');
+    expect(warm).toMatchObject({ requests: 1000, statuses: { 400: 1000 } });
+    expect(lines.indexOf('producer.warmed-up')).toBeLessThan(lines.indexOf('producer.ready'));
+    expect(await stored()).toBe(0);
+  });
+
   it('answers 401 with WWW-Authenticate to every route without a valid credential, and stores nothing', async () => {
     const before = await stored();
     const refused: [string, Promise<Response>][] = [

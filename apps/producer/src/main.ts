@@ -1,6 +1,7 @@
 import './instrumentation.js';
 import 'reflect-metadata';
-import { exitOnConfigurationError, validateEnvironment } from '#jetstream';
+import type { Topology } from '#contracts';
+import { exitOnConfigurationError, JETSTREAM_TOPOLOGY, validateEnvironment } from '#jetstream';
 import { PinoLogger } from '#telemetry';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -10,6 +11,7 @@ import { ProducerEnvironment } from './config/producer.environment.js';
 import { fastifyOptions } from './http/http-server.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
 import { registerRateLimit } from './http/rate-limit.js';
+import { warmUp } from './http/warm-up.js';
 import { setUpOpenApi } from './openapi.js';
 import { ProducerModule } from './producer.module.js';
 
@@ -29,6 +31,10 @@ async function bootstrap(): Promise<void> {
   registerAuthentication(fastify, authenticator, env);
   await registerRateLimit(app, env);
   setUpOpenApi(app, process.env.npm_package_version ?? '0.1.0');
+  // Before listen: /readyz cannot say ready while the code is still cold.
+  await app.init();
+  const warm = await warmUp(fastify, authenticator, app.get<Topology>(JETSTREAM_TOPOLOGY).topics, env.WARM_UP_REQUESTS);
+  logger.log({ event: 'producer.warmed-up', ...warm });
   await app.listen(env.PORT, env.HOST);
   logger.log({ event: 'producer.ready', url: await app.getUrl(), auth: authenticator.describe() });
 }

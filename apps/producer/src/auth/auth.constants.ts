@@ -10,4 +10,7 @@ export const REQUIRED_SCOPE = 'nestjet:required-scope';
 /** The identity used for idempotency keys and logs when AUTH_MODE=none. */
 export const ANONYMOUS_ID = 'anonymous';
 
+/** The identity of the start-up warm-up's requests (never reachable from outside: see `Authenticator.beginWarmUp`). */
+export const WARM_UP_ID = 'warm-up';
+
 export const WWW_AUTHENTICATE = 'Bearer realm="nestjet"';

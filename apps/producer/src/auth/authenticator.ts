@@ -1,10 +1,11 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { ConfigurationError } from '#jetstream';
 import { Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { ProducerEnvironment } from '../config/producer.environment.js';
-import { ANONYMOUS_ID, PUBLISH_SCOPE_PREFIX, SCOPES } from './auth.constants.js';
-import { ApiKeyStore } from './api-key.store.js';
+import { ANONYMOUS_ID, PUBLISH_SCOPE_PREFIX, SCOPES, WARM_UP_ID } from './auth.constants.js';
+import { ApiKeyStore, generateApiKey } from './api-key.store.js';
 import { JwtVerifier } from './jwt.verifier.js';
 import type { Principal } from './principal.js';
 
@@ -22,6 +23,7 @@ export type Authentication = { principal: Principal } | { failure: string } | { 
 export class Authenticator {
   private readonly logger = new Logger('Authenticator');
   private keysCheckedAt = Date.now();
+  private warmUp?: { digest: Buffer; principal: Principal };
   private keysFileVersion?: number;
 
   private constructor(
@@ -58,6 +60,21 @@ export class Authenticator {
     return { open: this.open, apiKeys: this.keys?.size ?? 0, jwt: this.jwt !== undefined };
   }
 
+  /**
+   * A credential for the start-up warm-up's in-process requests (`warmUp`):
+   * random, never logged or sent, and discarded by `endWarmUp` before the
+   * port opens, so no outside request can ever present it.
+   */
+  beginWarmUp(scopes: string[]): string {
+    const key = generateApiKey();
+    this.warmUp = { digest: createHash('sha256').update(key).digest(), principal: { id: WARM_UP_ID, scopes } };
+    return key;
+  }
+
+  endWarmUp(): void {
+    this.warmUp = undefined;
+  }
+
   async authenticate(request: FastifyRequest): Promise<Authentication> {
     if (this.open) return { principal: { id: ANONYMOUS_ID, scopes: [...SCOPES, `${PUBLISH_SCOPE_PREFIX}>`] } };
     const authorization = request.headers.authorization;
@@ -72,6 +89,7 @@ export class Authenticator {
       token = value;
     }
     if (!token) return { failure: 'the credential is empty' };
+    if (this.warmUp && timingSafeEqual(createHash('sha256').update(token).digest(), this.warmUp.digest)) return { principal: this.warmUp.principal };
     if (this.jwt && JWT_SHAPE.test(token)) {
       try {
         return { principal: await this.jwt.verify(token) };

@@ -70,6 +70,17 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @IsBoolean()
   DOCS_PUBLIC = true;
 
+  /**
+   * Requests run through the ingress in-process before the port opens (and so
+   * before /readyz can answer), so a new pod takes its first traffic with warm
+   * code; each is refused by validation, so nothing is published. 0: none.
+   */
+  @EnvNumber()
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  WARM_UP_REQUESTS = 1_000;
+
   /** Requests per credential per RATE_LIMIT_WINDOW_MS; past it 429 with Retry-After. */
   @EnvNumber()
   @IsInt()
