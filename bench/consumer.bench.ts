@@ -12,7 +12,7 @@ import { drainIn, type Drain } from './drain-process.js';
  * the nestjet pull transport with the bench settings and with the consumer
  * app's defaults, and the NestJS JetStream transport on npm as the peer.
  */
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 // Far above what any side holds at once (nestjet: concurrency + prefetch), so no side waits on the server's limit.
 const MAX_ACK_PENDING = 10_000;

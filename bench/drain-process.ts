@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { watchRss } from './rss-watch.js';
 
 export interface Drain {
-  /** Messages per second, from just before the process connected to its last handler call. */
+  /** Messages per second, from its first handler call to its last (see DrainClock). */
   rate: number;
   /** Highest VmRSS seen while it drained (sampled every 100 ms and at the end by the process itself), MiB. */
   rssMiB: number;

@@ -7,6 +7,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern } from '@nestjs/microservices';
 import { rssMiB } from '../test/support/process-memory.js';
+import { DrainClock } from './drain-clock.js';
 import { percentile } from './percentile.js';
 
 /**
@@ -17,19 +18,16 @@ import { percentile } from './percentile.js';
  * line; with BENCH_LATENCY=1 also the end-to-end latency (handler start minus
  * the publisher's nestjet-published-at) percentiles.
  */
-const total = Number(process.env.BENCH_MESSAGES);
+const clock = new DrainClock(Number(process.env.BENCH_MESSAGES));
 const recordLatency = process.env.BENCH_LATENCY === '1';
 const latencies: number[] = [];
-let handled = 0;
-let done!: () => void;
-const finished = new Promise<void>((resolve) => (done = resolve));
 
 @JetStreamHandler()
 class NoopHandler {
   @EventPattern<string>(ORDER_TOPICS.created)
   handle(@Ctx() ctx: JetStreamContext): void {
     if (recordLatency) latencies.push(Date.now() - Number(ctx.getMessage().headers?.get(HEADERS.publishedAt)));
-    if (++handled === total) done();
+    clock.tick();
   }
 }
 
@@ -52,11 +50,10 @@ const app = await NestFactory.createMicroservice(NoopModule, {
     shutdownTimeoutMs: 10_000,
   }),
 });
-const started = performance.now();
 await app.listen();
 process.stdout.write(`${JSON.stringify({ event: 'bench.listening' })}\n`);
-await finished;
-const rate = total / ((performance.now() - started) / 1000);
+await clock.done;
+const rate = clock.rate;
 const rss = await rssMiB(process.pid);
 await app.close();
 await shutdownTracing();

@@ -4,6 +4,7 @@ import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { rssMiB } from '../test/support/process-memory.js';
+import { DrainClock } from './drain-clock.js';
 
 /**
  * Consumer peer: @nestjs-plugins/nestjs-nats-jetstream-transport set up as its
@@ -13,17 +14,14 @@ import { rssMiB } from '../test/support/process-memory.js';
  * pattern and handles one message at a time (no concurrency or prefetch
  * setting); maxAckPending is matched to the other sides' durables.
  */
-const total = Number(process.env.BENCH_MESSAGES);
-let handled = 0;
-let done!: () => void;
-const finished = new Promise<void>((resolve) => (done = resolve));
+const clock = new DrainClock(Number(process.env.BENCH_MESSAGES));
 
 @Controller()
 class PeerHandler {
   @EventPattern<string>('orders.created.>')
   handle(@Payload() _order: unknown, @Ctx() ctx: NatsJetStreamContext): void {
     ctx.message.ack();
-    if (++handled === total) done();
+    clock.tick();
   }
 }
 
@@ -45,10 +43,9 @@ const app = await NestFactory.createMicroservice(PeerModule, {
     },
   }),
 });
-const started = performance.now();
 await app.listen();
-await finished;
-const rate = total / ((performance.now() - started) / 1000);
+await clock.done;
+const rate = clock.rate;
 const rss = await rssMiB(process.pid);
 await app.close();
 process.stdout.write(`${JSON.stringify({ event: 'bench.done', rate, rssMiB: rss })}\n`);

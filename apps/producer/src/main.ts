@@ -11,6 +11,7 @@ import { ProducerEnvironment } from './config/producer.environment.js';
 import { fastifyOptions } from './http/http-server.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
 import { registerRateLimit } from './http/rate-limit.js';
+import { registerRequestTracing } from './http/request-tracing.js';
 import { warmUp } from './http/warm-up.js';
 import { setUpOpenApi } from './openapi.js';
 import { ProducerModule } from './producer.module.js';
@@ -27,7 +28,8 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   acceptEmptyJsonBody(fastify); // with bodyParser: false above, this is the only JSON parser
-  // Order matters: authentication first, so the rate limiter keys on the caller.
+  // Order matters: the request's span first, so it covers the rest; authentication before the rate limiter, which keys on the caller.
+  registerRequestTracing(fastify);
   registerAuthentication(fastify, authenticator, env);
   await registerRateLimit(app, env);
   setUpOpenApi(app, process.env.npm_package_version ?? '0.1.0');

@@ -24,7 +24,7 @@ import { publishScope } from '../auth/scope.js';
 import { BatchRequestDto } from './dto/batch-request.dto.js';
 import { BatchResultDto, PublishResultDto } from './dto/publish-result.dto.js';
 import { JsonContentTypeGuard } from '../http/json-content-type.guard.js';
-import { MessagesService } from './messages.service.js';
+import { MessagesService, type Caller } from './messages.service.js';
 
 const payloads = buildTopology().topics.map((t) => t.payload);
 const problem = { description: 'application/problem+json (RFC 9457)' };
@@ -87,6 +87,6 @@ export class MessagesController {
 }
 
 /** The authentication hook has run: every request that reaches a handler has a principal. */
-function callerOf(request: FastifyRequest): string {
-  return request.principal!.id;
+function callerOf(request: FastifyRequest): Caller {
+  return { id: request.principal!.id, trace: request.serverSpan?.ctx };
 }

@@ -10,11 +10,18 @@ import {
 import { randomUUID } from 'node:crypto';
 import { JETSTREAM_MANAGER, JETSTREAM_TOPOLOGY, JetStreamPublisher, PublishTimeoutError, StreamFullError, type PublishResult } from '#jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
+import type { Context } from '@opentelemetry/api';
 import { Inject, Injectable } from '@nestjs/common';
 import { ProducerEnvironment } from '../config/producer.environment.js';
 import type { BatchItemResultDto } from './dto/publish-result.dto.js';
 import { IDEMPOTENCY_KEY, idempotentMsgId, PAYLOAD_DIGEST_HEADER, payloadDigest } from './idempotency.js';
 import { BatchNotConfirmedError, IdempotencyKeyReusedError } from './messages.errors.js';
+
+/** Who publishes: the Principal id (the scope of idempotency keys) and the request's trace context, when traced. */
+export interface Caller {
+  id: string;
+  trace?: Context;
+}
 
 export interface BatchOutcome {
   status: 202 | 207;
@@ -45,8 +52,7 @@ export class MessagesService {
     return topic;
   }
 
-  /** `caller` is the Principal id: the scope of idempotency keys. */
-  async publishOne(caller: string, topicName: string, body: unknown, idempotencyKey?: string): Promise<PublishResult> {
+  async publishOne(caller: Caller, topicName: string, body: unknown, idempotencyKey?: string): Promise<PublishResult> {
     const topic = this.topic(topicName);
     checkIdempotencyKey(idempotencyKey, 'Idempotency-Key header');
     const errors = validateTopicPayload(topic, body);
@@ -54,7 +60,7 @@ export class MessagesService {
     return this.publish(caller, topic, body as object, idempotencyKey);
   }
 
-  async publishBatch(caller: string, topicName: string, body: unknown): Promise<BatchOutcome> {
+  async publishBatch(caller: Caller, topicName: string, body: unknown): Promise<BatchOutcome> {
     const topic = this.topic(topicName);
     const items = (body as { messages?: unknown } | null)?.messages;
     if (typeof body !== 'object' || body === null || !Array.isArray(items)) {
@@ -120,10 +126,10 @@ export class MessagesService {
    * header: a duplicate PubAck is checked against the stored message, so a
    * key reused for a different payload is a 422, not a 202 that stored nothing.
    */
-  private async publish(caller: string, topic: TopicDeclaration, payload: object, givenKey?: string): Promise<PublishResult> {
+  private async publish(caller: Caller, topic: TopicDeclaration, payload: object, givenKey?: string): Promise<PublishResult> {
     const key = givenKey ?? randomUUID();
     const json = JSON.stringify(payload);
-    const msgId = idempotentMsgId(caller, topic.name, key);
+    const msgId = idempotentMsgId(caller.id, topic.name, key);
     const digest = givenKey === undefined ? '' : payloadDigest(json);
     let result: PublishResult;
     try {
@@ -131,6 +137,7 @@ export class MessagesService {
         msgId,
         expectStream: topic.stream,
         topic: topic.name,
+        trace: caller.trace,
         // Only a client's own key can come back with another payload; a generated one costs no header.
         headers: givenKey === undefined ? undefined : { [PAYLOAD_DIGEST_HEADER]: digest },
       });

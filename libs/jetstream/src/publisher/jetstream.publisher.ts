@@ -39,6 +39,8 @@ export interface PublishOptions {
   deadlineMs?: number;
   /** Metric label; defaults to the subject's first two tokens (the topic). */
   topic?: string;
+  /** Parent of the publish span (an HTTP request's); defaults to the active context. */
+  trace?: Context;
 }
 
 export interface PublishResult {
@@ -69,7 +71,7 @@ export class JetStreamPublisher {
   publish(subject: string, data: Uint8Array | string, opts: PublishOptions = {}): Promise<PublishResult> {
     const id = opts.msgId ?? randomUUID();
     const bodySize = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
-    return tracePublish({ subject, msgId: id, bodySize }, (ctx) =>
+    return tracePublish({ subject, msgId: id, bodySize, parent: opts.trace }, (ctx) =>
       this.options.recordMetrics
         ? this.measured(subject, opts.topic, () => this.publishWithRetries(subject, data, id, opts, ctx))
         : this.publishWithRetries(subject, data, id, opts, ctx),

@@ -79,17 +79,19 @@ export interface PublishFacts {
   subject: string;
   msgId: string;
   bodySize: number;
+  /** Defaults to the active context. */
+  parent?: Context;
 }
 
 /**
- * `publish <subject>` (PRODUCER), a child of the active context. `work` gets
+ * `publish <subject>` (PRODUCER), a child of `parent` or the active context. `work` gets
  * the span's context to inject into the message headers; it is not made the
  * active one (nothing below the publish creates spans, and entering a context
  * per publish showed in the profile). The PubAck's stream, sequence and
  * duplicate flag are recorded on the span.
  */
 export function tracePublish<T extends { stream: string; seq: number; duplicate: boolean }>(p: PublishFacts, work: (ctx: Context) => Promise<T>): Promise<T> {
-  const parent = context.active();
+  const parent = p.parent ?? context.active();
   const span = tracer().startSpan(
     `publish ${p.subject}`,
     {
