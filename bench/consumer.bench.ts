@@ -32,6 +32,8 @@ interface Side {
 const sides: Side[] = [
   { key: 'iterator', label: 'raw nats.js: for await (m of consume()) m.ack()', file: 'raw-consumer.main.js', env: { BENCH_RAW_MODE: 'iterator' } },
   { key: 'callback', label: 'raw nats.js: consume({ callback: m => m.ack() })', file: 'raw-consumer.main.js', env: { BENCH_RAW_MODE: 'callback' } },
+  // Context, not a baseline: the callback loop that also parses each payload, as every real consumer does.
+  { key: 'json', label: 'raw nats.js callback + m.json() (context, not the baseline)', file: 'raw-consumer.main.js', env: { BENCH_RAW_MODE: 'callback-json' } },
   { key: 'nestjet', label: `nestjet pull transport, bench settings (concurrency ${tuned.BENCH_CONCURRENCY}, prefetch ${tuned.BENCH_PREFETCH})`, file: 'noop-consumer.main.js', env: tuned },
   {
     key: 'defaults',
@@ -87,7 +89,7 @@ try {
       `\n\nbaseline: the faster raw form (${rawForm}). nestjet / raw: bench settings **${(nest / raw).toFixed(2)}×**, app defaults **${(defaultsRate / raw).toFixed(2)}×** (target ≥ 0.9×); ` +
       `nestjet (defaults) / peer **${(defaultsRate / peer).toFixed(2)}×**; unacked after the nestjet and raw processes exited: ${unacked}\n`,
   );
-  const figures = { messages: MESSAGES, rawIterator: rate('iterator'), rawCallback: rate('callback'), rawForm, rssMiB: Object.fromEntries(sides.map((s) => [s.key, rss(s.key)])) };
+  const figures = { messages: MESSAGES, rawIterator: rate('iterator'), rawCallback: rate('callback'), rawCallbackJson: rate('json'), rawForm, rssMiB: Object.fromEntries(sides.map((s) => [s.key, rss(s.key)])) };
   emitResult({ name: 'consumer', compares: `nestjet ${tuned.BENCH_CONCURRENCY}/${tuned.BENCH_PREFETCH} / fastest raw nats.js msg/s`, ratio: nest / raw, target: 0.9, nestjet: nest, raw, ...figures });
   emitResult({ name: 'consumer-defaults', compares: `nestjet app defaults ${appDefaults.BENCH_CONCURRENCY}/${appDefaults.BENCH_PREFETCH} / fastest raw nats.js msg/s`, ratio: defaultsRate / raw, target: 0.9, nestjet: defaultsRate, raw });
   emitResult({ name: 'peer-consumer', compares: 'nestjet app defaults / @nestjs-plugins transport msg/s', ratio: defaultsRate / peer, nestjet: defaultsRate, peer });

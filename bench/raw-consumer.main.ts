@@ -6,11 +6,12 @@ import { DrainClock } from './drain-clock.js';
 /**
  * Consumer baseline: bare nats.js consume() + ack() on one durable with the
  * client's defaults (max_messages 100), in the form BENCH_RAW_MODE names:
- * `iterator` (for await over consume()) or `callback` (consume({ callback })).
+ * `iterator` (for await over consume()), `callback` (consume({ callback })) or
+ * `callback-json` (the callback form parsing each payload).
  */
 const total = Number(process.env.BENCH_MESSAGES);
 const mode = process.env.BENCH_RAW_MODE;
-if (mode !== 'iterator' && mode !== 'callback') throw new Error(`BENCH_RAW_MODE must be iterator or callback, not ${mode}`);
+if (mode !== 'iterator' && mode !== 'callback' && mode !== 'callback-json') throw new Error(`BENCH_RAW_MODE must be iterator, callback or callback-json, not ${mode}`);
 
 const clock = new DrainClock(total);
 const nc = await connect({ servers: process.env.NATS_URL, user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD });
@@ -22,8 +23,11 @@ if (mode === 'iterator') {
     if (clock.count === total) break;
   }
 } else {
+  // callback-json also parses each payload, as any consumer that reads its messages does: context, not a baseline.
+  const parse = mode === 'callback-json';
   const messages = await consumer.consume({
     callback: (m) => {
+      if (parse) m.json();
       m.ack();
       clock.tick();
     },

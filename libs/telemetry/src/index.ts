@@ -1,6 +1,6 @@
 export { PinoLogger } from './logging/pino.logger.js';
 export { shutdownTracing, startTracing, tracingConfigured } from './tracing/tracing.js';
-export { recordFailure } from './tracing/tracer.js';
+export { recordFailure, tracingActive } from './tracing/tracer.js';
 export { endServerSpan, startServerSpan, type ServerRequestFacts, type ServerSpan } from './tracing/http-server.spans.js';
 export { injectTraceContext } from './tracing/nats-headers.propagation.js';
 export {

@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { context } from '@opentelemetry/api';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { consumerMetrics, nestjetMetrics, recordFailure, startProcessSpan } from '#telemetry';
+import { consumerMetrics, nestjetMetrics, recordFailure, startProcessSpan, tracingActive } from '#telemetry';
 import { connectNats, type NatsConnectionOptions } from '../connection/nats-connection.js';
 import { REPLAY_HEADERS } from '../dead-letter/dead-letter.constants.js';
 import { NonRetryableError, PayloadValidationError } from '../errors/non-retryable.error.js';
@@ -137,7 +137,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       consumerMetrics(binding.durable).processed.skip.inc();
       return 'skip';
     }
-    const { span, ctx } = startProcessSpan({
+    const traced = tracingActive() ? startProcessSpan({
       subject: msg.subject,
       headers: msg.headers,
       stream: msg.info.stream,
@@ -147,11 +147,11 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       msgId: msg.headers?.get(HEADERS.msgId) ?? '',
       bodySize: msg.data.byteLength,
       replayOf: msg.headers?.get(REPLAY_HEADERS.originalTraceparent) || undefined,
-    });
+    }) : undefined;
     const run = async (): Promise<Outcome | 'abandoned'> => {
       if (msg.info.deliveryCount > 1) await this.tellHook('onRedelivered', binding, msg);
       const { handler, error } = await this.process(binding, msg);
-      if (error) recordFailure(span, error);
+      if (error && traced) recordFailure(traced.span, error);
       if (this.abandoned) return this.dropLate(binding, msg, error);
       const { maxDeliver, retryDelaysMs } = binding;
       const settlement = decideSettlement({ deliveryCount: msg.info.deliveryCount, maxDeliver, retryDelaysMs }, error);
@@ -161,9 +161,11 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       if (settlement.kind === 'ack' && msg.info.deliveryCount > 1) await this.tellHook('onSucceeded', binding, msg);
       return settlement.kind;
     };
-    const outcome = ctx ? await context.with(ctx, run) : await run();
-    span.setAttribute('nestjet.outcome', outcome);
-    span.end();
+    const outcome = traced?.ctx ? await context.with(traced.ctx, run) : await run();
+    if (traced) {
+      traced.span.setAttribute('nestjet.outcome', outcome);
+      traced.span.end();
+    }
     if (outcome !== 'abandoned') consumerMetrics(binding.durable).processed[outcome].inc();
     return outcome;
   }

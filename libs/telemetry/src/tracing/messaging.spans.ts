@@ -2,7 +2,7 @@ import { context, SpanKind, trace, type Context, type Link, type Span } from '@o
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { MESSAGING } from './messaging.attributes.js';
 import { extractTraceContext, parseTraceparent, remoteSpanContext } from './nats-headers.propagation.js';
-import { recordFailure, tracer } from './tracer.js';
+import { recordFailure, tracer, tracingActive } from './tracer.js';
 
 /** Ends the span after `work`, marking it failed when `work` throws. */
 async function within<T>(span: Span, work: () => Promise<T>): Promise<T> {
@@ -92,6 +92,7 @@ export interface PublishFacts {
  */
 export function tracePublish<T extends { stream: string; seq: number; duplicate: boolean }>(p: PublishFacts, work: (ctx: Context) => Promise<T>): Promise<T> {
   const parent = p.parent ?? context.active();
+  if (!tracingActive()) return work(parent);
   const span = tracer().startSpan(
     `publish ${p.subject}`,
     {
