@@ -18,6 +18,7 @@ import { advisorySources, type AdvisorySources } from './dead-letter.topology.js
 import { describeFailure } from './failure-reason.js';
 import type { KvFailureRecorder } from './failure.recorder.js';
 import { encodeRejection, type RejectionFacts } from './rejected-advisory.record.js';
+import { whileUnavailable } from '../connection/while-unavailable.js';
 
 const REATTACH_MS = 2_000;
 
@@ -65,8 +66,8 @@ export class DeadLetterRouter {
   }
 
   async start(): Promise<void> {
-    // At boot a missing durable is an error (provision first); later the router re-attaches on its own.
-    await this.attach();
+    // At boot a missing durable is an error (provision first), an unavailable broker is waited out; later the router re-attaches on its own.
+    await whileUnavailable(() => this.attach(), this.logger, 'dlq-router.attach-retry');
     this.loop = this.keepRouting();
   }
 

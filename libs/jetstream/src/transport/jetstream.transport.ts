@@ -6,6 +6,7 @@ import { context } from '@opentelemetry/api';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { consumerMetrics, nestjetMetrics, recordFailure, startProcessSpan, tracingActive } from '#telemetry';
 import { connectNats, type NatsConnectionOptions } from '../connection/nats-connection.js';
+import { whileUnavailable } from '../connection/while-unavailable.js';
 import { REPLAY_HEADERS } from '../dead-letter/dead-letter.constants.js';
 import { NonRetryableError, PayloadValidationError } from '../errors/non-retryable.error.js';
 import { HEADERS, headerEntries } from '../headers/message-headers.js';
@@ -95,8 +96,11 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       this.nc = await connectNats(this.options.connection, this.options.name, this.logger);
       const js = jetstream(this.nc);
       for (const binding of this.options.bindings) {
-        const consumer = await js.consumers.get(binding.stream, binding.durable);
-        const ackWaitMs = await this.ackWaitOf(consumer);
+        const ackWaitMs = await whileUnavailable(
+          async () => this.ackWaitOf(await js.consumers.get(binding.stream, binding.durable)),
+          this.logger,
+          'consumer.bind-retry',
+        );
         const { durable, concurrency, prefetch, maxKeepAliveMs } = binding;
         const worker = new ConsumerWorker(
           this.nc,
