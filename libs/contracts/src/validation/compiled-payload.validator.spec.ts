@@ -40,7 +40,7 @@ function mutate(rand: () => number, base: Record<string, unknown>): unknown {
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
   // Clones: an odd value edited in one payload must not change the next.
   const odd = () => structuredClone(pick(ODD_VALUES));
-  if (rand() < 0.03) return odd();
+  if (rand() < 0.03) return JSON.parse(JSON.stringify(odd())) as unknown;
   const payload: Record<string, unknown> = structuredClone(base);
   const edits = Math.floor(rand() * 3);
   for (let i = 0; i < edits; i++) {
@@ -53,7 +53,8 @@ function mutate(rand: () => number, base: Record<string, unknown>): unknown {
       line[pick(['sku', 'quantity', ...ODD_KEYS])] = odd();
     }
   }
-  return payload;
+  // What the ingress would parse: an edit above could give an array a named property, which no JSON body can.
+  return JSON.parse(JSON.stringify(payload)) as unknown;
 }
 
 describe('compiledPayloadCheck', () => {
