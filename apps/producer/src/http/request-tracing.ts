@@ -1,4 +1,4 @@
-import { endServerSpan, startServerSpan, tracingConfigured, type ServerSpan } from '#telemetry';
+import { endServerSpan, startServerSpan, tracingActive, type ServerSpan } from '#telemetry';
 import type { FastifyInstance } from 'fastify';
 
 declare module 'fastify' {
@@ -17,7 +17,7 @@ const UNTRACED = /^\/(healthz|readyz|metrics)\b/;
  * configured: with it off the ingress carries no tracing work at all.
  */
 export function registerRequestTracing(fastify: FastifyInstance): void {
-  if (!tracingConfigured()) return;
+  if (!tracingActive()) return;
   fastify.decorateRequest('serverSpan', undefined);
   fastify.addHook('onRequest', (request, _reply, done) => {
     if (!UNTRACED.test(request.url)) {

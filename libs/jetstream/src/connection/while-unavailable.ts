@@ -4,7 +4,11 @@ import { isBrokerUnavailable } from '../errors/jetstream-api.errors.js';
 
 /** About half a minute of a leader election or a restarting server, then the error stands. */
 const ATTEMPTS = 8;
-const MAX_PAUSE_MS = 5_000;
+
+/** The pause before retry number `attempt` (1, 2, …): 500 ms doubling to 5 s. */
+export function retryPauseMs(attempt: number): number {
+  return Math.min(5_000, 250 * 2 ** Math.min(attempt, 5));
+}
 
 /**
  * Runs a start-up step again while the broker is unavailable (a JetStream API
@@ -19,7 +23,7 @@ export async function whileUnavailable<T>(step: () => Promise<T>, logger: Logger
       return await step();
     } catch (err) {
       if (!isBrokerUnavailable(err) || attempt >= ATTEMPTS) throw err;
-      const pauseMs = Math.min(MAX_PAUSE_MS, 250 * 2 ** attempt);
+      const pauseMs = retryPauseMs(attempt);
       logger.warn({ event, attempt, error: String(err), retryInMs: pauseMs });
       await sleep(pauseMs);
     }

@@ -1,5 +1,6 @@
 import { JetStreamApiError, JetStreamError, PubHeaders } from '@nats-io/jetstream';
-import { createInbox, errors, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { errors, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { replyInbox } from '../connection/reply-inbox.js';
 
 /** How often pending PubAcks are checked against their deadlines: attempt timeouts are seconds, retries start at 50 ms. */
 const SWEEP_INTERVAL_MS = 25;
@@ -42,9 +43,7 @@ export class PubAckInbox {
   private next = 0;
 
   constructor(private readonly nc: NatsConnection) {
-    // The user's permissions allow replies under its own inbox prefix only (natsInboxPrefix).
-    const inboxPrefix = (nc as NatsConnection & { options?: { inboxPrefix?: string } }).options?.inboxPrefix;
-    this.prefix = `${createInbox(inboxPrefix)}.`;
+    this.prefix = `${replyInbox(nc)}.`;
     void nc.closed().then(() => this.failAll(new errors.ClosedConnectionError()));
   }
 

@@ -4,6 +4,7 @@ import type { LoggerService } from '@nestjs/common';
 import { HeldMessages } from './held-messages.js';
 import { PullStream } from './pull-stream.js';
 import { settleQuietly } from './settle-quietly.js';
+import { retryPauseMs } from '../connection/while-unavailable.js';
 
 export interface ConsumerWorkerOptions {
   stream: string;
@@ -27,7 +28,6 @@ export interface Abandoned {
 const PULL_EXPIRES_MS = 30_000;
 /** Heartbeats of waiting pulls: a pull lost with its server is noticed within two of them. */
 const PULL_HEARTBEAT_MS = 5_000;
-const RETRY_MAX_MS = 5_000;
 
 /**
  * Pulls one durable into a local queue and runs its handlers with bounded
@@ -133,7 +133,7 @@ export class ConsumerWorker {
   private pullFailed(err: Error): void {
     if (this.stopping) return;
     this.failures++;
-    const delay = Math.min(RETRY_MAX_MS, 250 * 2 ** Math.min(this.failures, 5));
+    const delay = retryPauseMs(this.failures);
     this.options.logger.warn({ event: 'consumer.pull-failed', consumer: this.options.consumer, error: String(err), retryInMs: delay });
     clearTimeout(this.retry);
     this.retry = setTimeout(() => {

@@ -165,7 +165,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       if (settlement.kind === 'ack' && msg.info.deliveryCount > 1) await this.tellHook('onSucceeded', binding, msg);
       return settlement.kind;
     };
-    const outcome = traced?.ctx ? await context.with(traced.ctx, run) : await run();
+    const outcome = traced ? await context.with(traced.ctx, run) : await run();
     if (traced) {
       traced.span.setAttribute('nestjet.outcome', outcome);
       traced.span.end();

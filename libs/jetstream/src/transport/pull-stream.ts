@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { JsMsg } from '@nats-io/jetstream';
 import { JetStreamStatus } from '@nats-io/jetstream/internal';
-import { createInbox, nanos, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { nanos, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { replyInbox } from '../connection/reply-inbox.js';
 
 /**
  * nats.js's own `JsMsg` (ack, nak, working, term, info), as `fetch()` and
@@ -59,8 +60,7 @@ export class PullStream {
     private readonly options: PullStreamOptions,
     private readonly events: PullStreamEvents,
   ) {
-    const inboxPrefix = (nc as NatsConnection & { options?: { inboxPrefix?: string } }).options?.inboxPrefix;
-    this.inbox = createInbox(inboxPrefix);
+    this.inbox = replyInbox(nc);
     this.subject = `${options.apiPrefix ?? '$JS.API'}.CONSUMER.MSG.NEXT.${options.stream}.${options.consumer}`;
     this.watchdog = setInterval(() => this.checkHeartbeats(), options.heartbeatMs).unref();
   }

@@ -31,21 +31,12 @@ export interface DeliveryFacts {
 }
 
 /**
- * Whether a span takes part in a trace: recording, or carrying a sampled-out
- * trace on (its context still travels). False only when no tracer provider is
- * registered; then nothing needs to be made active.
- */
-function traced(span: Span): boolean {
-  return span.isRecording() || trace.isSpanContextValid(span.spanContext());
-}
-
-/**
  * `process <subject>` (CONSUMER): a child of the publisher's context carried in
  * the headers, linked to it as well, and to the original trace of a replay.
- * The caller runs the handler inside `ctx` (undefined when tracing is off: no
- * context to enter) and ends the span.
+ * The caller runs the handler inside `ctx` and ends the span; with no tracer
+ * provider registered (`tracingActive()`) it skips all of this.
  */
-export function startProcessSpan(d: DeliveryFacts): { span: Span; ctx: Context | undefined } {
+export function startProcessSpan(d: DeliveryFacts): { span: Span; ctx: Context } {
   const parent = extractTraceContext(d.headers);
   const links: Link[] = [];
   const producer = remoteSpanContext(d.headers);
@@ -72,7 +63,7 @@ export function startProcessSpan(d: DeliveryFacts): { span: Span; ctx: Context |
     },
     parent,
   );
-  return { span, ctx: traced(span) ? trace.setSpan(parent, span) : undefined };
+  return { span, ctx: trace.setSpan(parent, span) };
 }
 
 export interface PublishFacts {
@@ -108,7 +99,6 @@ export function tracePublish<T extends { stream: string; seq: number; duplicate:
     },
     parent,
   );
-  if (!traced(span)) return work(parent);
   const ctx = trace.setSpan(parent, span);
   return within(span, async () => {
     const ack = await work(ctx);
