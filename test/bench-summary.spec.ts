@@ -9,6 +9,7 @@ interface BenchResult {
   compares?: string;
   ratio: number;
   target?: number;
+  ceiling?: number;
 }
 interface BenchSummaryModule {
   RATIO_NAMES: string[];
@@ -32,8 +33,17 @@ describe('bench summary (scripts/lib/bench-summary.mjs)', () => {
     const node22 = { label: 'Node 22', results: [{ name: 'ingress', ratio: 0.777, target: 0.8 }, { name: 'consumer', ratio: 1.2, target: 0.9 }] };
     const { ratioLines, table } = summary([node20, node22]);
     expect(ratioLines).toEqual(['RATIO ingress 0.78', 'RATIO consumer 0.93']);
-    expect(table).toContain('| ingress |  | 0.81 | 0.78 | 0.78 | ≥ 0.8 | not met |');
-    expect(table).toContain('| consumer |  | 0.93 | 1.20 | 0.93 | ≥ 0.9 | met |');
+    expect(table).toContain('| ingress |  | 0.81 | 0.78 | 0.78 | ≥ 0.8 | – | not met |');
+    expect(table).toContain('| consumer |  | 0.93 | 1.20 | 0.93 | ≥ 0.9 | – | met |');
+  });
+
+  it('shows the lowest ceiling the runtimes measured beside the target', async () => {
+    const { summary } = await load();
+    const { table } = summary([
+      { label: 'Node 20', results: [{ name: 'tracing-consumer', ratio: 0.5, target: 0.85, ceiling: 0.66 }] },
+      { label: 'Node 22', results: [{ name: 'tracing-consumer', ratio: 0.55, target: 0.85, ceiling: 0.612 }] },
+    ]);
+    expect(table).toContain('| tracing-consumer |  | 0.50 | 0.55 | 0.50 | ≥ 0.85 | 0.61 | not met |');
   });
 
   it('a comparison one runtime did not produce is missing, not the other runtime figure', async () => {
@@ -50,6 +60,6 @@ describe('bench summary (scripts/lib/bench-summary.mjs)', () => {
     const { ratioLines, table } = summary([{ label: 'Node 20', results: [{ name: 'tracing-ingress-10pct', ratio: 0.97, target: 0.95 }] }]);
     expect(RATIO_NAMES).toEqual(['ingress', 'consumer', 'consumer-defaults', 'tracing-ingress', 'tracing-consumer', 'peer-consumer']);
     expect(ratioLines).toEqual([]);
-    expect(table).toContain('| tracing-ingress-10pct |  | 0.97 | 0.97 | ≥ 0.95 | met |');
+    expect(table).toContain('| tracing-ingress-10pct |  | 0.97 | 0.97 | ≥ 0.95 | – | met |');
   });
 });
