@@ -13,6 +13,8 @@ try {
     { bin: 'promtool', pkg: 'prometheus' },
     // The image test runs the Dockerfile's ENTRYPOINT, /usr/bin/tini.
     { bin: 'tini', pkg: 'tini' },
+    // The console's browser tests drive Debian's Chromium headless (playwright-core).
+    { bin: 'chromium', pkg: 'chromium' },
   ]);
   build();
   run(process.execPath, ['--experimental-vm-modules', join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)], {

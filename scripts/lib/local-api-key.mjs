@@ -5,7 +5,6 @@ import { ROOT } from './run.mjs';
 
 export const LOCAL_API_KEY_FILE = join(DATA, 'local-api-key');
 const KEYS_FILE = join(DATA, 'api-keys.json');
-const ALL_SCOPES = ['publish:>', 'topics:read', 'dlq:read', 'dlq:replay', 'dlq:purge'];
 
 /**
  * The local stack's API key: made on first start (every scope), kept in
@@ -14,11 +13,12 @@ const ALL_SCOPES = ['publish:>', 'topics:read', 'dlq:read', 'dlq:replay', 'dlq:p
  */
 export async function ensureLocalApiKey() {
   const { generateApiKey, hashApiKey } = await import(join(ROOT, 'dist', 'apps', 'producer', 'src', 'auth', 'api-key.store.js'));
+  const { SCOPES } = await import(join(ROOT, 'dist', 'apps', 'producer', 'src', 'auth', 'auth.constants.js'));
   const created = !existsSync(LOCAL_API_KEY_FILE);
   if (created) writeFileSync(LOCAL_API_KEY_FILE, `${generateApiKey()}\n`, { mode: 0o600 });
   chmodSync(LOCAL_API_KEY_FILE, 0o600);
   const key = readFileSync(LOCAL_API_KEY_FILE, 'utf8').trim();
-  writeFileSync(KEYS_FILE, JSON.stringify([{ id: 'local', hash: hashApiKey(key), scopes: ALL_SCOPES }], null, 2), { mode: 0o600 });
+  writeFileSync(KEYS_FILE, JSON.stringify([{ id: 'local', hash: hashApiKey(key), scopes: ['publish:>', ...SCOPES] }], null, 2), { mode: 0o600 });
   return { key, keysFile: KEYS_FILE, created };
 }
 

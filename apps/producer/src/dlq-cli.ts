@@ -26,7 +26,7 @@ const USAGE = `usage: npm run dlq -- <command> [options]
   purge  --all [filters] [--dry-run]                    delete every match (needs a filter, or --everything)
   rejected [--limit N] [--after SEQ] [--json]           advisories the router refused, with the reason
 
-filters: --stream S  --consumer C  --subject SUBJ (wildcards ok)  --since ISO  --until ISO
+filters: --stream S  --consumer C  --subject SUBJ (wildcards ok)  --since ISO  --until ISO  --reason TEXT
 NATS connection and topology come from the same environment variables as the apps (NATS_URL, ...);
 DLQ_NATS_USER/DLQ_NATS_PASSWORD/DLQ_NATS_CREDS_FILE, when set, are used instead of NATS_USER/...
 To look at the raw streams use the nats CLI: nats stream view DLQ, nats stream info DLQ_ADVISORIES.`;
@@ -39,6 +39,7 @@ const OPTIONS = {
   subject: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
+  reason: { type: 'string' },
   limit: { type: 'string' },
   after: { type: 'string' },
   json: { type: 'boolean' },
@@ -51,7 +52,7 @@ const OPTIONS = {
 } as const;
 
 function line(v: DeadLetter): string {
-  return `${String(v.id).padStart(6)}  ${v.lastFailureAt}  ${`${v.stream}/${v.consumer}`.padEnd(24)} ${v.subject.padEnd(28)} ${v.kind.padEnd(14)} ${v.reason}`;
+  return `${String(v.id).padStart(6)}  ${v.lastFailureAt}  ${`${v.stream}/${v.consumer}`.padEnd(24)} ${v.subject.padEnd(28)} ${v.kind.padEnd(14)} ${v.reason}${v.replay?.state === 'done' ? ` [replayed ${v.replay.replayedAt}]` : ''}`;
 }
 
 function idOf(positionals: string[]): number {
@@ -78,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
   if (!['list', 'show', 'replay', 'purge', 'rejected'].includes(command!)) throw new UsageError(`unknown command "${command}"`);
   const query = asUsage(() => parseDeadLetterQuery(
     Object.fromEntries(
-      (['stream', 'consumer', 'subject', 'since', 'until', 'limit', 'after'] as const)
+      (['stream', 'consumer', 'subject', 'since', 'until', 'reason', 'limit', 'after'] as const)
         .filter((k) => o[k] !== undefined)
         .map((k) => [k, o[k] as string]),
     ),
@@ -95,7 +96,11 @@ async function main(argv: string[]): Promise<number> {
       case 'list': {
         const page = await dlq.list(query.filter, query.page);
         print(page, () =>
-          [...page.items.map(line), page.items.length === 0 ? 'no dead letters match' : '', page.next ? `more: --after ${page.next}` : '']
+          [
+            ...page.items.map(line),
+            page.items.length === 0 ? `no dead letters match (${page.scanned} of ${page.total} read)` : '',
+            page.next ? `more: --after ${page.next}` : '',
+          ]
             .filter(Boolean)
             .join('\n'),
         );

@@ -2,12 +2,13 @@ import './instrumentation.js';
 import 'reflect-metadata';
 import type { Topology } from '#contracts';
 import { exitOnConfigurationError, JETSTREAM_TOPOLOGY, validateEnvironment } from '#jetstream';
-import { PinoLogger } from '#telemetry';
+import { PinoLogger, serviceVersion } from '#telemetry';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { registerAuthentication } from './auth/auth.hooks.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ProducerEnvironment } from './config/producer.environment.js';
+import { serveConsole } from './console/console.static.js';
 import { fastifyOptions } from './http/http-server.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
 import { registerRateLimit } from './http/rate-limit.js';
@@ -32,7 +33,8 @@ async function bootstrap(): Promise<void> {
   registerRequestTracing(fastify);
   registerAuthentication(fastify, authenticator, env);
   await registerRateLimit(app, env);
-  setUpOpenApi(app, process.env.npm_package_version ?? '0.1.0');
+  setUpOpenApi(app, serviceVersion());
+  await serveConsole(app, env, logger);
   // Before listen: /readyz cannot say ready while the code is still cold.
   await app.init();
   const warm = await warmUp(fastify, authenticator, app.get<Topology>(JETSTREAM_TOPOLOGY).topics, env.WARM_UP_REQUESTS);

@@ -1,6 +1,7 @@
 import { buildTopology } from '#contracts';
-import { DeadLetterModule, JetStreamHealthModule, JetStreamModule } from '#jetstream';
+import { DeadLetterModule, JetStreamHealthModule, JetStreamModule, NATS_CONNECTION, PresenceTracker } from '#jetstream';
 import { TelemetryModule } from '#telemetry';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScopeGuard } from './auth/scope.guard.js';
@@ -9,6 +10,9 @@ import { DlqController } from './dlq/dlq.controller.js';
 import { MessagesController } from './messages/messages.controller.js';
 import { MessagesService } from './messages/messages.service.js';
 import { ProblemDetailsFilter } from './problem/problem-details.filter.js';
+import { JaegerQueryClient } from './operations/jaeger-query.client.js';
+import { OperationsController } from './operations/operations.controller.js';
+import { OperationsSampler } from './operations/operations.sampler.js';
 import { TopicsController } from './topics/topics.controller.js';
 
 @Module({})
@@ -29,12 +33,27 @@ export class ProducerModule {
         JetStreamHealthModule,
         TelemetryModule,
       ],
-      controllers: [MessagesController, TopicsController, ...(env.ADMIN_API_ENABLED ? [DlqController] : [])],
+      controllers: [MessagesController, TopicsController, ...(env.ADMIN_API_ENABLED ? [DlqController, OperationsController] : [])],
       providers: [
         { provide: ProducerEnvironment, useValue: env },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_GUARD, useClass: ScopeGuard },
         MessagesService,
+        ...(env.ADMIN_API_ENABLED
+          ? [
+              OperationsSampler,
+              JaegerQueryClient,
+              {
+                provide: PresenceTracker,
+                inject: [NATS_CONNECTION],
+                useFactory: (nc: NatsConnection) => {
+                  const tracker = new PresenceTracker(nc);
+                  tracker.start();
+                  return tracker;
+                },
+              },
+            ]
+          : []),
       ],
     };
   }

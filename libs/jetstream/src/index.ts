@@ -38,13 +38,15 @@ export { isBrokerUnavailable, isNotFound, isStreamFull } from './errors/jetstrea
 export { JetStreamPullTransport, type ConsumerBinding, type JetStreamTransportOptions } from './transport/jetstream.transport.js';
 export { consumerBindings } from './transport/consumer-bindings.js';
 export { JetStreamContext } from './transport/jetstream.context.js';
+export { PresenceTracker } from './presence/presence.tracker.js';
+export { PRESENCE_EXPIRY_MS, presenceSubject } from './presence/presence.constants.js';
 export { JetStreamHandler } from './transport/jetstream-handler.decorator.js';
 export type { MessageFailure, MessageFailureHook } from './transport/message-failure.hook.js';
 export { NonRetryableError, PayloadValidationError } from './errors/non-retryable.error.js';
 
 // Dead letters
 export { DeadLetterModule, type DeadLetterModuleOptions } from './dead-letter/dead-letter.module.js';
-export { DeadLetterService, type ReplayOptions, type ReplayResult, type SkippedReplay } from './dead-letter/dead-letter.service.js';
+export { DeadLetterService, LIST_SCAN_LIMIT, type DeadLetterListing, type ReplayOptions, type ReplayResult, type SkippedReplay } from './dead-letter/dead-letter.service.js';
 export { KvFailureRecorder } from './dead-letter/failure.recorder.js';
 export { DirectDeadLetterHook } from './dead-letter/direct-dead-letter.hook.js';
 export { DEFAULT_RECONCILE_OPTIONS, DeadLetterReconciler, type ReconcileOptions, type SweepResult } from './dead-letter/dead-letter.reconciler.js';

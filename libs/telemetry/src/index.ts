@@ -1,5 +1,5 @@
 export { PinoLogger } from './logging/pino.logger.js';
-export { shutdownTracing, startTracing, tracingConfigured } from './tracing/tracing.js';
+export { serviceVersion, shutdownTracing, startTracing, tracingConfigured } from './tracing/tracing.js';
 export { recordFailure, tracingActive } from './tracing/tracer.js';
 export { endServerSpan, startServerSpan, type ServerRequestFacts, type ServerSpan } from './tracing/http-server.spans.js';
 export { injectTraceContext } from './tracing/nats-headers.propagation.js';

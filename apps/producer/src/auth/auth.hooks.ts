@@ -3,10 +3,12 @@ import type { ProducerEnvironment } from '../config/producer.environment.js';
 import { problems } from '../problem/problem-details.js';
 import { sendProblem } from '../problem/problem-reply.js';
 import type { Authenticator } from './authenticator.js';
+import { isConsolePath } from '../console/console.static.js';
 
-/** Paths served without a credential: probes always, metrics and docs when configured so. */
-export function isPublicPath(path: string, env: Pick<ProducerEnvironment, 'METRICS_PUBLIC' | 'DOCS_PUBLIC'>): boolean {
+/** Paths served without a credential: probes always, the console's files when it is on, metrics and docs when configured so. */
+export function isPublicPath(path: string, env: Pick<ProducerEnvironment, 'METRICS_PUBLIC' | 'DOCS_PUBLIC' | 'CONSOLE_ENABLED'>): boolean {
   if (path === '/healthz' || path === '/readyz') return true;
+  if (isConsolePath(path)) return env.CONSOLE_ENABLED;
   if (path === '/metrics') return env.METRICS_PUBLIC;
   if (path === '/docs' || path.startsWith('/docs/')) return env.DOCS_PUBLIC;
   return false;

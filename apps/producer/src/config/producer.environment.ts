@@ -32,10 +32,32 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @Min(10)
   PUBLISH_ATTEMPT_TIMEOUT_MS = 2_000;
 
-  /** Serve the DLQ admin API (/v1/dlq); turn off on ingress-only deployments. */
+  /** Serve the admin APIs (/v1/dlq, /v1/ops); turn off on ingress-only deployments. */
   @EnvBoolean()
   @IsBoolean()
   ADMIN_API_ENABLED = true;
+
+  /** Serve the operations console at /console/ (static files; its data comes from the admin APIs, with the caller's credential). */
+  @EnvBoolean()
+  @IsBoolean()
+  CONSOLE_ENABLED = true;
+
+  /** How often the operations view samples stream and consumer state (rates, 15 minutes of history); 0: never. */
+  @EnvNumber()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  OPS_SAMPLE_INTERVAL_MS = 2_000;
+
+  /** Jaeger's query API (e.g. http://jaeger:16686), for the console's trace view through /v1/ops/traces. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['https', 'http'] }, { message: 'JAEGER_QUERY_URL must be an http(s) URL' })
+  JAEGER_QUERY_URL?: string;
+
+  /** Jaeger's UI as the viewer reaches it, for "Open in Jaeger" links; unset: no link. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['https', 'http'] }, { message: 'JAEGER_UI_URL must be an http(s) URL' })
+  JAEGER_UI_URL?: string;
 
   /** `none` turns REST authentication off (local experiments only; warned at every start). */
   @IsOptional()

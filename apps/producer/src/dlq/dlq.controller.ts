@@ -1,12 +1,12 @@
 import { ValidationFailedError } from '#contracts';
-import { DeadLetterService, parseDeadLetterQuery, type DeadLetter, type RejectedAdvisory } from '#jetstream';
+import { DeadLetterService, parseDeadLetterQuery, type DeadLetter, type DeadLetterListing, type RejectedAdvisory } from '#jetstream';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { JsonContentTypeGuard } from '../http/json-content-type.guard.js';
 import { problems } from '../problem/problem-details.js';
 
-const FILTER_QUERIES = ['stream', 'consumer', 'subject', 'since', 'until'];
+const FILTER_QUERIES = ['stream', 'consumer', 'subject', 'since', 'until', 'reason'];
 
 /** DLQ record ids are stream sequences: 1 and up (ParseIntPipe would let 0 and -1 through to the broker). */
 const idPipe = {
@@ -26,15 +26,16 @@ export class DlqController {
   constructor(private readonly dlq: DeadLetterService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List dead letters, oldest first; continue with ?after=<next>' })
+  @ApiOperation({ summary: 'List dead letters, oldest first, each with its latest replay; a page ends after `limit` matches or 5,000 records read; continue with ?after=<next>. `total`: records in the DLQ' })
   @ApiQuery({ name: 'stream', required: false })
   @ApiQuery({ name: 'consumer', required: false })
   @ApiQuery({ name: 'subject', required: false, description: 'Original subject, NATS wildcards allowed' })
   @ApiQuery({ name: 'since', required: false, description: 'ISO 8601; last failure at or after' })
   @ApiQuery({ name: 'until', required: false, description: 'ISO 8601; last failure at or before' })
+  @ApiQuery({ name: 'reason', required: false, description: 'Text the failure reason or error name contains (any case)' })
   @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
   @ApiQuery({ name: 'after', required: false, description: 'DLQ sequence to continue after' })
-  list(@Query() query: Record<string, string>): Promise<{ items: DeadLetter[]; next: number | null }> {
+  list(@Query() query: Record<string, string>): Promise<DeadLetterListing> {
     const { filter, page } = parseDeadLetterQuery(query);
     return this.dlq.list(filter, page);
   }

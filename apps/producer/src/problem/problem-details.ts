@@ -60,6 +60,9 @@ export const problems = {
     new ProblemException({ type: problemType('not-found'), title: 'Not found', status: HttpStatus.NOT_FOUND, detail }),
   conflict: (detail: string, extra: Record<string, unknown> = {}) =>
     new ProblemException({ type: problemType('conflict'), title: 'Conflict', status: HttpStatus.CONFLICT, detail, ...extra }),
+  /** Something the request needs besides the broker (Jaeger's query API) is not configured or not answering. */
+  unavailable: (detail: string) =>
+    new ProblemException({ type: problemType('unavailable'), title: 'Service unavailable', status: HttpStatus.SERVICE_UNAVAILABLE, detail }),
   unprocessable: (detail: string) =>
     new ProblemException({ type: problemType('unprocessable'), title: 'Unprocessable content', status: HttpStatus.UNPROCESSABLE_ENTITY, detail }),
   /** A full `discard: new` stream: the request was fine, there is no room; retrying at once cannot help. */

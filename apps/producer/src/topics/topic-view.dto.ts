@@ -23,6 +23,8 @@ export class TopicViewDto {
   @ApiProperty({ example: 'orders.created' }) name!: string;
   @ApiProperty() description!: string;
   @ApiProperty({ example: 'orders.created.>' }) subject!: string;
+  @ApiProperty({ description: "Where the payload's JSON Schema is in /docs/openapi.json", example: '#/components/schemas/OrderCreatedDto' })
+  payloadSchema!: string;
   @ApiProperty({ type: StreamViewDto }) stream!: StreamViewDto;
   @ApiProperty({ type: [ConsumerViewDto] }) consumers!: ConsumerViewDto[];
 }

@@ -1,7 +1,7 @@
 import { filterCoversTopic, type Topology } from '#contracts';
 import { JETSTREAM_TOPOLOGY, JetStreamAdmin } from '#jetstream';
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { TopicViewDto } from './topic-view.dto.js';
 
@@ -32,6 +32,7 @@ export class TopicsController {
         name: topic.name,
         description: topic.description,
         subject: `${topic.name}.>`,
+        payloadSchema: getSchemaPath(topic.payload),
         stream: {
           name: topic.stream,
           exists: Boolean(info),

@@ -14,7 +14,7 @@ export interface ReadinessReport {
   missingConsumers: string[];
 }
 
-/** Read-side views of the topology for the REST ingress, health checks and the provision command. */
+/** Views of the topology for the REST ingress, health checks, the operations API and the provision command. */
 export class JetStreamAdmin {
   constructor(
     private readonly nc: NatsConnection,
@@ -42,6 +42,17 @@ export class JetStreamAdmin {
       if (isNotFound(err)) return null;
       throw err;
     }
+  }
+
+  /** Stops deliveries to a consumer until `until` (the server resumes it then); pulls wait meanwhile. */
+  async pauseConsumer(stream: string, durable: string, until: Date): Promise<{ paused: boolean; pauseUntil: string | null }> {
+    const r = await this.jsm.consumers.pause(stream, durable, until);
+    return { paused: r.paused, pauseUntil: r.paused ? (r.pause_until ?? until.toISOString()) : null };
+  }
+
+  async resumeConsumer(stream: string, durable: string): Promise<{ paused: boolean; pauseUntil: string | null }> {
+    const r = await this.jsm.consumers.resume(stream, durable);
+    return { paused: r.paused, pauseUntil: r.paused ? (r.pause_until ?? null) : null };
   }
 
   /** Consumer backlog, DLQ depth and stream fill for the metrics gauges (one round of API calls). */

@@ -12,21 +12,32 @@ describe('parseDeadLetterQuery', () => {
 
   it('reports every bad parameter', () => {
     try {
-      parseDeadLetterQuery({ stream: 'a b', since: 'yesterday', limit: '0', after: '-1', colour: 'red' });
+      parseDeadLetterQuery({ stream: 'a b', since: 'yesterday', reason: 'x'.repeat(201), limit: '0', after: '-1', colour: 'red' });
       throw new Error('no error');
     } catch (err) {
       expect(err).toBeInstanceOf(ValidationFailedError);
-      expect((err as ValidationFailedError).errors.map((e) => e.field)).toEqual(['stream', 'since', 'limit', 'after', 'colour']);
+      expect((err as ValidationFailedError).errors.map((e) => e.field)).toEqual(['stream', 'since', 'reason', 'limit', 'after', 'colour']);
     }
   });
 });
 
 describe('matchesRest', () => {
-  const record = { subject: 'orders.created.eu.high', lastFailureAt: '2026-11-27T12:00:00Z' };
+  const record = {
+    subject: 'orders.created.eu.high',
+    lastFailureAt: '2026-11-27T12:00:00Z',
+    reason: 'payload failed validation: amount must be a number',
+    errorName: 'PayloadValidationError',
+  };
   it('filters by original subject with wildcards and by time', () => {
     expect(matchesRest({ subject: 'orders.*.*.high' }, record)).toBe(true);
     expect(matchesRest({ subject: 'orders.paid' }, record)).toBe(false);
     expect(matchesRest({ since: new Date('2026-11-27T13:00:00Z') }, record)).toBe(false);
     expect(matchesRest({ until: new Date('2026-11-27T13:00:00Z') }, record)).toBe(true);
+  });
+
+  it('filters by text in the reason or the error name, any case', () => {
+    expect(matchesRest({ reason: 'AMOUNT must' }, record)).toBe(true);
+    expect(matchesRest({ reason: 'payloadvalidation' }, record)).toBe(true);
+    expect(matchesRest({ reason: 'timeout' }, record)).toBe(false);
   });
 });

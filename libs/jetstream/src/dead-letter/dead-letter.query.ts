@@ -7,6 +7,8 @@ export interface DeadLetterFilter {
   subject?: string;
   since?: Date;
   until?: Date;
+  /** Text the failure reason or error name contains, any case. */
+  reason?: string;
 }
 
 export interface DeadLetterPage {
@@ -41,11 +43,15 @@ export function parseDeadLetterQuery(raw: Record<string, string | undefined>): {
     else filter[key] = d;
   }
   if (filter.since && filter.until && filter.since > filter.until) bad('until', 'must not be before since');
+  if (raw.reason !== undefined) {
+    if (raw.reason.length >= 1 && raw.reason.length <= 200) filter.reason = raw.reason;
+    else bad('reason', 'must be 1 to 200 characters of the failure reason to look for');
+  }
   const limit = raw.limit === undefined ? 50 : Number(raw.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) bad('limit', 'must be an integer from 1 to 500');
   const after = raw.after === undefined ? 0 : Number(raw.after);
   if (!Number.isInteger(after) || after < 0) bad('after', 'must be a non-negative integer (the next of the previous page)');
-  const unknown = Object.keys(raw).filter((k) => !['stream', 'consumer', 'subject', 'since', 'until', 'limit', 'after'].includes(k));
+  const unknown = Object.keys(raw).filter((k) => !['stream', 'consumer', 'subject', 'since', 'until', 'reason', 'limit', 'after'].includes(k));
   for (const k of unknown) bad(k, 'is not a known parameter');
   if (errors.length > 0) throw new ValidationFailedError(errors);
   return { filter, page: { limit, after } };
@@ -56,9 +62,13 @@ export function dlqSubjectFilter(f: DeadLetterFilter): string {
   return `dlq.${f.stream ?? '*'}.${f.consumer ?? '*'}`;
 }
 
-/** The filter parts the server cannot apply (original subject, time). */
-export function matchesRest(f: DeadLetterFilter, record: { subject: string; lastFailureAt: string }): boolean {
+/** The filter parts the server cannot apply (original subject, time, reason). */
+export function matchesRest(f: DeadLetterFilter, record: { subject: string; lastFailureAt: string; reason: string; errorName: string }): boolean {
   if (f.subject && !subjectMatches(f.subject, record.subject)) return false;
+  if (f.reason) {
+    const wanted = f.reason.toLowerCase();
+    if (!record.reason.toLowerCase().includes(wanted) && !record.errorName.toLowerCase().includes(wanted)) return false;
+  }
   const at = Date.parse(record.lastFailureAt);
   if (f.since && at < f.since.getTime()) return false;
   if (f.until && at > f.until.getTime()) return false;

@@ -1,6 +1,7 @@
 import type { StoredMsg } from '@nats-io/jetstream';
 import { headerEntries, headerValue, type HeaderEntries } from '../headers/message-headers.js';
 import type { DeadLetterAdvisory } from './dead-letter.advisory.js';
+import type { ReplayMark } from './replay-log.js';
 
 /** Where, why and when a message died: every field travels as one DLQ header. */
 export interface DeadLetterFacts {
@@ -35,6 +36,8 @@ export interface DeadLetter extends DeadLetterFacts {
   /** Parsed JSON when it is JSON, else the raw text; null when the original was gone. */
   payload: unknown;
   traceId?: string;
+  /** Its latest replay, when the admin API or CLI looked it up (null: never replayed). */
+  replay?: ReplayMark | null;
 }
 
 /** A decoded record with the original bytes and headers, which a replay republishes. */

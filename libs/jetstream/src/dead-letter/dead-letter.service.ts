@@ -34,6 +34,20 @@ export interface SkippedReplay {
 
 /** Most records one bulk operation touches; more needs another call (the response says so). */
 const BULK_LIMIT = 10_000;
+/**
+ * Most records one listing page reads: a filter the server cannot apply
+ * (reason, subject, time) that matches rarely would otherwise walk a whole
+ * large DLQ in one request. The page then ends early; `next` continues.
+ */
+export const LIST_SCAN_LIMIT = 5_000;
+
+/** A page of dead letters; `total` counts every record in the DLQ, `scanned` those this page read. */
+export interface DeadLetterListing {
+  items: DeadLetter[];
+  next: number | null;
+  total: number;
+  scanned: number;
+}
 
 /** Inspect, replay and purge dead letters: the one implementation behind the admin API and the CLI. */
 export class DeadLetterService {
@@ -44,18 +58,34 @@ export class DeadLetterService {
     private readonly replays: ReplayLog = new ReplayLog(jsm.jetstream()),
   ) {}
 
-  /** Records matching the filter, oldest first, after `page.after`; `next` continues the listing. */
-  async list(filter: DeadLetterFilter, page: DeadLetterPage): Promise<{ items: DeadLetter[]; next: number | null }> {
+  /**
+   * Records matching the filter, oldest first, after `page.after`, each with
+   * its latest replay; `next` continues the listing. A page ends after
+   * `page.limit` matches or LIST_SCAN_LIMIT records read, whichever is first.
+   */
+  async list(filter: DeadLetterFilter, page: DeadLetterPage): Promise<DeadLetterListing> {
     const items: DeadLetter[] = [];
-    for await (const { record } of this.scan(filter, page.after)) {
-      items.push(record);
-      if (items.length === page.limit) return { items, next: record.id };
+    let scanned = 0;
+    let next: number | null = null;
+    const { state } = await this.jsm.streams.info(DLQ_STREAM);
+    for await (const { record } of this.walk(filter, page.after, state.last_seq)) {
+      scanned++;
+      if (matchesRest(filter, record)) items.push(record);
+      if (items.length === page.limit || scanned === LIST_SCAN_LIMIT) {
+        next = record.id < state.last_seq ? record.id : null;
+        break;
+      }
     }
-    return { items, next: null };
+    return { items: await this.withReplays(items), next, total: state.messages, scanned };
   }
 
   async get(id: number): Promise<DeadLetter> {
-    return (await this.stored(id)).record;
+    const [record] = await this.withReplays([(await this.stored(id)).record]);
+    return record!;
+  }
+
+  private withReplays(records: DeadLetter[]): Promise<DeadLetter[]> {
+    return Promise.all(records.map(async (r) => ({ ...r, replay: await this.replays.lastReplay(r.id, ReplayLog.identity(r)) })));
   }
 
   /**
@@ -187,17 +217,21 @@ export class DeadLetterService {
     return decodeDeadLetter(m);
   }
 
-  /** Walks the DLQ from `after` with server-side subject filtering (direct get, next by subject); decodes each record once. */
+  /** The records matching the filter from `after` on. */
   private async *scan(filter: DeadLetterFilter, after: number): AsyncGenerator<StoredDeadLetter> {
     const last = (await this.jsm.streams.info(DLQ_STREAM)).state.last_seq;
+    for await (const m of this.walk(filter, after, last)) if (matchesRest(filter, m.record)) yield m;
+  }
+
+  /** Every record the server's subject filter lets through (direct get, next by subject) from `after` to `last`; decodes each once. */
+  private async *walk(filter: DeadLetterFilter, after: number, last: number): AsyncGenerator<StoredDeadLetter> {
     const next_by_subj = dlqSubjectFilter(filter);
     let seq = after + 1;
     while (seq <= last) {
       const m = await this.jsm.direct.getMessage(DLQ_STREAM, { seq, next_by_subj });
       if (!m || m.seq > last) return;
       seq = m.seq + 1;
-      const decoded = decodeDeadLetter(m);
-      if (matchesRest(filter, decoded.record)) yield decoded;
+      yield decodeDeadLetter(m);
     }
   }
 }

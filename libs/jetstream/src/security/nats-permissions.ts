@@ -7,6 +7,7 @@ import {
   DLQ_ROUTER_DURABLE,
   DLQ_STREAM,
 } from '../dead-letter/dead-letter.constants.js';
+import { PRESENCE_SUBJECT_PREFIX, presenceSubject } from '../presence/presence.constants.js';
 
 /** The NATS users, one per component; each gets only what its code calls. */
 export const NATS_COMPONENTS = ['producer', 'consumer', 'dlq', 'provisioner', 'operator'] as const;
@@ -94,10 +95,10 @@ function compact(subjects: string[]): string[] {
   return all.filter((s, n) => !all.some((other, m) => m !== n && covers(other, s)));
 }
 
-function permissions(component: NatsComponent, publish: string[], publishDeny: string[]): NatsPermissions {
+function permissions(component: NatsComponent, publish: string[], publishDeny: string[], subscribe: string[] = []): NatsPermissions {
   return {
     publish: { allow: compact(publish), deny: compact([ADVISORIES, ...publishDeny]) },
-    subscribe: { allow: [`${natsInboxPrefix(component)}.>`] },
+    subscribe: { allow: [`${natsInboxPrefix(component)}.>`, ...subscribe] },
   };
 }
 
@@ -136,13 +137,26 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
   return {
     producer: permissions(
       'producer',
-      [...topicSubjects(topology), ...readTopology, ...streamCalls(unique(topology.topics.map((t) => t.stream)), 'MSG.GET')],
+      [
+        ...topicSubjects(topology),
+        ...readTopology,
+        ...streamCalls(unique(topology.topics.map((t) => t.stream)), 'MSG.GET'),
+        // The operations API pauses and resumes the declared workers (scope consumers:manage).
+        ...workers.map((c) => api(`CONSUMER.PAUSE.${c.stream}.${c.durable}`)),
+      ],
       dlqSubjects,
+      // Which workers are bound, for the operations view (PresenceTracker).
+      [`${PRESENCE_SUBJECT_PREFIX}.>`],
     ),
     consumer: permissions(
       'consumer',
       // Replay marks are the DLQ admin's alone.
-      [...readTopology, ...pull(workers), ...buckets.filter((b) => b !== DLQ_REPLAY_BUCKET).flatMap((b) => [...kvRead(b), ...kvWrite(b)])],
+      [
+        ...readTopology,
+        ...pull(workers),
+        ...workers.map((c) => presenceSubject(c.stream, c.durable)),
+        ...buckets.filter((b) => b !== DLQ_REPLAY_BUCKET).flatMap((b) => [...kvRead(b), ...kvWrite(b)]),
+      ],
       [...dlqSubjects, ...messageSubjects],
     ),
     dlq: permissions(

@@ -11,6 +11,7 @@ import { REPLAY_HEADERS } from '../dead-letter/dead-letter.constants.js';
 import { NonRetryableError, PayloadValidationError } from '../errors/non-retryable.error.js';
 import { HEADERS, headerEntries } from '../headers/message-headers.js';
 import { JETSTREAM_TRANSPORT } from '../jetstream.constants.js';
+import { PresenceAnnouncer } from '../presence/presence.announcer.js';
 import { HandlerRoutes } from './handler-routes.js';
 import { ConsumerWorker, type Abandoned } from './consumer-worker.js';
 import { JetStreamContext } from './jetstream.context.js';
@@ -66,6 +67,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   /** Set when shutdown stopped waiting: handlers finishing later must not settle (their message was naked). */
   private abandoned = false;
   private nc?: NatsConnection;
+  private presence?: PresenceAnnouncer;
 
   constructor(private readonly options: JetStreamTransportOptions) {
     super();
@@ -119,6 +121,8 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
           keepAlivePeriodMs: worker.keepAlivePeriodMs,
         });
       }
+      this.presence = new PresenceAnnouncer(this.nc, this.options.bindings.map((b) => ({ stream: b.stream, durable: b.durable })));
+      this.presence.start();
       callback();
     } catch (err) {
       callback(err);
@@ -273,6 +277,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
    */
   async close(): Promise<void> {
     for (const b of this.options.bindings) nestjetMetrics.bound.set({ consumer: b.durable }, 0);
+    this.presence?.stop();
     for (const w of this.workers) w.stopPulling();
     const drained = Promise.all(this.workers.map((w) => w.drained()));
     let timer: NodeJS.Timeout | undefined;

@@ -13,7 +13,8 @@ const requireWhenTracing = createRequire(import.meta.url);
 
 let sdk: NodeSDK | undefined;
 
-function version(): string {
+/** The package version, as the service reports it (spans, the operations view). */
+export function serviceVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../../../../package.json', import.meta.url), 'utf8')) as { version?: string };
     return pkg.version ?? '0.0.0';
@@ -44,7 +45,7 @@ export function startTracing(defaultServiceName: string): boolean {
   sdk = new NodeSDK({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? defaultServiceName,
-      [ATTR_SERVICE_VERSION]: version(),
+      [ATTR_SERVICE_VERSION]: serviceVersion(),
     }),
     traceExporter: new OTLPTraceExporter(),
     // No auto-instrumentation: the ingress records its own SERVER span (http-server.spans.ts);

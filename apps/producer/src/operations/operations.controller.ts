@@ -1,0 +1,128 @@
+import type { ConsumerDeclaration, Topology } from '#contracts';
+import { DLQ_ROUTER_DURABLE, isConnected, JETSTREAM_TOPOLOGY, JetStreamAdmin, NATS_CONNECTION, PresenceTracker } from '#jetstream';
+import { serviceVersion } from '#telemetry';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { FastifyRequest } from 'fastify';
+import { RequireScope } from '../auth/require-scope.decorator.js';
+import { JsonContentTypeGuard } from '../http/json-content-type.guard.js';
+import { problems } from '../problem/problem-details.js';
+import { JaegerQueryClient } from './jaeger-query.client.js';
+import { HISTORY_MS, OperationsSampler } from './operations.sampler.js';
+import { consumerView, streamView, type ConsumerDetailView, type ConsumerView, type StreamView } from './operations.view.js';
+import { parsePauseRequest } from './pause-request.js';
+import type { TraceView } from './trace.view.js';
+
+/** The overview's sparklines reach back this far; the consumer page shows the whole history. */
+const OVERVIEW_WINDOW_MS = 2 * 60_000;
+
+export interface OperationsOverview {
+  sampledAt: string | null;
+  intervalMs: number;
+  health: {
+    nats: { connected: boolean; jetstream: boolean };
+    producer: { status: 'up'; version: string; uptimeSeconds: number };
+    consumers: { stream: string; name: string; workers: number }[];
+  };
+  streams: StreamView[];
+  consumers: ConsumerView[];
+}
+
+/** What the operations console reads and does besides the DLQ: live stream and consumer state, pause/resume, traces. */
+@ApiTags('operations')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@RequireScope('ops:read')
+@Controller('v1/ops')
+export class OperationsController {
+  constructor(
+    private readonly sampler: OperationsSampler,
+    private readonly admin: JetStreamAdmin,
+    private readonly presence: PresenceTracker,
+    private readonly jaeger: JaegerQueryClient,
+    @Inject(JETSTREAM_TOPOLOGY) private readonly topology: Topology,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+  ) {}
+
+  @Get('whoami')
+  @ApiOperation({ summary: 'The caller as the API sees it: identity and scopes (the console signs in with it)' })
+  whoami(@Req() request: FastifyRequest): { id: string; scopes: string[] } {
+    const { id, scopes } = request.principal!;
+    return { id, scopes };
+  }
+
+  @Get('overview')
+  @ApiOperation({ summary: 'Every declared stream and consumer with rates and 2 minutes of history, and the health of NATS, producer and consumers' })
+  async overview(): Promise<OperationsOverview> {
+    const samples = await this.sampler.history(OVERVIEW_WINDOW_MS);
+    const consumers = this.topology.consumers.map((c) => this.consumerOf(samples, c)).map(({ config: _config, ...view }) => view);
+    return {
+      sampledAt: samples.length > 0 ? new Date(samples.at(-1)!.t).toISOString() : null,
+      intervalMs: this.sampler.intervalMs,
+      health: {
+        nats: { connected: isConnected(this.nc), jetstream: this.sampler.reachable },
+        producer: { status: 'up', version: serviceVersion(), uptimeSeconds: Math.round(process.uptime()) },
+        consumers: consumers.map(({ stream, name, workers }) => ({ stream, name, workers })),
+      },
+      streams: this.topology.streams.flatMap((s) => streamView(samples, s.name, consumers) ?? []),
+      consumers,
+    };
+  }
+
+  @Get('consumers/:stream/:consumer')
+  @ApiOperation({ summary: 'One consumer: configuration, state and 15 minutes of lag and rate history' })
+  async consumer(@Param('stream') stream: string, @Param('consumer') consumer: string): Promise<ConsumerDetailView> {
+    const declared = this.declared(stream, consumer);
+    return this.consumerOf(await this.sampler.history(HISTORY_MS), declared);
+  }
+
+  @Post('consumers/:stream/:consumer/pause')
+  @HttpCode(200)
+  @RequireScope('consumers:manage')
+  @UseGuards(JsonContentTypeGuard)
+  @ApiOperation({ summary: 'Pause deliveries to a consumer until a time (default 24 h from now); the server resumes it then' })
+  @ApiBody({ required: false, schema: { type: 'object', properties: { until: { type: 'string', format: 'date-time' } }, additionalProperties: false } })
+  async pause(@Param('stream') stream: string, @Param('consumer') consumer: string, @Body() body: unknown) {
+    const { until } = parsePauseRequest(body, new Date());
+    const declared = this.manageable(stream, consumer);
+    const state = await this.admin.pauseConsumer(declared.stream, declared.durable, until);
+    void this.sampler.sample(); // the next overview shows it at once
+    return state;
+  }
+
+  @Post('consumers/:stream/:consumer/resume')
+  @HttpCode(200)
+  @RequireScope('consumers:manage')
+  @UseGuards(JsonContentTypeGuard)
+  @ApiOperation({ summary: 'Resume a paused consumer now' })
+  async resume(@Param('stream') stream: string, @Param('consumer') consumer: string) {
+    const declared = this.manageable(stream, consumer);
+    const state = await this.admin.resumeConsumer(declared.stream, declared.durable);
+    void this.sampler.sample();
+    return state;
+  }
+
+  @Get('traces/:traceId')
+  @ApiOperation({ summary: "One trace's spans from Jaeger's query API (JAEGER_QUERY_URL), for the console's trace view" })
+  trace(@Param('traceId') traceId: string): Promise<TraceView> {
+    return this.jaeger.trace(traceId);
+  }
+
+  private consumerOf(samples: Parameters<typeof consumerView>[0], c: ConsumerDeclaration): ConsumerDetailView {
+    return consumerView(samples, c.stream, c.durable, this.presence.workers(c.stream, c.durable));
+  }
+
+  private declared(stream: string, consumer: string): ConsumerDeclaration {
+    const found = this.topology.consumers.find((c) => c.stream === stream && c.durable === consumer);
+    if (!found) throw problems.notFound(`no declared consumer ${consumer} on stream ${stream}`);
+    return found;
+  }
+
+  /** Pause and resume are for the topics' workers; the DLQ router is part of the dead-letter path, not a queue to hold. */
+  private manageable(stream: string, consumer: string): ConsumerDeclaration {
+    const found = this.declared(stream, consumer);
+    if (found.durable === DLQ_ROUTER_DURABLE) throw problems.conflict('the DLQ router cannot be paused: dead letters would stop being recorded');
+    return found;
+  }
+}
