@@ -80,7 +80,9 @@ try {
   }
   run(process.execPath, [join(ROOT, 'dist/apps/consumer/src/provision.js')], { env: { ...process.env, ...env, ...nats.env('provisioner') } });
   const apiKey = await ensureLocalApiKey();
-  start('producer', process.execPath, [join(ROOT, 'dist/apps/producer/src/main.js')], { ...env, ...nats.env('producer'), ...nats.dlqEnv(), PORT: String(PORTS.producer), API_KEYS_FILE: apiKey.keysFile });
+  // The console's trace view reads Jaeger through the producer; a UI link only when a UI is served.
+  const traces = jaeger ? { JAEGER_QUERY_URL: jaeger, ...(process.env.JAEGER_UI_ASSETS ? { JAEGER_UI_URL: jaeger } : {}) } : {};
+  start('producer', process.execPath, [join(ROOT, 'dist/apps/producer/src/main.js')], { ...env, ...traces, ...nats.env('producer'), ...nats.dlqEnv(), PORT: String(PORTS.producer), API_KEYS_FILE: apiKey.keysFile });
   start('consumer', process.execPath, [join(ROOT, 'dist/apps/consumer/src/main.js')], { ...env, ...nats.env('consumer'), ...nats.dlqEnv(), PORT: String(PORTS.consumer) });
   await waitForHttp(`http://127.0.0.1:${PORTS.producer}/readyz`, 'producer');
   await waitForHttp(`http://127.0.0.1:${PORTS.consumer}/readyz`, 'consumer');
@@ -88,6 +90,7 @@ try {
   const p = `http://127.0.0.1:${PORTS.producer}`;
   process.stdout.write(`
 \x1b[32mnestjet is running\x1b[0m
+  console        ${p}/console/   sign in with the API key below
   REST ingress   ${p}          (OpenAPI: ${p}/docs)
   API key        ${relative(ROOT, LOCAL_API_KEY_FILE)}${apiKey.created ? ' (new: every scope; keep it secret)' : ''}   send it as Authorization: Bearer <key>
   topics         ${p}/v1/topics

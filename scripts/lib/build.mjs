@@ -2,17 +2,25 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { log, ROOT, run } from './run.mjs';
 
-/** Compiles apps, libs, tests and benchmarks into dist/ and removes output whose source is gone. */
+/** The operations console's bundle (Vite, apps/console), served by the producer; not tsc output. */
+const CONSOLE_OUT = join(ROOT, 'dist', 'apps', 'console');
+
+/** Compiles apps, libs, tests and benchmarks into dist/, removes output whose source is gone, and bundles the console. */
 export function build() {
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   log('compiling TypeScript');
-  run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  run(process.execPath, [tsc, '-p', 'tsconfig.json']);
   pruneStale(join(ROOT, 'dist'));
+  log('type-checking and bundling the console (Vite)');
+  run(process.execPath, [tsc, '-p', join('apps', 'console', 'tsconfig.json')]);
+  run(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join('apps', 'console', 'vite.config.ts'), '--logLevel', 'warn']);
 }
 
 function pruneStale(dir) {
   if (!existsSync(dir)) return;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
+    if (path === CONSOLE_OUT) continue;
     if (entry.isDirectory()) {
       pruneStale(path);
       continue;

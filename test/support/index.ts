@@ -25,3 +25,4 @@ export * from './image-config.js';
 export * from './oci-image.js';
 export * from './paced-load.js';
 export * from './process-memory.js';
+export * from './browser.js';

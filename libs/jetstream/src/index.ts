@@ -46,7 +46,7 @@ export { NonRetryableError, PayloadValidationError } from './errors/non-retryabl
 
 // Dead letters
 export { DeadLetterModule, type DeadLetterModuleOptions } from './dead-letter/dead-letter.module.js';
-export { DeadLetterService, LIST_SCAN_LIMIT, type DeadLetterListing, type ReplayOptions, type ReplayResult, type SkippedReplay } from './dead-letter/dead-letter.service.js';
+export { DeadLetterService, LIST_SCAN_LIMIT, type ReplayOptions, type ReplayResult, type SkippedReplay } from './dead-letter/dead-letter.service.js';
 export { KvFailureRecorder } from './dead-letter/failure.recorder.js';
 export { DirectDeadLetterHook } from './dead-letter/direct-dead-letter.hook.js';
 export { DEFAULT_RECONCILE_OPTIONS, DeadLetterReconciler, type ReconcileOptions, type SweepResult } from './dead-letter/dead-letter.reconciler.js';
@@ -54,7 +54,7 @@ export { AlreadyReplayedError, DeadLetterNotFoundError, ReplayRefusedError, Repl
 export type { ReplayMark } from './dead-letter/replay-log.js';
 export { REJECTED_HEADERS, type RejectedAdvisory } from './dead-letter/rejected-advisory.record.js';
 export { parseDeadLetterQuery, type DeadLetterFilter, type DeadLetterPage } from './dead-letter/dead-letter.query.js';
-export { DLQ_HEADERS, type DeadLetter, type DeadLetterFacts } from './dead-letter/dead-letter.record.js';
+export { DLQ_HEADERS, type DeadLetter, type DeadLetterFacts, type DeadLetterListing } from './dead-letter/dead-letter.record.js';
 export {
   DLQ_ADVISORY_STREAM,
   DLQ_FAILURE_BUCKET,

@@ -10,24 +10,12 @@ import { JsonContentTypeGuard } from '../http/json-content-type.guard.js';
 import { problems } from '../problem/problem-details.js';
 import { JaegerQueryClient } from './jaeger-query.client.js';
 import { HISTORY_MS, OperationsSampler } from './operations.sampler.js';
-import { consumerView, streamView, type ConsumerDetailView, type ConsumerView, type StreamView } from './operations.view.js';
+import { consumerView, streamView, type ConsumerDetailView, type OperationsOverview } from './operations.view.js';
 import { parsePauseRequest } from './pause-request.js';
 import type { TraceView } from './trace.view.js';
 
 /** The overview's sparklines reach back this far; the consumer page shows the whole history. */
 const OVERVIEW_WINDOW_MS = 2 * 60_000;
-
-export interface OperationsOverview {
-  sampledAt: string | null;
-  intervalMs: number;
-  health: {
-    nats: { connected: boolean; jetstream: boolean };
-    producer: { status: 'up'; version: string; uptimeSeconds: number };
-    consumers: { stream: string; name: string; workers: number }[];
-  };
-  streams: StreamView[];
-  consumers: ConsumerView[];
-}
 
 /** What the operations console reads and does besides the DLQ: live stream and consumer state, pause/resume, traces. */
 @ApiTags('operations')

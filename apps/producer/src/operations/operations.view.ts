@@ -33,6 +33,19 @@ export interface ConsumerDetailView extends ConsumerView {
   config: ConsumerConfigView | null;
 }
 
+/** `GET /v1/ops/overview`: what the console's overview page shows. */
+export interface OperationsOverview {
+  sampledAt: string | null;
+  intervalMs: number;
+  health: {
+    nats: { connected: boolean; jetstream: boolean };
+    producer: { status: 'up'; version: string; uptimeSeconds: number };
+    consumers: { stream: string; name: string; workers: number }[];
+  };
+  streams: StreamView[];
+  consumers: ConsumerView[];
+}
+
 type Rate = (a: number, b: number, dtMs: number) => number;
 
 /** Growth per second; a counter that went down (purge, recreated consumer) counts as no growth. */

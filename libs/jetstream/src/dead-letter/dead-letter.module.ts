@@ -15,9 +15,10 @@ import { connectNats, type NatsConnectionOptions } from '../connection/nats-conn
 import { DEFAULT_API_TIMEOUT_MS, JETSTREAM_MANAGER, JETSTREAM_MODULE_OPTIONS, JETSTREAM_TOPOLOGY, NATS_CONNECTION } from '../jetstream.constants.js';
 import type { JetStreamModuleOptions } from '../jetstream-module.options.js';
 import { JetStreamPublisher } from '../publisher/jetstream.publisher.js';
-import { DEAD_LETTER_MODULE_OPTIONS } from './dead-letter.constants.js';
+import { DEAD_LETTER_MODULE_OPTIONS, DLQ_ADVISORY_STREAM, DLQ_ROUTER_DURABLE } from './dead-letter.constants.js';
 import { DEFAULT_RECONCILE_OPTIONS, DeadLetterReconciler, type ReconcileOptions } from './dead-letter.reconciler.js';
 import { DeadLetterRouter } from './dead-letter.router.js';
+import { PresenceAnnouncer } from '../presence/presence.announcer.js';
 import { DeadLetterService } from './dead-letter.service.js';
 import { DirectDeadLetterHook } from './direct-dead-letter.hook.js';
 import { KvFailureRecorder } from './failure.recorder.js';
@@ -51,6 +52,9 @@ class DeadLetterConnection {
 /** Starts the router with the app, stops it before the connections drain, then drains its own connection. */
 @Injectable()
 class DeadLetterLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  /** The router is a worker too: the operations view counts it like the transports' workers. */
+  private presence?: PresenceAnnouncer;
+
   constructor(
     private readonly router: DeadLetterRouter,
     private readonly reconciler: DeadLetterReconciler,
@@ -62,10 +66,13 @@ class DeadLetterLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
     if (!this.options.router) return;
     await this.router.start();
     this.reconciler.start();
+    this.presence = new PresenceAnnouncer(this.connection.nc, [{ stream: DLQ_ADVISORY_STREAM, durable: DLQ_ROUTER_DURABLE }]);
+    this.presence.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.options.router) return;
+    this.presence?.stop();
     await Promise.all([this.router.stop(), this.reconciler.stop()]);
   }
 

@@ -40,6 +40,14 @@ export interface DeadLetter extends DeadLetterFacts {
   replay?: ReplayMark | null;
 }
 
+/** A page of dead letters; `total` counts every record in the DLQ, `scanned` those this page read. */
+export interface DeadLetterListing {
+  items: DeadLetter[];
+  next: number | null;
+  total: number;
+  scanned: number;
+}
+
 /** A decoded record with the original bytes and headers, which a replay republishes. */
 export interface StoredDeadLetter {
   record: DeadLetter;

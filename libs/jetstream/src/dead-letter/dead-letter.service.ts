@@ -7,7 +7,7 @@ import type { JetStreamPublisher, PublishResult } from '../publisher/jetstream.p
 import { DLQ_REJECTED_STREAM, DLQ_STREAM, REPLAY_HEADERS } from './dead-letter.constants.js';
 import { AlreadyReplayedError, DeadLetterNotFoundError, ReplayRefusedError } from './dead-letter.errors.js';
 import { dlqSubjectFilter, matchesRest, type DeadLetterFilter, type DeadLetterPage } from './dead-letter.query.js';
-import { decodeDeadLetter, type DeadLetter, type StoredDeadLetter } from './dead-letter.record.js';
+import { decodeDeadLetter, type DeadLetter, type DeadLetterListing, type StoredDeadLetter } from './dead-letter.record.js';
 import { decodeRejection, type RejectedAdvisory } from './rejected-advisory.record.js';
 import { ReplayLog, type ReplayMark } from './replay-log.js';
 import { resolveReplayTarget, topicOf } from './replay-target.js';
@@ -40,14 +40,6 @@ const BULK_LIMIT = 10_000;
  * large DLQ in one request. The page then ends early; `next` continues.
  */
 export const LIST_SCAN_LIMIT = 5_000;
-
-/** A page of dead letters; `total` counts every record in the DLQ, `scanned` those this page read. */
-export interface DeadLetterListing {
-  items: DeadLetter[];
-  next: number | null;
-  total: number;
-  scanned: number;
-}
 
 /** Inspect, replay and purge dead letters: the one implementation behind the admin API and the CLI. */
 export class DeadLetterService {

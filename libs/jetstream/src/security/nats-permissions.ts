@@ -166,6 +166,7 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
         ...topicSubjects(topology),
         api('INFO'),
         ...pull([router]),
+        presenceSubject(router.stream, router.durable),
         ...streamCalls(unique([...streams, ...sources]), 'INFO'),
         // The router checks an advisory against the consumer's state, declared or extra.
         ...sources.map((s) => api(`CONSUMER.INFO.${s}.*`)),
