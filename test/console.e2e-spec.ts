@@ -7,22 +7,20 @@ import {
   type AppProcess,
   authHeaders,
   collectErrors,
-  DLQ_TEST_TOPOLOGY,
   inspect,
-  Jaeger,
+  type Jaeger,
   launchChromium,
-  NatsServer,
+  type NatsServer,
   order,
   type PageErrors,
   postJson,
   processed,
   type Producer,
-  provision,
   screenshotPath,
-  startConsumer,
-  startProducer,
+  startTracedSystem,
   TEST_API_KEY,
   testKey,
+  type TracedSystem,
   waitFor,
   writeApiKeysFile,
 } from '#test-support';
@@ -50,6 +48,7 @@ const SERVICES = ['nestjet-consumer', 'nestjet-producer'];
  * never by CSS classes.
  */
 describe('operations console in a real browser', () => {
+  let system: TracedSystem;
   let nats: NatsServer;
   let jaeger: Jaeger;
   let producer: Producer;
@@ -61,29 +60,23 @@ describe('operations console in a real browser', () => {
   const operatorKey = testKey('console-operator', ['ops:read', 'consumers:manage', 'dlq:read', 'dlq:replay', 'dlq:purge', 'topics:read', 'publish:>']);
 
   beforeAll(async () => {
-    [nats, jaeger, browser] = await Promise.all([NatsServer.start(), Jaeger.start(), launchChromium()]);
-    await provision(nats, DLQ_TEST_TOPOLOGY);
-    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '100' };
-    [producer, consumer] = await Promise.all([
-      startProducer(nats, {
-        ...DLQ_TEST_TOPOLOGY,
-        ...otel,
+    let started: TracedSystem;
+    [started, browser] = await Promise.all([
+      startTracedSystem({
         API_KEYS_FILE: writeApiKeysFile([TEST_API_KEY, operatorKey]),
-        JAEGER_QUERY_URL: jaeger.queryUrl,
-        JAEGER_UI_URL: jaeger.queryUrl,
+        JAEGER_UI_URL: 'https://jaeger.example.test',
         // Samples a little faster than the default 2 s, so pending counts move within the bounded waits sooner.
         OPS_SAMPLE_INTERVAL_MS: '1000',
       }),
-      startConsumer(nats, { ...DLQ_TEST_TOPOLOGY, ...otel }),
+      launchChromium(),
     ]);
+    system = started;
+    ({ nats, jaeger, producer, consumer } = system);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await consumer?.stop();
-    await producer?.app.stop();
-    await jaeger?.stop();
-    await nats?.dispose();
+    await system?.stop();
   });
 
   afterEach(async () => {

@@ -3,20 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { jetstream } from '@nats-io/jetstream';
 import {
-  type AppProcess,
   authHeaders,
   DLQ_TEST_TOPOLOGY,
   inspect,
-  Jaeger,
-  NatsServer,
+  type NatsServer,
   order,
   postJson,
   type Producer,
-  provision,
-  startConsumer,
-  startProducer,
+  startTracedSystem,
   TEST_API_KEY,
   testKey,
+  type TracedSystem,
   waitFor,
   writeApiKeysFile,
 } from '#test-support';
@@ -59,32 +56,20 @@ function rawGet(url: string, path: string): Promise<{ status: number; body: stri
 }
 
 describe('operations API (/v1/ops) and the console files', () => {
+  let system: TracedSystem;
   let nats: NatsServer;
-  let jaeger: Jaeger;
   let producer: Producer;
-  let consumer: AppProcess;
 
   beforeAll(async () => {
-    [nats, jaeger] = await Promise.all([NatsServer.start(), Jaeger.start()]);
-    await provision(nats, DLQ_TEST_TOPOLOGY);
-    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '100' };
-    producer = await startProducer(nats, {
-      ...DLQ_TEST_TOPOLOGY,
-      ...otel,
+    system = await startTracedSystem({
       OPS_SAMPLE_INTERVAL_MS: '500',
-      JAEGER_QUERY_URL: jaeger.queryUrl,
       JAEGER_UI_URL: 'https://jaeger.example.test',
       API_KEYS_FILE: writeApiKeysFile([TEST_API_KEY, reader, publisherOnly]),
     });
-    consumer = await startConsumer(nats, { ...DLQ_TEST_TOPOLOGY, ...otel });
+    ({ nats, producer } = system);
   }, 120_000);
 
-  afterAll(async () => {
-    await consumer?.stop();
-    await producer?.app.stop();
-    await jaeger?.stop();
-    await nats?.dispose();
-  });
+  afterAll(() => system?.stop());
 
   const get = (path: string, headers: Record<string, string> = authHeaders()) => fetch(`${producer.url}${path}`, { headers });
   const overview = async () => (await (await get('/v1/ops/overview')).json()) as Overview;

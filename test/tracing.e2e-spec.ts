@@ -2,30 +2,23 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { type AppProcess, authHeaders, DLQ_TEST_TOPOLOGY, inspect, Jaeger, type JaegerSpan, type JaegerTrace, NatsServer, order, postJson, processed, type Producer, provision, startConsumer, startProducer, tag, waitFor } from '#test-support';
+import { type AppProcess, authHeaders, inspect, type Jaeger, type JaegerSpan, type JaegerTrace, type NatsServer, order, postJson, processed, type Producer, startTracedSystem, tag, type TracedSystem, waitFor } from '#test-support';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 describe('traces end to end in a real Jaeger', () => {
+  let system: TracedSystem;
   let nats: NatsServer;
   let jaeger: Jaeger;
   let producer: Producer;
   let consumer: AppProcess;
 
   beforeAll(async () => {
-    [nats, jaeger] = await Promise.all([NatsServer.start(), Jaeger.start()]);
-    await provision(nats, DLQ_TEST_TOPOLOGY);
-    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '100' };
-    producer = await startProducer(nats, { ...DLQ_TEST_TOPOLOGY, ...otel });
-    consumer = await startConsumer(nats, { ...DLQ_TEST_TOPOLOGY, ...otel });
+    system = await startTracedSystem();
+    ({ nats, jaeger, producer, consumer } = system);
   });
 
-  afterAll(async () => {
-    await consumer?.stop();
-    await producer?.app.stop();
-    await jaeger?.stop();
-    await nats?.dispose();
-  });
+  afterAll(() => system?.stop());
 
   const waitForTrace = (traceId: string, what: string, ready: (t: JaegerTrace) => boolean) =>
     waitFor(`trace ${traceId} to contain ${what}`, async () => {

@@ -15,6 +15,7 @@ export * from './dead-letters.js';
 export * from './helm.js';
 export * from './nats-cluster.js';
 export * from './jaeger.js';
+export * from './traced-system.js';
 export * from './jaeger-config.js';
 export * from './prometheus.js';
 export * from './network-namespaces.js';
