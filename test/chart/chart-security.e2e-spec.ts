@@ -187,13 +187,34 @@ describe('helm chart security defaults', () => {
         (p: { path: string; pathType: string }) => `${p.pathType} ${p.path}`,
       );
     expect(await pathsOf({})).toEqual(['Prefix /v1']);
-    expect(await pathsOf({ 'producer.ingress.routes.health': true, 'producer.ingress.routes.docs': true, 'producer.ingress.routes.metrics': true })).toEqual([
-      'Prefix /v1',
-      'Exact /healthz',
-      'Exact /readyz',
-      'Prefix /docs',
-      'Exact /metrics',
-    ]);
+    expect(
+      await pathsOf({ 'producer.ingress.routes.health': true, 'producer.ingress.routes.docs': true, 'producer.ingress.routes.metrics': true, 'producer.ingress.routes.console': true }),
+    ).toEqual(['Prefix /v1', 'Exact /healthz', 'Exact /readyz', 'Prefix /docs', 'Exact /metrics', 'Prefix /console']);
+  });
+
+  it("console values: on by default; Jaeger's query API in the env and the only new egress, on its URL's port", async () => {
+    const envOf = (objects: Awaited<ReturnType<typeof helmTemplate>>) =>
+      Object.fromEntries(
+        (findObject(objects, 'Deployment', '-producer').spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]),
+      );
+    const defaults = await helmTemplate();
+    expect(envOf(defaults)).toMatchObject({ CONSOLE_ENABLED: 'true' });
+    expect(envOf(defaults)).not.toHaveProperty('JAEGER_QUERY_URL');
+    const egressBefore = findObject(defaults, 'NetworkPolicy', 'nestjet-producer').spec.egress.length;
+    const traced = await helmTemplate({
+      set: {
+        'producer.console.jaegerQueryUrl': 'http://jaeger-query.observability.svc:16686',
+        'producer.console.jaegerUiUrl': 'https://jaeger.example.com',
+        'networkPolicy.jaegerQueryTo[0].namespaceSelector.matchLabels.name': 'observability',
+      },
+    });
+    await validateObjects(traced);
+    expect(envOf(traced)).toMatchObject({ JAEGER_QUERY_URL: 'http://jaeger-query.observability.svc:16686', JAEGER_UI_URL: 'https://jaeger.example.com' });
+    const egress = findObject(traced, 'NetworkPolicy', 'nestjet-producer').spec.egress;
+    expect(egress).toHaveLength(egressBefore + 1);
+    expect(egress).toContainEqual({ ports: [{ port: 16686, protocol: 'TCP' }], to: [{ namespaceSelector: { matchLabels: { name: 'observability' } } }] });
+    expect(envOf(await helmTemplate({ set: { 'producer.console.enabled': false } }))).toMatchObject({ CONSOLE_ENABLED: 'false' });
+    expect(await helmTemplateError({ set: { 'producer.console.jaegerQueryUrl': 'jaeger:16686' } })).toMatch(/jaegerQueryUrl/);
   });
 
   it('REST auth values: none, your own key file, JWT; the chart generates nothing it does not use', async () => {
