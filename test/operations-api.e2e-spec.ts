@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { jetstream } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { DLQ_HEADERS, LIST_SCAN_LIMIT } from '#jetstream';
 import {
   authHeaders,
   DLQ_TEST_TOPOLOGY,
@@ -191,6 +193,39 @@ describe('operations API (/v1/ops) and the console files', () => {
     const shown = (await (await get(`/v1/dlq/${record.id}`)).json()) as { replay: { state: string; edited: boolean } };
     expect(shown.replay).toMatchObject({ state: 'done', edited: true });
     expect((await get('/v1/dlq?reason=')).status).toBe(400);
+  });
+
+  it('pages through a large DLQ without reading it all: a rare match over 6,000 records takes two bounded pages', async () => {
+    const dlq = await nats.connect('dlq');
+    const { nc, jsm } = await inspect(nats);
+    const before = (await jsm.streams.info('DLQ')).state;
+    const needle = `needle-${hex(4)}`;
+    const records = 6_000;
+    for (let i = 0; i < records; i++) {
+      const h = natsHeaders();
+      const facts: Record<string, string> = {
+        kind: 'terminated', subject: 'orders.created.eu.std', stream: 'ORDERS', streamSequence: String(i + 1), consumer: 'fulfillment', deliveryCount: '1',
+        reason: i === records - 1 ? `the one with ${needle}` : 'payload failed validation', errorName: 'PayloadValidationError', handler: 'orders.created',
+        firstFailureAt: '2026-11-28T12:00:00Z', lastFailureAt: '2026-11-28T12:00:00Z', routedAt: '2026-11-28T12:00:01Z', originalMissing: 'false',
+      };
+      for (const [k, v] of Object.entries(facts)) h.set(DLQ_HEADERS[k as keyof typeof DLQ_HEADERS], v);
+      dlq.publish('dlq.ORDERS.fulfillment', JSON.stringify({ orderId: `bulk-${i}` }), { headers: h });
+    }
+    await dlq.flush();
+    await waitFor('the records in the DLQ', async () => ((await jsm.streams.info('DLQ')).state.messages >= before.messages + records ? true : null));
+    await dlq.close();
+    await nc.close();
+    type Page = { items: { reason: string }[]; next: number | null; total: number; scanned: number };
+    const page = async (q: string) => (await (await get(`/v1/dlq?${q}`)).json()) as Page;
+    const first = await page(`reason=${needle}&after=${before.last_seq}`);
+    expect(first).toMatchObject({ items: [], scanned: LIST_SCAN_LIMIT, next: before.last_seq + LIST_SCAN_LIMIT });
+    expect(first.total).toBeGreaterThanOrEqual(records);
+    const second = await page(`reason=${needle}&after=${first.next}`);
+    expect(second.items.map((r) => r.reason)).toEqual([`the one with ${needle}`]);
+    expect(second.next).toBeNull();
+    const plain = await page(`limit=50&after=${before.last_seq}`);
+    expect(plain).toMatchObject({ scanned: 50, next: before.last_seq + 50 });
+    expect(plain.items).toHaveLength(50);
   });
 
   it('serves the console page without a credential, with a policy that forbids foreign scripts and framing, and nothing else through its path', async () => {
