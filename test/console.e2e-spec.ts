@@ -34,6 +34,7 @@ interface DeadLetter {
   reason: string;
   payload: Record<string, unknown>;
   traceId?: string;
+  firstFailureAt: string;
   replay: null | { seq: number; stream: string; edited: boolean };
 }
 
@@ -85,8 +86,8 @@ describe('operations console in a real browser', () => {
   });
 
   /** A fresh browser context (no memory of earlier sign-ins) and its page, collecting errors. */
-  async function openPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
-    context = await browser.newContext({ viewport });
+  async function openPage(viewport = { width: 1280, height: 900 }, timezoneId?: string): Promise<Page> {
+    context = await browser.newContext({ viewport, timezoneId, locale: 'en-US' });
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
     errors = collectErrors(page);
@@ -102,8 +103,10 @@ describe('operations console in a real browser', () => {
   async function signIn(page: Page, credential = operatorKey.key): Promise<void> {
     await page.goto(consoleUrl());
     await heading(page, 'Sign in').waitFor();
+    await button(page, 'Sign in').waitFor();
+    // By keyboard: Enter in the field submits the form.
     await page.getByLabel('API key or JWT', { exact: true }).fill(credential);
-    await button(page, 'Sign in').click();
+    await page.getByLabel('API key or JWT', { exact: true }).press('Enter');
     await heading(page, 'Overview').waitFor();
   }
 
@@ -234,7 +237,9 @@ describe('operations console in a real browser', () => {
     expect(record!.streamSequence).toBe(seq);
     expect(record!.replay).toBeNull();
 
-    const page = await openPage();
+    // A viewer far from UTC: times must be shown in their zone.
+    const viewerZone = 'Pacific/Auckland';
+    const page = await openPage(undefined, viewerZone);
     // Provoked on purpose below: the invalid edit's replay is refused.
     errors.allowHttpError(400, new RegExp(`^/v1/dlq/${record!.id}/replay$`));
     errors.allowHttpError(422, new RegExp(`^/v1/dlq/${record!.id}/replay$`));
@@ -258,6 +263,8 @@ describe('operations console in a real browser', () => {
     await row.click();
     await heading(page, `Dead letter #${record!.id}`).waitFor();
     for (const section of ['Original headers', 'Reason', 'Attempts']) await heading(page, section).waitFor();
+    const firstFailure = new Date(record!.firstFailureAt).toLocaleString('en-US', { timeZone: viewerZone });
+    await page.getByText(firstFailure, { exact: true }).first().waitFor();
     const editor = page.getByLabel('Payload (JSON)', { exact: true });
     expect(JSON.parse(await editor.inputValue())).toEqual({ orderId, amount: 'lots' });
     await shot(page, '03-dead-letter-record');
@@ -297,8 +304,15 @@ describe('operations console in a real browser', () => {
     await waitFor('the page to show pending 0', async () => (await shownPending(page)) === 0, 15_000, 250);
 
     try {
-      await button(page, 'Pause').click();
+      // Keyboard: the dialog opens from the focused button, Escape closes it and nothing is paused.
+      await button(page, 'Pause').focus();
+      await page.keyboard.press('Enter');
       const pauseDialog = page.getByRole('dialog');
+      await button(pauseDialog, 'Confirm pause').waitFor();
+      await page.keyboard.press('Escape');
+      await button(pauseDialog, 'Confirm pause').waitFor({ state: 'hidden' });
+      expect((await api<{ paused: boolean }>('/v1/ops/consumers/ORDERS/fulfillment')).paused).toBe(false);
+      await button(page, 'Pause').click();
       await button(pauseDialog, 'Confirm pause').click();
       await page.getByText(/Paused until/).first().waitFor();
       await button(page, 'Resume').waitFor();
