@@ -1,22 +1,29 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
-import { headers as natsHeaders } from '@nats-io/transport-node';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { DeadLetter as DeadLetterRecord } from '#jetstream';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   type AppProcess,
   authHeaders,
+  button,
   collectErrors,
+  heading,
   inspect,
   type Jaeger,
+  lastSeq,
   launchChromium,
+  navLink,
   type NatsServer,
   order,
   type PageErrors,
   postJson,
   processed,
   type Producer,
-  screenshotPath,
+  publishPoisonOrder,
+  setField,
+  shot,
+  shownNumber,
+  signIn,
   startTracedSystem,
   TEST_API_KEY,
   testKey,
@@ -25,18 +32,8 @@ import {
   writeApiKeysFile,
 } from '#test-support';
 
-/** What GET /v1/dlq returns per record (the fields these tests read). */
-interface DeadLetter {
-  id: number;
-  consumer: string;
-  stream: string;
-  streamSequence: number;
-  reason: string;
-  payload: Record<string, unknown>;
-  traceId?: string;
-  firstFailureAt: string;
-  replay: null | { seq: number; stream: string; edited: boolean };
-}
+/** A record of GET /v1/dlq as JSON; the payloads these tests dead-letter are objects. */
+type DeadLetter = Omit<DeadLetterRecord, 'payload'> & { payload: Record<string, unknown> };
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const SERVICES = ['nestjet-consumer', 'nestjet-producer'];
@@ -95,46 +92,12 @@ describe('operations console in a real browser', () => {
   }
 
   const consoleUrl = () => `${producer.url}/console/`;
-  const shot = (page: Page, name: string) => page.screenshot({ path: screenshotPath(name), fullPage: true });
-  const heading = (page: Page, name: string) => page.getByRole('heading', { name, exact: true });
-  const button = (scope: Page | Locator, name: string) => scope.getByRole('button', { name, exact: true });
-  const navLink = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
-
-  async function signIn(page: Page, credential = operatorKey.key): Promise<void> {
-    await page.goto(consoleUrl());
-    await heading(page, 'Sign in').waitFor();
-    await button(page, 'Sign in').waitFor();
-    // By keyboard: Enter in the field submits the form.
-    await page.getByLabel('API key or JWT', { exact: true }).fill(credential);
-    await page.getByLabel('API key or JWT', { exact: true }).press('Enter');
-    await heading(page, 'Overview').waitFor();
-  }
-
-  /** Fills a labelled control whether the UI made it an input, a textarea or a select. */
-  async function setField(field: Locator, value: string): Promise<void> {
-    const tag = await field.evaluate((el: { tagName: string }) => el.tagName);
-    if (tag === 'SELECT') await field.selectOption(value);
-    else await field.fill(value);
-  }
+  const signInAs = (page: Page, credential = operatorKey.key) => signIn(page, consoleUrl(), credential);
 
   async function api<T>(path: string): Promise<T> {
     const r = await fetch(`${producer.url}${path}`, { headers: authHeaders(operatorKey) });
     if (!r.ok) throw new Error(`GET ${path} → ${r.status}: ${await r.text()}`);
     return (await r.json()) as T;
-  }
-
-  /** An invalid order published straight to JetStream (bypassing the ingress), in a trace of its own. */
-  async function publishPoison(orderId: string): Promise<{ seq: number; traceId: string }> {
-    const traceId = hex(16);
-    const h = natsHeaders();
-    h.set('traceparent', `00-${traceId}-${hex(8)}-01`);
-    const nc = await nats.connect('operator');
-    try {
-      const { seq } = await jetstream(nc).publish('orders.created.eu.std', JSON.stringify({ orderId, amount: 'lots' }), { headers: h });
-      return { seq, traceId };
-    } finally {
-      await nc.close();
-    }
   }
 
   /** The fulfillment consumer's dead letters of `orderId`, once `count` exist. */
@@ -145,22 +108,8 @@ describe('operations console in a real browser', () => {
       return mine.length >= count ? mine : null;
     }, 20_000, 200);
 
-  const ordersLastSeq = async () => {
-    const { nc, jsm } = await inspect(nats);
-    try {
-      return (await jsm.streams.info('ORDERS')).state.last_seq;
-    } finally {
-      await nc.close();
-    }
-  };
 
-  /** The number the consumer page shows after the term "Pending". */
-  async function shownPending(page: Page): Promise<number> {
-    const text = await page.locator('dt').filter({ hasText: /^\s*Pending\s*$/ }).locator('xpath=following-sibling::dd[1]').textContent({ timeout: 5_000 });
-    const digits = (text ?? '').replace(/[^\d]/g, '');
-    if (digits === '') throw new Error(`Pending shows no number: ${JSON.stringify(text)}`);
-    return Number(digits);
-  }
+  const shownPending = (page: Page) => shownNumber(page, 'Pending');
 
   it('asks to sign in, refuses a wrong key and unauthenticated API calls, sends security headers, and keeps the credential only in memory', async () => {
     const page = await openPage();
@@ -216,7 +165,7 @@ describe('operations console in a real browser', () => {
 
   it('shows the ORDERS stream, its consumers and the health of the system on the overview', async () => {
     const page = await openPage();
-    await signIn(page);
+    await signInAs(page);
 
     const streams = page.getByRole('table', { name: 'Streams' });
     await streams.getByRole('cell', { name: 'ORDERS' }).first().waitFor();
@@ -232,7 +181,7 @@ describe('operations console in a real browser', () => {
 
   it('lists a poison message under Dead letters, filters it by reason, refuses an invalid edit inline, replays a fixed one that the consumer processes', async () => {
     const orderId = 'poison-1';
-    const { seq } = await publishPoison(orderId);
+    const { seq } = await publishPoisonOrder(nats, orderId);
     const [record] = await deadLettersOf(orderId);
     expect(record!.streamSequence).toBe(seq);
     expect(record!.replay).toBeNull();
@@ -243,7 +192,7 @@ describe('operations console in a real browser', () => {
     // Provoked on purpose below: the invalid edit's replay is refused.
     errors.allowHttpError(400, new RegExp(`^/v1/dlq/${record!.id}/replay$`));
     errors.allowHttpError(422, new RegExp(`^/v1/dlq/${record!.id}/replay$`));
-    await signIn(page);
+    await signInAs(page);
     await navLink(page, 'Dead letters').click();
     await heading(page, 'Dead letters').waitFor();
     const table = page.getByRole('table', { name: 'Dead letters' });
@@ -270,13 +219,13 @@ describe('operations console in a real browser', () => {
     await shot(page, '03-dead-letter-record');
 
     // An edit that is still invalid: the field errors show next to the editor and nothing is replayed.
-    const before = await ordersLastSeq();
+    const before = await lastSeq(nats, 'ORDERS');
     const fixed = { orderId, customerId: 'cus-console', amount: 25, currency: 'EUR', region: 'eu' };
     await editor.fill(JSON.stringify({ ...fixed, amount: 'still lots' }, null, 2));
     await button(page, 'Replay').click();
     await page.getByRole('alert').filter({ hasText: 'amount' }).first().waitFor();
     await shot(page, '03-dead-letter-invalid-edit');
-    expect(await ordersLastSeq()).toBe(before);
+    expect(await lastSeq(nats, 'ORDERS')).toBe(before);
     expect((await api<DeadLetter>(`/v1/dlq/${record!.id}`)).replay).toBeNull();
 
     // Fixed: replayed, the record says so, and the failed consumer processes it.
@@ -295,7 +244,7 @@ describe('operations console in a real browser', () => {
 
   it('pauses a consumer with confirmation: its pending count and chart rise while orders arrive; resuming drains it', async () => {
     const page = await openPage();
-    await signIn(page);
+    await signInAs(page);
     await page.getByRole('table', { name: 'Consumers' }).getByRole('link', { name: 'fulfillment', exact: true }).click();
     await heading(page, 'Consumer fulfillment').waitFor();
     await heading(page, 'Configuration').waitFor();
@@ -358,7 +307,7 @@ describe('operations console in a real browser', () => {
 
   it('publishes an order from the generated form, and shows the trace of a dead letter across both services', async () => {
     const page = await openPage();
-    await signIn(page);
+    await signInAs(page);
 
     await navLink(page, 'Publish').click();
     await heading(page, 'Publish').waitFor();
@@ -392,7 +341,7 @@ describe('operations console in a real browser', () => {
     // A poison replayed unchanged (the "Replay" button with the payload untouched) fails again: the new dead
     // letter's trace holds the producer's replay and the consumer's failed processing.
     const poisonId = 'poison-trace';
-    await publishPoison(poisonId);
+    await publishPoisonOrder(nats, poisonId);
     const [first] = await deadLettersOf(poisonId);
     // A hash route: the same document, so the in-memory sign-in stays.
     await page.evaluate(`location.hash = '#/dlq/${first!.id}'`);
@@ -426,7 +375,7 @@ describe('operations console in a real browser', () => {
   it('is usable 390 px wide: overview and dead letters without horizontal overflow', async () => {
     const width = 390;
     const page = await openPage({ width, height: 844 });
-    await signIn(page);
+    await signInAs(page);
     const overflow = async () => Number(await page.evaluate('document.documentElement.scrollWidth'));
 
     await page.getByRole('table', { name: 'Consumers' }).getByRole('link', { name: 'fulfillment', exact: true }).waitFor();

@@ -1,6 +1,7 @@
-import { jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { jetstream, jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { AppProcess } from './app-process.js';
 import type { NatsEndpoint } from './nats-users.js';
 import { DIST } from './paths.js';
@@ -42,4 +43,18 @@ export async function dlqRecords(nc: NatsConnection): Promise<StoredMsg[]> {
 
 export async function streamCount(nc: NatsConnection, stream: string): Promise<number> {
   return (await (await jetstreamManager(nc)).streams.info(stream)).state.messages;
+}
+
+/** An invalid order (`amount: "lots"`) published straight to JetStream as the operator, bypassing the ingress, in a trace of its own. */
+export async function publishPoisonOrder(nats: NatsEndpoint, orderId: string): Promise<{ seq: number; traceId: string }> {
+  const traceId = randomBytes(16).toString('hex');
+  const h = natsHeaders();
+  h.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
+  const nc = await nats.connect('operator');
+  try {
+    const { seq } = await jetstream(nc).publish('orders.created.eu.std', JSON.stringify({ orderId, amount: 'lots' }), { headers: h });
+    return { seq, traceId };
+  } finally {
+    await nc.close();
+  }
 }

@@ -27,3 +27,4 @@ export * from './oci-image.js';
 export * from './paced-load.js';
 export * from './process-memory.js';
 export * from './browser.js';
+export * from './console-page.js';

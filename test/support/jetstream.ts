@@ -7,3 +7,13 @@ export async function inspect(nats: NatsEndpoint): Promise<{ nc: NatsConnection;
   const nc = await nats.connect('operator', { name: 'test-inspector' });
   return { nc, jsm: await jetstreamManager(nc) };
 }
+
+/** The stream's last sequence, read as the operator. */
+export async function lastSeq(nats: NatsEndpoint, stream: string): Promise<number> {
+  const { nc, jsm } = await inspect(nats);
+  try {
+    return (await jsm.streams.info(stream)).state.last_seq;
+  } finally {
+    await nc.close();
+  }
+}
