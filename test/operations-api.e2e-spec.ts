@@ -12,6 +12,7 @@ import {
   order,
   postJson,
   type Producer,
+  startProducer,
   startTracedSystem,
   TEST_API_KEY,
   testKey,
@@ -99,6 +100,22 @@ describe('operations API (/v1/ops) and the console files', () => {
       return s.messages >= before + 20 && s.inRate > 0 ? s : null;
     });
     expect(after.messages).toBeGreaterThanOrEqual(before + 20);
+  });
+
+  it('with sampling off, samples on each request instead of answering from a stale sample', async () => {
+    const onDemand = await startProducer(nats, { ...DLQ_TEST_TOPOLOGY, OPS_SAMPLE_INTERVAL_MS: '0' });
+    try {
+      const at = async () => {
+        const o = (await (await fetch(`${onDemand.url}/v1/ops/overview`, { headers: authHeaders() })).json()) as Overview & { sampledAt: string };
+        expect(o.intervalMs).toBe(0);
+        return Date.parse(o.sampledAt);
+      };
+      const first = await at();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await at()).toBeGreaterThan(first);
+    } finally {
+      await onDemand.app.stop();
+    }
   });
 
   it('pauses a consumer so its lag grows, and resumes it so the lag drains', async () => {

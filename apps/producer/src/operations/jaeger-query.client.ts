@@ -4,7 +4,7 @@ import { problems } from '../problem/problem-details.js';
 import { toTraceView, type JaegerTrace, type TraceView } from './trace.view.js';
 
 const QUERY_TIMEOUT_MS = 5_000;
-export const TRACE_ID = /^[0-9a-f]{32}$/;
+const TRACE_ID = /^[0-9a-f]{32}$/;
 
 /** Reads one trace from Jaeger's query API (JAEGER_QUERY_URL) for the console, which cannot reach Jaeger itself. */
 @Injectable()

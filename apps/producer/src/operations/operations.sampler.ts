@@ -42,9 +42,9 @@ export class OperationsSampler implements OnApplicationBootstrap, OnModuleDestro
     return this.env.OPS_SAMPLE_INTERVAL_MS;
   }
 
-  /** Samples within the last `windowMs`, oldest first; with sampling off, one taken now. */
+  /** Samples within the last `windowMs`, oldest first; with sampling off, each request takes one (rates then span the requests). */
   async history(windowMs: number): Promise<OperationsSample[]> {
-    if (this.samples.length === 0) await this.sample();
+    if (this.env.OPS_SAMPLE_INTERVAL_MS === 0 || this.samples.length === 0) await this.sample();
     const from = Date.now() - windowMs;
     return this.samples.filter((s) => s.t >= from);
   }
