@@ -157,6 +157,8 @@ describe('direct dead-lettering: records do not depend on advisories', () => {
 
     const router = await keep(startRouter(nats, settings));
     await waitFor('the kept advisories routed', async () => (await streamCount(nc, 'DLQ_ADVISORIES')) === 0);
+    // The router logs after it acks: its lines can arrive a moment after the stream is empty.
+    await waitFor('the router to log each routed advisory', () => (router.events('dlq.routed').length >= kept ? true : null), 5_000);
     const routed = router.events('dlq.routed');
     expect(routed).toHaveLength(kept);
     expect(routed.every((e) => e.stored === false)).toBe(true);
