@@ -1,16 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { DLQ_HEADERS, LIST_SCAN_LIMIT } from '#jetstream';
 import {
   authHeaders,
+  DIST,
   DLQ_TEST_TOPOLOGY,
   inspect,
   type NatsServer,
   order,
   postJson,
+  processed,
   type Producer,
   startProducer,
   startTracedSystem,
@@ -146,6 +151,51 @@ describe('operations API (/v1/ops) and the console files', () => {
     }, 30_000);
     expect((await jsm.consumers.info('ORDERS', 'fulfillment')).paused).toBeFalsy();
     await nc.close();
+  });
+
+  it('resets a consumer to a stream sequence: it processes those messages again, the durable stays', async () => {
+    const ops = `${producer.url}/v1/ops/consumers/ORDERS`;
+    // Interest retention keeps a message until every durable acked it: notifications, paused, keeps these.
+    expect((await postJson(`${ops}/notifications/pause`, {})).status).toBe(200);
+    try {
+      const orders = Array.from({ length: 5 }, () => order());
+      const seqs: number[] = [];
+      for (const o of orders) seqs.push(((await (await postJson(`${producer.url}/v1/topics/orders.created/messages`, o)).json()) as { seq: number }).seq);
+      const times = (id: unknown) => processed([system.consumer], 'fulfillment').filter((p) => p.orderId === id).length;
+      await waitFor('fulfillment to process the five', () => orders.every((o) => times(o.orderId) === 1));
+      const reset = await postJson(`${ops}/fulfillment/reset`, { seq: seqs[0] });
+      expect(reset.status).toBe(200);
+      expect(((await reset.json()) as { resetSeq: number }).resetSeq).toBe(seqs[0]);
+      await waitFor('fulfillment to process the five again', () => orders.every((o) => times(o.orderId) === 2));
+      expect((await postJson(`${ops}/fulfillment/reset`, { seq: 0 })).status).toBe(400);
+      expect((await postJson(`${ops}/fulfillment/reset`, { seq: 1 }, authHeaders(reader))).status).toBe(403);
+      expect((await postJson(`${producer.url}/v1/ops/consumers/DLQ_ADVISORIES/dlq-router/reset`, {})).status).toBe(409);
+    } finally {
+      await postJson(`${ops}/notifications/resume`, {});
+    }
+  });
+
+  it('npm run ops: lists, pauses, resumes and resets consumers through the API, with clear exits', async () => {
+    const cli = (args: string[], key = TEST_API_KEY.key) =>
+      promisify(execFile)(process.execPath, [join(DIST, 'apps', 'producer', 'src', 'ops-cli.js'), ...args], {
+        env: { PATH: process.env.PATH ?? '', PRODUCER_URL: producer.url, NESTJET_API_KEY: key },
+      }).then(
+        ({ stdout }) => ({ code: 0, out: stdout }),
+        (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: `${err.stdout}${err.stderr}` }),
+      );
+    expect((await cli(['consumers'])).out).toMatch(/ORDERS\/fulfillment +pending +\d+ .*workers 1 +active/);
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    expect(await cli(['pause', 'ORDERS', 'fulfillment', '--until', until])).toEqual({ code: 0, out: `ORDERS/fulfillment paused until ${until}\n` });
+    expect((await cli(['consumers', '--json'])).out).toContain('"paused": true');
+    expect(await cli(['resume', 'ORDERS', 'fulfillment'])).toEqual({ code: 0, out: 'ORDERS/fulfillment resumed\n' });
+    expect((await cli(['reset', 'ORDERS', 'fulfillment'])).out).toMatch(/^ORDERS\/fulfillment reset: delivers again from stream sequence \d+; \d+ pending\n$/);
+    expect((await cli(['reset', 'ORDERS', 'nobody'])).code).toBe(2);
+    expect((await cli(['pause', 'ORDERS', 'fulfillment'], reader.key)).code).toBe(3);
+    for (const bad of [['reset', 'ORDERS', 'fulfillment', '--seq', 'zero'], ['pause', 'ORDERS'], ['resume', 'ORDERS', 'fulfillment', '--until', until], ['frobnicate']]) {
+      const r = await cli(bad);
+      expect({ bad, code: r.code }).toEqual({ bad, code: 64 });
+      expect(r.out).toContain('usage: npm run ops');
+    }
   });
 
   it('refuses what it must: no credential, a missing scope, a form post, a bad time, an unknown consumer, the DLQ router', async () => {

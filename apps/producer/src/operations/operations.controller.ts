@@ -3,6 +3,7 @@ import { DLQ_ROUTER_DURABLE, isConnected, JETSTREAM_TOPOLOGY, JetStreamAdmin, NA
 import { serviceVersion } from '#telemetry';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { JetStreamApiError } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/require-scope.decorator.js';
@@ -12,12 +13,13 @@ import { JaegerQueryClient } from './jaeger-query.client.js';
 import { HISTORY_MS, OperationsSampler } from './operations.sampler.js';
 import { consumerView, streamView, type ConsumerDetailView, type OperationsOverview } from './operations.view.js';
 import { parsePauseRequest } from './pause-request.js';
+import { parseResetRequest } from './reset-request.js';
 import type { TraceView } from './trace.view.js';
 
 /** The overview's sparklines reach back this far; the consumer page shows the whole history. */
 const OVERVIEW_WINDOW_MS = 2 * 60_000;
 
-/** What the operations console reads and does besides the DLQ: live stream and consumer state, pause/resume, traces. */
+/** What the operations console and CLI read and do besides the DLQ: live stream and consumer state, pause/resume/reset, traces. */
 @ApiTags('operations')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
@@ -91,6 +93,26 @@ export class OperationsController {
     return state;
   }
 
+  @Post('consumers/:stream/:consumer/reset')
+  @HttpCode(200)
+  @RequireScope('consumers:manage')
+  @UseGuards(JsonContentTypeGuard)
+  @ApiOperation({ summary: 'Deliver again from a stream sequence (`{"seq": n}`), or clear the delivery state keeping the ack floor (`{}`); the durable stays (nats-server ≥ 2.14)' })
+  @ApiBody({ required: false, schema: { type: 'object', properties: { seq: { type: 'integer', minimum: 1 } }, additionalProperties: false } })
+  async reset(@Param('stream') stream: string, @Param('consumer') consumer: string, @Body() body: unknown) {
+    const { seq } = parseResetRequest(body);
+    const declared = this.manageable(stream, consumer);
+    try {
+      const state = await this.admin.resetConsumer(declared.stream, declared.durable, seq);
+      void this.sampler.sample();
+      return state;
+    } catch (err) {
+      // The server refuses what it cannot do (a sequence past the stream's end, a deliver policy without a start): the request, not us.
+      if (err instanceof JetStreamApiError && err.status < 500) throw problems.conflict(`the server refused the reset: ${err.message}`);
+      throw err;
+    }
+  }
+
   @Get('traces/:traceId')
   @ApiOperation({ summary: "One trace's spans from Jaeger's query API (JAEGER_QUERY_URL), for the console's trace view" })
   trace(@Param('traceId') traceId: string): Promise<TraceView> {
@@ -107,10 +129,10 @@ export class OperationsController {
     return found;
   }
 
-  /** Pause and resume are for the topics' workers; the DLQ router is part of the dead-letter path, not a queue to hold. */
+  /** Pause, resume and reset are for the topics' workers; the DLQ router is part of the dead-letter path, not a queue to hold or rewind. */
   private manageable(stream: string, consumer: string): ConsumerDeclaration {
     const found = this.declared(stream, consumer);
-    if (found.durable === DLQ_ROUTER_DURABLE) throw problems.conflict('the DLQ router cannot be paused: dead letters would stop being recorded');
+    if (found.durable === DLQ_ROUTER_DURABLE) throw problems.conflict('the DLQ router cannot be paused or reset from here: dead letters would stop being recorded or be recorded twice');
     return found;
   }
 }

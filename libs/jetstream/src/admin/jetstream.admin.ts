@@ -55,6 +55,16 @@ export class JetStreamAdmin {
     return { paused: r.paused, pauseUntil: r.paused ? (r.pause_until ?? null) : null };
   }
 
+  /**
+   * Rewinds (or fast-forwards) a consumer to a stream sequence: redelivery
+   * starts there, without deleting the durable (nats-server ≥ 2.14, ADR-60).
+   * Without `seq` the delivery state is cleared and the ack floor kept.
+   */
+  async resetConsumer(stream: string, durable: string, seq?: number): Promise<{ resetSeq: number; pending: number; ackPending: number }> {
+    const r = await this.jsm.consumers.reset(stream, durable, seq);
+    return { resetSeq: r.reset_seq, pending: r.num_pending, ackPending: r.num_ack_pending };
+  }
+
   /** Consumer backlog, DLQ depth and stream fill for the metrics gauges (one round of API calls). */
   async brokerStats(): Promise<BrokerStats> {
     const consumers = await Promise.all(

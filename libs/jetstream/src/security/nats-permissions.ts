@@ -141,8 +141,8 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
         ...topicSubjects(topology),
         ...readTopology,
         ...streamCalls(unique(topology.topics.map((t) => t.stream)), 'MSG.GET'),
-        // The operations API pauses and resumes the declared workers (scope consumers:manage).
-        ...workers.map((c) => api(`CONSUMER.PAUSE.${c.stream}.${c.durable}`)),
+        // The operations API pauses, resumes and resets the declared workers (scope consumers:manage).
+        ...workers.flatMap((c) => [api(`CONSUMER.PAUSE.${c.stream}.${c.durable}`), api(`CONSUMER.RESET.${c.stream}.${c.durable}`)]),
       ],
       dlqSubjects,
       // Which workers are bound, for the operations view (PresenceTracker).

@@ -1,0 +1,14 @@
+import { ValidationFailedError } from '#contracts';
+
+/** `{}` (clear the delivery state, keep the ack floor) or `{"seq": <stream sequence ≥ 1>}` (deliver again from there). */
+export function parseResetRequest(body: unknown): { seq?: number } {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new ValidationFailedError([{ field: 'body', messages: ['must be an object: {} or {"seq": <stream sequence>}'] }]);
+  const { seq, ...rest } = body as Record<string, unknown>;
+  const errors = Object.keys(rest).map((k) => ({ field: k, messages: ['is not a field of reset; only "seq" is'] }));
+  if (seq !== undefined && !(typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 1)) {
+    errors.push({ field: 'seq', messages: ['must be a stream sequence: an integer from 1'] });
+  }
+  if (errors.length > 0) throw new ValidationFailedError(errors);
+  return seq === undefined ? {} : { seq: seq as number };
+}

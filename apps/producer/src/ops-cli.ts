@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import type { ConsumerView, OperationsOverview } from './operations/operations.view.js';
+
+const USAGE = `usage: npm run ops -- <command> [options]
+
+  consumers                                    every declared consumer: pending, unacked, rate, workers, paused
+  pause  <stream> <consumer> [--until ISO]     hold deliveries until a time (default: 24 h from now)
+  resume <stream> <consumer>                   deliver again now
+  reset  <stream> <consumer> [--seq N]         deliver again from stream sequence N (without --seq: clear
+                                               the delivery state, keep the ack floor)
+  [--json]                                     the API's answer as JSON
+
+Talks to the producer's operations API (PRODUCER_URL, default http://127.0.0.1:3000) with
+NESTJET_API_KEY (npm run ops uses the local key of npm start when unset); pause, resume and reset
+need the scope consumers:manage, consumers needs ops:read.`;
+
+class UsageError extends Error {}
+
+/** Exit codes: 64 bad arguments (as the dlq CLI), 2 unknown consumer, 3 refused by the API, 1 anything else. */
+const EXIT = { usage: 64, notFound: 2, refused: 3, failed: 1 } as const;
+
+interface Problem {
+  status?: number;
+  title?: string;
+  detail?: string;
+  errors?: { field: string; messages: string[] }[];
+}
+
+class ApiProblem extends Error {
+  constructor(readonly problem: Problem) {
+    const fields = (problem.errors ?? []).map((e) => `${e.field}: ${e.messages.join(', ')}`).join('; ');
+    super(`${problem.status ?? '?'} ${problem.title ?? 'error'}: ${problem.detail ?? ''}${fields ? ` (${fields})` : ''}`);
+  }
+}
+
+async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const key = process.env.NESTJET_API_KEY;
+  if (!key) throw new UsageError('set NESTJET_API_KEY to an API key with the scopes the command needs');
+  const base = process.env.PRODUCER_URL ?? 'http://127.0.0.1:3000';
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, base), {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (err) {
+    throw new Error(`cannot reach the producer at ${base}: ${(err as Error).message}`);
+  }
+  const text = await res.text();
+  const json: unknown = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new ApiProblem({ status: res.status, ...(json as Problem) });
+  return json as T;
+}
+
+function consumerLine(c: ConsumerView): string {
+  const state = c.paused ? `paused until ${c.pauseUntil}` : 'active';
+  return `${`${c.stream}/${c.name}`.padEnd(32)} pending ${String(c.pending).padStart(8)}  unacked ${String(c.ackPending).padStart(6)}  ${c.rate.toFixed(1).padStart(8)} msg/s  workers ${c.workers}  ${state}`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values: o, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { until: { type: 'string' }, seq: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, stream, consumer, ...extra] = positionals;
+  if (o.help || !command) throw new UsageError('');
+  const print = (value: unknown, text: () => string): void => void process.stdout.write(`${o.json ? JSON.stringify(value, null, 2) : text()}\n`);
+  if (command === 'consumers') {
+    if (stream !== undefined) throw new UsageError('consumers takes no arguments');
+    const overview = await call<OperationsOverview>('GET', '/v1/ops/overview');
+    return print(overview.consumers, () => overview.consumers.map(consumerLine).join('\n'));
+  }
+  if (!['pause', 'resume', 'reset'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  if (!stream || !consumer || extra.length > 0) throw new UsageError(`${command} needs <stream> <consumer>`);
+  if (o.until !== undefined && command !== 'pause') throw new UsageError('--until goes with pause');
+  if (o.seq !== undefined && command !== 'reset') throw new UsageError('--seq goes with reset');
+  const path = `/v1/ops/consumers/${encodeURIComponent(stream)}/${encodeURIComponent(consumer)}/${command}`;
+  if (command === 'reset') {
+    const seq = o.seq === undefined ? undefined : Number(o.seq);
+    if (seq !== undefined && !(Number.isSafeInteger(seq) && seq >= 1)) throw new UsageError('--seq must be a stream sequence: an integer from 1');
+    const r = await call<{ resetSeq: number; pending: number }>('POST', path, seq === undefined ? {} : { seq });
+    return print(r, () => `${stream}/${consumer} reset: delivers again from stream sequence ${r.resetSeq}; ${r.pending} pending`);
+  }
+  const r = await call<{ paused: boolean; pauseUntil: string | null }>('POST', path, o.until === undefined ? {} : { until: o.until });
+  print(r, () => (r.paused ? `${stream}/${consumer} paused until ${r.pauseUntil}` : `${stream}/${consumer} resumed`));
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`${err.message ? `${err.message}\n\n` : ''}${USAGE}\n`);
+    process.exit(err.message ? EXIT.usage : 0);
+  }
+  process.stderr.write(`ops: ${(err as Error).message}\n`);
+  const status = err instanceof ApiProblem ? err.problem.status : undefined;
+  process.exit(status === 404 ? EXIT.notFound : status !== undefined && status < 500 ? EXIT.refused : EXIT.failed);
+}
