@@ -174,6 +174,9 @@ describe('operations console in a real browser', () => {
     await heading(page, 'Health').waitFor();
     // Every durable's worker (the consumer process, the DLQ router in it) announces itself within a beacon period.
     await page.getByText(/0 workers bound/).first().waitFor({ state: 'detached', timeout: 15_000 });
+    // At 1280 px both tables fit their panels: nothing to scroll sideways.
+    const overflowing = await page.evaluate("[...document.querySelectorAll('table')].filter((t) => t.parentElement.scrollWidth > t.parentElement.clientWidth).length");
+    expect(overflowing).toBe(0);
     await shot(page, '02-overview');
 
     expect(errors.errors).toEqual([]);

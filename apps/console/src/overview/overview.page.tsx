@@ -88,7 +88,7 @@ function StreamsTable({ streams }: { streams: StreamView[] }) {
           {streams.map((s) => (
             <tr key={s.name}>
               <th scope="row">{s.name}</th>
-              <td>{s.subjects.join(', ')}</td>
+              <td class="subjects">{s.subjects.join(', ')}</td>
               <td class="num">
                 <div class="cell-with-spark">
                   {fmtInt(s.messages)}
