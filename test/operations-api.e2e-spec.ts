@@ -132,25 +132,31 @@ describe('operations API (/v1/ops) and the console files', () => {
     // The default pause lasts a day, so nobody forgets a consumer paused for ever.
     expect(Date.parse(state.pauseUntil) - Date.now()).toBeGreaterThan(23 * 3600_000);
     const { nc, jsm } = await inspect(nats);
-    expect((await jsm.consumers.info('ORDERS', 'fulfillment')).paused).toBe(true);
-    for (let i = 0; i < 30; i++) await postJson(`${producer.url}/v1/topics/orders.created/messages`, order());
-    const lagging = await waitFor('pending to rise while paused', async () => {
-      const c = await fulfillment();
-      return c.paused && c.pending >= 30 ? c : null;
-    });
-    const detail = (await (await get('/v1/ops/consumers/ORDERS/fulfillment')).json()) as ConsumerView;
-    expect(detail.config!.filterSubjects).toEqual(['orders.created.>']);
-    expect(detail.config!.maxDeliver).toBe(Number(DLQ_TEST_TOPOLOGY.CONSUMER_MAX_DELIVER));
-    expect(Math.max(...detail.history.pending)).toBeGreaterThanOrEqual(lagging.pending);
+    // A failure below must not leave the durable paused for the tests after this one.
+    const resumeAnyway = () => postJson(`${url}/resume`, {});
+    try {
+      expect((await jsm.consumers.info('ORDERS', 'fulfillment')).paused).toBe(true);
+      for (let i = 0; i < 30; i++) await postJson(`${producer.url}/v1/topics/orders.created/messages`, order());
+      const lagging = await waitFor('pending to rise while paused', async () => {
+        const c = await fulfillment();
+        return c.paused && c.pending >= 30 ? c : null;
+      });
+      const detail = (await (await get('/v1/ops/consumers/ORDERS/fulfillment')).json()) as ConsumerView;
+      expect(detail.config!.filterSubjects).toEqual(['orders.created.>']);
+      expect(detail.config!.maxDeliver).toBe(Number(DLQ_TEST_TOPOLOGY.CONSUMER_MAX_DELIVER));
+      expect(Math.max(...detail.history.pending)).toBeGreaterThanOrEqual(lagging.pending);
 
-    const resumed = await postJson(`${url}/resume`, {});
-    expect(await resumed.json()).toEqual({ paused: false, pauseUntil: null });
-    await waitFor('the lag to drain after resume', async () => {
-      const c = await fulfillment();
-      return !c.paused && c.pending === 0 ? c : null;
-    }, 30_000);
-    expect((await jsm.consumers.info('ORDERS', 'fulfillment')).paused).toBeFalsy();
-    await nc.close();
+      const resumed = await postJson(`${url}/resume`, {});
+      expect(await resumed.json()).toEqual({ paused: false, pauseUntil: null });
+      await waitFor('the lag to drain after resume', async () => {
+        const c = await fulfillment();
+        return !c.paused && c.pending === 0 ? c : null;
+      }, 30_000);
+      expect((await jsm.consumers.info('ORDERS', 'fulfillment')).paused).toBeFalsy();
+    } finally {
+      await resumeAnyway();
+      await nc.close();
+    }
   });
 
   it('resets a consumer to a stream sequence: it processes those messages again, the durable stays', async () => {
@@ -184,10 +190,14 @@ describe('operations API (/v1/ops) and the console files', () => {
         (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: `${err.stdout}${err.stderr}` }),
       );
     expect((await cli(['consumers'])).out).toMatch(/ORDERS\/fulfillment +pending +\d+ .*workers 1 +active/);
-    const until = new Date(Date.now() + 3_600_000).toISOString();
-    expect(await cli(['pause', 'ORDERS', 'fulfillment', '--until', until])).toEqual({ code: 0, out: `ORDERS/fulfillment paused until ${until}\n` });
-    expect((await cli(['consumers', '--json'])).out).toContain('"paused": true');
-    expect(await cli(['resume', 'ORDERS', 'fulfillment'])).toEqual({ code: 0, out: 'ORDERS/fulfillment resumed\n' });
+    // A time whose milliseconds end in 0: the server writes it without trailing zeros, the API and CLI as given.
+    const until = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_120).toISOString();
+    try {
+      expect(await cli(['pause', 'ORDERS', 'fulfillment', '--until', until])).toEqual({ code: 0, out: `ORDERS/fulfillment paused until ${until}\n` });
+      expect((await cli(['consumers', '--json'])).out).toContain(`"pauseUntil": "${until}"`);
+    } finally {
+      expect(await cli(['resume', 'ORDERS', 'fulfillment'])).toEqual({ code: 0, out: 'ORDERS/fulfillment resumed\n' });
+    }
     expect((await cli(['reset', 'ORDERS', 'fulfillment'])).out).toMatch(/^ORDERS\/fulfillment reset: delivers again from stream sequence \d+; \d+ pending\n$/);
     expect((await cli(['reset', 'ORDERS', 'nobody'])).code).toBe(2);
     expect((await cli(['pause', 'ORDERS', 'fulfillment'], reader.key)).code).toBe(3);

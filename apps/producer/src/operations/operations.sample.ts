@@ -70,7 +70,8 @@ export function consumerSample(info: ConsumerInfo): ConsumerSample {
     waiting: info.num_waiting,
     acked: info.ack_floor.consumer_seq,
     paused: info.paused === true,
-    pauseUntil: info.paused ? (c.pause_until ?? null) : null,
+    // The server's RFC 3339 drops trailing zeros; ISO 8601 with ms is the one form the API answers with.
+    pauseUntil: info.paused && c.pause_until ? new Date(c.pause_until).toISOString() : null,
     config: {
       description: c.description ?? '',
       ackPolicy: String(c.ack_policy),

@@ -47,12 +47,12 @@ export class JetStreamAdmin {
   /** Stops deliveries to a consumer until `until` (the server resumes it then); pulls wait meanwhile. */
   async pauseConsumer(stream: string, durable: string, until: Date): Promise<{ paused: boolean; pauseUntil: string | null }> {
     const r = await this.jsm.consumers.pause(stream, durable, until);
-    return { paused: r.paused, pauseUntil: r.paused ? (r.pause_until ?? until.toISOString()) : null };
+    return { paused: r.paused, pauseUntil: r.paused ? isoTime(r.pause_until ?? until.toISOString()) : null };
   }
 
   async resumeConsumer(stream: string, durable: string): Promise<{ paused: boolean; pauseUntil: string | null }> {
     const r = await this.jsm.consumers.resume(stream, durable);
-    return { paused: r.paused, pauseUntil: r.paused ? (r.pause_until ?? null) : null };
+    return { paused: r.paused, pauseUntil: r.paused && r.pause_until ? isoTime(r.pause_until) : null };
   }
 
   /**
@@ -104,4 +104,9 @@ export class JetStreamAdmin {
       missingConsumers: found.filter(([, i]) => !i).map(([n]) => n),
     };
   }
+}
+
+/** The server writes times as Go's RFC 3339 with nanoseconds and trailing zeros dropped; callers get one form (ISO 8601, ms). */
+function isoTime(serverTime: string): string {
+  return new Date(serverTime).toISOString();
 }
