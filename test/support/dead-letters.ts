@@ -46,13 +46,13 @@ export async function streamCount(nc: NatsConnection, stream: string): Promise<n
 }
 
 /** An invalid order (`amount: "lots"`) published straight to JetStream as the operator, bypassing the ingress, in a trace of its own. */
-export async function publishPoisonOrder(nats: NatsEndpoint, orderId: string): Promise<{ seq: number; traceId: string }> {
+export async function publishPoisonOrder(nats: NatsEndpoint, orderId: string, subject = 'orders.created.eu.std'): Promise<{ seq: number; traceId: string }> {
   const traceId = randomBytes(16).toString('hex');
   const h = natsHeaders();
   h.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
   const nc = await nats.connect('operator');
   try {
-    const { seq } = await jetstream(nc).publish('orders.created.eu.std', JSON.stringify({ orderId, amount: 'lots' }), { headers: h });
+    const { seq } = await jetstream(nc).publish(subject, JSON.stringify({ orderId, amount: 'lots' }), { headers: h });
     return { seq, traceId };
   } finally {
     await nc.close();
