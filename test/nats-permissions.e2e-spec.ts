@@ -122,6 +122,22 @@ describe('NATS least privilege: the server enforces each component’s permissio
     await as(nats, 'operator', async (nc) => (await jetstreamManager(nc)).streams.deleteMessage('DLQ', ack.seq));
   });
 
+  it('only the producer can schedule, and nobody but the server produces due messages', async () => {
+    const due = 'schedules.due.orders.created.eu.std';
+    for (const component of NATS_COMPONENTS.filter((c) => c !== 'operator')) {
+      const outcome = await as(nats, component, (nc) => jetstream(nc).publish(due, JSON.stringify(order())).then(() => 'stored', (e: Error) => e.message));
+      expect({ component, outcome }).toEqual({ component, outcome: expect.stringMatching(PERMISSION_DENIED) });
+    }
+    for (const component of ['consumer', 'dlq', 'provisioner'] as const) {
+      const outcome = await as(nats, component, (nc) => jetstream(nc).publish('schedules.pending.x', '{}').then(() => 'stored', (e: Error) => e.message));
+      expect({ component, outcome }).toEqual({ component, outcome: expect.stringMatching(PERMISSION_DENIED) });
+    }
+    const ack = await as(nats, 'producer', (nc) => jetstream(nc).publish('schedules.pending.perm-test', '{}'));
+    expect(ack.stream).toBe('SCHEDULES');
+    await as(nats, 'producer', async (nc) => (await jetstreamManager(nc, { checkAPI: false })).streams.deleteMessage('SCHEDULES', ack.seq));
+    expect(await as(nats, 'operator', (nc) => streamCount(nc, 'SCHEDULES'))).toBe(0);
+  });
+
   it('acks in the form nats-server 2.15 sends by default (v1: $JS.ACK.<stream>.<consumer>.<5 numbers>)', async () => {
     const { seq } = await as(nats, 'producer', (nc) => jetstream(nc).publish('orders.paid.eu.std', JSON.stringify(order())));
     const reply = await as(nats, 'consumer', async (nc) => {

@@ -1,5 +1,15 @@
 import { buildTopology } from '#contracts';
-import { DeadLetterModule, JetStreamHealthModule, JetStreamModule, NATS_CONNECTION, PresenceTracker } from '#jetstream';
+import {
+  DeadLetterModule,
+  JETSTREAM_MANAGER,
+  JetStreamHealthModule,
+  JetStreamModule,
+  JetStreamPublisher,
+  MessageScheduler,
+  NATS_CONNECTION,
+  PresenceTracker,
+} from '#jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { TelemetryModule } from '#telemetry';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Module, type DynamicModule } from '@nestjs/common';
@@ -13,6 +23,7 @@ import { ProblemDetailsFilter } from './problem/problem-details.filter.js';
 import { JaegerQueryClient } from './operations/jaeger-query.client.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { OperationsSampler } from './operations/operations.sampler.js';
+import { SchedulesController } from './schedules/schedules.controller.js';
 import { TopicsController } from './topics/topics.controller.js';
 
 @Module({})
@@ -33,12 +44,17 @@ export class ProducerModule {
         JetStreamHealthModule,
         TelemetryModule,
       ],
-      controllers: [MessagesController, TopicsController, ...(env.ADMIN_API_ENABLED ? [DlqController, OperationsController] : [])],
+      controllers: [MessagesController, SchedulesController, TopicsController, ...(env.ADMIN_API_ENABLED ? [DlqController, OperationsController] : [])],
       providers: [
         { provide: ProducerEnvironment, useValue: env },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_GUARD, useClass: ScopeGuard },
         MessagesService,
+        {
+          provide: MessageScheduler,
+          inject: [JETSTREAM_MANAGER, JetStreamPublisher],
+          useFactory: (jsm: JetStreamManager, publisher: JetStreamPublisher) => new MessageScheduler(jsm, publisher, env.SCHEDULES_MAX_MESSAGES),
+        },
         ...(env.ADMIN_API_ENABLED
           ? [
               OperationsSampler,

@@ -3,6 +3,7 @@ export type {
   ConsumerDeclaration,
   PayloadClass,
   StreamDeclaration,
+  StreamSourceDeclaration,
   TopicDeclaration,
   Topology,
   TopologyOptions,

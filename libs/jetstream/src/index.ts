@@ -66,3 +66,12 @@ export {
   REPLAY_HEADERS,
 } from './dead-letter/dead-letter.constants.js';
 export { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } from './dead-letter/dead-letter.topology.js';
+
+export { parsePage, type Page } from './admin/page-query.js';
+
+// Delayed delivery (the nats-server message scheduler)
+export { MessageScheduler, type ScheduleRequest, type ScheduleResult } from './schedule/message-scheduler.js';
+export { SCHEDULE_ID, type PendingSchedule, type ScheduleListing } from './schedule/schedule.record.js';
+export { ScheduleNotFoundError, SchedulesFullError } from './schedule/schedule.errors.js';
+export { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule/schedule.constants.js';
+export { withSchedules, type ScheduleOptions } from './schedule/schedule.topology.js';

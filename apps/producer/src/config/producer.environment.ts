@@ -21,6 +21,18 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @Max(10_000)
   BATCH_MAX_MESSAGES = 100;
 
+  /** Furthest ahead a message may be scheduled (`deliverAt`, `delayMs`); default 365 days. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1_000)
+  SCHEDULE_MAX_DELAY_MS = 365 * 24 * 3600_000;
+
+  /** Most messages the SCHEDULES stream may hold (pending schedules, plus delivered ones for 24 h); beyond it scheduling answers 507. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  SCHEDULES_MAX_MESSAGES = 1_000_000;
+
   /** Whole publish deadline including retries; past it the ingress answers 503. */
   @EnvNumber()
   @IsInt()

@@ -1,5 +1,5 @@
 import { ValidationFailedError } from '#contracts';
-import { DeadLetterService, parseDeadLetterQuery, type DeadLetter, type DeadLetterListing, type RejectedAdvisory } from '#jetstream';
+import { DeadLetterService, parseDeadLetterQuery, parsePage, type DeadLetter, type DeadLetterListing, type RejectedAdvisory } from '#jetstream';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/require-scope.decorator.js';
@@ -45,8 +45,7 @@ export class DlqController {
   @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
   @ApiQuery({ name: 'after', required: false, description: 'DLQ_REJECTED sequence to continue after' })
   listRejected(@Query() query: Record<string, string>): Promise<{ items: RejectedAdvisory[]; next: number | null }> {
-    const { page } = parseDeadLetterQuery(pickPaging(query));
-    return this.dlq.listRejected(page);
+    return this.dlq.listRejected(parsePage(query));
   }
 
   @Get(':id')
@@ -110,13 +109,6 @@ function takeFlag(query: Record<string, string>, name: string): { flag: boolean;
     throw new ValidationFailedError([{ field: name, messages: ['must be true or false'] }]);
   }
   return { flag: value === 'true', rest };
-}
-
-function pickPaging(query: Record<string, string>): Record<string, string> {
-  for (const k of Object.keys(query)) {
-    if (k !== 'limit' && k !== 'after') throw new ValidationFailedError([{ field: k, messages: ['is not a parameter of this listing'] }]);
-  }
-  return query;
 }
 
 /** Bulk operations act on a filter; acting on every record needs ?all=true, so an empty query string cannot do it by accident. */

@@ -8,12 +8,22 @@ import {
   type Topology,
 } from '#contracts';
 import { randomUUID } from 'node:crypto';
-import { JETSTREAM_MANAGER, JETSTREAM_TOPOLOGY, JetStreamPublisher, PublishTimeoutError, StreamFullError, type PublishResult } from '#jetstream';
+import {
+  JETSTREAM_MANAGER,
+  JETSTREAM_TOPOLOGY,
+  JetStreamPublisher,
+  MessageScheduler,
+  PublishTimeoutError,
+  SchedulesFullError,
+  StreamFullError,
+  type PublishResult,
+} from '#jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Context } from '@opentelemetry/api';
 import { Inject, Injectable } from '@nestjs/common';
 import { ProducerEnvironment } from '../config/producer.environment.js';
 import type { BatchItemResultDto } from './dto/publish-result.dto.js';
+import { parseDeliveryTime, type DeliveryTimeQuery } from './delivery-time.js';
 import { IDEMPOTENCY_KEY, idempotentMsgId, PAYLOAD_DIGEST_HEADER, payloadDigest } from './idempotency.js';
 import { BatchNotConfirmedError, IdempotencyKeyReusedError } from './messages.errors.js';
 
@@ -21,6 +31,12 @@ import { BatchNotConfirmedError, IdempotencyKeyReusedError } from './messages.er
 export interface Caller {
   id: string;
   trace?: Context;
+}
+
+/** What the ingress answers for one stored message; a scheduled one also says when it will be delivered. */
+export interface IngressResult extends PublishResult {
+  scheduleId?: string;
+  deliverAt?: string;
 }
 
 export interface BatchOutcome {
@@ -41,6 +57,7 @@ export class MessagesService {
     @Inject(JETSTREAM_TOPOLOGY) topology: Topology,
     @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
     private readonly publisher: JetStreamPublisher,
+    private readonly scheduler: MessageScheduler,
     private readonly env: ProducerEnvironment,
   ) {
     this.topics = new Map(topology.topics.map((t) => [t.name, t]));
@@ -52,16 +69,20 @@ export class MessagesService {
     return topic;
   }
 
-  async publishOne(caller: Caller, topicName: string, body: unknown, idempotencyKey?: string): Promise<PublishResult> {
+  /** `when` (deliverAt or delayMs): store now, deliver then (see parseDeliveryTime); empty, deliver now. */
+  async publishOne(caller: Caller, topicName: string, body: unknown, idempotencyKey?: string, when: DeliveryTimeQuery = {}): Promise<IngressResult> {
     const topic = this.topic(topicName);
     checkIdempotencyKey(idempotencyKey, 'Idempotency-Key header');
+    const deliverAt = this.deliveryTime(when);
     const errors = validateTopicPayload(topic, body);
     if (errors.length > 0) throw new ValidationFailedError(errors);
-    return this.publish(caller, topic, body as object, idempotencyKey);
+    return this.publish(caller, topic, body as object, idempotencyKey, deliverAt);
   }
 
-  async publishBatch(caller: Caller, topicName: string, body: unknown): Promise<BatchOutcome> {
+  /** `when` applies to every message of the batch. */
+  async publishBatch(caller: Caller, topicName: string, body: unknown, when: DeliveryTimeQuery = {}): Promise<BatchOutcome> {
     const topic = this.topic(topicName);
+    const deliverAt = this.deliveryTime(when);
     const items = (body as { messages?: unknown } | null)?.messages;
     if (typeof body !== 'object' || body === null || !Array.isArray(items)) {
       throw new ValidationFailedError([{ field: 'messages', messages: ['must be an array'] }], 'body must be {"messages": [...]}');
@@ -102,7 +123,7 @@ export class MessagesService {
 
     const settled = await Promise.allSettled(
       (items as { idempotencyKey?: string; payload: object }[]).map((item) =>
-        this.publish(caller, topic, item.payload, item.idempotencyKey),
+        this.publish(caller, topic, item.payload, item.idempotencyKey, deliverAt),
       ),
     );
     const results = settled.map((s, index): BatchItemResultDto => {
@@ -110,13 +131,17 @@ export class MessagesService {
       const reason = s.reason as Error;
       if (reason instanceof IdempotencyKeyReusedError) return { index, status: 422, id: reason.key, error: reason.message };
       const id = reason instanceof PublishTimeoutError ? reason.msgId : '';
-      return { index, status: reason instanceof StreamFullError ? 507 : 503, id, error: reason.message };
+      return { index, status: isFull(reason) ? 507 : 503, id, error: reason.message };
     });
     const failed = results.filter((r) => r.status !== 202).length;
-    const full = settled.find((s) => s.status === 'rejected' && s.reason instanceof StreamFullError) as PromiseRejectedResult | undefined;
+    const full = settled.find((s) => s.status === 'rejected' && isFull(s.reason)) as PromiseRejectedResult | undefined;
     if (full && results.every((r) => r.status === 507)) throw full.reason;
     if (results.every((r) => r.status === 503)) throw new BatchNotConfirmedError(results);
     return { status: failed === 0 ? 202 : 207, results };
+  }
+
+  private deliveryTime(when: DeliveryTimeQuery): Date | undefined {
+    return parseDeliveryTime(when, Date.now(), this.env.SCHEDULE_MAX_DELAY_MS);
   }
 
   /**
@@ -125,22 +150,22 @@ export class MessagesService {
    * derived from (caller, topic, key) and the payload's digest travels in a
    * header: a duplicate PubAck is checked against the stored message, so a
    * key reused for a different payload is a 422, not a 202 that stored nothing.
+   * A scheduled message is stored the same way in SCHEDULES, its schedule id
+   * being the msgID (a retry finds the pending schedule).
    */
-  private async publish(caller: Caller, topic: TopicDeclaration, payload: object, givenKey?: string): Promise<PublishResult> {
+  private async publish(caller: Caller, topic: TopicDeclaration, payload: object, givenKey?: string, deliverAt?: Date): Promise<IngressResult> {
     const key = givenKey ?? randomUUID();
     const json = JSON.stringify(payload);
     const msgId = idempotentMsgId(caller.id, topic.name, key);
     const digest = givenKey === undefined ? '' : payloadDigest(json);
-    let result: PublishResult;
+    // Only a client's own key can come back with another payload; a generated one costs no header.
+    const headers: [string, string][] = givenKey === undefined ? [] : [[PAYLOAD_DIGEST_HEADER, digest]];
+    const subject = subjectFor(topic, payload);
+    let result: IngressResult;
     try {
-      result = await this.publisher.publish(subjectFor(topic, payload), json, {
-        msgId,
-        expectStream: topic.stream,
-        topic: topic.name,
-        trace: caller.trace,
-        // Only a client's own key can come back with another payload; a generated one costs no header.
-        headers: givenKey === undefined ? undefined : { [PAYLOAD_DIGEST_HEADER]: digest },
-      });
+      result = deliverAt
+        ? await this.scheduler.schedule({ id: msgId, subject, data: json, deliverAt, msgId, scheduledBy: caller.id, headers, topic: topic.name, trace: caller.trace })
+        : await this.publisher.publish(subject, json, { msgId, expectStream: topic.stream, topic: topic.name, trace: caller.trace, headers });
     } catch (err) {
       // The client retries with the key, not with the derived msgID.
       if (err instanceof PublishTimeoutError) throw new PublishTimeoutError(key, err.deadlineMs, { cause: err });
@@ -154,6 +179,10 @@ export class MessagesService {
     }
     return { ...result, id: key };
   }
+}
+
+function isFull(err: unknown): boolean {
+  return err instanceof StreamFullError || err instanceof SchedulesFullError;
 }
 
 function checkIdempotencyKey(key: string | undefined, where: string): void {

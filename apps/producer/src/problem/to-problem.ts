@@ -7,6 +7,9 @@ import {
   PublishTimeoutError,
   ReplayRefusedError,
   ReplayUnreachableError,
+  ScheduleNotFoundError,
+  SchedulesFullError,
+  SCHEDULES_STREAM,
   StreamFullError,
 } from '#jetstream';
 import { HttpException, HttpStatus } from '@nestjs/common';
@@ -30,13 +33,14 @@ export interface RenderedProblem {
 function domainProblem(error: unknown, { retryAfterSeconds, maxFieldErrors }: ProblemSettings): ProblemException | null {
   if (error instanceof ValidationFailedError) return problems.validation(error.message, error.errors, maxFieldErrors);
   if (error instanceof UnknownTopicError) return problems.unknownTopic(error.topic, error.known);
-  if (error instanceof DeadLetterNotFoundError) return problems.notFound(error.message);
+  if (error instanceof DeadLetterNotFoundError || error instanceof ScheduleNotFoundError) return problems.notFound(error.message);
   if (error instanceof AlreadyReplayedError) return problems.conflict(error.message, { previousReplay: error.previous });
   // An edited payload that routes past the failed consumer is a bad request body; the record's own subject is a state conflict.
   if (error instanceof ReplayUnreachableError && error.edited) return problems.unprocessable(error.message);
   if (error instanceof ReplayRefusedError) return problems.conflict(error.message);
   if (error instanceof IdempotencyKeyReusedError) return problems.idempotencyKeyReused(error.key, error.originalSeq);
   if (error instanceof StreamFullError) return problems.streamFull(error.message, error.stream);
+  if (error instanceof SchedulesFullError) return problems.streamFull(error.message, SCHEDULES_STREAM);
   if (error instanceof PublishTimeoutError) {
     return problems.brokerUnavailable(
       `${error.message}; retry with Idempotency-Key: ${error.msgId} so a stored copy is not duplicated`,

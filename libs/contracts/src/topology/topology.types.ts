@@ -26,6 +26,20 @@ export interface StreamDeclaration {
   duplicateWindowMs: number;
   /** Serve reads through the direct-get API (needed to scan by subject). */
   allowDirect?: boolean;
+  /** Holds messages with a `Nats-Schedule` header until their time (nats-server ≥ 2.12); the server refuses it with discard new. */
+  allowMsgSchedules?: boolean;
+  /** Honours a per-message `Nats-TTL` header. */
+  allowMsgTtl?: boolean;
+  /** Other streams this one copies from, each filtered and renamed by one subject transform. */
+  sources?: StreamSourceDeclaration[];
+}
+
+export interface StreamSourceDeclaration {
+  stream: string;
+  /** Subjects of the source stream to copy (wildcards allowed)… */
+  from: string;
+  /** …and the subject each copy gets here (`>` and `*` carry over). */
+  to: string;
 }
 
 export interface ConsumerDeclaration {

@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import type { NatsConnectionOptions } from '../connection/nats-connection.js';
 import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } from '../dead-letter/dead-letter.topology.js';
+import { withSchedules } from '../schedule/schedule.topology.js';
 import { NATS_COMPONENTS, natsInboxPrefix, type NatsComponent } from '../security/nats-permissions.js';
 import { EnvBoolean, EnvList, EnvNumber, EnvNumberList } from './env-transforms.js';
 import { IsReadableFile, NoPlaintextAuth } from './env-validators.js';
@@ -196,10 +197,10 @@ export class JetStreamEnvironment {
   /**
    * Everything to provision and serve: the domain's declarations (`declare`,
    * e.g. `buildTopology` of libs/contracts) with these settings, plus the
-   * dead-letter streams.
+   * dead-letter streams and the schedules stream.
    */
   topology(declare: (options: TopologyOptions) => Topology): Topology {
-    return withDeadLetters(declare(this.topologyOptions()), this.deadLetterOptions());
+    return withSchedules(withDeadLetters(declare(this.topologyOptions()), this.deadLetterOptions()), { replicas: this.STREAM_REPLICAS });
   }
 
   topologyOptions(): TopologyOptions {

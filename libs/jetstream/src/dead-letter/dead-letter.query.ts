@@ -1,4 +1,5 @@
 import { subjectMatches, ValidationFailedError, type FieldError } from '#contracts';
+import { readPage, type Page } from '../admin/page-query.js';
 
 export interface DeadLetterFilter {
   stream?: string;
@@ -11,11 +12,8 @@ export interface DeadLetterFilter {
   reason?: string;
 }
 
-export interface DeadLetterPage {
-  limit: number;
-  /** Return records after this DLQ sequence (the `next` of the previous page). */
-  after: number;
-}
+/** Return records after this DLQ sequence (the `next` of the previous page). */
+export type DeadLetterPage = Page;
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 const SUBJECT = /^[^\s]+$/;
@@ -47,14 +45,11 @@ export function parseDeadLetterQuery(raw: Record<string, string | undefined>): {
     if (raw.reason.length >= 1 && raw.reason.length <= 200) filter.reason = raw.reason;
     else bad('reason', 'must be 1 to 200 characters of the failure reason to look for');
   }
-  const limit = raw.limit === undefined ? 50 : Number(raw.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) bad('limit', 'must be an integer from 1 to 500');
-  const after = raw.after === undefined ? 0 : Number(raw.after);
-  if (!Number.isInteger(after) || after < 0) bad('after', 'must be a non-negative integer (the next of the previous page)');
+  const page = readPage(raw, errors);
   const unknown = Object.keys(raw).filter((k) => !['stream', 'consumer', 'subject', 'since', 'until', 'reason', 'limit', 'after'].includes(k));
   for (const k of unknown) bad(k, 'is not a known parameter');
   if (errors.length > 0) throw new ValidationFailedError(errors);
-  return { filter, page: { limit, after } };
+  return { filter, page };
 }
 
 /** The DLQ subject filter the server can apply: `dlq.<stream|*>.<consumer|*>`. */

@@ -1,4 +1,5 @@
 import type { StoredMsg } from '@nats-io/jetstream';
+import { storedPayload } from '../admin/stored-payload.js';
 import { headerEntries, headerValue, type HeaderEntries } from '../headers/message-headers.js';
 import type { DeadLetterAdvisory } from './dead-letter.advisory.js';
 import type { ReplayMark } from './replay-log.js';
@@ -95,15 +96,7 @@ export function decodeDeadLetter(m: StoredMsg): StoredDeadLetter {
   const originalHeaders = headerEntries(m.header).filter(([k]) => !OWN.has(k) && !isServerHeader(k));
   const headers: Record<string, string[]> = {};
   for (const [k, v] of originalHeaders) (headers[k] ??= []).push(v);
-  const text = new TextDecoder().decode(m.data);
-  let payload: unknown = null;
-  if (text !== '') {
-    try {
-      payload = JSON.parse(text);
-    } catch {
-      payload = text;
-    }
-  }
+  const payload = storedPayload(m.data);
   const record: DeadLetter = {
     id: m.seq,
     kind: h(DLQ_HEADERS.kind) as DeadLetter['kind'],

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { subjectFor, validateTopicPayload, ValidationFailedError, type Topology } from '#contracts';
 import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import { traceReplay } from '#telemetry';
+import { walkStream } from '../admin/stream-walk.js';
 import type { HeaderEntries } from '../headers/message-headers.js';
 import type { JetStreamPublisher, PublishResult } from '../publisher/jetstream.publisher.js';
 import { DLQ_REJECTED_STREAM, DLQ_STREAM, REPLAY_HEADERS } from './dead-letter.constants.js';
@@ -183,10 +184,7 @@ export class DeadLetterService {
   async listRejected(page: DeadLetterPage): Promise<{ items: RejectedAdvisory[]; next: number | null }> {
     const items: RejectedAdvisory[] = [];
     const last = (await this.jsm.streams.info(DLQ_REJECTED_STREAM)).state.last_seq;
-    for (let seq = page.after + 1; seq <= last; ) {
-      const m = await this.jsm.direct.getMessage(DLQ_REJECTED_STREAM, { seq });
-      if (!m || m.seq > last) break;
-      seq = m.seq + 1;
+    for await (const m of walkStream(this.jsm, DLQ_REJECTED_STREAM, { after: page.after, last })) {
       items.push(decodeRejection(m));
       if (items.length === page.limit) return { items, next: m.seq };
     }
@@ -217,13 +215,6 @@ export class DeadLetterService {
 
   /** Every record the server's subject filter lets through (direct get, next by subject) from `after` to `last`; decodes each once. */
   private async *walk(filter: DeadLetterFilter, after: number, last: number): AsyncGenerator<StoredDeadLetter> {
-    const next_by_subj = dlqSubjectFilter(filter);
-    let seq = after + 1;
-    while (seq <= last) {
-      const m = await this.jsm.direct.getMessage(DLQ_STREAM, { seq, next_by_subj });
-      if (!m || m.seq > last) return;
-      seq = m.seq + 1;
-      yield decodeDeadLetter(m);
-    }
+    for await (const m of walkStream(this.jsm, DLQ_STREAM, { after, last, subject: dlqSubjectFilter(filter) })) yield decodeDeadLetter(m);
   }
 }

@@ -8,6 +8,7 @@ import {
   DLQ_STREAM,
 } from '../dead-letter/dead-letter.constants.js';
 import { PRESENCE_SUBJECT_PREFIX, presenceSubject } from '../presence/presence.constants.js';
+import { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from '../schedule/schedule.constants.js';
 
 /** The NATS users, one per component; each gets only what its code calls. */
 export const NATS_COMPONENTS = ['producer', 'consumer', 'dlq', 'provisioner', 'operator'] as const;
@@ -60,6 +61,9 @@ const pull = (consumers: ConsumerDeclaration[]) =>
     `$JS.ACK.*.*.${c.stream}.${c.durable}.*.*.*.*.>`,
   ]);
 
+/** Direct gets by sequence (`DIRECT.GET.<stream>`) and last by subject (`DIRECT.GET.<stream>.<subject>`). */
+const directGet = (stream: string) => [api(`DIRECT.GET.${stream}`), api(`DIRECT.GET.${stream}.>`)];
+
 /** Reading a KV bucket (bound without direct get) and writing or deleting its keys. */
 const kvRead = (bucket: string) => [...streamCalls([`KV_${bucket}`], 'INFO', 'MSG.GET'), api(`DIRECT.GET.KV_${bucket}.>`)];
 const kvWrite = (bucket: string) => [`$KV.${bucket}.>`];
@@ -105,8 +109,9 @@ function permissions(component: NatsComponent, publish: string[], publishDeny: s
 /**
  * The least-privilege NATS permissions of every component, derived from the
  * topology (with dead letters, see `withDeadLetters`):
- * - producer: publish to topic subjects; read stream and consumer info (readiness, /v1/topics, metrics);
- *   get a stored message of a topic's stream (an Idempotency-Key repeat is compared with it).
+ * - producer: publish to topic subjects and pending schedules; read stream and consumer info (readiness,
+ *   /v1/topics, metrics); get a stored message of a topic's stream (an Idempotency-Key repeat is compared
+ *   with it); read and delete pending schedules.
  * - consumer: pull and ack its durables; info reads; read/write KV buckets (the failure records).
  * - dlq: the DLQ router and admin: pull and ack advisories, read/delete originals, write `dlq.>`,
  *   read/delete DLQ records, replay to topic subjects, read and forget failure records.
@@ -129,6 +134,7 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
   const messageSubjects = unique([...domainStreams.flatMap((s) => s.subjects), ...topicSubjects(topology)]);
   const streams = topology.streams.map((s) => s.name);
   const buckets = topology.buckets.map((b) => b.name);
+  const schedules = topology.streams.some((s) => s.name === SCHEDULES_STREAM);
   const sources = deadLetterSources(advisories);
   const workers = topology.consumers.filter((c) => c !== router);
   // Readiness, /v1/topics and the fill gauges read every stream's and bucket's info.
@@ -143,8 +149,11 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
         ...streamCalls(unique(topology.topics.map((t) => t.stream)), 'MSG.GET'),
         // The operations API pauses, resumes and resets the declared workers (scope consumers:manage).
         ...workers.flatMap((c) => [api(`CONSUMER.PAUSE.${c.stream}.${c.durable}`), api(`CONSUMER.RESET.${c.stream}.${c.durable}`)]),
+        // Scheduled publishes; listing, reading and cancelling schedules.
+        ...(schedules ? [`${SCHEDULE_PENDING_PREFIX}.*`, ...streamCalls([SCHEDULES_STREAM], 'MSG.GET', 'MSG.DELETE'), ...directGet(SCHEDULES_STREAM)] : []),
       ],
-      dlqSubjects,
+      // Due messages are the server's to produce: a publish there would skip validation and land in the topic's stream.
+      [...dlqSubjects, `${SCHEDULE_DUE_PREFIX}.>`],
       // Which workers are bound, for the operations view (PresenceTracker).
       [`${PRESENCE_SUBJECT_PREFIX}.>`],
     ),
@@ -171,7 +180,7 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
         // The router checks an advisory against the consumer's state, declared or extra.
         ...sources.map((s) => api(`CONSUMER.INFO.${s}.*`)),
         ...streamCalls(unique([...sources, DLQ_STREAM]), 'MSG.GET', 'MSG.DELETE'),
-        ...[DLQ_STREAM, DLQ_REJECTED_STREAM].flatMap((s) => [api(`DIRECT.GET.${s}`), api(`DIRECT.GET.${s}.>`)]),
+        ...[DLQ_STREAM, DLQ_REJECTED_STREAM].flatMap(directGet),
         ...dlqBuckets.flatMap((b) => [...kvRead(b), ...kvWrite(b)]),
       ],
       [],

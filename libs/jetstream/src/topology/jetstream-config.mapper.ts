@@ -1,4 +1,4 @@
-import type { ConsumerDeclaration, StreamDeclaration } from '#contracts';
+import type { ConsumerDeclaration, StreamDeclaration, StreamSourceDeclaration } from '#contracts';
 import { nanos } from '@nats-io/transport-node';
 import {
   AckPolicy,
@@ -6,6 +6,7 @@ import {
   DiscardPolicy,
   type ConsumerConfig,
   type StreamConfig,
+  type StreamSource,
 } from '@nats-io/jetstream';
 
 export function toStreamConfig(s: StreamDeclaration): Partial<StreamConfig> & { name: string } {
@@ -21,7 +22,22 @@ export function toStreamConfig(s: StreamDeclaration): Partial<StreamConfig> & { 
     discard: s.discard === 'new' ? DiscardPolicy.New : DiscardPolicy.Old,
     duplicate_window: nanos(s.duplicateWindowMs),
     allow_direct: s.allowDirect ?? false,
+    allow_msg_schedules: s.allowMsgSchedules ?? false,
+    allow_msg_ttl: s.allowMsgTtl ?? false,
+    // The server reports no sources as absent, not as [].
+    ...(s.sources?.length ? { sources: toSources(s.sources) } : {}),
   };
+}
+
+/** One source per stream, with a subject transform per declaration: the server refuses the same stream sourced twice. */
+function toSources(sources: StreamSourceDeclaration[]): StreamSource[] {
+  const byStream = new Map<string, StreamSource>();
+  for (const { stream, from, to } of sources) {
+    const source = byStream.get(stream) ?? { name: stream, subject_transforms: [] };
+    source.subject_transforms!.push({ src: from, dest: to });
+    byStream.set(stream, source);
+  }
+  return [...byStream.values()];
 }
 
 export function toConsumerConfig(c: ConsumerDeclaration): Partial<ConsumerConfig> {
@@ -54,8 +70,11 @@ export const UPDATABLE_STREAM_FIELDS = [
   'discard',
   'duplicate_window',
   'allow_direct',
+  'allow_msg_ttl',
+  'sources',
 ] as const;
-export const FIXED_STREAM_FIELDS = ['retention', 'storage'] as const;
+/** Switching schedules on is refused on a stream that holds messages: drift to resolve by hand. */
+export const FIXED_STREAM_FIELDS = ['retention', 'storage', 'allow_msg_schedules'] as const;
 
 export const UPDATABLE_CONSUMER_FIELDS = [
   'description',
@@ -68,7 +87,8 @@ export const UPDATABLE_CONSUMER_FIELDS = [
 export const FIXED_CONSUMER_FIELDS = ['ack_policy', 'deliver_policy'] as const;
 
 function same(a: unknown, b: unknown): boolean {
-  const norm = (v: unknown) => (Array.isArray(v) && v.length === 0 ? undefined : v === '' ? undefined : v);
+  // The server omits empty and false settings (allow_msg_ttl, sources) from the config it returns.
+  const norm = (v: unknown) => ((Array.isArray(v) && v.length === 0) || v === '' || v === false ? undefined : v);
   return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }
 

@@ -12,6 +12,12 @@ export class PublishResultDto {
 
   @ApiProperty({ description: 'True when a message with this id was already stored in the duplicate window; nothing new was stored' })
   duplicate!: boolean;
+
+  @ApiProperty({ required: false, description: 'Set when deliverAt or delayMs was given: the pending schedule (GET/DELETE /v1/schedules/{scheduleId}); stream is then SCHEDULES' })
+  scheduleId?: string;
+
+  @ApiProperty({ required: false, description: 'When a scheduled message will be delivered (ISO 8601)', example: '2026-11-29T10:00:05.000Z' })
+  deliverAt?: string;
 }
 
 export class BatchItemResultDto {
@@ -32,6 +38,12 @@ export class BatchItemResultDto {
 
   @ApiProperty({ required: false })
   duplicate?: boolean;
+
+  @ApiProperty({ required: false })
+  scheduleId?: string;
+
+  @ApiProperty({ required: false })
+  deliverAt?: string;
 
   @ApiProperty({ required: false })
   error?: string;

@@ -1,0 +1,136 @@
+import type { Context } from '@opentelemetry/api';
+import { JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
+import { walkStream } from '../admin/stream-walk.js';
+import { isNotFound } from '../errors/jetstream-api.errors.js';
+import { PublishRejectedError } from '../errors/publish.errors.js';
+import { HEADERS, type HeaderEntries } from '../headers/message-headers.js';
+import type { JetStreamPublisher, PublishResult } from '../publisher/jetstream.publisher.js';
+import { SCHEDULE_DUE_TTL, SCHEDULE_HEADERS, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule.constants.js';
+import { ScheduleNotFoundError, SchedulesFullError } from './schedule.errors.js';
+import {
+  atSchedule,
+  decodeSchedule,
+  dueSubject,
+  NATS_SCHEDULE_HEADERS,
+  pendingSubject,
+  type PendingSchedule,
+  type ScheduleListing,
+} from './schedule.record.js';
+
+export interface ScheduleRequest {
+  /** The schedule's id: a subject token, the same on every retry of one request. */
+  id: string;
+  /** Where the message is delivered when due. */
+  subject: string;
+  data: string;
+  deliverAt: Date;
+  /** `Nats-Msg-Id` of the schedule: a retry within the duplicate window stores nothing new. */
+  msgId: string;
+  scheduledBy: string;
+  headers?: HeaderEntries;
+  /** Metric label of the publish. */
+  topic?: string;
+  trace?: Context;
+}
+
+export interface ScheduleResult extends PublishResult {
+  scheduleId: string;
+  /** When it is delivered; absent for a repeat of a schedule that was delivered already. */
+  deliverAt?: string;
+}
+
+/** JSStreamWrongLastSequenceErr: a pending schedule already holds this id's subject. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+/**
+ * Delayed delivery through the nats-server message scheduler: a message is
+ * stored at once on its own subject in SCHEDULES and the server produces it
+ * at `deliverAt` (see withSchedules for how it reaches the topic's stream).
+ * The one implementation behind the ingress and the schedules API.
+ */
+export class MessageScheduler {
+  constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly publisher: JetStreamPublisher,
+    /** Most messages SCHEDULES may hold; beyond it new schedules are refused (the server allows it no discard-new limit). */
+    private readonly maxMessages: number,
+  ) {}
+
+  /**
+   * Stores the schedule. Only a new subject is accepted (expected last
+   * subject sequence 0): a repeat of a still pending id answers with the
+   * pending schedule as a duplicate, never replaces it.
+   */
+  async schedule(r: ScheduleRequest): Promise<ScheduleResult> {
+    const { state } = await this.jsm.streams.info(SCHEDULES_STREAM);
+    if (state.messages >= this.maxMessages) throw new SchedulesFullError(this.maxMessages);
+    const headers: HeaderEntries = [
+      ...(r.headers ?? []),
+      [NATS_SCHEDULE_HEADERS.schedule, atSchedule(r.deliverAt)],
+      [NATS_SCHEDULE_HEADERS.target, dueSubject(r.subject)],
+      [NATS_SCHEDULE_HEADERS.ttl, SCHEDULE_DUE_TTL],
+      ['Nats-Expected-Last-Subject-Sequence', '0'],
+      [SCHEDULE_HEADERS.scheduledBy, r.scheduledBy],
+      // The server copies the headers onto the delivered message: its end-to-end latency starts when it is due.
+      [HEADERS.publishedAt, String(r.deliverAt.getTime())],
+    ];
+    const deliverAt = r.deliverAt.toISOString();
+    try {
+      const ack = await this.publisher.publish(pendingSubject(r.id), r.data, {
+        msgId: r.msgId,
+        headers,
+        expectStream: SCHEDULES_STREAM,
+        topic: r.topic,
+        trace: r.trace,
+      });
+      if (!ack.duplicate) return { ...ack, scheduleId: r.id, deliverAt };
+      // A repeat within the duplicate window: the first request's time holds, if it is still pending.
+      const pending = await this.get(r.id).catch((err: unknown) => {
+        if (err instanceof ScheduleNotFoundError) return undefined;
+        throw err;
+      });
+      return { ...ack, scheduleId: r.id, deliverAt: pending?.deliverAt };
+    } catch (err) {
+      if (!(err instanceof PublishRejectedError && isWrongLastSequence(err.cause))) throw err;
+      const pending = await this.get(r.id);
+      return { id: r.msgId, stream: SCHEDULES_STREAM, seq: pending.seq, duplicate: true, scheduleId: r.id, deliverAt: pending.deliverAt };
+    }
+  }
+
+  /** Pending schedules, oldest first, after SCHEDULES sequence `after`. */
+  async list(page: { after: number; limit: number }): Promise<ScheduleListing> {
+    const { state } = await this.jsm.streams.info(SCHEDULES_STREAM);
+    const items: PendingSchedule[] = [];
+    const walk = walkStream(this.jsm, SCHEDULES_STREAM, { after: page.after, last: state.last_seq, subject: `${SCHEDULE_PENDING_PREFIX}.*` });
+    for await (const m of walk) {
+      items.push(decodeSchedule(m));
+      if (items.length === page.limit) return { items, next: m.seq < state.last_seq ? m.seq : null };
+    }
+    return { items, next: null };
+  }
+
+  async get(id: string): Promise<PendingSchedule> {
+    const m = await this.jsm.direct.getMessage(SCHEDULES_STREAM, { last_by_subj: pendingSubject(id) });
+    if (!m) throw new ScheduleNotFoundError(id);
+    return decodeSchedule(m);
+  }
+
+  /**
+   * Deletes the schedule's message, by sequence: if the server delivered it
+   * in between, the delete finds nothing and the caller learns it was too late.
+   */
+  async cancel(id: string): Promise<PendingSchedule> {
+    const pending = await this.get(id);
+    try {
+      await this.jsm.streams.deleteMessage(SCHEDULES_STREAM, pending.seq, false);
+    } catch (err) {
+      if (isNotFound(err)) throw new ScheduleNotFoundError(id);
+      throw err;
+    }
+    return pending;
+  }
+}
+
+function isWrongLastSequence(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE;
+}

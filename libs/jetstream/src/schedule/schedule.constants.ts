@@ -1,0 +1,30 @@
+/** The stream that holds pending schedules (nats-server's message scheduler, ADR-51). */
+export const SCHEDULES_STREAM = 'SCHEDULES';
+
+/**
+ * One subject per pending schedule, `schedules.pending.<id>`: the scheduler
+ * keeps one schedule per subject, so two schedules on one subject would
+ * replace each other.
+ */
+export const SCHEDULE_PENDING_PREFIX = 'schedules.pending';
+
+/**
+ * Where the server puts a schedule's message when it is due,
+ * `schedules.due.<subject>`: the target must be in the schedule's own
+ * stream. The topic's stream copies it from there (a stream source that
+ * strips the prefix), so consumers see an ordinary message on `<subject>`.
+ */
+export const SCHEDULE_DUE_PREFIX = 'schedules.due';
+
+/**
+ * How long a due message stays in SCHEDULES after it fired. The copy into the
+ * topic's stream takes milliseconds; this covers a target stream that is full
+ * or without a leader for a while (the source retries until it fits).
+ */
+export const SCHEDULE_DUE_TTL = '24h';
+
+/** Headers of a schedule message that nestjet writes (the server's own are `Nats-Schedule*`). */
+export const SCHEDULE_HEADERS = {
+  /** The principal that scheduled it. */
+  scheduledBy: 'nestjet-scheduled-by',
+} as const;

@@ -1,0 +1,48 @@
+import type { StreamDeclaration, StreamSourceDeclaration, Topology } from '#contracts';
+import { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule.constants.js';
+
+export interface ScheduleOptions {
+  replicas: number;
+}
+
+/**
+ * The topology plus the schedules stream: pending schedules wait in SCHEDULES
+ * (no age limit, so a schedule a year ahead is not aged out before it fires)
+ * and every stream that carries a topic copies its due messages back under the
+ * original subject. The server refuses schedules on a `discard: new` stream,
+ * so SCHEDULES has no size limit of its own; the ingress caps pending
+ * schedules instead (SCHEDULES_MAX_PENDING) and refuses beyond it.
+ */
+export function withSchedules(topology: Topology, options: ScheduleOptions): Topology {
+  const targets = new Set(topology.topics.map((t) => t.stream));
+  if (targets.size === 0) return topology;
+  const schedules: StreamDeclaration = {
+    name: SCHEDULES_STREAM,
+    description: 'Messages waiting for their delivery time (one subject per schedule) and, briefly, those due',
+    subjects: [`${SCHEDULE_PENDING_PREFIX}.*`, `${SCHEDULE_DUE_PREFIX}.>`],
+    retention: 'limits',
+    storage: 'file',
+    replicas: options.replicas,
+    maxAgeMs: 0,
+    maxBytes: -1,
+    discard: 'old',
+    duplicateWindowMs: 2 * 60_000,
+    allowDirect: true,
+    allowMsgSchedules: true,
+    allowMsgTtl: true,
+  };
+  const streams = topology.streams.map((s) =>
+    targets.has(s.name) ? { ...s, sources: [...(s.sources ?? []), ...s.subjects.map(dueSource)] } : s,
+  );
+  return { ...topology, streams: [...streams, schedules] };
+}
+
+/** Copies `schedules.due.<subject>` back as `<subject>`; each `*` is carried over by position. */
+function dueSource(subject: string): StreamSourceDeclaration {
+  let n = 0;
+  const to = subject
+    .split('.')
+    .map((token) => (token === '*' ? `{{wildcard(${++n})}}` : token))
+    .join('.');
+  return { stream: SCHEDULES_STREAM, from: `${SCHEDULE_DUE_PREFIX}.${subject}`, to };
+}
