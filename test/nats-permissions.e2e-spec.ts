@@ -122,13 +122,13 @@ describe('NATS least privilege: the server enforces each component’s permissio
     await as(nats, 'operator', async (nc) => (await jetstreamManager(nc)).streams.deleteMessage('DLQ', ack.seq));
   });
 
-  it('only the producer can schedule, and nobody but the server produces due messages', async () => {
+  it('only the producer (publishes) and dlq (retry copies) can schedule, and nobody but the server produces due messages', async () => {
     const due = 'schedules.due.orders.created.eu.std';
     for (const component of NATS_COMPONENTS.filter((c) => c !== 'operator')) {
       const outcome = await as(nats, component, (nc) => jetstream(nc).publish(due, JSON.stringify(order())).then(() => 'stored', (e: Error) => e.message));
       expect({ component, outcome }).toEqual({ component, outcome: expect.stringMatching(PERMISSION_DENIED) });
     }
-    for (const component of ['consumer', 'dlq', 'provisioner'] as const) {
+    for (const component of ['consumer', 'provisioner'] as const) {
       const outcome = await as(nats, component, (nc) => jetstream(nc).publish('schedules.pending.x', '{}').then(() => 'stored', (e: Error) => e.message));
       expect({ component, outcome }).toEqual({ component, outcome: expect.stringMatching(PERMISSION_DENIED) });
     }

@@ -6,6 +6,7 @@ import {
   exitOnConfigurationError,
   JetStreamPullTransport,
   DirectDeadLetterHook,
+  RetryRescheduler,
   validateEnvironment,
 } from '#jetstream';
 import { PinoLogger } from '#telemetry';
@@ -33,6 +34,7 @@ async function bootstrap(): Promise<void> {
       bindings,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       failureHook: app.get(DirectDeadLetterHook),
+      rescheduler: app.get(RetryRescheduler) ?? undefined,
     }),
   });
   app.enableShutdownHooks();

@@ -71,6 +71,7 @@ export { parsePage, type Page } from './admin/page-query.js';
 
 // Delayed delivery (the nats-server message scheduler)
 export { MessageScheduler, type ScheduleRequest, type ScheduleResult } from './schedule/message-scheduler.js';
+export { RetryRescheduler } from './schedule/retry-rescheduler.js';
 export { SCHEDULE_ID, type PendingSchedule, type ScheduleListing } from './schedule/schedule.record.js';
 export { ScheduleNotFoundError, SchedulesFullError } from './schedule/schedule.errors.js';
 export { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule/schedule.constants.js';

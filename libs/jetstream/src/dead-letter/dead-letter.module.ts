@@ -22,6 +22,9 @@ import { PresenceAnnouncer } from '../presence/presence.announcer.js';
 import { DeadLetterService } from './dead-letter.service.js';
 import { DirectDeadLetterHook } from './direct-dead-letter.hook.js';
 import { KvFailureRecorder } from './failure.recorder.js';
+import { MessageScheduler } from '../schedule/message-scheduler.js';
+import { RetryRescheduler } from '../schedule/retry-rescheduler.js';
+import { SCHEDULES_STREAM } from '../schedule/schedule.constants.js';
 
 export interface DeadLetterModuleOptions {
   /** Run the DLQ router in this process (consumer pods); the service alone serves the admin API and CLI. */
@@ -124,6 +127,13 @@ export class DeadLetterModule {
           useFactory: (recorder: KvFailureRecorder, c: DeadLetterConnection) => new DirectDeadLetterHook(recorder, c.owned ? c.recordPublisher : undefined),
         },
         {
+          provide: RetryRescheduler,
+          inject: [DeadLetterConnection, JETSTREAM_MODULE_OPTIONS],
+          // As the dead-letter hook: only the dlq user may schedule copies that land on topic subjects.
+          useFactory: (c: DeadLetterConnection, o: JetStreamModuleOptions) =>
+            c.owned && o.topology.streams.some((st) => st.name === SCHEDULES_STREAM) ? new RetryRescheduler(new MessageScheduler(c.jsm, c.recordPublisher)) : null,
+        },
+        {
           provide: DeadLetterRouter,
           inject: [DeadLetterConnection, JETSTREAM_MODULE_OPTIONS],
           useFactory: (c: DeadLetterConnection, o: JetStreamModuleOptions) => new DeadLetterRouter(c.jsm, c.recordPublisher, new KvFailureRecorder(c.nc), o.topology),
@@ -136,7 +146,7 @@ export class DeadLetterModule {
         },
         DeadLetterLifecycle,
       ],
-      exports: [DeadLetterService, KvFailureRecorder, DirectDeadLetterHook],
+      exports: [DeadLetterService, KvFailureRecorder, DirectDeadLetterHook, RetryRescheduler],
     };
   }
 }

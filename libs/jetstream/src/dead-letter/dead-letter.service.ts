@@ -3,7 +3,7 @@ import { subjectFor, validateTopicPayload, ValidationFailedError, type Topology 
 import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import { traceReplay } from '#telemetry';
 import { walkStream } from '../admin/stream-walk.js';
-import type { HeaderEntries } from '../headers/message-headers.js';
+import { HEADERS, type HeaderEntries } from '../headers/message-headers.js';
 import type { JetStreamPublisher, PublishResult } from '../publisher/jetstream.publisher.js';
 import { DLQ_REJECTED_STREAM, DLQ_STREAM, REPLAY_HEADERS } from './dead-letter.constants.js';
 import { AlreadyReplayedError, DeadLetterNotFoundError, ReplayRefusedError } from './dead-letter.errors.js';
@@ -117,7 +117,8 @@ export class DeadLetterService {
     const claim = await this.replays.claim(record.id, mark, force);
     const originalTraceparent = record.headers.traceparent?.[0];
     // The replay is a new trace; it links back to the original instead of continuing it.
-    const headers: HeaderEntries = originalHeaders.filter(([k]) => k !== 'traceparent' && k !== 'tracestate');
+    // A replay starts its attempts afresh, even of a rescheduled copy.
+    const headers: HeaderEntries = originalHeaders.filter(([k]) => k !== 'traceparent' && k !== 'tracestate' && k !== HEADERS.attempts && k !== REPLAY_HEADERS.replayFor);
     headers.push([REPLAY_HEADERS.replayOf, String(record.id)], [REPLAY_HEADERS.replayFor, record.consumer]);
     if (originalTraceparent) headers.push([REPLAY_HEADERS.originalTraceparent, originalTraceparent]);
     let ack: PublishResult;

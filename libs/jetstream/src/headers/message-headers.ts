@@ -8,6 +8,8 @@ import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 export const HEADERS = {
   msgId: 'Nats-Msg-Id',
   publishedAt: 'nestjet-published-at',
+  /** On a rescheduled retry: the attempts made on earlier copies (the server counts each copy from 1). */
+  attempts: 'nestjet-attempts',
 } as const;
 
 /** Header name and value pairs: keeps repeated values and order, unlike a record. */

@@ -22,7 +22,7 @@ export interface ScheduleRequest {
   id: string;
   /** Where the message is delivered when due. */
   subject: string;
-  data: string;
+  data: Uint8Array | string;
   deliverAt: Date;
   /** `Nats-Msg-Id` of the schedule: a retry within the duplicate window stores nothing new. */
   msgId: string;
@@ -52,8 +52,8 @@ export class MessageScheduler {
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly publisher: JetStreamPublisher,
-    /** Most messages SCHEDULES may hold; beyond it new schedules are refused (the server allows it no discard-new limit). */
-    private readonly maxMessages: number,
+    /** Most messages SCHEDULES may hold; beyond it new schedules are refused (the server allows it no discard-new limit). Undefined: no cap (retries of stored messages). */
+    private readonly maxMessages?: number,
   ) {}
 
   /**
@@ -62,8 +62,10 @@ export class MessageScheduler {
    * pending schedule as a duplicate, never replaces it.
    */
   async schedule(r: ScheduleRequest): Promise<ScheduleResult> {
-    const { state } = await this.jsm.streams.info(SCHEDULES_STREAM);
-    if (state.messages >= this.maxMessages) throw new SchedulesFullError(this.maxMessages);
+    if (this.maxMessages !== undefined) {
+      const { state } = await this.jsm.streams.info(SCHEDULES_STREAM);
+      if (state.messages >= this.maxMessages) throw new SchedulesFullError(this.maxMessages);
+    }
     const headers: HeaderEntries = [
       ...(r.headers ?? []),
       [NATS_SCHEDULE_HEADERS.schedule, atSchedule(r.deliverAt)],

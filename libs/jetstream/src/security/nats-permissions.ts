@@ -114,7 +114,8 @@ function permissions(component: NatsComponent, publish: string[], publishDeny: s
  *   with it); read and delete pending schedules.
  * - consumer: pull and ack its durables; info reads; read/write KV buckets (the failure records).
  * - dlq: the DLQ router and admin: pull and ack advisories, read/delete originals, write `dlq.>`,
- *   read/delete DLQ records, replay to topic subjects, read and forget failure records.
+ *   read/delete DLQ records, replay to topic subjects, read and forget failure records; schedule
+ *   retry copies (RetryRescheduler).
  * - provisioner: create, update and read streams, consumers and KV buckets; no deletes, no messages.
  * - operator: the human `nats` CLI: everything except forging advisories or dead letters.
  * Nobody may publish to `$JS.EVENT.>`; nobody but dlq may publish to the DLQ subjects.
@@ -182,8 +183,10 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
         ...streamCalls(unique([...sources, DLQ_STREAM]), 'MSG.GET', 'MSG.DELETE'),
         ...[DLQ_STREAM, DLQ_REJECTED_STREAM].flatMap(directGet),
         ...dlqBuckets.flatMap((b) => [...kvRead(b), ...kvWrite(b)]),
+        // Retries due later than the ack wait, rescheduled as copies (RetryRescheduler).
+        ...(schedules ? [`${SCHEDULE_PENDING_PREFIX}.*`, ...directGet(SCHEDULES_STREAM)] : []),
       ],
-      [],
+      [`${SCHEDULE_DUE_PREFIX}.>`],
     ),
     provisioner: permissions(
       'provisioner',

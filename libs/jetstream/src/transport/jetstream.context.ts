@@ -5,7 +5,7 @@ import { settleQuietly } from './settle-quietly.js';
 
 const logger = new Logger('JetStreamContext');
 
-type JetStreamContextArgs = [message: JsMsg, consumer: string];
+type JetStreamContextArgs = [message: JsMsg, consumer: string, attempt?: number];
 
 /** What `@Ctx()` gives a handler: the message, its delivery facts, and `working()`. */
 export class JetStreamContext extends BaseRpcContext<JetStreamContextArgs> {
@@ -30,9 +30,14 @@ export class JetStreamContext extends BaseRpcContext<JetStreamContextArgs> {
     return this.args[0].info.streamSequence;
   }
 
-  /** 1 on the first delivery. */
+  /** The server's count of this message's deliveries: 1 on the first. A rescheduled retry is a new message and counts from 1 again. */
   getDeliveryCount(): number {
     return this.args[0].info.deliveryCount;
+  }
+
+  /** 1 on the first attempt; counts on across rescheduled retries (see getDeliveryCount). */
+  getAttempt(): number {
+    return this.args[2] ?? this.args[0].info.deliveryCount;
   }
 
   getHeader(name: string): string | undefined {

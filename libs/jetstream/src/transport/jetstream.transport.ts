@@ -18,6 +18,7 @@ import { JetStreamContext } from './jetstream.context.js';
 import type { MessageFailureHook } from './message-failure.hook.js';
 import { SettleCoalescer } from './settle-coalescer.js';
 import { applySettlement, decideSettlement, isFinal, type Settlement } from './settlement.js';
+import type { RetryRescheduler } from '../schedule/retry-rescheduler.js';
 
 export interface ConsumerBinding {
   stream: string;
@@ -46,6 +47,8 @@ export interface JetStreamTransportOptions {
    */
   shutdownTimeoutMs: number;
   failureHook?: MessageFailureHook;
+  /** Turns retries due later than the ack wait into schedules; without it they are naked with their delay. */
+  rescheduler?: RetryRescheduler;
 }
 
 export type Outcome = Settlement['kind'];
@@ -64,6 +67,8 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   private readonly routes = new HandlerRoutes<MessageHandler>();
   private readonly settle = new SettleCoalescer(this.logger);
   private readonly workers: ConsumerWorker[] = [];
+  /** The server's ack timeout of each bound consumer: retries due later are rescheduled. */
+  private readonly ackWaits = new Map<string, number>();
   /** Set when shutdown stopped waiting: handlers finishing later must not settle (their message was naked). */
   private abandoned = false;
   private nc?: NatsConnection;
@@ -104,6 +109,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
           'consumer.bind-retry',
         );
         const { durable, concurrency, prefetch, maxKeepAliveMs } = binding;
+        this.ackWaits.set(durable, ackWaitMs);
         const worker = new ConsumerWorker(
           this.nc,
           { stream: binding.stream, consumer: durable, concurrency, prefetch, ackWaitMs, maxKeepAliveMs, logger: this.logger },
@@ -156,16 +162,22 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       bodySize: msg.data.byteLength,
       replayOf: msg.headers?.get(REPLAY_HEADERS.originalTraceparent) || undefined,
     }) : undefined;
+    // A rescheduled retry (replay-for this consumer) counts on from the attempts on its earlier copies.
+    const priorAttempts = replayFor ? priorAttemptsOf(msg) : 0;
+    const attempt = priorAttempts + msg.info.deliveryCount;
     const run = async (): Promise<Outcome | 'abandoned'> => {
       if (msg.info.deliveryCount > 1) await this.tellHook('onRedelivered', binding, msg);
-      const { handler, error } = await this.process(binding, msg);
+      const { handler, error } = await this.process(binding, msg, attempt, priorAttempts === 0);
       if (error && traced) recordFailure(traced.span, error);
       if (this.abandoned) return this.dropLate(binding, msg, error);
       const { maxDeliver, retryDelaysMs } = binding;
-      const settlement = decideSettlement({ deliveryCount: msg.info.deliveryCount, maxDeliver, retryDelaysMs }, error);
-      if (error) await this.reportFailure(binding, msg, handler, error, settlement);
+      const rescheduleAfterMs = this.options.rescheduler ? this.ackWaits.get(binding.durable) : undefined;
+      let settlement = decideSettlement({ attempt, maxDeliver, retryDelaysMs, priorAttempts, rescheduleAfterMs }, error);
+      if (error) await this.reportFailure(binding, msg, handler, error, settlement, attempt);
+      if (settlement.kind === 'reschedule') settlement = await this.reschedule(binding, msg, attempt, settlement.delayMs);
       if (this.abandoned) return this.dropLate(binding, msg, error);
-      this.settle.add(() => applySettlement(msg, settlement));
+      const settled = settlement;
+      this.settle.add(() => applySettlement(msg, settled));
       if (settlement.kind === 'ack' && msg.info.deliveryCount > 1) await this.tellHook('onSucceeded', binding, msg);
       return settlement.kind;
     };
@@ -194,11 +206,28 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     return 'abandoned';
   }
 
+  /**
+   * Stores the copy that carries the retry; the delivery is then acked. If it
+   * cannot be stored now, the delivery is naked with the delay after all: it
+   * holds an ack slot meanwhile, but the retry is not lost.
+   */
+  private async reschedule(binding: ConsumerBinding, msg: JsMsg, attempt: number, delayMs: number): Promise<Settlement> {
+    const where = { consumer: binding.durable, stream: msg.info.stream, streamSequence: msg.info.streamSequence, attempt, delayMs };
+    try {
+      const copy = await this.options.rescheduler!.reschedule(msg, binding.durable, attempt, new Date(Date.now() + delayMs));
+      this.logger.log({ event: 'message.rescheduled', ...where, scheduleId: copy.scheduleId, deliverAt: copy.deliverAt });
+      return { kind: 'reschedule', delayMs };
+    } catch (err) {
+      this.logger.warn({ event: 'message.reschedule-failed', ...where, error: String(err), hint: 'naked with the delay instead' });
+      return { kind: 'nak', delayMs, final: false };
+    }
+  }
+
   /** Runs the handler; the error it ended with, if any, and the pattern of the handler that ran. */
-  private async process(binding: ConsumerBinding, msg: JsMsg): Promise<{ handler: string; error?: Error }> {
+  private async process(binding: ConsumerBinding, msg: JsMsg, attempt: number, firstCopy: boolean): Promise<{ handler: string; error?: Error }> {
     const route = this.routes.find(binding.durable, msg.subject);
     const publishedAt = Number(msg.headers?.get(HEADERS.publishedAt));
-    if (msg.info.deliveryCount === 1 && publishedAt > 0) {
+    if (firstCopy && msg.info.deliveryCount === 1 && publishedAt > 0) {
       consumerMetrics(binding.durable).endToEnd.observe(Math.max(0, Date.now() - publishedAt) / 1000);
     }
     const started = performance.now();
@@ -210,7 +239,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       } catch {
         throw new PayloadValidationError('payload is not valid JSON');
       }
-      const result: unknown = await route.handler(payload, new JetStreamContext([msg, binding.durable]));
+      const result: unknown = await route.handler(payload, new JetStreamContext([msg, binding.durable, attempt]));
       // Most handlers return a value or a promise; only pay for rxjs when they return a stream.
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
       return { handler: route.pattern };
@@ -222,14 +251,14 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   }
 
   /** Logs the failure and hands it to the failure hook before the message is settled. */
-  private async reportFailure(binding: ConsumerBinding, msg: JsMsg, handler: string, error: Error, settlement: Settlement): Promise<void> {
+  private async reportFailure(binding: ConsumerBinding, msg: JsMsg, handler: string, error: Error, settlement: Settlement, attempt: number): Promise<void> {
     const terminated = settlement.kind === 'term';
     const failure = {
       stream: msg.info.stream,
       consumer: binding.durable,
       subject: msg.subject,
       streamSequence: msg.info.streamSequence,
-      deliveryCount: msg.info.deliveryCount,
+      deliveryCount: attempt,
       maxDeliver: binding.maxDeliver,
       errorName: error.name,
       errorMessage: error.message,
@@ -308,4 +337,10 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     if (!this.nc) throw new Error('JetStreamPullTransport is not listening yet');
     return this.nc as T;
   }
+}
+
+/** Attempts made on a rescheduled copy's predecessors; anything but a small positive count reads as none. */
+function priorAttemptsOf(msg: JsMsg): number {
+  const n = Number(msg.headers?.get(HEADERS.attempts));
+  return Number.isInteger(n) && n > 0 && n < 1_000_000 ? n : 0;
 }

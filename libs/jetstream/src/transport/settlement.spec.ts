@@ -7,7 +7,7 @@ function fakeMessage() {
   return { ack: jest.fn<() => void>(), nak: jest.fn<(delay?: number) => void>(), term: jest.fn<(reason?: string) => void>() };
 }
 
-const attempt = (deliveryCount: number) => ({ deliveryCount, maxDeliver: 3, retryDelaysMs: [100, 500] });
+const attempt = (n: number) => ({ attempt: n, maxDeliver: 3, retryDelaysMs: [100, 500], priorAttempts: 0 });
 
 function settle(s: Settlement) {
   const msg = fakeMessage();
@@ -49,5 +49,26 @@ describe('decideSettlement + applySettlement', () => {
   it('caps the term reason so it fits the advisory', () => {
     const s = decideSettlement(attempt(1), new NonRetryableError('x'.repeat(5000)));
     expect(s.kind === 'term' && s.reason.length).toBe(1024);
+  });
+
+  it('reschedules a retry due later than the ack wait, and acks the delivery (its copy carries the retry)', () => {
+    const long = { attempt: 1, maxDeliver: 4, retryDelaysMs: [100, 60_000], priorAttempts: 0, rescheduleAfterMs: 30_000 };
+    expect(decideSettlement(long, new Error('db down'))).toEqual({ kind: 'nak', delayMs: 100, final: false });
+    const s = decideSettlement({ ...long, attempt: 2 }, new Error('db down'));
+    expect(s).toEqual({ kind: 'reschedule', delayMs: 60_000 });
+    expect(isFinal(s)).toBe(false);
+    const msg = settle(s);
+    expect(msg.ack).toHaveBeenCalledTimes(1);
+    expect(msg.nak).not.toHaveBeenCalled();
+    // Without a rescheduler (no dead-letter connection) the long delay is a nak.
+    expect(decideSettlement({ ...long, attempt: 2, rescheduleAfterMs: undefined }, new Error('db down'))).toEqual({ kind: 'nak', delayMs: 60_000, final: false });
+  });
+
+  it('terminates the last attempt of a rescheduled copy: the server counts the copy from 1 and would redeliver it', () => {
+    const copy = { attempt: 3, maxDeliver: 3, retryDelaysMs: [100], priorAttempts: 2, rescheduleAfterMs: 30_000 };
+    const s = decideSettlement(copy, new Error('db down'));
+    expect(s).toEqual({ kind: 'term', reason: 'attempt 3 of 3: Error: db down' });
+    expect(isFinal(s)).toBe(true);
+    expect(decideSettlement({ ...copy, maxDeliver: 5 }, new Error('db down'))).toEqual({ kind: 'nak', delayMs: 100, final: false });
   });
 });

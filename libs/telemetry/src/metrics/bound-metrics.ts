@@ -1,7 +1,7 @@
 import { nestjetMetrics } from './nestjet.metrics.js';
 
 export type PublishOutcome = 'stored' | 'duplicate' | 'timeout' | 'full' | 'rejected';
-export type ProcessOutcome = 'ack' | 'nak' | 'term' | 'skip';
+export type ProcessOutcome = 'ack' | 'nak' | 'reschedule' | 'term' | 'skip';
 
 interface Inc {
   inc(): void;
@@ -51,7 +51,7 @@ export function consumerMetrics(consumer: string): ConsumerMetrics {
   if (!bound) {
     const processed = (outcome: ProcessOutcome) => nestjetMetrics.processed.labels({ consumer, outcome });
     bound = {
-      processed: { ack: processed('ack'), nak: processed('nak'), term: processed('term'), skip: processed('skip') },
+      processed: { ack: processed('ack'), nak: processed('nak'), reschedule: processed('reschedule'), term: processed('term'), skip: processed('skip') },
       handlerDuration: nestjetMetrics.handlerDuration.labels({ consumer }),
       endToEnd: nestjetMetrics.endToEnd.labels({ consumer }),
     };

@@ -56,7 +56,7 @@ export class NestjetMetrics {
 
   readonly processed = new Counter({
     name: 'nestjet_processed_messages_total',
-    help: 'Deliveries settled by a consumer, by outcome (ack, nak, term, skip)',
+    help: 'Deliveries settled by a consumer, by outcome (ack, nak, reschedule, term, skip)',
     labelNames: ['consumer', 'outcome'] as const,
     registers: [this.registry],
   });
