@@ -6,6 +6,8 @@ import {
   exitOnConfigurationError,
   JetStreamPullTransport,
   DirectDeadLetterHook,
+  NATS_CONNECTION,
+  ProcessedMarkers,
   RetryRescheduler,
   validateEnvironment,
 } from '#jetstream';
@@ -35,6 +37,9 @@ async function bootstrap(): Promise<void> {
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       failureHook: app.get(DirectDeadLetterHook),
       rescheduler: app.get(RetryRescheduler) ?? undefined,
+      // On the app's shared connection: the worker's user writes the marker bucket.
+      markers: new ProcessedMarkers(app.get(NATS_CONNECTION)),
+      idempotencyHorizonMs: env.CONSUMER_IDEMPOTENCY_HORIZON_MS,
     }),
   });
   app.enableShutdownHooks();

@@ -12,7 +12,15 @@ export { DEFAULT_TOPOLOGY_OPTIONS } from './topology/topology.types.js';
 export { buildTopology } from './topology/topology.js';
 export { filterCoversTopic, subjectFor, subjectMatches, wildcardMatches } from './topology/subject.js';
 export { UnknownTopicError } from './topology/topology.errors.js';
-export { HIGH_VALUE_THRESHOLD, ORDER_CONSUMERS, ORDER_TOPICS, ORDERS_STREAM, REGIONS, type Region } from './orders/orders.constants.js';
+export {
+  HIGH_VALUE_THRESHOLD,
+  ORDER_CONSUMERS,
+  ORDER_TOPICS,
+  ORDERS_STREAM,
+  REGIONS,
+  STOCK_RESERVATIONS_BUCKET,
+  type Region,
+} from './orders/orders.constants.js';
 export { OrderLineDto } from './orders/order-line.dto.js';
 export { OrderValueDto } from './orders/order-value.dto.js';
 export { OrderCreatedDto } from './orders/order-created.dto.js';

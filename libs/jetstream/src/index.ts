@@ -69,6 +69,11 @@ export { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } 
 
 export { parsePage, type Page } from './admin/page-query.js';
 
+// Exactly-once effects: processed-markers of idempotent handlers
+export { ProcessedMarkers } from './idempotency/processed-markers.js';
+export { DEFAULT_IDEMPOTENCY_HORIZON_MS, PROCESSED_BUCKET } from './idempotency/idempotency.constants.js';
+export { withProcessedMarkers, type ProcessedMarkerOptions } from './idempotency/idempotency.topology.js';
+
 // Delayed delivery (the nats-server message scheduler)
 export { MessageScheduler, type ScheduleRequest, type ScheduleResult } from './schedule/message-scheduler.js';
 export { RetryRescheduler } from './schedule/retry-rescheduler.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_RECONCILE_OPTIONS, EnvBoolean, EnvList, EnvNumber, ServiceEnvironment } from '#jetstream';
+import { DEFAULT_IDEMPOTENCY_HORIZON_MS, DEFAULT_RECONCILE_OPTIONS, EnvBoolean, EnvList, EnvNumber, ServiceEnvironment } from '#jetstream';
 import { ORDER_CONSUMERS } from '#contracts';
 import { ArrayMinSize, IsArray, IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
 
@@ -78,6 +78,12 @@ export class ConsumerEnvironment extends ServiceEnvironment {
   @Min(0)
   @Max(86_400_000)
   CONSUMER_MAX_KEEPALIVE_MS = 300_000;
+
+  /** How long a handler marked `idempotent: true` recognises a message it processed (its marker's TTL); default 24 h. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1000)
+  CONSUMER_IDEMPOTENCY_HORIZON_MS = DEFAULT_IDEMPOTENCY_HORIZON_MS;
 
   /**
    * Longest wait for held messages on SIGTERM (keep below terminationGracePeriodSeconds); then the

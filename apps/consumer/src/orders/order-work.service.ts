@@ -3,15 +3,16 @@ import type { JetStreamContext } from '#jetstream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConsumerEnvironment } from '../config/consumer.environment.js';
 
-/** The example "business work": optional simulated latency, then one structured log line per processed message. */
+/** The example "business work": optional simulated latency, the handler's effect if it has one, then one structured log line per processed message. */
 @Injectable()
 export class OrderWorkService {
   private readonly logger = new Logger('orders');
 
   constructor(private readonly env: ConsumerEnvironment) {}
 
-  async process(ctx: JetStreamContext, orderId: string, action: string): Promise<void> {
+  async process(ctx: JetStreamContext, orderId: string, action: string, effect?: () => Promise<string>): Promise<void> {
     if (this.env.SIMULATED_WORK_MS > 0) await sleep(this.env.SIMULATED_WORK_MS);
+    const outcome = effect ? await effect() : undefined;
     this.logger.log({
       event: 'message.processed',
       consumer: ctx.getConsumer(),
@@ -20,6 +21,7 @@ export class OrderWorkService {
       deliveryCount: ctx.getDeliveryCount(),
       orderId,
       action,
+      ...(outcome ? { effect: outcome } : {}),
     });
   }
 }

@@ -3,9 +3,10 @@ import { FraudReviewHandler } from './fraud-review.handler.js';
 import { FulfillmentHandler } from './fulfillment.handler.js';
 import { NotificationsHandler } from './notifications.handler.js';
 import { OrderWorkService } from './order-work.service.js';
+import { StockReservationsStore } from './stock-reservations.store.js';
 
 @Module({
   controllers: [FulfillmentHandler, NotificationsHandler, FraudReviewHandler],
-  providers: [OrderWorkService],
+  providers: [OrderWorkService, StockReservationsStore],
 })
 export class OrdersModule {}

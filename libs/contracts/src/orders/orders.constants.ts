@@ -12,6 +12,9 @@ export const ORDER_CONSUMERS = {
   fraudReview: 'fraud-review',
 } as const;
 
+/** The fulfillment handler's own store: one stock reservation per order, keyed by the delivery's idempotency key (the inbox). */
+export const STOCK_RESERVATIONS_BUCKET = 'stock_reservations';
+
 export const REGIONS = ['eu', 'us', 'apac'] as const;
 export type Region = (typeof REGIONS)[number];
 

@@ -2,10 +2,10 @@ import type { Topology, TopologyOptions } from '../topology/topology.types.js';
 import { OrderCancelledDto } from './order-cancelled.dto.js';
 import { OrderCreatedDto } from './order-created.dto.js';
 import { OrderPaidDto } from './order-paid.dto.js';
-import { ORDER_CONSUMERS, ORDER_TOPICS, ORDERS_STREAM } from './orders.constants.js';
+import { ORDER_CONSUMERS, ORDER_TOPICS, ORDERS_STREAM, STOCK_RESERVATIONS_BUCKET } from './orders.constants.js';
 import { routeByRegionAndValue } from './orders.routing.js';
 
-export function ordersTopology(o: TopologyOptions): Pick<Topology, 'streams' | 'consumers' | 'topics'> {
+export function ordersTopology(o: TopologyOptions): Pick<Topology, 'streams' | 'consumers' | 'topics' | 'buckets'> {
   const consumerDefaults = {
     stream: ORDERS_STREAM,
     ackWaitMs: o.ackWaitMs,
@@ -71,6 +71,15 @@ export function ordersTopology(o: TopologyOptions): Pick<Topology, 'streams' | '
         description: 'An order was cancelled',
         payload: OrderCancelledDto,
         route: routeByRegionAndValue,
+      },
+    ],
+    buckets: [
+      {
+        name: STOCK_RESERVATIONS_BUCKET,
+        description: 'Stock reserved per order by fulfillment (its inbox: a repeat finds the reservation)',
+        ttlMs: o.maxAgeMs,
+        maxBytes: 256 * 1024 ** 2,
+        replicas: o.replicas,
       },
     ],
   };

@@ -12,6 +12,6 @@ export function buildTopology(options: Partial<TopologyOptions> = {}): Topology 
     streams: domain.flatMap((p) => p.streams),
     consumers: domain.flatMap((p) => p.consumers),
     topics: domain.flatMap((p) => p.topics),
-    buckets: [],
+    buckets: domain.flatMap((p) => p.buckets),
   };
 }

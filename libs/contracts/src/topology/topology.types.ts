@@ -62,6 +62,8 @@ export interface BucketDeclaration {
   /** Size limit of the bucket's stream; a full bucket refuses writes (KV buckets always discard new). */
   maxBytes: number;
   replicas: number;
+  /** Entries may carry a TTL of their own (`allow_msg_ttl`), shorter than `ttlMs`. */
+  perKeyTtl?: boolean;
 }
 
 export interface TopicDeclaration<T extends object = object> {

@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import type { NatsConnectionOptions } from '../connection/nats-connection.js';
 import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } from '../dead-letter/dead-letter.topology.js';
+import { withProcessedMarkers } from '../idempotency/idempotency.topology.js';
 import { withSchedules } from '../schedule/schedule.topology.js';
 import { NATS_COMPONENTS, natsInboxPrefix, type NatsComponent } from '../security/nats-permissions.js';
 import { EnvBoolean, EnvList, EnvNumber, EnvNumberList } from './env-transforms.js';
@@ -154,6 +155,12 @@ export class JetStreamEnvironment {
   @Min(1024)
   DLQ_FAILURES_MAX_BYTES: number = DEFAULT_DEAD_LETTER_OPTIONS.failuresMaxBytes;
 
+  /** Size of the processed-marker bucket (nestjet_processed) of idempotent handlers. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1024)
+  PROCESSED_MARKERS_MAX_BYTES: number = 256 * 1024 ** 2;
+
   /** Attempts per advisory before the router parks it (it stays in DLQ_ADVISORIES). */
   @EnvNumber()
   @IsInt()
@@ -197,10 +204,12 @@ export class JetStreamEnvironment {
   /**
    * Everything to provision and serve: the domain's declarations (`declare`,
    * e.g. `buildTopology` of libs/contracts) with these settings, plus the
-   * dead-letter streams and the schedules stream.
+   * dead-letter streams, the schedules stream and the processed-marker bucket.
    */
   topology(declare: (options: TopologyOptions) => Topology): Topology {
-    return withSchedules(withDeadLetters(declare(this.topologyOptions()), this.deadLetterOptions()), { replicas: this.STREAM_REPLICAS });
+    const replicas = this.STREAM_REPLICAS;
+    const withInfrastructure = withDeadLetters(declare(this.topologyOptions()), this.deadLetterOptions());
+    return withProcessedMarkers(withSchedules(withInfrastructure, { replicas }), { replicas, maxBytes: this.PROCESSED_MARKERS_MAX_BYTES });
   }
 
   topologyOptions(): TopologyOptions {

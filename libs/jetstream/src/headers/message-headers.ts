@@ -10,6 +10,8 @@ export const HEADERS = {
   publishedAt: 'nestjet-published-at',
   /** On a rescheduled retry: the attempts made on earlier copies (the server counts each copy from 1). */
   attempts: 'nestjet-attempts',
+  /** On a message the scheduler produced: the `Nats-Msg-Id` it was published with (the server does not copy that header). */
+  originMsgId: 'nestjet-origin-msg-id',
 } as const;
 
 /** Header name and value pairs: keeps repeated values and order, unlike a record. */

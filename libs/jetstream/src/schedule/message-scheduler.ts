@@ -26,6 +26,8 @@ export interface ScheduleRequest {
   deliverAt: Date;
   /** `Nats-Msg-Id` of the schedule: a retry within the duplicate window stores nothing new. */
   msgId: string;
+  /** The identity the delivered message keeps (idempotent handlers key on it); default: msgId. */
+  originMsgId?: string;
   scheduledBy: string;
   headers?: HeaderEntries;
   /** Metric label of the publish. */
@@ -73,6 +75,7 @@ export class MessageScheduler {
       [NATS_SCHEDULE_HEADERS.ttl, SCHEDULE_DUE_TTL],
       ['Nats-Expected-Last-Subject-Sequence', '0'],
       [SCHEDULE_HEADERS.scheduledBy, r.scheduledBy],
+      [HEADERS.originMsgId, r.originMsgId ?? r.msgId],
       // The server copies the headers onto the delivered message: its end-to-end latency starts when it is due.
       [HEADERS.publishedAt, String(r.deliverAt.getTime())],
     ];

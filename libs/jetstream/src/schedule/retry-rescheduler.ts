@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import type { JsMsg } from '@nats-io/jetstream';
 import { REPLAY_HEADERS } from '../dead-letter/dead-letter.constants.js';
 import { HEADERS, headerEntries, type HeaderEntries } from '../headers/message-headers.js';
+import { messageKeyOf } from '../idempotency/idempotency-key.js';
 import type { MessageScheduler, ScheduleResult } from './message-scheduler.js';
 
 /** Headers a copy does not inherit: the server's own, and ours that the copy sets anew. */
-const NOT_COPIED = new Set<string>([HEADERS.publishedAt, HEADERS.attempts, REPLAY_HEADERS.replayFor]);
+const NOT_COPIED = new Set<string>([HEADERS.publishedAt, HEADERS.attempts, HEADERS.originMsgId, REPLAY_HEADERS.replayFor]);
 
 /**
  * A retry due later than the ack wait, as a schedule: a copy of the message,
@@ -25,6 +26,6 @@ export class RetryRescheduler {
     const id = `retry-${createHash('sha256').update(key).digest('base64url')}`;
     const headers: HeaderEntries = headerEntries(msg.headers).filter(([k]) => !k.toLowerCase().startsWith('nats-') && !NOT_COPIED.has(k));
     headers.push([REPLAY_HEADERS.replayFor, consumer], [HEADERS.attempts, String(attempts)]);
-    return this.scheduler.schedule({ id, msgId: id, subject: msg.subject, data: msg.data, deliverAt, headers, scheduledBy: `consumer:${consumer}`, topic: msg.subject.split('.').slice(0, 2).join('.') });
+    return this.scheduler.schedule({ id, msgId: id, originMsgId: messageKeyOf(msg), subject: msg.subject, data: msg.data, deliverAt, headers, scheduledBy: `consumer:${consumer}`, topic: msg.subject.split('.').slice(0, 2).join('.') });
   }
 }

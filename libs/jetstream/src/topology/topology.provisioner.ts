@@ -14,6 +14,8 @@ import {
   type ConfigDiff,
 } from './jetstream-config.mapper.js';
 
+const KEY_EXPIRY_MARKER_TTL_MS = 60_000;
+
 export interface ProvisionResult {
   kind: 'stream' | 'consumer' | 'kv';
   name: string;
@@ -60,7 +62,9 @@ export class TopologyProvisioner {
     });
     if (!existing) {
       // The server accepts a create identical to an existing bucket, so a lost race needs no retry.
-      await this.kvm.create(b.name, { description: b.description, ttl: b.ttlMs, replicas: b.replicas, history: 1, max_bytes: b.maxBytes });
+      // markerTTL turns on per-message TTLs; the server's delete marker of an expired key lives that long.
+      const perKey = b.perKeyTtl ? { markerTTL: KEY_EXPIRY_MARKER_TTL_MS } : {};
+      await this.kvm.create(b.name, { description: b.description, ttl: b.ttlMs, replicas: b.replicas, history: 1, max_bytes: b.maxBytes, ...perKey });
       return { ...base, action: 'created', changed: [], drift: [] };
     }
     const actual = existing.config as unknown as Record<string, unknown>;

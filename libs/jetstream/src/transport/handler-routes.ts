@@ -39,6 +39,10 @@ export class HandlerRoutes<H> {
     return found;
   }
 
+  handlers(): H[] {
+    return [...this.routes.values()].flat().map((r) => r.handler);
+  }
+
   consumers(): string[] {
     return [...this.routes.keys()].filter((k) => k !== ANY_CONSUMER);
   }

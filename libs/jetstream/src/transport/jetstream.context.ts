@@ -1,6 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { Logger } from '@nestjs/common';
 import { BaseRpcContext } from '@nestjs/microservices';
+import { markerKey, messageKeyOf } from '../idempotency/idempotency-key.js';
 import { settleQuietly } from './settle-quietly.js';
 
 const logger = new Logger('JetStreamContext');
@@ -38,6 +39,18 @@ export class JetStreamContext extends BaseRpcContext<JetStreamContextArgs> {
   /** 1 on the first attempt; counts on across rescheduled retries (see getDeliveryCount). */
   getAttempt(): number {
     return this.args[2] ?? this.args[0].info.deliveryCount;
+  }
+
+  /**
+   * The same for every delivery of this message to this consumer (redeliveries,
+   * a re-publish with the same msgID, rescheduled retries): hand it to your
+   * own store's unique constraint to make the handler's effect exactly-once
+   * (the inbox pattern), inside the transaction that makes the effect. It is
+   * the key of the transport's processed-marker: `<consumer>.<digest>`, safe
+   * as a KV key, a subject token or a database key.
+   */
+  idempotencyKey(): string {
+    return markerKey(this.args[1], messageKeyOf(this.args[0]));
   }
 
   getHeader(name: string): string | undefined {

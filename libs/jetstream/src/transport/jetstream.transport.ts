@@ -19,6 +19,9 @@ import type { MessageFailureHook } from './message-failure.hook.js';
 import { SettleCoalescer } from './settle-coalescer.js';
 import { applySettlement, decideSettlement, isFinal, type Settlement } from './settlement.js';
 import type { RetryRescheduler } from '../schedule/retry-rescheduler.js';
+import { DEFAULT_IDEMPOTENCY_HORIZON_MS } from '../idempotency/idempotency.constants.js';
+import { IdempotencyGuard, type DeliveryMarker } from '../idempotency/idempotency.guard.js';
+import type { ProcessedMarkers } from '../idempotency/processed-markers.js';
 
 export interface ConsumerBinding {
   stream: string;
@@ -49,6 +52,10 @@ export interface JetStreamTransportOptions {
   failureHook?: MessageFailureHook;
   /** Turns retries due later than the ack wait into schedules; without it they are naked with their delay. */
   rescheduler?: RetryRescheduler;
+  /** Processed-markers for handlers marked `idempotent`; without them those handlers run at least once, like any other. */
+  markers?: ProcessedMarkers;
+  /** Horizon of `idempotent: true` handlers; default DEFAULT_IDEMPOTENCY_HORIZON_MS. */
+  idempotencyHorizonMs?: number;
 }
 
 export type Outcome = Settlement['kind'];
@@ -74,8 +81,11 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   private nc?: NatsConnection;
   private presence?: PresenceAnnouncer;
 
+  private readonly idempotency: IdempotencyGuard;
+
   constructor(private readonly options: JetStreamTransportOptions) {
     super();
+    this.idempotency = new IdempotencyGuard(options.markers, options.idempotencyHorizonMs ?? DEFAULT_IDEMPOTENCY_HORIZON_MS, this.logger);
   }
 
   /**
@@ -90,6 +100,8 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   ): void {
     callback.isEventHandler = isEventHandler;
     callback.extras = extras;
+    // Checked here so a bad `idempotent` option stops the start, not a message.
+    this.idempotency.check(extras);
     const consumer = typeof extras.consumer === 'string' ? extras.consumer : undefined;
     this.routes.add(consumer, this.normalizePattern(pattern as string), callback);
   }
@@ -126,6 +138,9 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
           ackWaitMs,
           keepAlivePeriodMs: worker.keepAlivePeriodMs,
         });
+      }
+      if (!this.idempotency.enabled && this.routes.handlers().some((h) => this.idempotency.check(h.extras))) {
+        this.logger.warn({ event: 'idempotency.disabled', hint: 'handlers marked idempotent run at least once: the transport was given no processed-markers' });
       }
       this.presence = new PresenceAnnouncer(this.nc, this.options.bindings.map((b) => ({ stream: b.stream, durable: b.durable })));
       this.presence.start();
@@ -165,9 +180,15 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     // A rescheduled retry (replay-for this consumer) counts on from the attempts on its earlier copies.
     const priorAttempts = replayFor ? priorAttemptsOf(msg) : 0;
     const attempt = priorAttempts + msg.info.deliveryCount;
-    const run = async (): Promise<Outcome | 'abandoned'> => {
+    const route = this.routes.find(binding.durable, msg.subject);
+    const marker = route ? this.idempotency.markerFor(binding.durable, msg, route.handler.extras) : undefined;
+    const run = async (): Promise<Outcome | 'skip' | 'abandoned'> => {
+      if (marker && (await this.idempotency.processedBefore(binding.durable, msg, marker))) {
+        this.settle.add(() => msg.ack());
+        return 'skip';
+      }
       if (msg.info.deliveryCount > 1) await this.tellHook('onRedelivered', binding, msg);
-      const { handler, error } = await this.process(binding, msg, attempt, priorAttempts === 0);
+      const { handler, error } = await this.process(binding, msg, route, attempt, priorAttempts === 0, marker);
       if (error && traced) recordFailure(traced.span, error);
       if (this.abandoned) return this.dropLate(binding, msg, error);
       const { maxDeliver, retryDelaysMs } = binding;
@@ -177,7 +198,9 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       if (settlement.kind === 'reschedule') settlement = await this.reschedule(binding, msg, attempt, settlement.delayMs);
       if (this.abandoned) return this.dropLate(binding, msg, error);
       const settled = settlement;
-      this.settle.add(() => applySettlement(msg, settled));
+      // An idempotent success is acked with a double ack: the marker covers a lost one, and the outcome is then known.
+      if (marker && settled.kind === 'ack') await this.idempotency.ackAck(binding.durable, msg);
+      else this.settle.add(() => applySettlement(msg, settled));
       if (settlement.kind === 'ack' && msg.info.deliveryCount > 1) await this.tellHook('onSucceeded', binding, msg);
       return settlement.kind;
     };
@@ -223,9 +246,18 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     }
   }
 
-  /** Runs the handler; the error it ended with, if any, and the pattern of the handler that ran. */
-  private async process(binding: ConsumerBinding, msg: JsMsg, attempt: number, firstCopy: boolean): Promise<{ handler: string; error?: Error }> {
-    const route = this.routes.find(binding.durable, msg.subject);
+  /**
+   * Runs the handler; the error it ended with, if any, and the pattern of the
+   * handler that ran. An idempotent handler's marker is written the moment it returns.
+   */
+  private async process(
+    binding: ConsumerBinding,
+    msg: JsMsg,
+    route: ReturnType<HandlerRoutes<MessageHandler>['find']>,
+    attempt: number,
+    firstCopy: boolean,
+    marker?: DeliveryMarker,
+  ): Promise<{ handler: string; error?: Error }> {
     const publishedAt = Number(msg.headers?.get(HEADERS.publishedAt));
     if (firstCopy && msg.info.deliveryCount === 1 && publishedAt > 0) {
       consumerMetrics(binding.durable).endToEnd.observe(Math.max(0, Date.now() - publishedAt) / 1000);
@@ -242,6 +274,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       const result: unknown = await route.handler(payload, new JetStreamContext([msg, binding.durable, attempt]));
       // Most handlers return a value or a promise; only pay for rxjs when they return a stream.
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      if (marker) await this.idempotency.markProcessed(binding.durable, msg, marker);
       return { handler: route.pattern };
     } catch (err) {
       return { handler: route?.pattern ?? '', error: err instanceof Error ? err : new Error(String(err)) };
