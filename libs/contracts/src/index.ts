@@ -1,6 +1,7 @@
 export type {
   BucketDeclaration,
   ConsumerDeclaration,
+  PartitionDeclaration,
   PayloadClass,
   StreamDeclaration,
   StreamSourceDeclaration,
@@ -12,6 +13,7 @@ export { DEFAULT_TOPOLOGY_OPTIONS } from './topology/topology.types.js';
 export { buildTopology } from './topology/topology.js';
 export { filterCoversTopic, subjectFor, subjectMatches, wildcardMatches } from './topology/subject.js';
 export { UnknownTopicError } from './topology/topology.errors.js';
+export { consumerNameOf, partitionOf, partitionToken } from './topology/partition.js';
 export {
   HIGH_VALUE_THRESHOLD,
   ORDER_CONSUMERS,

@@ -10,6 +10,7 @@ export const ORDER_CONSUMERS = {
   fulfillment: 'fulfillment',
   notifications: 'notifications',
   fraudReview: 'fraud-review',
+  ledger: 'ledger',
 } as const;
 
 /** The fulfillment handler's own store: one stock reservation per order, keyed by the delivery's idempotency key (the inbox). */

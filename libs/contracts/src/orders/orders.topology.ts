@@ -1,3 +1,4 @@
+import { partitionToken } from '../topology/partition.js';
 import type { Topology, TopologyOptions } from '../topology/topology.types.js';
 import { OrderCancelledDto } from './order-cancelled.dto.js';
 import { OrderCreatedDto } from './order-created.dto.js';
@@ -47,8 +48,19 @@ export function ordersTopology(o: TopologyOptions): Pick<Topology, 'streams' | '
         ...consumerDefaults,
         durable: ORDER_CONSUMERS.fraudReview,
         description: 'High-value orders only, filtered server-side on the routed tier token',
-        filterSubjects: ['orders.created.*.high'],
+        // With or without the partition token (publishers other than the ingress may leave it out).
+        filterSubjects: ['orders.created.*.high', 'orders.created.*.high.*'],
       },
+      // Ordered: each customer's orders in the order they were placed, spread over the partitions.
+      ...Array.from({ length: o.partitions }, (_, index) => ({
+        ...consumerDefaults,
+        durable: `${ORDER_CONSUMERS.ledger}-${partitionToken(index)}`,
+        description: `Customer ledger, partition ${index} of ${o.partitions}: each customer's orders in order, one worker at a time`,
+        filterSubjects: [`orders.created.*.*.${partitionToken(index)}`],
+        // One message at a time keeps the order through redeliveries and a change of worker.
+        maxAckPending: 1,
+        partition: { consumer: ORDER_CONSUMERS.ledger, index, pinnedTimeoutMs: o.pinnedTimeoutMs },
+      })),
     ],
     topics: [
       {
@@ -57,6 +69,7 @@ export function ordersTopology(o: TopologyOptions): Pick<Topology, 'streams' | '
         description: 'A customer placed an order',
         payload: OrderCreatedDto,
         route: routeByRegionAndValue,
+        ordering: { key: 'customerId', partitions: o.partitions },
       },
       {
         name: ORDER_TOPICS.paid,

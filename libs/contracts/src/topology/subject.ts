@@ -1,10 +1,12 @@
+import { partitionOf, partitionToken } from './partition.js';
 import type { TopicDeclaration } from './topology.types.js';
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 
-/** The subject a payload is published to: the topic plus its routing tokens. */
+/** The subject a payload is published to: the topic, its routing tokens, and the partition token of an ordered topic. */
 export function subjectFor<T extends object>(topic: TopicDeclaration<T>, payload: T): string {
-  const tokens = topic.route(payload);
+  const tokens = [...topic.route(payload)];
+  if (topic.ordering) tokens.push(partitionToken(partitionOf(String((payload as Record<string, unknown>)[topic.ordering.key]), topic.ordering.partitions)));
   for (const token of tokens) {
     if (!TOKEN.test(token)) {
       throw new Error(`routing rule of ${topic.name} produced an invalid subject token "${token}"`);

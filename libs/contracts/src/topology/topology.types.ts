@@ -53,6 +53,21 @@ export interface ConsumerDeclaration {
   maxAckPending: number;
   /** Delay before redelivery after a failed attempt, by attempt (last entry repeats). */
   retryDelaysMs: number[];
+  /** Set on each durable of a partitioned (ordered) consumer: one durable per partition. */
+  partition?: PartitionDeclaration;
+}
+
+/**
+ * One partition of an ordered consumer: its durable sees only that partition's
+ * subjects, one message at a time (max_ack_pending 1), and is pinned to one
+ * worker at a time (priority group, pinned-client policy).
+ */
+export interface PartitionDeclaration {
+  /** The consumer's name, shared by its durables: handlers and CONSUMERS name it. */
+  consumer: string;
+  index: number;
+  /** The pinned worker is replaced when it has not pulled for this long (it died, or let go). */
+  pinnedTimeoutMs: number;
 }
 
 export interface BucketDeclaration {
@@ -77,6 +92,11 @@ export interface TopicDeclaration<T extends object = object> {
    * consumers can filter server-side (`orders.created.eu.high`).
    */
   route(payload: T): string[];
+  /**
+   * Per-key ordering: the payload field whose value keeps its messages in
+   * order; the subject ends with its partition token (`…​.p3`, see partitionOf).
+   */
+  ordering?: { key: string; partitions: number };
 }
 
 export interface Topology {
@@ -96,6 +116,10 @@ export interface TopologyOptions {
   maxDeliver: number;
   maxAckPending: number;
   retryDelaysMs: number[];
+  /** Partitions of ordered topics and consumers; changing it moves keys to other partitions (drain first). */
+  partitions: number;
+  /** How long a dead or departing worker keeps its partitions before another worker takes them. */
+  pinnedTimeoutMs: number;
 }
 
 export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = {
@@ -107,4 +131,6 @@ export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = {
   maxDeliver: 5,
   maxAckPending: 1000,
   retryDelaysMs: [1_000, 5_000, 15_000, 30_000],
+  partitions: 8,
+  pinnedTimeoutMs: 10_000,
 };

@@ -1,4 +1,4 @@
-import type { Topology } from '#contracts';
+import { consumerNameOf, type Topology } from '#contracts';
 import type { ConsumerInfo, JetStreamManager, StreamInfo } from '@nats-io/jetstream';
 import type { BrokerStats } from '#telemetry';
 import { Kvm } from '@nats-io/kv';
@@ -96,7 +96,7 @@ export class JetStreamAdmin {
     const connected = isConnected(this.nc);
     if (!connected) return { connected, missingStreams: [], missingConsumers: [] };
     const streams = await Promise.all(this.topology.streams.map(async (s) => [s.name, await this.streamInfo(s.name)] as const));
-    const wanted = this.topology.consumers.filter((c) => consumers.includes(c.durable));
+    const wanted = this.topology.consumers.filter((c) => consumers.includes(consumerNameOf(c)));
     const found = await Promise.all(wanted.map(async (c) => [c.durable, await this.consumerInfo(c.stream, c.durable)] as const));
     return {
       connected,

@@ -155,6 +155,24 @@ export class JetStreamEnvironment {
   @Min(1024)
   DLQ_FAILURES_MAX_BYTES: number = DEFAULT_DEAD_LETTER_OPTIONS.failuresMaxBytes;
 
+  /**
+   * Partitions of ordered topics: the ingress hashes the ordering key into one
+   * and an ordered consumer has a durable per partition, so at most this many
+   * workers share its work. Producer and consumers must agree; changing it
+   * moves keys to other partitions, so drain the ordered consumers first.
+   */
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  ORDERING_PARTITIONS: number = d.partitions;
+
+  /** How long an ordered consumer's partition stays with a worker that stopped pulling (died) before another takes it over. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1000)
+  ORDERED_PINNED_TIMEOUT_MS: number = d.pinnedTimeoutMs;
+
   /** Size of the processed-marker bucket (nestjet_processed) of idempotent handlers. */
   @EnvNumber()
   @IsInt()
@@ -222,6 +240,8 @@ export class JetStreamEnvironment {
       maxDeliver: this.CONSUMER_MAX_DELIVER,
       maxAckPending: this.CONSUMER_MAX_ACK_PENDING,
       retryDelaysMs: this.CONSUMER_RETRY_DELAYS_MS,
+      partitions: this.ORDERING_PARTITIONS,
+      pinnedTimeoutMs: this.ORDERED_PINNED_TIMEOUT_MS,
     };
   }
 

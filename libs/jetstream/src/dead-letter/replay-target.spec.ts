@@ -50,7 +50,7 @@ describe('resolveReplayTarget', () => {
     expect(err).toBeInstanceOf(ReplayUnreachableError);
     expect((err as ReplayUnreachableError).edited).toBe(true);
     expect(err.message).toBe(
-      'the edited payload routes to orders.created.eu.std, which consumer fraud-review does not receive (filter orders.created.*.high); the replay would reach nobody',
+      'the edited payload routes to orders.created.eu.std, which consumer fraud-review does not receive (filter orders.created.*.high, orders.created.*.high.*); the replay would reach nobody',
     );
     expect(resolveReplayTarget(topology, record('fraud-review'), 'orders.created.eu.high', true).consumer.durable).toBe('fraud-review');
   });

@@ -8,6 +8,7 @@ import {
   DLQ_STREAM,
 } from '../dead-letter/dead-letter.constants.js';
 import { PRESENCE_SUBJECT_PREFIX, presenceSubject } from '../presence/presence.constants.js';
+import { PINNED_GROUP } from '../topology/jetstream-config.mapper.js';
 import { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from '../schedule/schedule.constants.js';
 
 /** The NATS users, one per component; each gets only what its code calls. */
@@ -112,7 +113,8 @@ function permissions(component: NatsComponent, publish: string[], publishDeny: s
  * - producer: publish to topic subjects and pending schedules; read stream and consumer info (readiness,
  *   /v1/topics, metrics); get a stored message of a topic's stream (an Idempotency-Key repeat is compared
  *   with it); read and delete pending schedules.
- * - consumer: pull and ack its durables; info reads; read/write KV buckets (the failure records).
+ * - consumer: pull and ack its durables; info reads; read/write KV buckets (the failure records, the
+ *   processed-markers); unpin and watch the presence of partition durables.
  * - dlq: the DLQ router and admin: pull and ack advisories, read/delete originals, write `dlq.>`,
  *   read/delete DLQ records, replay to topic subjects, read and forget failure records; schedule
  *   retry copies (RetryRescheduler).
@@ -138,6 +140,7 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
   const schedules = topology.streams.some((s) => s.name === SCHEDULES_STREAM);
   const sources = deadLetterSources(advisories);
   const workers = topology.consumers.filter((c) => c !== router);
+  const partitions = workers.filter((c) => c.partition);
   // Readiness, /v1/topics and the fill gauges read every stream's and bucket's info.
   const readTopology = [...streamCalls([...streams, ...buckets.map((b) => `KV_${b}`)], 'INFO'), ...consumerInfo(topology.consumers)];
 
@@ -165,9 +168,13 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
         ...readTopology,
         ...pull(workers),
         ...workers.map((c) => presenceSubject(c.stream, c.durable)),
+        // A partition worker hands a partition over (PartitionBalancer).
+        ...partitions.map((c) => api(`CONSUMER.UNPIN.${c.stream}.${c.durable}.${PINNED_GROUP}`)),
         ...buckets.filter((b) => b !== DLQ_REPLAY_BUCKET).flatMap((b) => [...kvRead(b), ...kvWrite(b)]),
       ],
       [...dlqSubjects, ...messageSubjects],
+      // Partition workers count each other to share the partitions fairly.
+      partitions.length > 0 ? [`${PRESENCE_SUBJECT_PREFIX}.>`] : [],
     ),
     dlq: permissions(
       'dlq',

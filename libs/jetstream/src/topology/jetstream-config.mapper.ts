@@ -4,6 +4,7 @@ import {
   AckPolicy,
   DeliverPolicy,
   DiscardPolicy,
+  type PriorityPolicy,
   type ConsumerConfig,
   type StreamConfig,
   type StreamSource,
@@ -56,8 +57,15 @@ export function toConsumerConfig(c: ConsumerDeclaration): Partial<ConsumerConfig
     max_deliver: c.maxDeliver,
     max_ack_pending: c.maxAckPending,
     ...filter,
+    // A partition's durable is pinned to one worker; another takes over when it stops pulling for the timeout.
+    ...(c.partition
+      ? { priority_groups: [PINNED_GROUP], priority_policy: 'pinned_client' as PriorityPolicy, priority_timeout: nanos(c.partition.pinnedTimeoutMs) }
+      : {}),
   };
 }
+
+/** The priority group every pull of a partition's durable names. */
+export const PINNED_GROUP = 'pinned';
 
 /** Fields a running stream or consumer accepts in an update; anything else is drift. */
 export const UPDATABLE_STREAM_FIELDS = [
@@ -83,8 +91,10 @@ export const UPDATABLE_CONSUMER_FIELDS = [
   'max_ack_pending',
   'filter_subject',
   'filter_subjects',
+  'priority_timeout',
 ] as const;
-export const FIXED_CONSUMER_FIELDS = ['ack_policy', 'deliver_policy'] as const;
+/** The server cannot add or remove priority groups on an existing consumer. */
+export const FIXED_CONSUMER_FIELDS = ['ack_policy', 'deliver_policy', 'priority_groups', 'priority_policy'] as const;
 
 function same(a: unknown, b: unknown): boolean {
   // The server omits empty and false settings (allow_msg_ttl, sources) from the config it returns.

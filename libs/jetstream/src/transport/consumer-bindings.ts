@@ -1,26 +1,31 @@
-import type { Topology } from '#contracts';
+import { consumerNameOf, type Topology } from '#contracts';
+import { PINNED_GROUP } from '../topology/jetstream-config.mapper.js';
 import type { ConsumerBinding } from './jetstream.transport.js';
 
-/** Bindings for the named durables of the topology; an unknown name is a configuration error. */
+/**
+ * Bindings for the named consumers of the topology (a partitioned consumer
+ * binds every partition's durable); an unknown name is a configuration error.
+ * A partition runs one message at a time: its durable allows one unacked.
+ */
 export function consumerBindings(
   topology: Topology,
   names: string[],
   tuning: { concurrency: number; prefetch: number; maxKeepAliveMs: number },
 ): ConsumerBinding[] {
-  const unknown = names.filter((n) => !topology.consumers.some((c) => c.durable === n));
-  if (unknown.length > 0) {
-    const known = topology.consumers.map((c) => c.durable).join(', ');
-    throw new Error(`unknown consumer(s) ${unknown.join(', ')}; declared: ${known}`);
-  }
+  const declared = [...new Set(topology.consumers.map(consumerNameOf))];
+  const unknown = names.filter((n) => !declared.includes(n));
+  if (unknown.length > 0) throw new Error(`unknown consumer(s) ${unknown.join(', ')}; declared: ${declared.join(', ')}`);
   return topology.consumers
-    .filter((c) => names.includes(c.durable))
+    .filter((c) => names.includes(consumerNameOf(c)))
     .map((c) => ({
       stream: c.stream,
       durable: c.durable,
+      consumer: consumerNameOf(c),
       maxDeliver: c.maxDeliver,
       retryDelaysMs: c.retryDelaysMs,
-      concurrency: tuning.concurrency,
-      prefetch: tuning.prefetch,
+      concurrency: c.partition ? 1 : tuning.concurrency,
+      prefetch: c.partition ? 1 : tuning.prefetch,
       maxKeepAliveMs: tuning.maxKeepAliveMs,
+      ...(c.partition ? { pinned: { group: PINNED_GROUP, timeoutMs: c.partition.pinnedTimeoutMs } } : {}),
     }));
 }

@@ -16,6 +16,8 @@ export interface ConsumerWorkerOptions {
   ackWaitMs: number;
   maxKeepAliveMs: number;
   logger: LoggerService;
+  /** A partition's durable: pulls name this priority group, and end well within `timeoutMs` so the pinned worker keeps its pin. */
+  pinned?: { group: string; timeoutMs: number };
 }
 
 /** What a worker still held when it gave up waiting at shutdown. */
@@ -52,6 +54,7 @@ export class ConsumerWorker {
   private failures = 0;
   private retry?: NodeJS.Timeout;
   private idle?: () => void;
+  private resume?: NodeJS.Timeout;
 
   constructor(
     nc: NatsConnection,
@@ -67,9 +70,12 @@ export class ConsumerWorker {
       consumer: options.consumer,
     });
     this.held.start();
+    // The server replaces a pinned client that has not pulled for the timeout: a pinned worker pulls at least twice as often.
+    const expiresMs = options.pinned ? Math.min(PULL_EXPIRES_MS, options.pinned.timeoutMs / 2) : PULL_EXPIRES_MS;
+    const heartbeatMs = Math.min(PULL_HEARTBEAT_MS, expiresMs / 2);
     this.pulls = new PullStream(
       nc,
-      { stream: options.stream, consumer: options.consumer, expiresMs: PULL_EXPIRES_MS, heartbeatMs: PULL_HEARTBEAT_MS },
+      { stream: options.stream, consumer: options.consumer, expiresMs, heartbeatMs, group: options.pinned?.group },
       { message: (msg) => this.accept(msg), room: () => this.refill(), failed: (err) => this.pullFailed(err) },
     );
     this.refill();
@@ -84,10 +90,32 @@ export class ConsumerWorker {
     return this.held.keepAlivePeriodMs;
   }
 
+  /** Whether the server gave this worker the pin of its partition (see PartitionBalancer). */
+  get pinned(): boolean {
+    return this.pulls.pinned;
+  }
+
+  /**
+   * Lets go of the partition: the open pulls are dropped, so a waiting pull of
+   * another worker gets the pin once the server unpins us; after `cooldownMs`
+   * this worker pulls again, as a standby. Held messages still finish and are
+   * acked (the server hands the partition over only after they are).
+   */
+  release(cooldownMs: number): void {
+    if (this.stopping) return;
+    this.pulls.reset();
+    clearTimeout(this.resume);
+    this.resume = setTimeout(() => {
+      this.resume = undefined;
+      this.refill();
+    }, cooldownMs);
+  }
+
   /** No further pulls; what is held still runs (and is kept alive). */
   stopPulling(): void {
     this.stopping = true;
     clearTimeout(this.retry);
+    clearTimeout(this.resume);
   }
 
   /** Resolves once nothing is held any more. */
@@ -120,7 +148,7 @@ export class ConsumerWorker {
 
   /** Asks for what is free once half the capacity is (measured: a quarter or less meant more, smaller pulls and 5-10 % less throughput). */
   private refill(): void {
-    if (this.stopping || this.retry) return;
+    if (this.stopping || this.retry || this.resume) return;
     const room = this.capacity - this.held.size - this.pulls.requested;
     if (room < this.refillAt) return;
     try {

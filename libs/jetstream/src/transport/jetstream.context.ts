@@ -18,7 +18,7 @@ export class JetStreamContext extends BaseRpcContext<JetStreamContextArgs> {
     return this.args[0].subject;
   }
 
-  /** Durable consumer name this delivery came from. */
+  /** The consumer this delivery came from: its durable, or the partitioned consumer that durable belongs to. */
   getConsumer(): string {
     return this.args[1];
   }

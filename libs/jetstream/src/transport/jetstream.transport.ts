@@ -1,4 +1,4 @@
-import { jetstream, type Consumer, type JsMsg } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
@@ -12,6 +12,8 @@ import { NonRetryableError, PayloadValidationError } from '../errors/non-retryab
 import { HEADERS, headerEntries } from '../headers/message-headers.js';
 import { JETSTREAM_TRANSPORT } from '../jetstream.constants.js';
 import { PresenceAnnouncer } from '../presence/presence.announcer.js';
+import { PresenceTracker } from '../presence/presence.tracker.js';
+import { PartitionBalancer, partitionedConsumers } from './partition-balancer.js';
 import { HandlerRoutes } from './handler-routes.js';
 import { ConsumerWorker, type Abandoned } from './consumer-worker.js';
 import { JetStreamContext } from './jetstream.context.js';
@@ -26,6 +28,8 @@ import type { ProcessedMarkers } from '../idempotency/processed-markers.js';
 export interface ConsumerBinding {
   stream: string;
   durable: string;
+  /** The name handlers bind to: the durable's, or its partitioned consumer's. */
+  consumer: string;
   maxDeliver: number;
   retryDelaysMs: number[];
   /** Handlers running at once in this process for this consumer. */
@@ -37,6 +41,8 @@ export interface ConsumerBinding {
    * still running then is presumed hung and its message left to the ack wait. 0: never.
    */
   maxKeepAliveMs: number;
+  /** A partition's durable: pulls name the priority group, and one worker at a time is pinned. */
+  pinned?: { group: string; timeoutMs: number };
 }
 
 export interface JetStreamTransportOptions {
@@ -80,6 +86,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   private abandoned = false;
   private nc?: NatsConnection;
   private presence?: PresenceAnnouncer;
+  private balancer?: PartitionBalancer;
 
   private readonly idempotency: IdempotencyGuard;
 
@@ -108,11 +115,12 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
-      const unknown = this.routes.consumers().filter((c) => !this.options.bindings.some((b) => b.durable === c));
+      const unknown = this.routes.consumers().filter((c) => !this.options.bindings.some((b) => b.consumer === c));
       if (unknown.length > 0) {
         this.logger.warn(`handlers name consumers this process does not bind: ${unknown.join(', ')}`);
       }
       this.nc = await connectNats(this.options.connection, this.options.name, this.logger);
+      const partitioned: { binding: ConsumerBinding; worker: ConsumerWorker }[] = [];
       const js = jetstream(this.nc);
       for (const binding of this.options.bindings) {
         const ackWaitMs = await whileUnavailable(
@@ -120,14 +128,15 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
           this.logger,
           'consumer.bind-retry',
         );
-        const { durable, concurrency, prefetch, maxKeepAliveMs } = binding;
+        const { durable, concurrency, prefetch, maxKeepAliveMs, pinned } = binding;
         this.ackWaits.set(durable, ackWaitMs);
         const worker = new ConsumerWorker(
           this.nc,
-          { stream: binding.stream, consumer: durable, concurrency, prefetch, ackWaitMs, maxKeepAliveMs, logger: this.logger },
+          { stream: binding.stream, consumer: durable, concurrency, prefetch, ackWaitMs, maxKeepAliveMs, pinned, logger: this.logger },
           (msg) => this.handle(binding, msg),
         );
         this.workers.push(worker);
+        if (pinned) partitioned.push({ binding, worker });
         nestjetMetrics.bound.inc({ consumer: binding.durable });
         this.logger.log({
           event: 'consumer.bound',
@@ -144,6 +153,10 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       }
       this.presence = new PresenceAnnouncer(this.nc, this.options.bindings.map((b) => ({ stream: b.stream, durable: b.durable })));
       this.presence.start();
+      if (partitioned.length > 0) {
+        this.balancer = new PartitionBalancer(await jetstreamManager(this.nc, { checkAPI: false }), new PresenceTracker(this.nc), partitionedConsumers(partitioned), this.logger);
+        this.balancer.start();
+      }
       callback();
     } catch (err) {
       callback(err);
@@ -180,10 +193,10 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     // A rescheduled retry (replay-for this consumer) counts on from the attempts on its earlier copies.
     const priorAttempts = replayFor ? priorAttemptsOf(msg) : 0;
     const attempt = priorAttempts + msg.info.deliveryCount;
-    const route = this.routes.find(binding.durable, msg.subject);
-    const marker = route ? this.idempotency.markerFor(binding.durable, msg, route.handler.extras) : undefined;
+    const route = this.routes.find(binding.consumer, msg.subject);
+    const marker = route ? this.idempotency.markerFor(binding.consumer, msg, route.handler.extras) : undefined;
     const run = async (): Promise<Outcome | 'skip' | 'abandoned'> => {
-      if (marker && (await this.idempotency.processedBefore(binding.durable, msg, marker))) {
+      if (marker && (await this.idempotency.processedBefore(binding.consumer, msg, marker))) {
         this.settle.add(() => msg.ack());
         return 'skip';
       }
@@ -199,7 +212,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       if (this.abandoned) return this.dropLate(binding, msg, error);
       const settled = settlement;
       // An idempotent success is acked with a double ack: the marker covers a lost one, and the outcome is then known.
-      if (marker && settled.kind === 'ack') await this.idempotency.ackAck(binding.durable, msg);
+      if (marker && settled.kind === 'ack') await this.idempotency.ackAck(binding.consumer, msg);
       else this.settle.add(() => applySettlement(msg, settled));
       if (settlement.kind === 'ack' && msg.info.deliveryCount > 1) await this.tellHook('onSucceeded', binding, msg);
       return settlement.kind;
@@ -271,10 +284,10 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       } catch {
         throw new PayloadValidationError('payload is not valid JSON');
       }
-      const result: unknown = await route.handler(payload, new JetStreamContext([msg, binding.durable, attempt]));
+      const result: unknown = await route.handler(payload, new JetStreamContext([msg, binding.consumer, attempt]));
       // Most handlers return a value or a promise; only pay for rxjs when they return a stream.
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-      if (marker) await this.idempotency.markProcessed(binding.durable, msg, marker);
+      if (marker) await this.idempotency.markProcessed(binding.consumer, msg, marker);
       return { handler: route.pattern };
     } catch (err) {
       return { handler: route?.pattern ?? '', error: err instanceof Error ? err : new Error(String(err)) };
@@ -340,6 +353,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   async close(): Promise<void> {
     for (const b of this.options.bindings) nestjetMetrics.bound.set({ consumer: b.durable }, 0);
     this.presence?.stop();
+    this.balancer?.stop();
     for (const w of this.workers) w.stopPulling();
     const drained = Promise.all(this.workers.map((w) => w.drained()));
     let timer: NodeJS.Timeout | undefined;
@@ -377,3 +391,4 @@ function priorAttemptsOf(msg: JsMsg): number {
   const n = Number(msg.headers?.get(HEADERS.attempts));
   return Number.isInteger(n) && n > 0 && n < 1_000_000 ? n : 0;
 }
+

@@ -16,6 +16,11 @@ const { toJsMsg } = requireFromHere(join(dirname(requireFromHere.resolve('@nats-
   toJsMsg(m: Msg, ackTimeoutMs: number): JsMsg;
 };
 
+/** On a pinned-client consumer, the server marks the pinned client's messages with its pin (ADR-42). */
+const PIN_ID_HEADER = 'Nats-Pin-Id';
+/** The answer to a pull whose pin is no longer the server's. */
+const PIN_MISMATCH = 423;
+
 /** How long the server may take to answer an ack sent with `ackAck()` (unused by the transport; nats.js's default). */
 const ACK_ACK_TIMEOUT_MS = 5_000;
 
@@ -28,6 +33,8 @@ export interface PullStreamOptions {
   heartbeatMs: number;
   /** The JetStream API prefix (`$JS.API`, or a domain's). */
   apiPrefix?: string;
+  /** The priority group of a pinned-client consumer: pulls name it, and carry the pin once the server gave one. */
+  group?: string;
 }
 
 export interface PullStreamEvents {
@@ -54,6 +61,8 @@ export class PullStream {
   private outstanding = 0;
   private lastHeard = performance.now();
   private readonly watchdog: NodeJS.Timeout;
+  /** The server's pin for this client (`Nats-Pin-Id` of the first message after it picked us). */
+  private pinId?: string;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -69,21 +78,37 @@ export class PullStream {
     return this.outstanding;
   }
 
+  /** Whether the server last picked this client for its priority group (it may have switched since; the next pull learns it). */
+  get pinned(): boolean {
+    return this.pinId !== undefined;
+  }
+
   /** Asks for up to `batch` more messages. Throws if the connection is closed. */
   request(batch: number): void {
     this.subscribe();
     if (this.outstanding === 0) this.lastHeard = performance.now();
     this.outstanding += batch;
-    const pull = { batch, expires: nanos(this.options.expiresMs), idle_heartbeat: nanos(this.options.heartbeatMs) };
+    const pull = {
+      batch,
+      expires: nanos(this.options.expiresMs),
+      idle_heartbeat: nanos(this.options.heartbeatMs),
+      ...(this.options.group ? { group: this.options.group, ...(this.pinId ? { id: this.pinId } : {}) } : {}),
+    };
     this.nc.publish(this.subject, JSON.stringify(pull), { reply: this.inbox });
   }
 
   /** No more deliveries are taken (messages of pulls still open go unacknowledged, as after a crash). */
   close(): void {
     clearInterval(this.watchdog);
+    this.reset();
+  }
+
+  /** Drops the open pulls and the pin (the server stops serving a reply subject nobody listens on); `request()` starts afresh. */
+  reset(): void {
     this.subscription?.unsubscribe();
     this.subscription = undefined;
     this.outstanding = 0;
+    this.pinId = undefined;
   }
 
   private subscribe(): void {
@@ -96,11 +121,20 @@ export class PullStream {
     // Stream messages keep their own subject; the server's status notes come on the inbox subject.
     if (msg.subject !== this.inbox) {
       if (this.outstanding > 0) this.outstanding--;
+      const pin = this.options.group ? msg.headers?.get(PIN_ID_HEADER) : undefined;
+      if (pin) this.pinId = pin;
       this.events.message(toJsMsg(msg, ACK_ACK_TIMEOUT_MS));
       return;
     }
     const status = new JetStreamStatus(msg);
     if (status.code === 100) return; // idle heartbeat
+    if (status.code === PIN_MISMATCH) {
+      // The server pinned another client: pull again without a pin, as a standby.
+      this.pinId = undefined;
+      this.outstanding = 0;
+      this.events.room();
+      return;
+    }
     const { msgsLeft } = status.parseDiscard();
     if (msgsLeft > 0) this.outstanding = Math.max(0, this.outstanding - msgsLeft);
     // 408: a pull expired; 409 with counts: a leadership change or a limit ended it. Either way, room again.
