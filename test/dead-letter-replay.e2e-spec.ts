@@ -197,13 +197,13 @@ describe('dead letters: replays go only to declared topic subjects, once unless 
     const before = await orders();
     const lowered = await replay(id, '', { payload: { ...high, amount: 10 } });
     expect(lowered.status).toBe(422);
-    expect((await problemOf(lowered)).detail).toBe(
-      'the edited payload routes to orders.created.eu.std, which consumer fraud-review does not receive (filter orders.created.*.high); the replay would reach nobody',
+    expect((await problemOf(lowered)).detail).toMatch(
+      /^the edited payload routes to orders\.created\.eu\.std\.p\d, which consumer fraud-review does not receive \(filter orders\.created\.\*\.high, orders\.created\.\*\.high\.\*\); the replay would reach nobody$/,
     );
     expect(await orders()).toEqual(before);
     const stillHigh = await replay(id, '', { payload: { ...high, amount: 5000 } });
     expect(stillHigh.status).toBe(202);
-    expect(await stillHigh.json()).toMatchObject({ subject: 'orders.created.eu.high' });
+    expect(await stillHigh.json()).toMatchObject({ subject: expect.stringMatching(/^orders\.created\.eu\.high\.p\d$/) });
   });
 
   it('never copies a client-sent nestjet-replay-for header into a message, so no client can make durables skip one', async () => {

@@ -92,7 +92,8 @@ describe('metrics, alert rules and dashboard', () => {
     expect(total(c, 'nestjet_end_to_end_latency_seconds_count', { consumer: 'fulfillment' })).toBe(10);
     expect(total(c, 'nestjet_dlq_depth_messages')).toBe(4);
     expect(total(p, 'nestjet_dlq_depth_messages')).toBe(4);
-    expect(total(c, 'nestjet_consumer_bound')).toBe(3);
+    // fulfillment, notifications, fraud-review and the ledger's 8 partition durables.
+    expect(total(c, 'nestjet_consumer_bound')).toBe(3 + 8);
     expect(total(c, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
   });
 

@@ -53,8 +53,9 @@ describe('message path: ingress → JetStream → durable consumers', () => {
     expect(ids('fulfillment')).toEqual([...all].sort());
     expect(ids('notifications')).toEqual([...all, orders[0]!.orderId as string].sort());
     expect(ids('fraud-review')).toEqual([orders[2]!.orderId, orders[3]!.orderId].sort());
-    expect(processed([consumer], 'fraud-review').every((p) => p.subject.endsWith('.high'))).toBe(true);
-    expect(processed([consumer], 'fulfillment').map((p) => p.subject)).toContain(`orders.created.us.std`);
+    // Routed by region and tier, then the customer's partition (orders.created is ordered by customerId).
+    expect(processed([consumer], 'fraud-review').every((p) => /\.high\.p\d$/.test(p.subject))).toBe(true);
+    expect(processed([consumer], 'fulfillment').map((p) => p.subject)).toContainEqual(expect.stringMatching(/^orders\.created\.us\.std\.p\d$/));
   });
 
   it('stores a message once for a repeated Idempotency-Key and processes it once', async () => {
@@ -89,7 +90,8 @@ describe('message path: ingress → JetStream → durable consumers', () => {
     const topics = (await r.json()) as { name: string; stream: { messages: number }; consumers: { name: string }[] }[];
     const created = topics.find((t) => t.name === 'orders.created')!;
     expect(created.stream.messages).toBeGreaterThan(0);
-    expect(created.consumers.map((c) => c.name).sort()).toEqual(['fraud-review', 'fulfillment', 'notifications']);
+    const partitions = Array.from({ length: 8 }, (_, p) => `ledger-p${p}`);
+    expect(created.consumers.map((c) => c.name).sort()).toEqual(['fraud-review', 'fulfillment', ...partitions, 'notifications'].sort());
     expect(topics.find((t) => t.name === 'orders.paid')!.consumers.map((c) => c.name)).toEqual(['notifications']);
   });
 

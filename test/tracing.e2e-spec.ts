@@ -47,10 +47,13 @@ describe('traces end to end in a real Jaeger', () => {
     expect(stored!.header!.get('traceparent')).toMatch(new RegExp(`^00-${traceId}-`));
     expect(stored!.header!.has('baggage')).toBe(false);
     const msgId = stored!.header!.get('Nats-Msg-Id');
+    // orders.created.eu.high.p<n>: routed, then the customer's partition.
+    const subject = stored!.subject;
+    const partition = subject.split('.').at(-1)!;
 
-    const t = await waitForTrace(traceId, 'three process spans', (x) => x.spans.filter((s) => s.operationName.startsWith('process ')).length >= 3);
+    const t = await waitForTrace(traceId, 'four process spans', (x) => x.spans.filter((s) => s.operationName.startsWith('process ')).length >= 4);
     const http = t.spans.find((s) => tag(s, 'span.kind') === 'server')!;
-    const publish = t.spans.find((s) => s.operationName === 'publish orders.created.eu.high')!;
+    const publish = t.spans.find((s) => s.operationName === `publish ${subject}`)!;
     expect(service(t, http)).toBe('nestjet-producer');
     expect(tag(http, 'http.request.method')).toBe('POST');
     // One SERVER span per request, named by its route, the direct parent of the publish.
@@ -63,8 +66,8 @@ describe('traces end to end in a real Jaeger', () => {
     expect(tag(publish, 'messaging.message.id')).toBe(msgId);
     expect(tag(publish, 'messaging.nats.sequence')).toBe(seq);
 
-    const process = t.spans.filter((s) => s.operationName === 'process orders.created.eu.high');
-    expect(process.map((s) => tag(s, 'messaging.consumer.group.name')).sort()).toEqual(['fraud-review', 'fulfillment', 'notifications']);
+    const process = t.spans.filter((s) => s.operationName === `process ${subject}`);
+    expect(process.map((s) => tag(s, 'messaging.consumer.group.name')).sort()).toEqual(['fraud-review', 'fulfillment', `ledger-${partition}`, 'notifications']);
     for (const s of process) {
       expect(service(t, s)).toBe('nestjet-consumer');
       expect(tag(s, 'span.kind')).toBe('consumer');
@@ -73,12 +76,12 @@ describe('traces end to end in a real Jaeger', () => {
       expect(tag(s, 'messaging.nats.stream')).toBe('ORDERS');
       expect(tag(s, 'messaging.nats.sequence')).toBe(seq);
       expect(tag(s, 'messaging.nats.message.delivery_count')).toBe(1);
-      expect(tag(s, 'messaging.destination.name')).toBe('orders.created.eu.high');
+      expect(tag(s, 'messaging.destination.name')).toBe(subject);
     }
 
     // Log lines written inside the message carry the trace.
     const logged = processed([consumer]).filter((p) => p.seq === seq) as unknown as { trace_id: string; span_id: string }[];
-    expect(logged).toHaveLength(3);
+    expect(logged).toHaveLength(4);
     expect(new Set(logged.map((l) => l.trace_id))).toEqual(new Set([traceId]));
     expect(logged.map((l) => l.span_id).sort()).toEqual(process.map((s) => s.spanID).sort());
   });
@@ -122,9 +125,10 @@ describe('traces end to end in a real Jaeger', () => {
     const rt = await waitForTrace(replayTraceId, 'the replay and its processing', (x) =>
       x.spans.some((s) => s.operationName.startsWith('replay ')) && x.spans.some((s) => s.operationName.startsWith('process ')),
     );
-    const replaySpan = rt.spans.find((s) => s.operationName === 'replay orders.created.eu.std')!;
+    // The edited payload is routed again, partition token included.
+    const replaySpan = rt.spans.find((s) => s.operationName.startsWith('replay orders.created.eu.std.p'))!;
     expect(replaySpan.references.some((r) => r.refType === 'FOLLOWS_FROM' && r.traceID === traceId)).toBe(true);
-    const processSpan = rt.spans.find((s) => s.operationName === 'process orders.created.eu.std')!;
+    const processSpan = rt.spans.find((s) => s.operationName.startsWith('process orders.created.eu.std.p'))!;
     expect(processSpan.references.some((r) => r.refType === 'FOLLOWS_FROM' && r.traceID === traceId)).toBe(true);
   });
 });

@@ -82,7 +82,9 @@ describe('helm chart: lint, render, schema', () => {
   it('rejects bad values through values.schema.json with messages naming the field', async () => {
     const cases: Array<[Record<string, string | number | boolean>, RegExp]> = [
       [{ 'consumer.keda.minReplicaCount': -1 }, /at '\/consumer\/keda\/minReplicaCount': minimum: got -1, want 0/],
-      [{ 'consumer.durables[0]': 'billing' }, /at '\/consumer\/durables\/0': value must be one of 'fulfillment', 'notifications', 'fraud-review'/],
+      [{ 'consumer.durables[0]': 'billing' }, /at '\/consumer\/durables\/0': value must be one of 'fulfillment', 'notifications', 'fraud-review', 'ledger'/],
+      [{ 'topology.orderingPartitions': 0 }, /at '\/topology\/orderingPartitions': minimum: got 0, want 1/],
+      [{ 'topology.orderedPinnedTimeoutMs': 10 }, /at '\/topology\/orderedPinnedTimeoutMs': minimum: got 10, want 1,000/],
       [{ 'consumer.kedaa.enabled': 'true' }, /at '\/consumer': additional properties 'kedaa' not allowed/],
       [{ 'topology.streamReplicas': 7 }, /at '\/topology\/streamReplicas': maximum: got 7, want 5/],
       [{ 'externalNats.urls[0]': 'http://nats:4222' }, /at '\/externalNats\/urls\/0': .*does not match pattern/],
@@ -134,6 +136,10 @@ describe('helm chart: lint, render, schema', () => {
         /externalNats.auth.type=creds needs externalNats.auth.provisioner.existingSecret \(the provisioner NATS user's Secret\)/,
       ],
       [{ 'consumer.keda.enabled': true, 'consumer.keda.minReplicaCount': 5, 'consumer.keda.maxReplicaCount': 2 }, /minReplicaCount must not exceed/],
+      [
+        { 'consumer.keda.enabled': true, 'consumer.durables': '{ledger}', 'consumer.keda.maxReplicaCount': 12 },
+        /consumer.keda.maxReplicaCount 12 exceeds topology.orderingPartitions 8: the consumers \(ledger\) are all ordered/,
+      ],
       // `null` in --set deletes the default entry.
       [
         { 'topology.consumerStreams.fraud-review': 'null' },

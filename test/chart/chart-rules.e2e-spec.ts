@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { buildTopology, DEFAULT_TOPOLOGY_OPTIONS } from '#contracts';
+import { buildTopology, consumerNameOf, DEFAULT_TOPOLOGY_OPTIONS } from '#contracts';
 import { DEFAULT_DEAD_LETTER_OPTIONS } from '#jetstream';
 import { CHART_DIR, chartWithoutNatsDependency, findObject, helmTemplate, validateObjects, type K8sObject } from '#test-support';
 
@@ -112,18 +112,19 @@ describe('helm chart rules', () => {
     expect(podSpec(findObject(minimal, 'Deployment', '-producer')).terminationGracePeriodSeconds).toBeGreaterThan(5);
   });
 
-  it('ScaledObject: one nats-jetstream trigger per durable, as KEDA reads its metadata', () => {
+  it('ScaledObject: one nats-jetstream trigger per durable (an ordered consumer: per partition durable), as KEDA reads its metadata', () => {
     const so = findObject(keda, 'ScaledObject', '-consumer');
     expect(so.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'nestjet-consumer' });
     expect(so.spec).toMatchObject({ minReplicaCount: 0, maxReplicaCount: 8, pollingInterval: 15, cooldownPeriod: 120 });
-    expect(so.spec.triggers).toHaveLength(3);
+    const durables = ['fulfillment', 'notifications', 'fraud-review', ...Array.from({ length: 8 }, (_, p) => `ledger-p${p}`)];
+    expect(so.spec.triggers).toHaveLength(durables.length);
     so.spec.triggers.forEach((t: { type: string; metadata: Record<string, unknown> }, i: number) => {
       expect(t.type).toBe('nats-jetstream');
       expect(t.metadata).toEqual({
         natsServerMonitoringEndpoint: 'nats-headless.nats.svc.cluster.local:8222',
         account: '$G',
         stream: 'ORDERS',
-        consumer: ['fulfillment', 'notifications', 'fraud-review'][i],
+        consumer: durables[i],
         lagThreshold: '200',
         activationLagThreshold: '5',
         useHttps: 'false',
@@ -134,28 +135,37 @@ describe('helm chart rules', () => {
   });
 
   it("topology.consumerStreams: the defaults are the code's declared topology, and each KEDA trigger reads its durable's stream", async () => {
-    // The domain's durables; the DLQ router's durable is not scaled by KEDA.
+    // The domain's consumers (an ordered one by name, its durables per partition); the DLQ router's durable is not scaled by KEDA.
     const declared = buildTopology().consumers;
-    expect(declared.map((c) => [c.durable, c.stream])).toEqual([
+    const consumers = [...new Map(declared.map((c) => [consumerNameOf(c), c.stream])).entries()];
+    expect(consumers).toEqual([
       ['fulfillment', 'ORDERS'],
       ['notifications', 'ORDERS'],
       ['fraud-review', 'ORDERS'],
+      ['ledger', 'ORDERS'],
     ]);
     const values = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as {
-      topology: { consumerStreams: Record<string, string> };
+      topology: { consumerStreams: Record<string, string>; orderedConsumers: string[]; orderingPartitions: number; orderedPinnedTimeoutMs: number };
       consumer: { durables: string[] };
     };
-    expect(values.topology.consumerStreams).toEqual(Object.fromEntries(declared.map((c) => [c.durable, c.stream])));
-    expect(values.consumer.durables).toEqual(declared.map((c) => c.durable));
+    expect(values.topology.consumerStreams).toEqual(Object.fromEntries(consumers));
+    expect(values.consumer.durables).toEqual(consumers.map(([name]) => name));
+    expect(values.topology.orderedConsumers).toEqual([...new Set(declared.filter((c) => c.partition).map(consumerNameOf))]);
+    expect([values.topology.orderingPartitions, values.topology.orderedPinnedTimeoutMs]).toEqual([DEFAULT_TOPOLOGY_OPTIONS.partitions, DEFAULT_TOPOLOGY_OPTIONS.pinnedTimeoutMs]);
 
     const triggers = findObject(keda, 'ScaledObject', '-consumer').spec.triggers as Array<{ metadata: Record<string, string> }>;
     expect(triggers.map((t) => [t.metadata.consumer, t.metadata.stream])).toEqual(declared.map((c) => [c.durable, c.stream]));
+    // Every process gets the same partition count.
+    expect(findObject(keda, 'ConfigMap', 'nestjet').data).toMatchObject({ ORDERING_PARTITIONS: '8', ORDERED_PINNED_TIMEOUT_MS: '10000' });
+    const four = await helmTemplate({ profiles: ['keda'], set: { 'topology.orderingPartitions': 4 } });
+    expect(findObject(four, 'ScaledObject', '-consumer').spec.triggers.filter((t: { metadata: Record<string, string> }) => t.metadata.consumer.startsWith('ledger'))).toHaveLength(4);
     // The stream comes from values, per durable.
     const moved = await helmTemplate({ profiles: ['keda'], set: { 'topology.consumerStreams.fraud-review': 'RISK' } });
     expect(findObject(moved, 'ScaledObject', '-consumer').spec.triggers.map((t: { metadata: Record<string, string> }) => t.metadata.stream)).toEqual([
       'ORDERS',
       'ORDERS',
       'RISK',
+      ...Array.from({ length: 8 }, () => 'ORDERS'),
     ]);
   });
 

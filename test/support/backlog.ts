@@ -1,5 +1,8 @@
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { buildTopology, ORDER_TOPICS, subjectFor, type TopicDeclaration } from '#contracts';
+
+const ORDERS_CREATED = buildTopology().topics.find((t) => t.name === ORDER_TOPICS.created) as TopicDeclaration<{ customerId: string }>;
 
 /**
  * Publishes `count` orders straight to JetStream (pipelined, 200 in flight),
@@ -14,9 +17,9 @@ export async function publishBacklog(nc: NatsConnection, count: number, prefix =
     const acks = await Promise.all(
       Array.from({ length: Math.min(window, count - start) }, (_, i) => {
         const n = start + i;
-        const payload = { orderId: `${prefix}-${n}`, customerId: 'c', amount: n % 10 === 0 ? 5000 : 20, currency: 'EUR', region: 'eu' };
-        const tier = payload.amount >= 1000 ? 'high' : 'std';
-        return js.publish(`orders.created.eu.${tier}`, JSON.stringify(payload), { msgID: `${prefix}-${n}` });
+        const payload = { orderId: `${prefix}-${n}`, customerId: `c-${n % 100}`, amount: n % 10 === 0 ? 5000 : 20, currency: 'EUR', region: 'eu' };
+        // The subject the ingress would give it (route and partition), so every declared durable sees its share.
+        return js.publish(subjectFor(ORDERS_CREATED, payload), JSON.stringify(payload), { msgID: `${prefix}-${n}` });
       }),
     );
     seqs.push(...acks.map((a) => a.seq));

@@ -11,7 +11,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const env = process.env;
 const base = (env.SMOKE_URL ?? '').replace(/\/$/, '');
 const topic = env.SMOKE_TOPIC ?? 'orders.created';
-const durables = (env.CONSUMERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const ordered = new Set(list(env.ORDERED_CONSUMERS));
+const partitions = Number(env.ORDERING_PARTITIONS ?? 0);
+// An ordered consumer is a durable per partition; the one the order's partition maps to must ack it.
+const durables = list(env.CONSUMERS).flatMap((c) => (ordered.has(c) ? Array.from({ length: partitions }, (_, p) => `${c}-p${p}`) : [c]));
 const deadline = Date.now() + Number(env.SMOKE_TIMEOUT_SECONDS ?? 90) * 1000;
 const log = (event, fields = {}) => process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
 

@@ -9,6 +9,8 @@ CONSUMER_ACK_WAIT_MS: {{ .Values.topology.consumerAckWaitMs | int64 | quote }}
 CONSUMER_MAX_DELIVER: {{ .Values.topology.consumerMaxDeliver | quote }}
 CONSUMER_MAX_ACK_PENDING: {{ .Values.topology.consumerMaxAckPending | quote }}
 CONSUMER_RETRY_DELAYS_MS: {{ join "," .Values.topology.consumerRetryDelaysMs | quote }}
+ORDERING_PARTITIONS: {{ .Values.topology.orderingPartitions | int64 | quote }}
+ORDERED_PINNED_TIMEOUT_MS: {{ .Values.topology.orderedPinnedTimeoutMs | int64 | quote }}
 DLQ_MAX_AGE_MS: {{ .Values.topology.dlqMaxAgeMs | int64 | quote }}
 DLQ_MAX_BYTES: {{ .Values.topology.dlqMaxBytes | int64 | quote }}
 DLQ_EXTRA_STREAMS: {{ join "," .Values.topology.dlqExtraStreams | quote }}

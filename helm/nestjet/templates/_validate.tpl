@@ -33,6 +33,19 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 {{- if and $c.keda.enabled (gt (int $c.keda.minReplicaCount) (int $c.keda.maxReplicaCount)) }}
 {{- $messages = append $messages "consumer.keda.minReplicaCount must not exceed consumer.keda.maxReplicaCount" }}
 {{- end }}
+{{- $ordered := .Values.topology.orderedConsumers | default list }}
+{{- $unordered := list }}
+{{- range $c.durables }}
+{{- if not (has . $ordered) }}
+{{- $unordered = append $unordered . }}
+{{- end }}
+{{- end }}
+{{- if and $c.keda.enabled (empty $unordered) (not (empty $c.durables)) (gt (int $c.keda.maxReplicaCount) (int .Values.topology.orderingPartitions)) }}
+{{- $messages = append $messages (printf "consumer.keda.maxReplicaCount %d exceeds topology.orderingPartitions %d: the consumers (%s) are all ordered, and a partition is worked by one pod at a time" (int $c.keda.maxReplicaCount) (int .Values.topology.orderingPartitions) (join ", " $c.durables)) }}
+{{- end }}
+{{- if or (lt (int .Values.topology.orderingPartitions) 1) (gt (int .Values.topology.orderingPartitions) 256) }}
+{{- $messages = append $messages "topology.orderingPartitions must be 1 to 256" }}
+{{- end }}
 {{- $streams := .Values.topology.consumerStreams | default dict }}
 {{- range $c.durables }}
 {{- if empty (index $streams .) }}

@@ -27,6 +27,18 @@ describe('jetstream config mapping', () => {
     expect(two.filter_subjects).toEqual(['a.>', 'b.>']);
   });
 
+  it('pins each partition durable of an ordered consumer: one in flight, a pinned-client priority group, its timeout', () => {
+    const ordered = buildTopology({ partitions: 4, pinnedTimeoutMs: 3_000 }).consumers.filter((c) => c.partition);
+    expect(ordered.map((c) => [c.durable, c.filterSubjects])).toEqual([0, 1, 2, 3].map((p) => [`ledger-p${p}`, [`orders.created.*.*.p${p}`]]));
+    expect(toConsumerConfig(ordered[2]!)).toMatchObject({
+      max_ack_pending: 1,
+      priority_groups: ['pinned'],
+      priority_policy: 'pinned_client',
+      priority_timeout: 3_000 * 1_000_000,
+    });
+    expect(toConsumerConfig(topology.consumers[0]!).priority_groups).toBeUndefined();
+  });
+
   it('reports only the differing declared fields', () => {
     const desired = toStreamConfig(topology.streams[0]!) as Record<string, unknown>;
     const actual = { ...desired, max_bytes: 1, extra: 'ignored', description: '' };
