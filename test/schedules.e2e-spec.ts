@@ -211,6 +211,21 @@ describe('delayed and scheduled messages (deliverAt / delayMs, /v1/schedules)', 
     await nc.close();
   });
 
+  it('refuses a schedule with 507 once SCHEDULES holds SCHEDULES_MAX_MESSAGES, and still publishes at once', async () => {
+    const pending = (await (await schedule('delayMs=600000', order())).json()) as Scheduled;
+    const capped = await startProducer(nats, { SCHEDULES_MAX_MESSAGES: '1' });
+    try {
+      const refused = await postJson(`${capped.url}/v1/topics/orders.created/messages?delayMs=1000`, order());
+      expect(refused.status).toBe(507);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(await refused.json()).toMatchObject({ status: 507, stream: 'SCHEDULES', detail: expect.stringMatching(/nothing was stored/) });
+      expect((await postJson(`${capped.url}/v1/topics/orders.created/messages`, order())).status).toBe(202);
+    } finally {
+      await capped.app.stop();
+      await cancel(pending.scheduleId);
+    }
+  }, 60_000);
+
   it('takes schedule ids only as a single subject token (no wildcards, no dots)', async () => {
     for (const id of ['*', '%3E', 'a.b', 'idem-x.%2A', 'a%20b', '%00']) {
       const res = await get(`/v1/schedules/${id}`);

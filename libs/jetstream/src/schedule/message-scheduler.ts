@@ -41,6 +41,9 @@ export interface ScheduleResult extends PublishResult {
   deliverAt?: string;
 }
 
+/** How old the SCHEDULES message count may be when a new schedule is checked against the cap. */
+const CAPACITY_CHECK_INTERVAL_MS = 1_000;
+
 /** JSStreamWrongLastSequenceErr: a pending schedule already holds this id's subject. */
 const WRONG_LAST_SEQUENCE = 10071;
 
@@ -51,6 +54,9 @@ const WRONG_LAST_SEQUENCE = 10071;
  * The one implementation behind the ingress and the schedules API.
  */
 export class MessageScheduler {
+  /** The last SCHEDULES message count and when it was read (shared by concurrent schedules). */
+  private count?: { messages: Promise<number>; at: number };
+
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly publisher: JetStreamPublisher,
@@ -64,10 +70,7 @@ export class MessageScheduler {
    * pending schedule as a duplicate, never replaces it.
    */
   async schedule(r: ScheduleRequest): Promise<ScheduleResult> {
-    if (this.maxMessages !== undefined) {
-      const { state } = await this.jsm.streams.info(SCHEDULES_STREAM);
-      if (state.messages >= this.maxMessages) throw new SchedulesFullError(this.maxMessages);
-    }
+    if (this.maxMessages !== undefined && (await this.messages()) >= this.maxMessages) throw new SchedulesFullError(this.maxMessages);
     const headers: HeaderEntries = [
       ...(r.headers ?? []),
       [NATS_SCHEDULE_HEADERS.schedule, atSchedule(r.deliverAt)],
@@ -100,6 +103,22 @@ export class MessageScheduler {
       const pending = await this.get(r.id);
       return { id: r.msgId, stream: SCHEDULES_STREAM, seq: pending.seq, duplicate: true, scheduleId: r.id, deliverAt: pending.deliverAt };
     }
+  }
+
+  /**
+   * Messages in SCHEDULES, read at most once a second: the cap is a guard
+   * against runaway growth, not an exact quota, and a stream info per publish
+   * would cost a round trip and server work on every scheduled message.
+   */
+  private messages(): Promise<number> {
+    const now = performance.now();
+    if (!this.count || now - this.count.at > CAPACITY_CHECK_INTERVAL_MS) {
+      const messages = this.jsm.streams.info(SCHEDULES_STREAM).then((i) => i.state.messages);
+      // A failed read is not remembered: the next schedule asks again.
+      messages.catch(() => (this.count = undefined));
+      this.count = { messages, at: now };
+    }
+    return this.count.messages;
   }
 
   /** Pending schedules, oldest first, after SCHEDULES sequence `after`. */
