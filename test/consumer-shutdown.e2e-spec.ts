@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildTopology, ORDER_CONSUMERS, ORDER_TOPICS } from '#contracts';
 import { consumerBindings, JetStreamHandler, JetStreamPullTransport, natsInboxPrefix } from '#jetstream';
-import { AppGroup, duplicatesOf, inspect, NatsServer, processed, provision, publishBacklog, startConsumer, waitFor } from '#test-support';
+import { AppGroup, type Broker, duplicatesOf, type NatsServer, processed, provision, publishBacklog, startBroker, startConsumer, waitFor } from '#test-support';
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Module, type LoggerService } from '@nestjs/common';
@@ -46,6 +46,7 @@ class CapturingLogger implements LoggerService {
 }
 
 describe('consumer shutdown: SIGTERM while handlers run longer than SHUTDOWN_TIMEOUT_MS', () => {
+  let broker: Broker;
   let nats: NatsServer;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
@@ -53,21 +54,15 @@ describe('consumer shutdown: SIGTERM while handlers run longer than SHUTDOWN_TIM
   const apps = new AppGroup();
 
   beforeAll(async () => {
-    nats = await NatsServer.start();
-    await provision(nats, TOPOLOGY);
-    ({ nc, jsm } = await inspect(nats));
-    publisher = await nats.connect('producer');
+    broker = await startBroker(TOPOLOGY);
+    ({ nats, nc, jsm, publisher } = broker);
   });
 
   afterEach(async () => {
     await apps.stopAll();
   });
 
-  afterAll(async () => {
-    await nc?.close();
-    await publisher?.close();
-    await nats?.dispose();
-  });
+  afterAll(() => broker?.dispose());
 
   it('gives up after the timeout: logs what it held, naks it for the next process, exits by the signal without a late ack', async () => {
     const seqs = await publishBacklog(publisher, 4, 'late');

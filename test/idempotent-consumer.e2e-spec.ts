@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { AppGroup, inspect, NatsServer, order, provision, publishBacklog, startConsumer, waitFor, type AppProcess } from '#test-support';
+import { AppGroup, type Broker, type NatsServer, order, provision, publishBacklog, startBroker, startConsumer, waitFor, type AppProcess } from '#test-support';
 
 /** fulfillment is idempotent (marker + its reservation inbox); notifications, on the same orders, is plain. */
 const CONSUMERS = 'fulfillment,notifications';
@@ -21,6 +21,7 @@ const skipped = (apps: AppProcess[], consumer: string) => apps.flatMap((a) => a.
 const countBy = (items: string[]) => items.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
 
 describe('idempotent handlers: a processed-marker per consumer and message, the inbox behind it', () => {
+  let broker: Broker;
   let nats: NatsServer;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
@@ -28,18 +29,14 @@ describe('idempotent handlers: a processed-marker per consumer and message, the 
   const apps = new AppGroup();
 
   beforeAll(async () => {
-    nats = await NatsServer.start();
-    ({ nc, jsm } = await inspect(nats));
-    publisher = await nats.connect('producer');
+    // Each group provisions its own topology settings.
+    broker = await startBroker();
+    ({ nats, nc, jsm, publisher } = broker);
   });
 
   afterEach(() => apps.stopAll());
 
-  afterAll(async () => {
-    await nc?.close();
-    await publisher?.close();
-    await nats?.dispose();
-  });
+  afterAll(() => broker?.dispose());
 
   describe('a message published again after the duplicate window', () => {
     const TOPOLOGY = { STREAM_DUPLICATE_WINDOW_MS: '1000', CONSUMER_IDEMPOTENCY_HORIZON_MS: '5000' };

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { DLQ_HEADERS } from '#jetstream';
-import { AppGroup, dlqRecords, inspect, NatsServer, order, processed, provision, startFlaky, waitFor } from '#test-support';
+import { AppGroup, type Broker, dlqRecords, type NatsServer, order, processed, startBroker, startFlaky, waitFor } from '#test-support';
 
 /** The second retry (4 s) is due after the ack wait (3 s): it is rescheduled; the first (200 ms) is a nak. */
 const TOPOLOGY = {
@@ -19,6 +19,7 @@ interface Attempt {
 }
 
 describe('retries due later than the ack wait are rescheduled, not held', () => {
+  let broker: Broker;
   let nats: NatsServer;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
@@ -26,19 +27,13 @@ describe('retries due later than the ack wait are rescheduled, not held', () => 
   const apps = new AppGroup();
 
   beforeAll(async () => {
-    nats = await NatsServer.start();
-    await provision(nats, TOPOLOGY);
-    ({ nc, jsm } = await inspect(nats));
-    publisher = await nats.connect('producer');
+    broker = await startBroker(TOPOLOGY);
+    ({ nats, nc, jsm, publisher } = broker);
   });
 
   afterEach(() => apps.stopAll());
 
-  afterAll(async () => {
-    await nc?.close();
-    await publisher?.close();
-    await nats?.dispose();
-  });
+  afterAll(() => broker?.dispose());
 
   const flaky = async (failTimes: number) => apps.add(await startFlaky(nats, failTimes, { ...nats.dlqEnv(), ...TOPOLOGY }));
   const attemptsOf = (app: Awaited<ReturnType<typeof flaky>>, orderId: string) =>

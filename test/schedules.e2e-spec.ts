@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { PendingSchedule as StoredSchedule } from '#jetstream';
 import {
   AppProcess,
   authHeaders,
@@ -17,6 +18,9 @@ import {
   writeApiKeysFile,
 } from '#test-support';
 
+/** As the API answers it; the test's payloads are orders. */
+type PendingSchedule = StoredSchedule & { payload: { orderId: string } };
+
 interface Scheduled {
   id: string;
   stream: string;
@@ -25,16 +29,6 @@ interface Scheduled {
   scheduleId: string;
   deliverAt: string;
 }
-interface PendingSchedule {
-  id: string;
-  subject: string;
-  deliverAt: string;
-  scheduledAt: string;
-  scheduledBy?: string;
-  seq: number;
-  payload: { orderId: string };
-}
-
 const publisherOnly = testKey('publisher', ['publish:orders.created']);
 const reader = testKey('schedule-reader', ['schedules:read']);
 const paidOnly = testKey('paid-publisher', ['publish:orders.paid']);

@@ -28,3 +28,4 @@ export * from './paced-load.js';
 export * from './process-memory.js';
 export * from './browser.js';
 export * from './console-page.js';
+export * from './broker.js';
