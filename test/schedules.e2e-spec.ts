@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import type { PendingSchedule as StoredSchedule } from '#jetstream';
 import {
   AppProcess,
   authHeaders,
+  DIST,
   inspect,
   NatsServer,
   order,
@@ -242,6 +246,25 @@ describe('delayed and scheduled messages (deliverAt / delayMs, /v1/schedules)', 
     // Still pending after every refused cancel.
     expect((await get(`/v1/schedules/${scheduleId}`)).status).toBe(200);
     expect((await cancel(scheduleId)).status).toBe(200);
+  });
+
+  it('npm run ops: lists and cancels schedules through the API, with clear exits', async () => {
+    const cli = (args: string[], key = TEST_API_KEY.key) =>
+      promisify(execFile)(process.execPath, [join(DIST, 'apps', 'producer', 'src', 'ops-cli.js'), ...args], {
+        env: { PATH: process.env.PATH ?? '', PRODUCER_URL: producer.url, NESTJET_API_KEY: key },
+      }).then(
+        ({ stdout }) => ({ code: 0, out: stdout }),
+        (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: `${err.stdout}${err.stderr}` }),
+      );
+    const { scheduleId, deliverAt } = (await (await schedule('delayMs=600000', order())).json()) as Scheduled;
+    expect((await cli(['schedules', '--limit', '500'])).out).toContain(`${scheduleId}  ${deliverAt}  orders.created.eu.std.p`);
+    expect((await cli(['schedules', '--limit', '0'])).code).toBe(3);
+    expect((await cli(['cancel', scheduleId], reader.key)).code).toBe(3);
+    expect((await cli(['cancel', scheduleId])).out).toMatch(new RegExp(`^cancelled ${scheduleId} \\(was due ${deliverAt} on orders\\.created\\.eu\\.std\\.p\\d\\)\\n$`));
+    expect((await cli(['cancel', scheduleId])).code).toBe(2);
+    for (const args of [['cancel'], ['cancel', 'a', 'b'], ['schedules', 'x'], ['pause', 'ORDERS', 'fulfillment', '--limit', '5']]) {
+      expect({ args, code: (await cli(args)).code }).toEqual({ args, code: 64 });
+    }
   });
 
   it('keeps a pending schedule through a nats-server restart and stores it in ORDERS on time', async () => {

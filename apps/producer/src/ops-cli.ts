@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { PendingSchedule, ScheduleListing } from '#jetstream';
 import type { ConsumerView, OperationsOverview } from './operations/operations.view.js';
 
 const USAGE = `usage: npm run ops -- <command> [options]
@@ -8,15 +9,18 @@ const USAGE = `usage: npm run ops -- <command> [options]
   resume <stream> <consumer>                   deliver again now
   reset  <stream> <consumer> [--seq N]         deliver again from stream sequence N (without --seq: clear
                                                the delivery state, keep the ack floor)
+  schedules [--limit N] [--after SEQ]          pending scheduled messages, oldest first
+  cancel <scheduleId>                          cancel a pending schedule (it will not be delivered)
   [--json]                                     the API's answer as JSON
 
 Talks to the producer's operations API (PRODUCER_URL, default http://127.0.0.1:3000) with
 NESTJET_API_KEY (npm run ops uses the local key of npm start when unset); pause, resume and reset
-need the scope consumers:manage, consumers needs ops:read.`;
+need the scope consumers:manage, consumers needs ops:read, schedules schedules:read, cancel
+schedules:cancel.`;
 
 class UsageError extends Error {}
 
-/** Exit codes: 64 bad arguments (as the dlq CLI), 2 unknown consumer, 3 refused by the API, 1 anything else. */
+/** Exit codes: 64 bad arguments (as the dlq CLI), 2 unknown consumer or schedule, 3 refused by the API, 1 anything else. */
 const EXIT = { usage: 64, notFound: 2, refused: 3, failed: 1 } as const;
 
 interface Problem {
@@ -33,7 +37,7 @@ class ApiProblem extends Error {
   }
 }
 
-async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const key = process.env.NESTJET_API_KEY;
   if (!key) throw new UsageError('set NESTJET_API_KEY to an API key with the scopes the command needs');
   const base = process.env.PRODUCER_URL ?? 'http://127.0.0.1:3000';
@@ -54,6 +58,10 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   return json as T;
 }
 
+function scheduleLine(s: PendingSchedule): string {
+  return `${s.id}  ${s.deliverAt}  ${s.subject}  by ${s.scheduledBy ?? '?'}`;
+}
+
 function consumerLine(c: ConsumerView): string {
   const state = c.paused ? `paused until ${c.pauseUntil}` : 'active';
   return `${`${c.stream}/${c.name}`.padEnd(32)} pending ${String(c.pending).padStart(8)}  unacked ${String(c.ackPending).padStart(6)}  ${c.rate.toFixed(1).padStart(8)} msg/s  workers ${c.workers}  ${state}`;
@@ -63,7 +71,14 @@ async function main(argv: string[]): Promise<void> {
   const { values: o, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { until: { type: 'string' }, seq: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      until: { type: 'string' },
+      seq: { type: 'string' },
+      limit: { type: 'string' },
+      after: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command, stream, consumer, ...extra] = positionals;
   if (o.help || !command) throw new UsageError('');
@@ -72,6 +87,19 @@ async function main(argv: string[]): Promise<void> {
     if (stream !== undefined) throw new UsageError('consumers takes no arguments');
     const overview = await call<OperationsOverview>('GET', '/v1/ops/overview');
     return print(overview.consumers, () => overview.consumers.map(consumerLine).join('\n'));
+  }
+  if ((o.limit !== undefined || o.after !== undefined) && command !== 'schedules') throw new UsageError('--limit and --after go with schedules');
+  if (command === 'schedules') {
+    if (stream !== undefined) throw new UsageError('schedules takes no arguments');
+    const query = new URLSearchParams(Object.entries({ limit: o.limit, after: o.after }).filter((e): e is [string, string] => e[1] !== undefined));
+    const page = await call<ScheduleListing>('GET', `/v1/schedules${query.size > 0 ? `?${query}` : ''}`);
+    const more = page.next === null ? '' : `\n… more: --after ${page.next}`;
+    return print(page, () => (page.items.length === 0 ? 'no pending schedules' : `${page.items.map(scheduleLine).join('\n')}${more}`));
+  }
+  if (command === 'cancel') {
+    if (!stream || consumer !== undefined) throw new UsageError('cancel needs <scheduleId>');
+    const cancelled = await call<PendingSchedule>('DELETE', `/v1/schedules/${encodeURIComponent(stream)}`);
+    return print(cancelled, () => `cancelled ${cancelled.id} (was due ${cancelled.deliverAt} on ${cancelled.subject})`);
   }
   if (!['pause', 'resume', 'reset'].includes(command)) throw new UsageError(`unknown command "${command}"`);
   if (!stream || !consumer || extra.length > 0) throw new UsageError(`${command} needs <stream> <consumer>`);
