@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ORDER_CONSUMERS, ORDERS_STREAM } from '#contracts';
+import { buildTopology, ORDERS_STREAM } from '#contracts';
 import { inspect, waitFor, type Processed } from '#test-support';
 import { durablesFor, judge } from '../faults/fault-outcome.js';
 import { PublishLoad } from '../faults/publish-load.js';
@@ -64,7 +64,9 @@ describe('helm install on a real cluster', () => {
     const { nc, jsm } = await inspect(await release.nats());
     try {
       // The server's creation times of the durables, to the second as Kubernetes records start times.
-      const created = await Promise.all(Object.values(ORDER_CONSUMERS).map(async (d) => Math.floor(Date.parse((await jsm.consumers.info(ORDERS_STREAM, d)).created) / 1000) * 1000));
+      // Every durable of the topology on ORDERS (an ordered consumer's partitions included).
+      const durables = buildTopology().consumers.filter((c) => c.stream === ORDERS_STREAM).map((c) => c.durable);
+      const created = await Promise.all(durables.map(async (d) => Math.floor(Date.parse((await jsm.consumers.info(ORDERS_STREAM, d)).created) / 1000) * 1000));
       for (const pod of workers.items.filter((p) => p.status.containerStatuses?.[0]?.state.running)) {
         const wait = pod.status.initContainerStatuses?.find((c) => c.name === 'wait-for-topology');
         expect(wait?.state.terminated?.exitCode).toBe(0);
