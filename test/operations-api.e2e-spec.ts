@@ -1,21 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { DLQ_HEADERS, LIST_SCAN_LIMIT } from '#jetstream';
 import {
   authHeaders,
-  DIST,
   DLQ_TEST_TOPOLOGY,
   inspect,
   type NatsServer,
   order,
   postJson,
   processed,
+  runOpsCli,
   type Producer,
   startProducer,
   startTracedSystem,
@@ -177,13 +174,7 @@ describe('operations API (/v1/ops) and the console files', () => {
   });
 
   it('npm run ops: lists, pauses, resumes and resets consumers through the API, with clear exits', async () => {
-    const cli = (args: string[], key = TEST_API_KEY.key) =>
-      promisify(execFile)(process.execPath, [join(DIST, 'apps', 'producer', 'src', 'ops-cli.js'), ...args], {
-        env: { PATH: process.env.PATH ?? '', PRODUCER_URL: producer.url, NESTJET_API_KEY: key },
-      }).then(
-        ({ stdout }) => ({ code: 0, out: stdout }),
-        (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: `${err.stdout}${err.stderr}` }),
-      );
+    const cli = (args: string[], key?: string) => runOpsCli(producer.url, args, key);
     expect((await cli(['consumers'])).out).toMatch(/ORDERS\/fulfillment +pending +\d+ .*workers 1 +active/);
     // A time whose milliseconds end in 0: the server writes it without trailing zeros, the API and CLI as given.
     const until = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_120).toISOString();

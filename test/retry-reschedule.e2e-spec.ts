@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
 import { DLQ_HEADERS } from '#jetstream';
-import { AppGroup, type Broker, dlqRecords, type NatsServer, order, processed, startBroker, startFlaky, waitFor } from '#test-support';
+import { AppGroup, type Broker, dlqRecords, order, processed, startBroker, startFlaky, waitFor } from '#test-support';
 
 /** The second retry (4 s) is due after the ack wait (3 s): it is rescheduled; the first (200 ms) is a nak. */
 const TOPOLOGY = {
@@ -20,36 +19,31 @@ interface Attempt {
 
 describe('retries due later than the ack wait are rescheduled, not held', () => {
   let broker: Broker;
-  let nats: NatsServer;
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let publisher: NatsConnection;
   const apps = new AppGroup();
 
   beforeAll(async () => {
     broker = await startBroker(TOPOLOGY);
-    ({ nats, nc, jsm, publisher } = broker);
   });
 
   afterEach(() => apps.stopAll());
 
   afterAll(() => broker?.dispose());
 
-  const flaky = async (failTimes: number) => apps.add(await startFlaky(nats, failTimes, { ...nats.dlqEnv(), ...TOPOLOGY }));
+  const flaky = async (failTimes: number) => apps.add(await startFlaky(broker.nats, failTimes, { ...broker.nats.dlqEnv(), ...TOPOLOGY }));
   const attemptsOf = (app: Awaited<ReturnType<typeof flaky>>, orderId: string) =>
     app.events('attempt').filter((a) => a.orderId === orderId) as unknown as Attempt[];
 
   it('acks the delivery once a copy for this consumer is scheduled; the copy runs after the delay as attempt 3', async () => {
     const app = await flaky(2);
     const o = order();
-    const { seq } = await jetstream(publisher).publish('orders.created.eu.std', JSON.stringify(o));
+    const { seq } = await jetstream(broker.publisher).publish('orders.created.eu.std', JSON.stringify(o));
     const rescheduled = await waitFor('the second attempt to be rescheduled', () => app.events('message.rescheduled').find((e) => e.streamSequence === seq), 10_000, 20);
     expect(rescheduled).toMatchObject({ consumer: 'fulfillment', attempt: 2, delayMs: 4000 });
 
     // While the retry waits, the original holds no ack slot and nothing is pending for fulfillment.
-    const waiting = await jsm.consumers.info('ORDERS', 'fulfillment');
+    const waiting = await broker.jsm.consumers.info('ORDERS', 'fulfillment');
     expect(waiting.num_ack_pending).toBe(0);
-    const pending = await jsm.streams.info('SCHEDULES', { subjects_filter: 'schedules.pending.*' });
+    const pending = await broker.jsm.streams.info('SCHEDULES', { subjects_filter: 'schedules.pending.*' });
     expect(Object.keys(pending.state.subjects ?? {})).toContain(`schedules.pending.${String(rescheduled.scheduleId)}`);
 
     await waitFor('the copy to succeed', () => processed([app]).some((p) => p.orderId === o.orderId), 15_000, 20);
@@ -61,22 +55,22 @@ describe('retries due later than the ack wait are rescheduled, not held', () => 
     expect(gap).toBeLessThan(5500);
 
     // The copy is meant for fulfillment alone; notifications, which sees the same subject, skips it.
-    const copy = await jsm.streams.getMessage('ORDERS', { seq: attempts[2]!.seq });
+    const copy = await broker.jsm.streams.getMessage('ORDERS', { seq: attempts[2]!.seq });
     expect(copy!.header.get('nestjet-replay-for')).toBe('fulfillment');
     expect(copy!.header.get('nestjet-attempts')).toBe('2');
-    const done = await jsm.consumers.info('ORDERS', 'fulfillment');
+    const done = await broker.jsm.consumers.info('ORDERS', 'fulfillment');
     expect([done.num_ack_pending, done.num_pending]).toEqual([0, 0]);
   }, 40_000);
 
   it('dead-letters the last attempt of a copy (terminated: the server counts copies from 1) with every attempt counted', async () => {
     const app = await flaky(-1);
     const o = order();
-    await jetstream(publisher).publish('orders.created.eu.std', JSON.stringify(o));
+    await jetstream(broker.publisher).publish('orders.created.eu.std', JSON.stringify(o));
     const failed = await waitFor('the final failure', () => app.events('message.failed').find((e) => e.final === true), 25_000, 50);
     expect(failed).toMatchObject({ deliveryCount: 4, terminated: true });
     const attempts = attemptsOf(app, o.orderId as string);
     expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3, 4]);
-    const record = await waitFor('the DLQ record', async () => (await dlqRecords(nc)).find((r) => r.json<{ orderId: string }>().orderId === o.orderId), 10_000);
+    const record = await waitFor('the DLQ record', async () => (await dlqRecords(broker.nc)).find((r) => r.json<{ orderId: string }>().orderId === o.orderId), 10_000);
     expect(record.header.get(DLQ_HEADERS.deliveryCount)).toBe('4');
     expect(record.header.get(DLQ_HEADERS.reason)).toMatch(/simulated failure on attempt 4/);
     expect(record.header.get(DLQ_HEADERS.kind)).toBe('terminated');

@@ -1,19 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import type { PendingSchedule as StoredSchedule } from '#jetstream';
 import {
   AppProcess,
   authHeaders,
-  DIST,
   inspect,
   NatsServer,
   order,
   postJson,
   type Producer,
   provision,
+  runOpsCli,
   startConsumer,
   startProducer,
   TEST_API_KEY,
@@ -249,13 +246,7 @@ describe('delayed and scheduled messages (deliverAt / delayMs, /v1/schedules)', 
   });
 
   it('npm run ops: lists and cancels schedules through the API, with clear exits', async () => {
-    const cli = (args: string[], key = TEST_API_KEY.key) =>
-      promisify(execFile)(process.execPath, [join(DIST, 'apps', 'producer', 'src', 'ops-cli.js'), ...args], {
-        env: { PATH: process.env.PATH ?? '', PRODUCER_URL: producer.url, NESTJET_API_KEY: key },
-      }).then(
-        ({ stdout }) => ({ code: 0, out: stdout }),
-        (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: `${err.stdout}${err.stderr}` }),
-      );
+    const cli = (args: string[], key?: string) => runOpsCli(producer.url, args, key);
     const { scheduleId, deliverAt } = (await (await schedule('delayMs=600000', order())).json()) as Scheduled;
     expect((await cli(['schedules', '--limit', '500'])).out).toContain(`${scheduleId}  ${deliverAt}  orders.created.eu.std.p`);
     expect((await cli(['schedules', '--limit', '0'])).code).toBe(3);

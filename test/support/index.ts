@@ -29,3 +29,4 @@ export * from './process-memory.js';
 export * from './browser.js';
 export * from './console-page.js';
 export * from './broker.js';
+export * from './ops-cli.js';
