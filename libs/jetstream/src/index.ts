@@ -9,7 +9,7 @@ export { ConfigurationError, exitOnConfigurationError, validateEnvironment } fro
 export { EnvBoolean, EnvList, EnvNumber, EnvNumberList } from './config/env-transforms.js';
 export { JetStreamEnvironment } from './config/jetstream.environment.js';
 export { LOG_LEVELS, ServiceEnvironment } from './config/service.environment.js';
-export { HEADERS } from './headers/message-headers.js';
+export { HEADERS, type HeaderEntries } from './headers/message-headers.js';
 
 // Security: one least-privilege NATS user per component
 export {

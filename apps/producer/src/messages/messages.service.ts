@@ -16,6 +16,7 @@ import {
   PublishTimeoutError,
   SchedulesFullError,
   StreamFullError,
+  type HeaderEntries,
   type PublishResult,
 } from '#jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
@@ -159,7 +160,7 @@ export class MessagesService {
     const msgId = idempotentMsgId(caller.id, topic.name, key);
     const digest = givenKey === undefined ? '' : payloadDigest(json);
     // Only a client's own key can come back with another payload; a generated one costs no header.
-    const headers: [string, string][] = givenKey === undefined ? [] : [[PAYLOAD_DIGEST_HEADER, digest]];
+    const headers: HeaderEntries = givenKey === undefined ? [] : [[PAYLOAD_DIGEST_HEADER, digest]];
     const subject = subjectFor(topic, payload);
     let result: IngressResult;
     try {

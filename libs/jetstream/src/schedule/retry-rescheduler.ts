@@ -26,6 +26,6 @@ export class RetryRescheduler {
     const id = `retry-${createHash('sha256').update(key).digest('base64url')}`;
     const headers: HeaderEntries = headerEntries(msg.headers).filter(([k]) => !k.toLowerCase().startsWith('nats-') && !NOT_COPIED.has(k));
     headers.push([REPLAY_HEADERS.replayFor, consumer], [HEADERS.attempts, String(attempts)]);
-    return this.scheduler.schedule({ id, msgId: id, originMsgId: messageKeyOf(msg), subject: msg.subject, data: msg.data, deliverAt, headers, scheduledBy: `consumer:${consumer}`, topic: msg.subject.split('.').slice(0, 2).join('.') });
+    return this.scheduler.schedule({ id, msgId: id, originMsgId: messageKeyOf(msg), subject: msg.subject, data: msg.data, deliverAt, headers, scheduledBy: `consumer:${consumer}` });
   }
 }
