@@ -40,6 +40,7 @@ async function bootstrap(): Promise<void> {
       // On the app's shared connection: the worker's user writes the marker bucket.
       markers: new ProcessedMarkers(app.get(NATS_CONNECTION)),
       idempotencyHorizonMs: env.CONSUMER_IDEMPOTENCY_HORIZON_MS,
+      topics: topology.topics,
     }),
   });
   app.enableShutdownHooks();
