@@ -171,6 +171,39 @@ describe('contracts on the wire: CloudEvents headers, codecs, payload versions',
     expect(failed.find((f) => f.streamSequence === undecodable.seq)!.errorMessage).toMatch(/not valid MessagePack/);
   });
 
+  it('keeps a MessagePack message MessagePack through the DLQ and its replays; the admin API shows it decoded', async () => {
+    const { jetstream } = await import('@nats-io/jetstream');
+    const { headers } = await import('@nats-io/transport-node');
+    const h = headers();
+    h.set('ce-specversion', '1.0');
+    h.set('ce-id', `poison-${Date.now()}`);
+    h.set('ce-source', '/test');
+    h.set('ce-type', 'orders.cancelled.v2');
+    h.set('content-type', 'application/msgpack');
+    // Valid MessagePack, invalid payload (no reason): poison for notifications.
+    const poison = { orderId: `dlq-${Date.now()}`, region: 'eu' };
+    const { seq } = await jetstream(broker.publisher).publish('orders.cancelled.eu.std', pack(poison), { headers: h });
+    const api = (path: string, init: RequestInit = {}) => fetch(`${producer.url}${path}`, { ...init, headers: { ...authHeaders(), 'content-type': 'application/json', ...init.headers } });
+    const record = await waitFor('dead-lettered', async () => {
+      const list = (await (await api('/v1/dlq?consumer=notifications')).json()) as { items: { id: number; streamSequence: number }[] };
+      return list.items.find((r) => r.streamSequence === seq);
+    });
+    const shown = (await (await api(`/v1/dlq/${record.id}`)).json()) as { payload: unknown; headers: Record<string, string[]> };
+    expect(shown.payload).toEqual(poison);
+    expect(shown.headers['content-type']).toEqual(['application/msgpack']);
+
+    // Replayed with the payload fixed (as the API showed it): stored as MessagePack again, with the original's version.
+    const fixed = { ...poison, reason: { code: 'fraud' } };
+    const replay = await api(`/v1/dlq/${record.id}/replay`, { method: 'POST', body: JSON.stringify({ payload: fixed }) });
+    expect(replay.status).toBe(202);
+    const replayed = await stored(((await replay.json()) as { seq: number }).seq);
+    expect(replayed!.header.get('content-type')).toBe('application/msgpack');
+    expect(replayed!.header.get('ce-type')).toBe('orders.cancelled.v2');
+    expect(unpack(replayed!.data)).toEqual(fixed);
+    const seen = await waitFor('replay processed', () => processed(consumer).find((p) => p.orderId === poison.orderId));
+    expect(seen.action).toBe('email-cancellation:fraud');
+  });
+
   it('serves the JSON Schema of each payload version', async () => {
     const get = (path: string) => fetch(`${producer.url}${path}`, { headers: authHeaders() });
     const res = await get('/v1/topics/orders.created/schema');
