@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { jetstream, jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { AppProcess } from './app-process.js';
-import type { NatsEndpoint } from './nats-users.js';
+import type { NatsEndpoint } from '#testing';
 import { DIST } from './paths.js';
 import { startConsumer } from './system.js';
 
