@@ -9,3 +9,14 @@ export { generateTlsFiles, tlsFilesIn, type TlsFiles } from './nats/tls-certific
 export { freePort } from './support/ports.js';
 export { toolPath } from './support/tool-path.js';
 export { waitFor } from './support/wait.js';
+
+// Handlers under test: NestjetTestingModule.create({ imports: [...] })
+export {
+  NestjetTestingApp,
+  NestjetTestingModule,
+  TESTING_DEFAULT_ENV,
+  type NestjetTestingOptions,
+  type Published,
+  type TestingPublishOptions,
+  type WaitForProcessedOptions,
+} from './app/nestjet-testing.module.js';
