@@ -32,11 +32,11 @@ import { testingBroker, type TestingBroker } from './testing-broker.js';
  * handler is retried after 100 and 200 ms and dead-lettered on its third
  * attempt (well under a second); a handler that hangs is redelivered after 5 s.
  */
-export const TESTING_DEFAULT_ENV: Readonly<Record<string, string>> = {
+export const TESTING_DEFAULT_ENV = {
   CONSUMER_RETRY_DELAYS_MS: '100,200',
   CONSUMER_MAX_DELIVER: '3',
   CONSUMER_ACK_WAIT_MS: '5000',
-};
+} as const;
 
 /** How long `close()` lets running handlers finish. */
 const SHUTDOWN_TIMEOUT_MS = 2_000;
@@ -93,7 +93,7 @@ class NestjetTestingRoot {}
  */
 export class NestjetTestingModule {
   static async create(options: NestjetTestingOptions): Promise<NestjetTestingApp> {
-    const settings = { ...TESTING_DEFAULT_ENV, ...options.env };
+    const settings: Record<string, string> = { ...TESTING_DEFAULT_ENV, ...options.env };
     const topology = validateEnvironment(JetStreamEnvironment, settings).topology(options.topology ?? buildTopology);
     const broker = await testingBroker(options.natsUrl ?? process.env.NATS_URL, topology, { ...process.env, ...options.env });
     const config = (component: NatsComponent) => validateEnvironment(JetStreamEnvironment, { ...settings, ...broker.env(component), ...broker.dlqEnv() });

@@ -1,7 +1,9 @@
-import type { ConsumerInfo } from '@nats-io/jetstream';
-
-/** The parts of a consumer's info that tell whether a stream sequence was settled. */
-export type SettleState = Pick<ConsumerInfo, 'ack_floor' | 'delivered' | 'num_ack_pending'>;
+/** The parts of a consumer's info (`ConsumerInfo`) that tell whether a stream sequence was settled. */
+export interface SettleState {
+  ack_floor: { stream_seq: number };
+  delivered: { stream_seq: number };
+  num_ack_pending: number;
+}
 
 /**
  * Whether the consumer is done with stream sequence `seq`: it is at or below
