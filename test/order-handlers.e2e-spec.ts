@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ORDER_CONSUMERS, ORDER_TOPICS, OrderCreatedDto, STOCK_RESERVATIONS_BUCKET } from '#contracts';
 import { JetStreamHandler, NonRetryableError, validateEnvironment } from '#jetstream';
-import { NestjetTestingModule, type NestjetTestingApp } from '#testing';
+import { NatsServer, NestjetTestingModule, type NestjetTestingApp } from '#testing';
 import { Kvm } from '@nats-io/kv';
 import { ConsoleLogger, Module } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
@@ -161,5 +161,32 @@ describe('a failing handler, run by NestjetTestingModule', () => {
     const sent = await t.publish(ORDER_TOPICS.created, order());
     await expect(t.waitForProcessed(sent, { timeoutMs: 50 })).rejects.toThrow(/timed out after 50 ms waiting for ORDERS seq \d+ .* still holding it: fulfillment: ack floor/);
     await t.waitForProcessed(sent);
+  });
+});
+
+describe('a server given by NATS_URL (natsUrl), used as it is', () => {
+  let server: NatsServer;
+
+  beforeAll(async () => {
+    // Stands in for a developer's own server: one unrestricted user for every connection.
+    server = await NatsServer.start({ intruder: true });
+  });
+
+  afterAll(() => server?.dispose());
+
+  it('provisions it, dead-letters on it directly, and close() leaves it running', async () => {
+    const t = await NestjetTestingModule.create({
+      imports: [OutOfStockModule],
+      natsUrl: server.url,
+      env: { NATS_USER: 'intruder', NATS_PASSWORD: server.users.intruderPassword! },
+    });
+    try {
+      const sent = await t.publish(ORDER_TOPICS.created, order());
+      await t.waitForProcessed(sent);
+      expect(await t.deadLetters()).toMatchObject([{ streamSequence: sent.seq, consumer: 'fulfillment', deliveryCount: 3 }]);
+    } finally {
+      await t.close();
+    }
+    expect((await server.monitor<{ streams: number }>('/jsz')).streams).toBeGreaterThan(0);
   });
 });

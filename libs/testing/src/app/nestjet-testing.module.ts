@@ -117,7 +117,8 @@ export class NestjetTestingModule {
         global: true,
         imports: [
           JetStreamModule.forRoot({ name: 'nestjet-testing', connection: worker.connectionOptions('consumer'), topology }),
-          DeadLetterModule.forRoot({ router: true, connection: worker.deadLetterConnectionOptions() }),
+          // A dead-letter connection of its own (as the dlq user where there is one), so final failures are dead-lettered directly.
+          DeadLetterModule.forRoot({ router: true, connection: worker.deadLetterConnectionOptions() ?? worker.connectionOptions('dlq') }),
           ...options.imports,
         ],
         providers,

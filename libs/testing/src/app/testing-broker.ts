@@ -6,7 +6,7 @@ import type { Topology } from '#contracts';
 export interface TestingBroker {
   /** NATS_URL and the credentials a connection as `component` uses. */
   env(component: NatsComponent): Record<string, string>;
-  /** The dead-letter connection's credentials; empty: dead letters share the main connection. */
+  /** The dead-letter connection's credentials; empty: the main connection's. */
   dlqEnv(): Record<string, string>;
   dispose(): Promise<void>;
 }
