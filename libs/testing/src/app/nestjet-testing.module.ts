@@ -56,7 +56,7 @@ export interface NestjetTestingOptions {
   env?: Record<string, string>;
   /** Consumers to bind (ledger, not ledger-p0); default: every consumer a handler names. */
   consumers?: string[];
-  /** A server to use as it is (with NATS_USER/NATS_PASSWORD… from `env` or the process); default `process.env.NATS_URL`, and without it a nats-server of its own. */
+  /** A server to use as it is (with NATS_USER/NATS_PASSWORD… from `env` or the process); default NATS_URL of `env` or the process, and without one a nats-server of its own. */
   natsUrl?: string;
   /** Nest logger or log levels; default errors only. */
   logger?: LoggerService | LogLevel[] | false;
@@ -95,7 +95,7 @@ export class NestjetTestingModule {
   static async create(options: NestjetTestingOptions): Promise<NestjetTestingApp> {
     const settings: Record<string, string> = { ...TESTING_DEFAULT_ENV, ...options.env };
     const topology = validateEnvironment(JetStreamEnvironment, settings).topology(options.topology ?? buildTopology);
-    const broker = await testingBroker(options.natsUrl ?? process.env.NATS_URL, topology, { ...process.env, ...options.env });
+    const broker = await testingBroker(options.natsUrl ?? options.env?.NATS_URL ?? process.env.NATS_URL, topology, { ...process.env, ...options.env });
     const config = (component: NatsComponent) => validateEnvironment(JetStreamEnvironment, { ...settings, ...broker.env(component), ...broker.dlqEnv() });
     const opened: NatsConnection[] = [];
     const open = async (component: NatsComponent) => {

@@ -11,7 +11,19 @@ export interface TestingBroker {
   dispose(): Promise<void>;
 }
 
-const CREDENTIALS = ['NATS_USER', 'NATS_PASSWORD', 'NATS_TOKEN', 'NATS_CREDS_FILE', 'DLQ_NATS_USER', 'DLQ_NATS_PASSWORD', 'DLQ_NATS_CREDS_FILE'] as const;
+/** How a connection to a server someone else runs authenticates (JetStreamEnvironment's names). */
+const CREDENTIALS = [
+  'NATS_USER',
+  'NATS_PASSWORD',
+  'NATS_TOKEN',
+  'NATS_CREDS_FILE',
+  'NATS_TLS_CA',
+  'NATS_TLS_CERT',
+  'NATS_TLS_KEY',
+  'DLQ_NATS_USER',
+  'DLQ_NATS_PASSWORD',
+  'DLQ_NATS_CREDS_FILE',
+] as const;
 
 /**
  * A server someone else runs (`NATS_URL`): every connection uses the credentials
