@@ -36,6 +36,7 @@ export { isBrokerUnavailable, isNotFound, isStreamFull } from './errors/jetstrea
 
 // Consuming
 export { JetStreamPullTransport, type ConsumerBinding, type JetStreamTransportOptions } from './transport/jetstream.transport.js';
+export { appPullTransport, type AppPullTransportOptions } from './transport/app-pull-transport.js';
 export { consumerBindings } from './transport/consumer-bindings.js';
 export { JetStreamContext } from './transport/jetstream.context.js';
 export { PresenceTracker } from './presence/presence.tracker.js';
