@@ -61,6 +61,19 @@ describe('the example order handlers, run by NestjetTestingModule', () => {
 
   afterAll(() => t?.close());
 
+  it('a cancellation of either version reaches the notifications handler as version 2 (its upcaster ran), with the CloudEvents attributes', async () => {
+    const v2 = await t.publish(ORDER_TOPICS.cancelled, { orderId: `cx-${process.pid}-2`, region: 'eu', reason: { code: 'out-of-stock' } });
+    const v1 = await t.publish(ORDER_TOPICS.cancelled, { orderId: `cx-${process.pid}-1`, region: 'eu', reason: 'changed my mind' }, { version: 1 });
+    expect(await t.waitForProcessed(v2)).toEqual([ORDER_CONSUMERS.notifications]);
+    expect(await t.waitForProcessed(v1)).toEqual([ORDER_CONSUMERS.notifications]);
+    const handled = events.of('message.processed', 'notifications').filter((e) => e.seq === v1.seq || e.seq === v2.seq);
+    expect(handled.map((e) => [e.action, e.eventType]).sort()).toEqual([
+      ['email-cancellation:other', 'orders.cancelled.v1'],
+      ['email-cancellation:out-of-stock', 'orders.cancelled.v2'],
+    ]);
+    expect(await t.deadLetters({ consumer: 'notifications' })).toEqual([]);
+  });
+
   it('a new order is processed by fulfillment (reserving stock), notifications and its ledger partition; fraud review sees only high-value ones', async () => {
     const standard = order();
     const sent = await t.publish(ORDER_TOPICS.created, standard);

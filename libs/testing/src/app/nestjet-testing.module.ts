@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { buildTopology, consumerNameOf, subjectFor, UnknownTopicError, wildcardMatches, type Topology, type TopologyOptions } from '#contracts';
+import { buildTopology, consumerNameOf, UnknownTopicError, wildcardMatches, type Topology, type TopologyOptions } from '#contracts';
 import {
   appPullTransport,
   connectNats,
   consumerBindings,
   DeadLetterModule,
   DeadLetterService,
+  encodeTopicEvent,
   JetStreamAdmin,
   JetStreamEnvironment,
   JetStreamModule,
@@ -23,6 +24,7 @@ import { Module, type DynamicModule, type ForwardReference, type INestApplicatio
 import { ModulesContainer, NestFactory } from '@nestjs/core';
 import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants.js';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeSettleState, settled } from './settled.js';
 import { testingBroker, type TestingBroker } from './testing-broker.js';
@@ -40,6 +42,8 @@ export const TESTING_DEFAULT_ENV = {
 
 /** How long `close()` lets running handlers finish. */
 const SHUTDOWN_TIMEOUT_MS = 2_000;
+/** `ce-source` of what `publish()` sends. */
+const TESTING_SOURCE = '/nestjet/testing';
 const DEFAULT_WAIT_MS = 10_000;
 const POLL_EVERY_MS = 25;
 
@@ -65,6 +69,9 @@ export interface NestjetTestingOptions {
 export interface TestingPublishOptions {
   /** Becomes the `Nats-Msg-Id`: the same key within the duplicate window stores nothing, and handlers see the same `ctx.idempotencyKey()`. */
   idempotencyKey?: string;
+  /** The payload's version (`ce-type`), to test a handler's upcasters; the topic's current one by default. */
+  version?: number;
+  /** Added after the CloudEvents headers the message gets like an ingress message (`ce-*`, `content-type`, the topic's codec). */
   headers?: Record<string, string> | HeaderEntries;
   /** Publish to this subject instead of the one the topic's routing gives the payload (e.g. for a payload routing cannot read). */
   subject?: string;
@@ -135,6 +142,7 @@ export class NestjetTestingModule {
           bindings,
           shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
           idempotencyHorizonMs: idempotencyHorizon(settings.CONSUMER_IDEMPOTENCY_HORIZON_MS),
+          topics: topology.topics,
         }),
       });
       await app.init();
@@ -181,13 +189,12 @@ export class NestjetTestingApp {
   async publish<T extends object>(topic: string, payload: T, options: TestingPublishOptions = {}): Promise<Published> {
     const declared = this.topology.topics.find((t) => t.name === topic);
     if (!declared) throw new UnknownTopicError(topic, this.topology.topics.map((t) => t.name));
-    const subject = options.subject ?? subjectFor(declared, payload);
-    const result = await this.publisher.publish(subject, JSON.stringify(payload), {
-      msgId: options.idempotencyKey,
-      headers: options.headers,
-      expectStream: declared.stream,
-      topic,
-    });
+    const msgId = options.idempotencyKey ?? randomUUID();
+    // On the wire as the ingress would store it: encoded with the topic's codec, with its CloudEvents attributes.
+    const wire = encodeTopicEvent({ topic: declared, payload, version: options.version, id: msgId, source: TESTING_SOURCE });
+    const subject = options.subject ?? wire.subject;
+    const extra = Array.isArray(options.headers) ? options.headers : Object.entries(options.headers ?? {});
+    const result = await this.publisher.publish(subject, wire.data, { msgId, headers: [...wire.headers, ...extra], expectStream: declared.stream, topic });
     return { ...result, subject };
   }
 
