@@ -1,4 +1,4 @@
-// `npm run bench [ingress|consumer|tracing|latency|guarantees …]`: every selected bench on each runtime
+// `npm run bench [ingress|consumer|tracing|latency|guarantees|codecs …]`: every selected bench on each runtime
 // (BENCH_RUNTIMES, default "20,22"), their Markdown tables as they finish, then one summary
 // table and one `RATIO <comparison> <x>` line per comparison, x the lower of the runtimes'.
 // Exit 0 when every bench ran, whatever the figures (a measurement, not a test); `--no-build`
@@ -14,7 +14,7 @@ import { ensureNodeModules } from './lib/deps.mjs';
 import { log, ROOT } from './lib/run.mjs';
 import { ensureTools } from './lib/tools.mjs';
 
-const all = ['ingress', 'consumer', 'tracing', 'latency', 'guarantees'];
+const all = ['ingress', 'consumer', 'tracing', 'latency', 'guarantees', 'codecs'];
 const args = process.argv.slice(2);
 const noBuild = args.includes('--no-build');
 const picked = args.filter((a) => a !== '--no-build');

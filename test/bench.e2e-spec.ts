@@ -12,6 +12,7 @@ const SHORT = {
   BENCH_ROUNDS: '1',
   BENCH_MESSAGES: '2000',
   BENCH_GUARANTEE_MESSAGES: '1000',
+  BENCH_CODEC_MESSAGES: '1000',
   BENCH_LATENCY_S: '1',
   BENCH_LATENCY_WARMUP_S: '1',
   BENCH_COLD_S: '2',
@@ -28,7 +29,7 @@ describe('npm run bench, short', () => {
       maxBuffer: 64 << 20,
       timeout: 280_000,
     });
-    for (const heading of ['### Ingress', '### Consumer', '### Tracing overhead', '### Latency', '#### Cold start', '### Delivery modes', '## Summary']) {
+    for (const heading of ['### Ingress', '### Consumer', '### Tracing overhead', '### Latency', '#### Cold start', '### Delivery modes', '### Codecs', '## Summary']) {
       expect(stdout).toContain(heading);
     }
     expect(stdout).toMatch(/\| plain NestJS controller \+ ValidationPipe \+ js\.publish \| \d+ \|/);
