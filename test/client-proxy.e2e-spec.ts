@@ -5,6 +5,7 @@ import { JetStreamClientProxy, JetStreamModule, JetStreamRecordBuilder, natsInbo
 import { inspect, NatsServer, provision } from '#test-support';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { unpack } from 'msgpackr';
 import { lastValueFrom } from 'rxjs';
 
 describe('JetStreamClientProxy: emit from any Nest service', () => {
@@ -49,6 +50,21 @@ describe('JetStreamClientProxy: emit from any Nest service', () => {
     const stored = await jsm.streams.getMessage('ORDERS', { seq: first.seq });
     await nc.close();
     expect(stored?.json()).toEqual(payload);
+    expect(stored?.header.get('ce-type')).toBe('orders.created.v1');
+  });
+
+  it('puts a message to a declared topic on the wire like the ingress: routed subject, topic codec, CloudEvents headers', async () => {
+    const cancel = { orderId: 'proxy-2', region: 'us', reason: { code: 'fraud' } };
+    const sent = await lastValueFrom(client.emit<PublishResult>('orders.cancelled', cancel));
+    const { nc, jsm } = await inspect(nats);
+    const stored = await jsm.streams.getMessage('ORDERS', { seq: sent.seq });
+    await nc.close();
+    expect(stored!.subject).toBe('orders.cancelled.us.std');
+    expect(stored!.header.get('content-type')).toBe('application/msgpack');
+    expect(stored!.header.get('ce-type')).toBe('orders.cancelled.v2');
+    expect(stored!.header.get('ce-id')).toBe(sent.id);
+    expect(stored!.header.get('ce-source')).toBe('/nestjet/client-proxy-test');
+    expect(unpack(stored!.data)).toEqual(cancel);
   });
 
   it('refuses send(): request/response is not a JetStream pattern', async () => {

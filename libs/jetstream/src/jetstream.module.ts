@@ -50,7 +50,7 @@ export class JetStreamModule implements OnApplicationBootstrap, OnApplicationShu
         {
           provide: JetStreamClientProxy,
           inject: [NATS_CONNECTION, JetStreamPublisher],
-          useFactory: (nc: NatsConnection, p: JetStreamPublisher) => new JetStreamClientProxy(nc, p),
+          useFactory: (nc: NatsConnection, p: JetStreamPublisher) => new JetStreamClientProxy(nc, p, options.topology.topics, `/nestjet/${options.name}`),
         },
         {
           provide: JetStreamAdmin,
