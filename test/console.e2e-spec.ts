@@ -322,7 +322,7 @@ describe('operations console in a real browser', () => {
       orderId: ['textbox', orderId],
       customerId: ['textbox', 'cus-console'],
       amount: ['spinbutton', '42.5'],
-      currency: ['textbox', 'EUR'],
+      currency: ['combobox', 'EUR'],
       region: ['combobox', 'eu'],
       lines: ['textbox', JSON.stringify([{ sku: 'SKU-1', quantity: 2 }])],
     };
