@@ -11,6 +11,7 @@ import { ProducerEnvironment } from './config/producer.environment.js';
 import { serveConsole } from './console/console.static.js';
 import { fastifyOptions } from './http/http-server.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
+import { registerMethodNotAllowed } from './http/method-not-allowed.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerRequestTracing } from './http/request-tracing.js';
 import { warmUp } from './http/warm-up.js';
@@ -32,6 +33,7 @@ async function bootstrap(): Promise<void> {
   // Order matters: the request's span first, so it covers the rest; authentication before the rate limiter, which keys on the caller.
   registerRequestTracing(fastify);
   registerAuthentication(fastify, authenticator, env);
+  registerMethodNotAllowed(fastify); // after authentication's hooks, before any route is added
   await registerRateLimit(app, env);
   setUpOpenApi(app, serviceVersion());
   await serveConsole(app, env, logger);
