@@ -40,7 +40,8 @@ const AUTHENTICATED: Record<string, ResponseObject> = {
  * The document as a client needs it: every 4xx/5xx response has the RFC 9457
  * body it really has (application/problem+json), and every operation behind a
  * credential lists 401, 403 and 429, which the authentication hooks, the scope
- * guard and the rate limiter answer before any controller runs.
+ * guard and the rate limiter answer before any controller runs, and every one
+ * with path parameters 400, which the router answers for a malformed one.
  */
 export function withProblemResponses(document: OpenAPIObject): OpenAPIObject {
   document.components = {
@@ -69,6 +70,8 @@ export function withProblemResponses(document: OpenAPIObject): OpenAPIObject {
       if (!operation) continue;
       const secured = (operation.security ?? document.security ?? []).length > 0;
       if (secured) for (const [status, response] of Object.entries(AUTHENTICATED)) operation.responses[status] ??= structuredClone(response);
+      const inPath = [...(item.parameters ?? []), ...(operation.parameters ?? [])].some((p) => !('$ref' in p) && p.in === 'path');
+      if (inPath) operation.responses['400'] ??= { description: 'A path parameter is malformed or too long' };
       for (const [status, response] of Object.entries(operation.responses)) {
         if (response && Number(status) >= 400 && !('$ref' in response) && !response.content) response.content = content;
       }
