@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { DIST } from './paths.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '#testing';
 
 /** One JSON log line of a nestjet process (pino: object messages merged at the top level). */
 export interface LogLine {

@@ -1,7 +1,7 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { inspect } from './jetstream.js';
-import { NatsServer } from './nats-server.js';
+import { NatsServer } from '#testing';
 import { provision } from './system.js';
 
 /** A provisioned nats-server with the operator's inspector and a connection as the producer user (publishing straight to JetStream). */

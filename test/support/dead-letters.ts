@@ -3,16 +3,12 @@ import { join } from 'node:path';
 import { jetstream, jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { AppProcess } from './app-process.js';
-import type { NatsEndpoint } from './nats-users.js';
+import { TESTING_DEFAULT_ENV, type NatsEndpoint } from '#testing';
 import { DIST } from './paths.js';
 import { startConsumer } from './system.js';
 
-/** Short retries so a message dead-letters within a second. */
-export const DLQ_TEST_TOPOLOGY = {
-  CONSUMER_RETRY_DELAYS_MS: '100,200',
-  CONSUMER_MAX_DELIVER: '3',
-  CONSUMER_ACK_WAIT_MS: '5000',
-};
+/** Short retries so a message dead-letters within a second: the settings NestjetTestingModule starts with. */
+export const DLQ_TEST_TOPOLOGY = { ...TESTING_DEFAULT_ENV };
 
 /** The consumer app as a DLQ-router-only worker. */
 export function startRouter(nats: NatsEndpoint, env: Record<string, string> = {}, name = 'router'): Promise<AppProcess> {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { ROOT, toolPath } from './paths.js';
+import { toolPath } from '#testing';
+import { ROOT } from './paths.js';
 
 const run = promisify(execFile);
 

@@ -1,9 +1,18 @@
 export * from './paths.js';
-export * from './ports.js';
-export * from './wait.js';
-export * from './nats-server.js';
-export * from './nats-users.js';
-export * from './tls-certificates.js';
+// The NATS server, its users, ports and polling live in libs/testing (#testing), the one home they share with NestjetTestingModule.
+export {
+  freePort,
+  generateTlsFiles,
+  NatsEndpoint,
+  NatsServer,
+  NatsUsers,
+  tlsFilesIn,
+  toolPath,
+  topologyFor,
+  waitFor,
+  type NatsServerOptions,
+  type TlsFiles,
+} from '#testing';
 export * from './app-process.js';
 export * from './system.js';
 export * from './api-keys.js';

@@ -3,9 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jaegerConfig, type JaegerPorts } from './jaeger-config.js';
-import { toolPath } from './paths.js';
-import { freePort } from './ports.js';
-import { waitFor } from './wait.js';
+import { freePort, toolPath, waitFor } from '#testing';
 
 export interface JaegerSpan {
   traceID: string;

@@ -1,6 +1,6 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { NatsEndpoint } from './nats-users.js';
+import type { NatsEndpoint } from '#testing';
 
 /** A connection as the operator (the `nats` CLI's user: full JetStream read and admin) for assertions against the server state. */
 export async function inspect(nats: NatsEndpoint): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {

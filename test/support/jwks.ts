@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { freePort } from './ports.js';
+import { freePort } from '#testing';
 
 export interface TokenClaims {
   scope?: string;

@@ -3,10 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Topology } from '#contracts';
-import { NatsEndpoint, NatsUsers } from './nats-users.js';
-import { toolPath } from './paths.js';
-import { freePort } from './ports.js';
-import { waitFor } from './wait.js';
+import { freePort, NatsEndpoint, NatsUsers, toolPath, waitFor } from '#testing';
 
 export interface ClusterNode {
   /** server_name, like the pod name the official chart uses (`<release>-nats-0`). */

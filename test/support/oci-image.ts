@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { toolPath } from './paths.js';
+import { toolPath } from '#testing';
 
 // An OCI image archive as containerd would receive it, opened without a
 // cluster: its index and config read straight from the tar, its layers unpacked

@@ -1,7 +1,6 @@
 import { authHeaders, TEST_API_KEY, writeApiKeysFile } from './api-keys.js';
 import { AppProcess, ENTRYPOINTS } from './app-process.js';
-import type { NatsEndpoint } from './nats-users.js';
-import { freePort } from './ports.js';
+import { freePort, type NatsEndpoint } from '#testing';
 
 /** Settings that make failures show quickly in tests; each test can override them. */
 export const FAST_TOPOLOGY_ENV = {

@@ -1,7 +1,7 @@
 import type { AppProcess } from './app-process.js';
 import { DLQ_TEST_TOPOLOGY } from './dead-letters.js';
 import { Jaeger } from './jaeger.js';
-import { NatsServer } from './nats-server.js';
+import { NatsServer } from '#testing';
 import { type Producer, provision, startConsumer, startProducer } from './system.js';
 
 /** NATS, Jaeger, the producer and the consumer, both tracing to that Jaeger (which the producer also queries for traces); DLQ_TEST_TOPOLOGY, so poison dead-letters within a second. */

@@ -1,16 +1,7 @@
 import './instrumentation.js';
 import 'reflect-metadata';
 import { buildTopology } from '#contracts';
-import {
-  consumerBindings,
-  exitOnConfigurationError,
-  JetStreamPullTransport,
-  DirectDeadLetterHook,
-  NATS_CONNECTION,
-  ProcessedMarkers,
-  RetryRescheduler,
-  validateEnvironment,
-} from '#jetstream';
+import { appPullTransport, consumerBindings, exitOnConfigurationError, validateEnvironment } from '#jetstream';
 import { PinoLogger } from '#telemetry';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -30,16 +21,14 @@ async function bootstrap(): Promise<void> {
     logger,
   });
   app.connectMicroservice({
-    strategy: new JetStreamPullTransport({
+    // Dead-letter hook, rescheduler and processed-markers come from the app's modules.
+    strategy: appPullTransport(app, {
       name: 'nestjet-consumer-worker',
       connection: env.connectionOptions('consumer'),
       bindings,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-      failureHook: app.get(DirectDeadLetterHook),
-      rescheduler: app.get(RetryRescheduler) ?? undefined,
-      // On the app's shared connection: the worker's user writes the marker bucket.
-      markers: new ProcessedMarkers(app.get(NATS_CONNECTION)),
       idempotencyHorizonMs: env.CONSUMER_IDEMPOTENCY_HORIZON_MS,
+      topics: topology.topics,
     }),
   });
   app.enableShutdownHooks();

@@ -10,6 +10,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { ProducerEnvironment } from './config/producer.environment.js';
 import { serveConsole } from './console/console.static.js';
 import { fastifyOptions } from './http/http-server.js';
+import { acceptEventBodies } from './http/event-bodies.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
 import { registerMethodNotAllowed } from './http/method-not-allowed.js';
 import { registerRateLimit } from './http/rate-limit.js';
@@ -30,6 +31,7 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   acceptEmptyJsonBody(fastify); // with bodyParser: false above, this is the only JSON parser
+  acceptEventBodies(fastify);
   // Order matters: the request's span first, so it covers the rest; authentication before the rate limiter, which keys on the caller.
   registerRequestTracing(fastify);
   registerAuthentication(fastify, authenticator, env);

@@ -1,7 +1,14 @@
+import type { Topology } from '#contracts';
+import { JETSTREAM_TOPOLOGY } from '#jetstream';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ProducerEnvironment } from './config/producer.environment.js';
+import { documentPublishOperations } from './messages/publish-operations.js';
 import { PROBLEM_CONTENT_TYPE } from './problem/problem-details.js';
+import { ContractDocument } from './topics/contract.document.js';
+import { closePayloadSchemas } from './topics/topic-schemas.js';
 
+/** Built once at start-up: /docs serves it and the schema route reads the payload schemas from it. */
 export function setUpOpenApi(app: INestApplication, version: string): void {
   const config = new DocumentBuilder()
     .setTitle('nestjet ingress')
@@ -13,7 +20,13 @@ export function setUpOpenApi(app: INestApplication, version: string): void {
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key or JWT' })
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
     .build();
-  SwaggerModule.setup('docs', app, () => withProblemResponses(SwaggerModule.createDocument(app, config)), {
+  const topics = app.get<Topology>(JETSTREAM_TOPOLOGY).topics;
+  const document = SwaggerModule.createDocument(app, config);
+  closePayloadSchemas(document, topics);
+  documentPublishOperations(document, topics, app.get(ProducerEnvironment).BATCH_MAX_MESSAGES);
+  withProblemResponses(document);
+  app.get(ContractDocument).use(document);
+  SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs/openapi.json',
   });
 }

@@ -24,6 +24,7 @@ import { JaegerQueryClient } from './operations/jaeger-query.client.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { OperationsSampler } from './operations/operations.sampler.js';
 import { SchedulesController } from './schedules/schedules.controller.js';
+import { ContractDocument } from './topics/contract.document.js';
 import { TopicsController } from './topics/topics.controller.js';
 
 @Module({})
@@ -50,6 +51,7 @@ export class ProducerModule {
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_GUARD, useClass: ScopeGuard },
         MessagesService,
+        ContractDocument,
         {
           provide: MessageScheduler,
           inject: [JETSTREAM_MANAGER, JetStreamPublisher],

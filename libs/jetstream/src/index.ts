@@ -36,6 +36,7 @@ export { isBrokerUnavailable, isNotFound, isStreamFull } from './errors/jetstrea
 
 // Consuming
 export { JetStreamPullTransport, type ConsumerBinding, type JetStreamTransportOptions } from './transport/jetstream.transport.js';
+export { appPullTransport, type AppPullTransportOptions } from './transport/app-pull-transport.js';
 export { consumerBindings } from './transport/consumer-bindings.js';
 export { JetStreamContext } from './transport/jetstream.context.js';
 export { PresenceTracker } from './presence/presence.tracker.js';
@@ -81,3 +82,15 @@ export { SCHEDULE_ID, type PendingSchedule, type ScheduleListing } from './sched
 export { ScheduleNotFoundError, SchedulesFullError } from './schedule/schedule.errors.js';
 export { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule/schedule.constants.js';
 export { withSchedules, type ScheduleOptions } from './schedule/schedule.topology.js';
+
+// Contracts on the wire: CloudEvents attributes and payload codecs
+export {
+  CE_HEADER_PREFIX,
+  cloudEventHeaders,
+  cloudEventOf,
+  CLOUDEVENTS_SPEC_VERSION,
+  CONTENT_TYPE_HEADER,
+  type CloudEventAttributes,
+} from './cloud-events/cloud-event.headers.js';
+export { encodeTopicEvent, type EncodedTopicEvent, type TopicEvent } from './cloud-events/topic-event.js';
+export { codecOfContentType, isJsonValue, PAYLOAD_CODECS, type PayloadCodec } from './codec/payload-codec.js';

@@ -1,4 +1,4 @@
-import { ORDER_CONSUMERS, ORDER_TOPICS, OrderCancelledDto, OrderCreatedDto, OrderPaidDto } from '#contracts';
+import { ORDER_CANCELLED_UPCASTERS, ORDER_CONSUMERS, ORDER_TOPICS, OrderCancelledDto, OrderCreatedDto, OrderPaidDto } from '#contracts';
 import { JetStreamContext, JetStreamHandler } from '#jetstream';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { OrderWorkService } from './order-work.service.js';
@@ -18,8 +18,9 @@ export class NotificationsHandler {
     return this.work.process(ctx, event.orderId, 'email-receipt');
   }
 
-  @EventPattern<string>(ORDER_TOPICS.cancelled, { consumer: ORDER_CONSUMERS.notifications })
+  /** Version 2; version 1 events (free-text reason) arrive upcast to it. */
+  @EventPattern<string>(ORDER_TOPICS.cancelled, { consumer: ORDER_CONSUMERS.notifications, version: 2, upcast: ORDER_CANCELLED_UPCASTERS })
   cancellationNotice(@Payload() event: OrderCancelledDto, @Ctx() ctx: JetStreamContext): Promise<void> {
-    return this.work.process(ctx, event.orderId, 'email-cancellation');
+    return this.work.process(ctx, event.orderId, `email-cancellation:${event.reason.code}`);
   }
 }

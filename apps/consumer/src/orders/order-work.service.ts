@@ -13,6 +13,7 @@ export class OrderWorkService {
   async process(ctx: JetStreamContext, orderId: string, action: string, effect?: () => Promise<string>): Promise<void> {
     if (this.env.SIMULATED_WORK_MS > 0) await sleep(this.env.SIMULATED_WORK_MS);
     const outcome = effect ? await effect() : undefined;
+    const event = ctx.getCloudEvent();
     this.logger.log({
       event: 'message.processed',
       consumer: ctx.getConsumer(),
@@ -21,6 +22,8 @@ export class OrderWorkService {
       deliveryCount: ctx.getDeliveryCount(),
       orderId,
       action,
+      // As published: an upcast payload still names the version it was published as.
+      ...(event ? { eventId: event.id, eventType: event.type, eventSource: event.source } : {}),
       ...(outcome ? { effect: outcome } : {}),
     });
   }

@@ -1,5 +1,5 @@
 import { EnvBoolean, EnvNumber, ServiceEnvironment } from '#jetstream';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 export class ProducerEnvironment extends ServiceEnvironment {
   @EnvNumber()
@@ -32,6 +32,16 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @IsInt()
   @Min(1)
   SCHEDULES_MAX_MESSAGES = 1_000_000;
+
+  /** `ce-source` of messages posted as plain payloads (a structured CloudEvent keeps its own source). */
+  @IsString()
+  @Length(1, 1024)
+  CLOUDEVENTS_SOURCE = '/nestjet/ingress';
+
+  /** The ingress's base URL as clients reach it: `ce-dataschema` links to its schema route. Default http://localhost:<PORT>. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { message: 'PUBLIC_URL must be an http(s) URL' })
+  PUBLIC_URL?: string;
 
   /** Whole publish deadline including retries; past it the ingress answers 503. */
   @EnvNumber()
@@ -171,4 +181,9 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @IsInt()
   @Min(0)
   RETRY_AFTER_SECONDS = 2;
+
+  /** PUBLIC_URL, or this server on localhost. */
+  get publicUrl(): string {
+    return this.PUBLIC_URL ?? `http://localhost:${this.PORT}`;
+  }
 }

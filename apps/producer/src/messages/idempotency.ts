@@ -14,6 +14,7 @@ export function idempotentMsgId(caller: string, topic: string, key: string): str
   return `idem-${createHash('sha256').update(`${caller}\0${topic}\0${key}`).digest('base64url')}`;
 }
 
-export function payloadDigest(json: string): string {
-  return createHash('sha256').update(json).digest('hex');
+/** Of the encoded payload: the same payload always encodes the same way, whatever the codec. */
+export function payloadDigest(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
 }

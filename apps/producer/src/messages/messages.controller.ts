@@ -1,11 +1,10 @@
-import { buildTopology } from '#contracts';
-import { Body, Controller, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { buildTopology, topicVersions } from '#contracts';
+import { Body, Controller, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiSecurity,
-  ApiBody,
   ApiExtraModels,
   ApiHeader,
   ApiNotFoundResponse,
@@ -17,24 +16,23 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnsupportedMediaTypeResponse,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { publishScope } from '../auth/scope.js';
-import { BatchRequestDto } from './dto/batch-request.dto.js';
 import { BatchResultDto, PublishResultDto } from './dto/publish-result.dto.js';
-import { JsonContentTypeGuard } from '../http/json-content-type.guard.js';
+import { BatchMediaTypeGuard, mediaTypeOf, SingleMediaTypeGuard } from './publish-media-types.js';
 import type { DeliveryTimeQuery } from './delivery-time.js';
 import { MessagesService, type Caller } from './messages.service.js';
 
-const payloads = buildTopology().topics.map((t) => t.payload);
+// Every version's DTO is a component: the per-topic operations (publish-operations.ts) and the schema route refer to them.
+const payloads = buildTopology().topics.flatMap((t) => topicVersions(t).map((v) => v.payload));
 const problem = { description: 'application/problem+json (RFC 9457)' };
 
 @ApiTags('messages')
 @ApiExtraModels(...payloads)
 @ApiParam({ name: 'topic', example: 'orders.created', description: 'See GET /v1/topics' })
-@ApiBadRequestResponse({ ...problem, description: 'Invalid JSON or payload; `errors` lists each field' })
+@ApiBadRequestResponse({ ...problem, description: 'Invalid JSON, MessagePack, CloudEvent or payload, or bad deliverAt/delayMs; `errors` lists each field' })
 @ApiNotFoundResponse({ ...problem, description: 'Unknown topic' })
 @ApiPayloadTooLargeResponse(problem)
 @ApiUnsupportedMediaTypeResponse(problem)
@@ -54,35 +52,35 @@ const problem = { description: 'application/problem+json (RFC 9457)' };
 @ApiBearerAuth()
 @ApiSecurity('api-key')
 @RequireScope((request) => publishScope((request.params as { topic: string }).topic))
-@UseGuards(JsonContentTypeGuard)
 @Controller('v1/topics/:topic/messages')
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Post()
   @HttpCode(202)
+  @UseGuards(SingleMediaTypeGuard)
   @ApiOperation({ summary: 'Publish one message; 202 only after JetStream stored it' })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
     description: 'Scoped to the caller and topic: a repeat with the same payload within the duplicate window stores nothing new (202, duplicate: true); with a different payload 422',
   })
-  @ApiResponse({ status: 422, description: 'Idempotency-Key reused with a different payload (problem+json)' })
-  @ApiBody({ schema: { oneOf: payloads.map((p) => ({ $ref: getSchemaPath(p) })) } })
+  @ApiResponse({ status: 422, ...problem, description: 'Idempotency-Key (or CloudEvent source and id) reused with a different payload' })
   @ApiAcceptedResponse({ type: PublishResultDto })
   publish(
     @Param('topic') topic: string,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
     @Query() when: DeliveryTimeQuery,
-    @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<PublishResultDto> {
-    return this.messages.publishOne(callerOf(request), topic, body, idempotencyKey, deliveryQuery(when));
+    // Read here rather than with @Headers(), which the document would list as a required parameter.
+    const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
+    return this.messages.publishOne(callerOf(request), topic, body, mediaTypeOf(request)!, idempotencyKey, deliveryQuery(when));
   }
 
   @Post('batch')
+  @UseGuards(BatchMediaTypeGuard)
   @ApiOperation({ summary: 'Publish up to BATCH_MAX_MESSAGES messages; all are validated before any is published (deliverAt/delayMs apply to each)' })
-  @ApiBody({ type: BatchRequestDto })
   @ApiAcceptedResponse({ type: BatchResultDto, description: 'Every message stored' })
   @ApiResponse({ status: 207, type: BatchResultDto, description: 'Some messages not confirmed: retry those with their ids as idempotencyKey' })
   async publishBatch(
@@ -92,7 +90,7 @@ export class MessagesController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @Query() when: DeliveryTimeQuery,
   ): Promise<BatchResultDto> {
-    const outcome = await this.messages.publishBatch(callerOf(request), topic, body, deliveryQuery(when));
+    const outcome = await this.messages.publishBatch(callerOf(request), topic, body, mediaTypeOf(request)!, deliveryQuery(when));
     void reply.status(outcome.status);
     return { results: outcome.results };
   }

@@ -1,5 +1,6 @@
 import {
-  subjectFor,
+  currentVersion,
+  topicVersions,
   UnknownTopicError,
   validateTopicPayload,
   ValidationFailedError,
@@ -9,6 +10,7 @@ import {
 } from '#contracts';
 import { randomUUID } from 'node:crypto';
 import {
+  encodeTopicEvent,
   JETSTREAM_MANAGER,
   JETSTREAM_TOPOLOGY,
   JetStreamPublisher,
@@ -27,6 +29,10 @@ import type { BatchItemResultDto } from './dto/publish-result.dto.js';
 import { parseDeliveryTime, type DeliveryTimeQuery } from './delivery-time.js';
 import { IDEMPOTENCY_KEY, idempotentMsgId, PAYLOAD_DIGEST_HEADER, payloadDigest } from './idempotency.js';
 import { BatchNotConfirmedError, IdempotencyKeyReusedError } from './messages.errors.js';
+import type { IngressMessage } from './ingress-message.js';
+import { MEDIA_TYPES } from './publish-media-types.js';
+import { structuredEvent } from './structured-event.js';
+import { schemaUrlOf } from '../topics/topic-schemas.js';
 
 /** Who publishes: the Principal id (the scope of idempotency keys) and the request's trace context, when traced. */
 export interface Caller {
@@ -53,6 +59,8 @@ export interface BatchOutcome {
 @Injectable()
 export class MessagesService {
   private readonly topics: Map<string, TopicDeclaration>;
+  /** `ce-dataschema` of each topic version: `<PUBLIC_URL>/v1/topics/<topic>/schema?version=<n>`. */
+  private readonly schemaUrls = new Map<string, string>();
 
   constructor(
     @Inject(JETSTREAM_TOPOLOGY) topology: Topology,
@@ -62,6 +70,9 @@ export class MessagesService {
     private readonly env: ProducerEnvironment,
   ) {
     this.topics = new Map(topology.topics.map((t) => [t.name, t]));
+    for (const topic of topology.topics) {
+      for (const { version } of topicVersions(topic)) this.schemaUrls.set(`${topic.name} ${version}`, schemaUrlOf(env.publicUrl, topic.name, version));
+    }
   }
 
   topic(name: string): TopicDeclaration {
@@ -70,20 +81,65 @@ export class MessagesService {
     return topic;
   }
 
-  /** `when` (deliverAt or delayMs): store now, deliver then (see parseDeliveryTime); empty, deliver now. */
-  async publishOne(caller: Caller, topicName: string, body: unknown, idempotencyKey?: string, when: DeliveryTimeQuery = {}): Promise<IngressResult> {
+  /**
+   * `body` is the payload (JSON or MessagePack, the topic's current version)
+   * or, as `application/cloudevents+json`, a structured CloudEvent whose
+   * `type` names the version. `when` (deliverAt or delayMs): store now,
+   * deliver then (see parseDeliveryTime); empty, deliver now.
+   */
+  async publishOne(caller: Caller, topicName: string, body: unknown, mediaType: string, idempotencyKey?: string, when: DeliveryTimeQuery = {}): Promise<IngressResult> {
     const topic = this.topic(topicName);
     checkIdempotencyKey(idempotencyKey, 'Idempotency-Key header');
     const deliverAt = this.deliveryTime(when);
-    const errors = validateTopicPayload(topic, body);
-    if (errors.length > 0) throw new ValidationFailedError(errors);
-    return this.publish(caller, topic, body as object, idempotencyKey, deliverAt);
+    let message: IngressMessage;
+    if (mediaType === MEDIA_TYPES.cloudEvent) {
+      const event = structuredEvent(topic, body);
+      if (!event.message) throw new ValidationFailedError(event.errors);
+      message = idempotencyKey === undefined ? event.message : { ...event.message, idempotencyKey, answerId: idempotencyKey };
+    } else {
+      const errors = validateTopicPayload(topic, body);
+      if (errors.length > 0) throw new ValidationFailedError(errors);
+      message = { payload: body as object, idempotencyKey };
+    }
+    return this.publish(caller, topic, message, deliverAt);
   }
 
-  /** `when` applies to every message of the batch. */
-  async publishBatch(caller: Caller, topicName: string, body: unknown, when: DeliveryTimeQuery = {}): Promise<BatchOutcome> {
+  /** `body` is `{"messages": [...]}` (JSON or MessagePack) or, as `application/cloudevents-batch+json`, an array of structured CloudEvents. `when` applies to every message. */
+  async publishBatch(caller: Caller, topicName: string, body: unknown, mediaType: string, when: DeliveryTimeQuery = {}): Promise<BatchOutcome> {
     const topic = this.topic(topicName);
     const deliverAt = this.deliveryTime(when);
+    const messages = mediaType === MEDIA_TYPES.cloudEventBatch ? this.eventBatch(topic, body) : this.payloadBatch(topic, body);
+    return this.publishAll(caller, topic, messages, deliverAt);
+  }
+
+  private checkBatchSize(count: number, field: string): void {
+    if (count === 0) throw new ValidationFailedError([{ field, messages: ['must contain at least 1 message'] }], 'empty batch');
+    if (count > this.env.BATCH_MAX_MESSAGES) {
+      throw new ValidationFailedError(
+        [{ field, messages: [`must contain at most ${this.env.BATCH_MAX_MESSAGES} messages`] }],
+        `batch of ${count} exceeds the limit of ${this.env.BATCH_MAX_MESSAGES}`,
+      );
+    }
+  }
+
+  private eventBatch(topic: TopicDeclaration, body: unknown): IngressMessage[] {
+    if (!Array.isArray(body)) throw new ValidationFailedError([{ field: '(body)', messages: ['must be a JSON array of CloudEvents'] }], 'body must be [event, ...]');
+    this.checkBatchSize(body.length, '(body)');
+    const errors: FieldError[] = [];
+    const ids = new Set<string>();
+    const messages = body.map((item, i) => {
+      const event = structuredEvent(topic, item, `[${i}]`);
+      errors.push(...event.errors);
+      const key = event.message?.idempotencyKey;
+      if (key !== undefined && ids.has(key)) errors.push({ field: `[${i}].id`, messages: ['repeats the source and id of an event earlier in this batch'] });
+      if (key !== undefined) ids.add(key);
+      return event.message!;
+    });
+    if (errors.length > 0) throw new ValidationFailedError(errors);
+    return messages;
+  }
+
+  private payloadBatch(topic: TopicDeclaration, body: unknown): IngressMessage[] {
     const items = (body as { messages?: unknown } | null)?.messages;
     if (typeof body !== 'object' || body === null || !Array.isArray(items)) {
       throw new ValidationFailedError([{ field: 'messages', messages: ['must be an array'] }], 'body must be {"messages": [...]}');
@@ -92,15 +148,7 @@ export class MessagesService {
     if (extra.length > 0) {
       throw new ValidationFailedError(extra.map((field) => ({ field, messages: ['is not allowed'] })), 'body must be {"messages": [...]} and nothing else');
     }
-    if (items.length === 0) {
-      throw new ValidationFailedError([{ field: 'messages', messages: ['must contain at least 1 message'] }], 'empty batch');
-    }
-    if (items.length > this.env.BATCH_MAX_MESSAGES) {
-      throw new ValidationFailedError(
-        [{ field: 'messages', messages: [`must contain at most ${this.env.BATCH_MAX_MESSAGES} messages`] }],
-        `batch of ${items.length} exceeds the limit of ${this.env.BATCH_MAX_MESSAGES}`,
-      );
-    }
+    this.checkBatchSize(items.length, 'messages');
     const errors: FieldError[] = [];
     const keys = new Set<string>();
     for (const [i, item] of items.entries()) {
@@ -121,12 +169,11 @@ export class MessagesService {
       errors.push(...validateTopicPayload(topic, payload, `${at}.payload`));
     }
     if (errors.length > 0) throw new ValidationFailedError(errors);
+    return items as IngressMessage[];
+  }
 
-    const settled = await Promise.allSettled(
-      (items as { idempotencyKey?: string; payload: object }[]).map((item) =>
-        this.publish(caller, topic, item.payload, item.idempotencyKey, deliverAt),
-      ),
-    );
+  private async publishAll(caller: Caller, topic: TopicDeclaration, messages: IngressMessage[], deliverAt: Date | undefined): Promise<BatchOutcome> {
+    const settled = await Promise.allSettled(messages.map((m) => this.publish(caller, topic, m, deliverAt)));
     const results = settled.map((s, index): BatchItemResultDto => {
       if (s.status === 'fulfilled') return { index, status: 202, ...s.value };
       const reason = s.reason as Error;
@@ -146,27 +193,43 @@ export class MessagesService {
   }
 
   /**
-   * Every message gets an idempotency key (the client's or a new UUID, which
-   * the response returns as `id` so a retry can send it). The msgID is
-   * derived from (caller, topic, key) and the payload's digest travels in a
-   * header: a duplicate PubAck is checked against the stored message, so a
-   * key reused for a different payload is a 422, not a 202 that stored nothing.
-   * A scheduled message is stored the same way in SCHEDULES, its schedule id
-   * being the msgID (a retry finds the pending schedule).
+   * Every message gets an idempotency key (the client's, a structured event's
+   * source and id, or a new UUID, which the response returns as `id` so a
+   * retry can send it). The msgID is derived from (caller, topic, key) and
+   * the payload's digest travels in a header: a duplicate PubAck is checked
+   * against the stored message, so a key reused for a different payload is a
+   * 422, not a 202 that stored nothing. The message carries its CloudEvents
+   * attributes (`ce-id` is the msgID unless the caller's event had an id) and
+   * is encoded with the topic's codec. A scheduled message is stored the same
+   * way in SCHEDULES, its schedule id being the msgID (a retry finds the
+   * pending schedule).
    */
-  private async publish(caller: Caller, topic: TopicDeclaration, payload: object, givenKey?: string, deliverAt?: Date): Promise<IngressResult> {
+  private async publish(caller: Caller, topic: TopicDeclaration, message: IngressMessage, deliverAt?: Date): Promise<IngressResult> {
+    const givenKey = message.idempotencyKey;
     const key = givenKey ?? randomUUID();
-    const json = JSON.stringify(payload);
     const msgId = idempotentMsgId(caller.id, topic.name, key);
-    const digest = givenKey === undefined ? '' : payloadDigest(json);
+    const version = message.version ?? currentVersion(topic);
+    const { event } = message;
+    const wire = encodeTopicEvent({
+      topic,
+      payload: message.payload,
+      version,
+      id: event?.id ?? msgId,
+      source: event?.source ?? this.env.CLOUDEVENTS_SOURCE,
+      time: event?.time,
+      subject: event?.subject,
+      extensions: event?.extensions,
+      dataschema: this.schemaUrls.get(`${topic.name} ${version}`),
+    });
+    const digest = givenKey === undefined ? '' : payloadDigest(wire.data);
     // Only a client's own key can come back with another payload; a generated one costs no header.
-    const headers: HeaderEntries = givenKey === undefined ? [] : [[PAYLOAD_DIGEST_HEADER, digest]];
-    const subject = subjectFor(topic, payload);
+    const headers: HeaderEntries = givenKey === undefined ? wire.headers : [...wire.headers, [PAYLOAD_DIGEST_HEADER, digest]];
+    const { subject, data } = wire;
     let result: IngressResult;
     try {
       result = deliverAt
-        ? await this.scheduler.schedule({ id: msgId, subject, data: json, deliverAt, msgId, scheduledBy: caller.id, headers, topic: topic.name, trace: caller.trace })
-        : await this.publisher.publish(subject, json, { msgId, expectStream: topic.stream, topic: topic.name, trace: caller.trace, headers });
+        ? await this.scheduler.schedule({ id: msgId, subject, data, deliverAt, msgId, scheduledBy: caller.id, headers, topic: topic.name, trace: caller.trace })
+        : await this.publisher.publish(subject, data, { msgId, expectStream: topic.stream, topic: topic.name, trace: caller.trace, headers });
     } catch (err) {
       // The client retries with the key, not with the derived msgID.
       if (err instanceof PublishTimeoutError) throw new PublishTimeoutError(key, err.deadlineMs, { cause: err });
@@ -178,7 +241,7 @@ export class MessagesService {
       const storedDigest = stored?.header?.get(PAYLOAD_DIGEST_HEADER);
       if (storedDigest && storedDigest !== digest) throw new IdempotencyKeyReusedError(key, result.seq);
     }
-    return { ...result, id: key };
+    return { ...result, id: message.answerId ?? key };
   }
 }
 

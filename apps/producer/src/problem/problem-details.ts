@@ -49,12 +49,12 @@ export const problems = {
       detail: `topic "${topic}" does not exist; known topics: ${known.join(', ')}`,
       topic,
     }),
-  unsupportedMediaType: (got: string | undefined) =>
+  unsupportedMediaType: (got: string | undefined, accepted: readonly string[] = ['application/json']) =>
     new ProblemException({
       type: problemType('unsupported-media-type'),
       title: 'Unsupported media type',
       status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-      detail: `send the body as application/json (got ${got ? `"${got}"` : 'no Content-Type'})`,
+      detail: `send the body as ${accepted.join(', ')} (got ${got ? `"${got}"` : 'no Content-Type'})`,
     }),
   /** The path exists, the method does not: `Allow` lists what does (RFC 9110 §15.5.6). */
   methodNotAllowed: (method: string, allowed: string[]) =>

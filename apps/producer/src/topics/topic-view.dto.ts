@@ -25,6 +25,9 @@ export class TopicViewDto {
   @ApiProperty({ example: 'orders.created.>' }) subject!: string;
   @ApiProperty({ description: "Where the payload's JSON Schema is in /docs/openapi.json", example: '#/components/schemas/OrderCreatedDto' })
   payloadSchema!: string;
+  @ApiProperty({ description: 'The current payload version (GET /v1/topics/{topic}/schema)', example: 1 }) version!: number;
+  @ApiProperty({ type: [Number], description: 'Every published version, oldest first' }) versions!: number[];
+  @ApiProperty({ enum: ['json', 'msgpack'], description: 'Wire encoding (the content-type header of each message)' }) codec!: string;
   @ApiProperty({ type: StreamViewDto }) stream!: StreamViewDto;
   @ApiProperty({ type: [ConsumerViewDto] }) consumers!: ConsumerViewDto[];
 }

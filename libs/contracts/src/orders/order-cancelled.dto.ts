@@ -1,9 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, Length } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsObject, IsString, Length, ValidateNested } from 'class-validator';
+import { CancellationReasonDto } from './cancellation-reason.dto.js';
 import { REGIONS, type Region } from './orders.constants.js';
 
+/** orders.cancelled version 2: the reason is a code consumers can act on, with an optional note. */
 export class OrderCancelledDto {
-  @ApiProperty({ example: 'ord-1001' })
+  @ApiProperty({ example: 'ord-1001', minLength: 1, maxLength: 64 })
   @IsString()
   @Length(1, 64)
   orderId!: string;
@@ -12,8 +15,9 @@ export class OrderCancelledDto {
   @IsIn(REGIONS)
   region!: Region;
 
-  @ApiProperty({ example: 'customer request' })
-  @IsString()
-  @Length(1, 500)
-  reason!: string;
+  @ApiProperty({ type: CancellationReasonDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CancellationReasonDto)
+  reason!: CancellationReasonDto;
 }

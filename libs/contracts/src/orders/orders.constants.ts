@@ -1,3 +1,5 @@
+import { CurrencyCodes } from 'validator/lib/isISO4217.js';
+
 export const ORDERS_STREAM = 'ORDERS';
 
 export const ORDER_TOPICS = {
@@ -21,3 +23,10 @@ export type Region = (typeof REGIONS)[number];
 
 /** Orders at or above this amount (in major currency units) are routed as `high`. */
 export const HIGH_VALUE_THRESHOLD = 1000;
+
+/** ISO 4217 codes, upper case (validator.js's list, which class-validator's own ISO 4217 check uses, but that one also takes lower case). */
+export const CURRENCIES: readonly string[] = [...CurrencyCodes].sort();
+
+/** Why an order was cancelled (orders.cancelled version 2). */
+export const CANCELLATION_CODES = ['customer-request', 'out-of-stock', 'payment-failed', 'fraud', 'other'] as const;
+export type CancellationCode = (typeof CANCELLATION_CODES)[number];

@@ -1,5 +1,6 @@
 import { partitionToken } from '../topology/partition.js';
 import type { Topology, TopologyOptions } from '../topology/topology.types.js';
+import { OrderCancelledV1Dto } from './order-cancelled-v1.dto.js';
 import { OrderCancelledDto } from './order-cancelled.dto.js';
 import { OrderCreatedDto } from './order-created.dto.js';
 import { OrderPaidDto } from './order-paid.dto.js';
@@ -83,6 +84,10 @@ export function ordersTopology(o: TopologyOptions): Pick<Topology, 'streams' | '
         stream: ORDERS_STREAM,
         description: 'An order was cancelled',
         payload: OrderCancelledDto,
+        version: 2,
+        previousVersions: [{ version: 1, payload: OrderCancelledV1Dto }],
+        // The compact encoding, for the example of a topic that is not JSON on the wire.
+        codec: 'msgpack',
         route: routeByRegionAndValue,
       },
     ],

@@ -7,6 +7,23 @@
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- class-transformer's ClassConstructor shape
 export type PayloadClass<T = object> = new (...args: any[]) => T;
 
+/** How a topic's payloads are encoded on the wire (the message's `content-type` header names it). */
+export type PayloadCodecName = 'json' | 'msgpack';
+
+/** One published version of a topic's payload and the DTO that defines it. */
+export interface TopicVersion<T extends object = object> {
+  version: number;
+  payload: PayloadClass<T>;
+}
+
+/**
+ * Turns a payload of one version into the next version's shape (`1: v1 → v2`).
+ * A consumer declares them for the versions older than the one it handles.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the older version's shape, validated only after upcasting
+export type Upcaster = (payload: any) => object;
+export type Upcasters = Readonly<Record<number, Upcaster>>;
+
 export interface StreamDeclaration {
   name: string;
   description: string;
@@ -86,7 +103,18 @@ export interface TopicDeclaration<T extends object = object> {
   name: string;
   stream: string;
   description: string;
+  /** The DTO of the current version (see `version`). */
   payload: PayloadClass<T>;
+  /**
+   * The payload's current version, 1 when absent. A published version never
+   * changes incompatibly: a change that removes or retypes a required field is
+   * a new version (the schema compatibility check in `npm test` enforces it).
+   */
+  version?: number;
+  /** Earlier versions still accepted by the ingress and upcast by consumers, oldest first. */
+  previousVersions?: TopicVersion[];
+  /** Wire encoding of the payload; `json` when absent. */
+  codec?: PayloadCodecName;
   /**
    * Content-based routing: extra subject tokens derived from the payload, so
    * consumers can filter server-side (`orders.created.eu.high`).

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { IsInt, IsString, ValidateNested } from 'class-validator';
+import { topicVersions } from '../topology/topic-version.js';
 import { buildTopology } from '../topology/topology.js';
 import { compiledPayloadCheck } from './compiled-payload.validator.js';
 import { payloadErrors } from './topic-payload.validator.js';
@@ -20,7 +21,7 @@ const VALID = {
   orderId: 'ord-1',
   customerId: 'cus-1',
   paymentId: 'pay-1',
-  reason: 'customer request',
+  reason: { code: 'other', note: 'customer request' },
   amount: 120.5,
   currency: 'EUR',
   region: 'eu',
@@ -58,14 +59,16 @@ function mutate(rand: () => number, base: Record<string, unknown>): unknown {
 }
 
 describe('compiledPayloadCheck', () => {
-  const topics = buildTopology().topics;
+  const dtos = buildTopology().topics.flatMap((t) => topicVersions(t).map((v) => [`${t.name} v${v.version}`, v.payload] as const));
 
-  it.each(topics.map((t) => [t.name, t] as const))('agrees with class-validator on %s for valid and mutated payloads', (_name, topic) => {
-    const check = compiledPayloadCheck(topic.payload);
+  it.each(dtos)('agrees with class-validator on %s for valid and mutated payloads', (name, dto) => {
+    const check = compiledPayloadCheck(dto);
     expect(check).toBeDefined();
-    const fields = new Set(Object.keys(payloadErrors(topic.payload, {}).reduce((a, e) => ({ ...a, [e.field]: 1 }), {})));
-    const valid = Object.fromEntries(Object.entries(VALID).filter(([k]) => fields.has(k)));
-    expect(payloadErrors(topic.payload, valid)).toEqual([]);
+    const fields = new Set(Object.keys(payloadErrors(dto, {}).reduce((a, e) => ({ ...a, [e.field]: 1 }), {})));
+    // Version 1 of orders.cancelled has the reason as text.
+    const fixture = name === 'orders.cancelled v1' ? { ...VALID, reason: 'customer request' } : VALID;
+    const valid = Object.fromEntries(Object.entries(fixture).filter(([k]) => fields.has(k)));
+    expect(payloadErrors(dto, valid)).toEqual([]);
     const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
     const rand = prng(seed);
     let accepted = 0;
@@ -73,7 +76,7 @@ describe('compiledPayloadCheck', () => {
       const payload = mutate(rand, valid);
       let reference: boolean;
       try {
-        reference = payloadErrors(topic.payload, payload).length === 0;
+        reference = payloadErrors(dto, payload).length === 0;
       } catch (err) {
         throw new Error(`seed ${seed}, case ${i}: class-validator threw ${String(err)} for ${JSON.stringify(payload)}`);
       }

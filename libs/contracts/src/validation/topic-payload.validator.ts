@@ -1,17 +1,21 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { currentVersion, payloadClassOf } from '../topology/topic-version.js';
 import type { TopicDeclaration } from '../topology/topology.types.js';
 import { compiledPayloadCheck } from './compiled-payload.validator.js';
 import { flattenValidationErrors, type FieldError } from './field-error.js';
 
 /**
- * Validates a payload against its topic's DTO. Strict: unknown fields are
- * refused rather than silently dropped, so a typo is an error, not a lost field.
- * Used by the ingress and by DLQ replays of edited payloads.
+ * Validates a payload against the DTO of its topic's version (the current one
+ * by default). Strict: unknown fields are refused rather than silently dropped,
+ * so a typo is an error, not a lost field. Used by the ingress and by DLQ
+ * replays of edited payloads.
  */
-export function validateTopicPayload(topic: TopicDeclaration, body: unknown, prefix = ''): FieldError[] {
-  if (compiledPayloadCheck(topic.payload)?.(body)) return [];
-  return payloadErrors(topic.payload, body, prefix);
+export function validateTopicPayload(topic: TopicDeclaration, body: unknown, prefix = '', version = currentVersion(topic)): FieldError[] {
+  const dto = payloadClassOf(topic, version);
+  if (!dto) return [{ field: prefix || '(body)', messages: [`${topic.name} has no version ${version}`] }];
+  if (compiledPayloadCheck(dto)?.(body)) return [];
+  return payloadErrors(dto, body, prefix);
 }
 
 /** class-validator's verdict with its messages: the reference the compiled check must agree with. */

@@ -1,10 +1,17 @@
-/** A stored message body as the admin API shows it: parsed JSON when it is JSON, else the text; null when empty. */
-export function storedPayload(data: Uint8Array): unknown {
-  const text = new TextDecoder().decode(data);
-  if (text === '') return null;
+import { codecOfContentType } from '../codec/payload-codec.js';
+
+/**
+ * A stored message body as the admin API shows it: decoded by its
+ * `content-type` (none is JSON; MessagePack is shown as the JSON it holds),
+ * else the text; null when empty.
+ */
+export function storedPayload(data: Uint8Array, contentType?: string): unknown {
+  if (data.byteLength === 0) return null;
+  const codec = codecOfContentType(contentType);
   try {
-    return JSON.parse(text);
+    if (codec) return codec.decode(data);
   } catch {
-    return text;
+    // Not what it claims to be: shown as text, as before codecs.
   }
+  return new TextDecoder().decode(data);
 }

@@ -96,7 +96,7 @@ export function decodeDeadLetter(m: StoredMsg): StoredDeadLetter {
   const originalHeaders = headerEntries(m.header).filter(([k]) => !OWN.has(k) && !isServerHeader(k));
   const headers: Record<string, string[]> = {};
   for (const [k, v] of originalHeaders) (headers[k] ??= []).push(v);
-  const payload = storedPayload(m.data);
+  const payload = storedPayload(m.data, headers['content-type']?.[0]);
   const record: DeadLetter = {
     id: m.seq,
     kind: h(DLQ_HEADERS.kind) as DeadLetter['kind'],

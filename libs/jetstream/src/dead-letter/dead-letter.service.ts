@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { subjectFor, validateTopicPayload, ValidationFailedError, type Topology } from '#contracts';
+import type { Topology } from '#contracts';
 import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import { traceReplay } from '#telemetry';
 import { walkStream } from '../admin/stream-walk.js';
@@ -11,6 +11,7 @@ import { dlqSubjectFilter, matchesRest, type DeadLetterFilter, type DeadLetterPa
 import { decodeDeadLetter, type DeadLetter, type DeadLetterListing, type StoredDeadLetter } from './dead-letter.record.js';
 import { decodeRejection, type RejectedAdvisory } from './rejected-advisory.record.js';
 import { ReplayLog, type ReplayMark } from './replay-log.js';
+import { editedMessage } from './edited-replay.js';
 import { resolveReplayTarget, topicOf } from './replay-target.js';
 
 export interface ReplayResult extends PublishResult {
@@ -94,12 +95,13 @@ export class DeadLetterService {
   private async replayStored({ record, data, originalHeaders }: StoredDeadLetter, edited: unknown, force: boolean): Promise<ReplayResult> {
     let body: Uint8Array | string = data;
     let subject = record.subject;
+    let headers: HeaderEntries = originalHeaders;
     if (edited !== undefined) {
       const topic = topicOf(this.topology, record.subject);
-      const errors = validateTopicPayload(topic, edited, 'payload');
-      if (errors.length > 0) throw new ValidationFailedError(errors);
-      body = JSON.stringify(edited);
-      subject = subjectFor(topic, edited as object);
+      const edit = editedMessage(topic, edited, originalHeaders);
+      body = edit.data;
+      subject = edit.subject;
+      headers = edit.headers;
     } else if (record.originalMissing) {
       throw new ReplayRefusedError(`record ${record.id} has no payload (the original was gone); replay it with an edited payload`);
     }
@@ -118,7 +120,7 @@ export class DeadLetterService {
     const originalTraceparent = record.headers.traceparent?.[0];
     // The replay is a new trace; it links back to the original instead of continuing it.
     // A replay starts its attempts afresh, even of a rescheduled copy.
-    const headers: HeaderEntries = originalHeaders.filter(([k]) => k !== 'traceparent' && k !== 'tracestate' && k !== HEADERS.attempts && k !== REPLAY_HEADERS.replayFor);
+    headers = headers.filter(([k]) => k !== 'traceparent' && k !== 'tracestate' && k !== HEADERS.attempts && k !== REPLAY_HEADERS.replayFor);
     headers.push([REPLAY_HEADERS.replayOf, String(record.id)], [REPLAY_HEADERS.replayFor, record.consumer]);
     if (originalTraceparent) headers.push([REPLAY_HEADERS.originalTraceparent, originalTraceparent]);
     let ack: PublishResult;

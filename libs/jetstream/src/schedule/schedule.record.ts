@@ -51,6 +51,6 @@ export function decodeSchedule(m: StoredMsg): PendingSchedule {
     scheduledAt: new Date(m.timestamp).toISOString(),
     scheduledBy: h(SCHEDULE_HEADERS.scheduledBy) || undefined,
     seq: m.seq,
-    payload: storedPayload(m.data),
+    payload: storedPayload(m.data, m.header?.get('content-type')),
   };
 }

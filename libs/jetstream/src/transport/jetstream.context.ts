@@ -1,6 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { Logger } from '@nestjs/common';
 import { BaseRpcContext } from '@nestjs/microservices';
+import { cloudEventOf, type CloudEventAttributes } from '../cloud-events/cloud-event.headers.js';
 import { markerKey, messageKeyOf } from '../idempotency/idempotency-key.js';
 import { settleQuietly } from './settle-quietly.js';
 
@@ -51,6 +52,17 @@ export class JetStreamContext extends BaseRpcContext<JetStreamContextArgs> {
    */
   idempotencyKey(): string {
     return markerKey(this.args[1], messageKeyOf(this.args[0]));
+  }
+
+  /**
+   * The CloudEvents attributes the message carries (`ce-*` headers, binary
+   * mode): id, source, type (`<topic>.v<version>` as published), time,
+   * subject, dataschema, datacontenttype, extensions. Undefined for a message
+   * published without them. The payload handed to the handler may have been
+   * upcast since: `type` names the version it was published as.
+   */
+  getCloudEvent(): CloudEventAttributes | undefined {
+    return cloudEventOf(this.args[0].headers);
   }
 
   getHeader(name: string): string | undefined {

@@ -8,7 +8,7 @@ import { consumerMetrics, nestjetMetrics, recordFailure, startProcessSpan, traci
 import { connectNats, type NatsConnectionOptions } from '../connection/nats-connection.js';
 import { whileUnavailable } from '../connection/while-unavailable.js';
 import { REPLAY_HEADERS } from '../dead-letter/dead-letter.constants.js';
-import { NonRetryableError, PayloadValidationError } from '../errors/non-retryable.error.js';
+import { NonRetryableError } from '../errors/non-retryable.error.js';
 import { HEADERS, headerEntries } from '../headers/message-headers.js';
 import { JETSTREAM_TRANSPORT } from '../jetstream.constants.js';
 import { PresenceAnnouncer } from '../presence/presence.announcer.js';
@@ -24,6 +24,8 @@ import type { RetryRescheduler } from '../schedule/retry-rescheduler.js';
 import { DEFAULT_IDEMPOTENCY_HORIZON_MS } from '../idempotency/idempotency.constants.js';
 import { IdempotencyGuard, type DeliveryMarker } from '../idempotency/idempotency.guard.js';
 import type { ProcessedMarkers } from '../idempotency/processed-markers.js';
+import { readPayload, versionedHandler } from './payload-reader.js';
+import type { TopicDeclaration } from '#contracts';
 
 export interface ConsumerBinding {
   stream: string;
@@ -62,6 +64,8 @@ export interface JetStreamTransportOptions {
   markers?: ProcessedMarkers;
   /** Horizon of `idempotent: true` handlers; default DEFAULT_IDEMPOTENCY_HORIZON_MS. */
   idempotencyHorizonMs?: number;
+  /** The declared topics: handlers of versioned topics get older payloads upcast; without them payloads arrive as published. */
+  topics?: readonly TopicDeclaration[];
 }
 
 export type Outcome = Settlement['kind'];
@@ -106,11 +110,12 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     extras: Record<string, unknown> = {},
   ): void {
     callback.isEventHandler = isEventHandler;
-    callback.extras = extras;
-    // Checked here so a bad `idempotent` option stops the start, not a message.
+    // Checked here so a bad `idempotent`, `version` or `upcast` option stops the start, not a message.
     this.idempotency.check(extras);
+    const normalized = this.normalizePattern(pattern as string);
+    callback.extras = { ...extras, versioned: versionedHandler(normalized, extras, this.options.topics ?? []) };
     const consumer = typeof extras.consumer === 'string' ? extras.consumer : undefined;
-    this.routes.add(consumer, this.normalizePattern(pattern as string), callback);
+    this.routes.add(consumer, normalized, callback);
   }
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
@@ -278,12 +283,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     const started = performance.now();
     try {
       if (!route) throw new NonRetryableError(`no handler for subject ${msg.subject} on consumer ${binding.durable}`);
-      let payload: unknown;
-      try {
-        payload = msg.json();
-      } catch {
-        throw new PayloadValidationError('payload is not valid JSON');
-      }
+      const payload = readPayload(msg, route.handler.extras?.versioned as Parameters<typeof readPayload>[1]);
       const result: unknown = await route.handler(payload, new JetStreamContext([msg, binding.consumer, attempt]));
       // Most handlers return a value or a promise; only pay for rxjs when they return a stream.
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });

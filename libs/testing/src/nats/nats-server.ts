@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Topology } from '#contracts';
 import { NatsEndpoint, NatsUsers } from './nats-users.js';
-import { toolPath } from './paths.js';
-import { freePort } from './ports.js';
+import { toolPath } from '../support/tool-path.js';
+import { freePort } from '../support/ports.js';
 import { generateTlsFiles, type TlsFiles } from './tls-certificates.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../support/wait.js';
 
 export interface NatsServerOptions {
   /** Reuse a store directory (e.g. to restart on the same data). */
