@@ -15,7 +15,7 @@ export interface SchemathesisRun {
 
 /**
  * `schemathesis run <url>/docs/openapi.json --checks all` with `args` added,
- * as TEST_API_KEY's bearer (given as `apiKey`), under test/contract/schemathesis.toml.
+ * as TEST_API_KEY's bearer (given as `apiKey`), under test/contract/schemathesis.toml and its hooks.
  */
 export function runSchemathesis(url: string, apiKey: string, args: string[]): Promise<SchemathesisRun> {
   if (!existsSync(PYTHON)) throw new Error(`schemathesis is not installed at ${PYTHON}: run through npm test or npm run contract, which install it`);
@@ -24,7 +24,7 @@ export function runSchemathesis(url: string, apiKey: string, args: string[]): Pr
       PYTHON,
       ['-m', 'schemathesis.cli', '--no-color', '--config-file', SCHEMATHESIS_CONFIG, 'run', `${url}/docs/openapi.json`, '--checks', 'all', '--header', `Authorization: Bearer ${apiKey}`, ...args],
       // Its reports (none asked for) and Hypothesis' example database stay out of the checkout.
-      { cwd: join(ROOT, 'dist'), env: { ...process.env, NO_COLOR: '1', COLUMNS: '120' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: join(ROOT, 'dist'), env: { ...process.env, NO_COLOR: '1', COLUMNS: '120', PYTHONPATH: join(ROOT, 'test', 'contract') }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
     child.stdout.on('data', (b: Buffer) => (output += b.toString()));
