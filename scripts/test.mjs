@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { build } from './lib/build.mjs';
 import { ensureNodeModules } from './lib/deps.mjs';
 import { ROOT, run } from './lib/run.mjs';
+import { ensurePythonTools } from './lib/python-tools.mjs';
 import { ensureDebianPackages } from './lib/system-packages.mjs';
 import { ensureTools } from './lib/tools.mjs';
 
@@ -16,6 +17,8 @@ try {
     // The console's browser tests drive Debian's Chromium headless (playwright-core).
     { bin: 'chromium', pkg: 'chromium' },
   ]);
+  // The contract test (test/openapi-contract.e2e-spec.ts) runs schemathesis from its own venv.
+  ensurePythonTools(['schemathesis']);
   build();
   run(process.execPath, ['--experimental-vm-modules', join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)], {
     env: { ...process.env, NODE_NO_WARNINGS: '1' },

@@ -39,3 +39,4 @@ export * from './browser.js';
 export * from './console-page.js';
 export * from './broker.js';
 export * from './ops-cli.js';
+export * from './schemathesis.js';

@@ -26,7 +26,7 @@ const USAGE = `usage: npm run dlq -- <command> [options]
   purge  --all [filters] [--dry-run]                    delete every match (needs a filter, or --everything)
   rejected [--limit N] [--after SEQ] [--json]           advisories the router refused, with the reason
 
-filters: --stream S  --consumer C  --subject SUBJ (wildcards ok)  --since ISO  --until ISO  --reason TEXT
+filters: --stream S  --consumer C  --subject SUBJ (wildcards ok)  --since RFC3339  --until RFC3339  --reason TEXT
 NATS connection and topology come from the same environment variables as the apps (NATS_URL, ...);
 DLQ_NATS_USER/DLQ_NATS_PASSWORD/DLQ_NATS_CREDS_FILE, when set, are used instead of NATS_USER/...
 To look at the raw streams use the nats CLI: nats stream view DLQ, nats stream info DLQ_ADVISORIES.`;

@@ -12,6 +12,7 @@ import { serveConsole } from './console/console.static.js';
 import { fastifyOptions } from './http/http-server.js';
 import { acceptEventBodies } from './http/event-bodies.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
+import { registerMethodNotAllowed } from './http/method-not-allowed.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerRequestTracing } from './http/request-tracing.js';
 import { warmUp } from './http/warm-up.js';
@@ -34,6 +35,7 @@ async function bootstrap(): Promise<void> {
   // Order matters: the request's span first, so it covers the rest; authentication before the rate limiter, which keys on the caller.
   registerRequestTracing(fastify);
   registerAuthentication(fastify, authenticator, env);
+  registerMethodNotAllowed(fastify); // after authentication's hooks, before any route is added
   await registerRateLimit(app, env);
   setUpOpenApi(app, serviceVersion());
   await serveConsole(app, env, logger);

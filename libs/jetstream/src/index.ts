@@ -54,7 +54,7 @@ export { DEFAULT_RECONCILE_OPTIONS, DeadLetterReconciler, type ReconcileOptions,
 export { AlreadyReplayedError, DeadLetterNotFoundError, ReplayRefusedError, ReplayUnreachableError } from './dead-letter/dead-letter.errors.js';
 export type { ReplayMark } from './dead-letter/replay-log.js';
 export { REJECTED_HEADERS, type RejectedAdvisory } from './dead-letter/rejected-advisory.record.js';
-export { parseDeadLetterQuery, type DeadLetterFilter, type DeadLetterPage } from './dead-letter/dead-letter.query.js';
+export { DEAD_LETTER_QUERY_LIMITS, parseDeadLetterQuery, type DeadLetterFilter, type DeadLetterPage } from './dead-letter/dead-letter.query.js';
 export { DLQ_HEADERS, type DeadLetter, type DeadLetterFacts, type DeadLetterListing } from './dead-letter/dead-letter.record.js';
 export {
   DLQ_ADVISORY_STREAM,
@@ -68,7 +68,7 @@ export {
 } from './dead-letter/dead-letter.constants.js';
 export { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } from './dead-letter/dead-letter.topology.js';
 
-export { parsePage, type Page } from './admin/page-query.js';
+export { MAX_PAGE_LIMIT, parsePage, type Page } from './admin/page-query.js';
 
 // Exactly-once effects: processed-markers of idempotent handlers
 export { ProcessedMarkers } from './idempotency/processed-markers.js';

@@ -1,6 +1,15 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { FastifyServerOptions } from 'fastify';
 import type { ProducerEnvironment } from '../config/producer.environment.js';
+import { problems } from '../problem/problem-details.js';
+import { sendProblem } from '../problem/problem-reply.js';
+
+/**
+ * Longest path parameter the router hands to a route (Fastify's default, 100,
+ * is shorter than a schedule id may be): longer ones, and URLs with malformed
+ * percent-encoding, are refused by the router itself, as a 400 problem.
+ */
+export const MAX_PARAM_LENGTH = 1_024;
 
 /**
  * Fastify options with the Node server's timeouts set, so a client that
@@ -14,6 +23,13 @@ export function fastifyOptions(env: ProducerEnvironment): FastifyServerOptions {
     requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
     keepAliveTimeout: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     trustProxy: trustProxy(env.TRUST_PROXY),
+    maxParamLength: MAX_PARAM_LENGTH,
+    // Errors the router raises before any hook or route runs: problem+json like every other answer.
+    frameworkErrors: (error, request, reply) => {
+      const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `a path segment is longer than ${MAX_PARAM_LENGTH} characters` : 'the URL is not validly percent-encoded';
+      const refused = problems.badRequest(detail);
+      sendProblem(reply, { problem: { ...refused.problem, instance: request.url }, headers: refused.responseHeaders });
+    },
     serverFactory: (handler: RequestListener): Server =>
       createServer(
         {

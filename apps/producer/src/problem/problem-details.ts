@@ -56,6 +56,18 @@ export const problems = {
       status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
       detail: `send the body as ${accepted.join(', ')} (got ${got ? `"${got}"` : 'no Content-Type'})`,
     }),
+  /** The path exists, the method does not: `Allow` lists what does (RFC 9110 §15.5.6). */
+  methodNotAllowed: (method: string, allowed: string[]) =>
+    new ProblemException(
+      {
+        type: problemType('method-not-allowed'),
+        title: 'Method not allowed',
+        status: HttpStatus.METHOD_NOT_ALLOWED,
+        detail: `${method} is not allowed here; allowed: ${allowed.join(', ')}`,
+        allowed,
+      },
+      { allow: allowed.join(', ') },
+    ),
   notFound: (detail: string) =>
     new ProblemException({ type: problemType('not-found'), title: 'Not found', status: HttpStatus.NOT_FOUND, detail }),
   conflict: (detail: string, extra: Record<string, unknown> = {}) =>

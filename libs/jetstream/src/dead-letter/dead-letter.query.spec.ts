@@ -21,6 +21,20 @@ describe('parseDeadLetterQuery', () => {
   });
 });
 
+describe('parseDeadLetterQuery states what /docs/openapi.json says', () => {
+  it('takes RFC 3339 date-times only, and a reversed range as one that matches nothing', () => {
+    for (const since of ['2026', '0', '2026-11-27', 'Nov 27 2026']) expect(() => parseDeadLetterQuery({ since })).toThrow(ValidationFailedError);
+    const { filter } = parseDeadLetterQuery({ since: '2026-11-28t00:00:00z', until: '2026-11-27T00:00:00+01:00' });
+    expect(matchesRest(filter, { subject: 'a', lastFailureAt: '2026-11-27T12:00:00Z', reason: '', errorName: '' })).toBe(false);
+  });
+
+  it('counts reason in characters and takes paging as plain decimal integers', () => {
+    expect(parseDeadLetterQuery({ reason: '😀'.repeat(200) }).filter.reason).toHaveLength(400);
+    for (const limit of ['1e2', '0x10', ' 5', '+5', '']) expect(() => parseDeadLetterQuery({ limit })).toThrow(ValidationFailedError);
+    expect(() => parseDeadLetterQuery({ after: '9007199254740993' })).toThrow(ValidationFailedError);
+  });
+});
+
 describe('matchesRest', () => {
   const record = {
     subject: 'orders.created.eu.high',

@@ -15,8 +15,17 @@ export interface DeadLetterFilter {
 /** Return records after this DLQ sequence (the `next` of the previous page). */
 export type DeadLetterPage = Page;
 
-const TOKEN = /^[A-Za-z0-9_-]+$/;
-const SUBJECT = /^[^\s]+$/;
+/** What the query accepts, as /docs/openapi.json states it (DlqController): the same patterns and limits. */
+export const DEAD_LETTER_QUERY_LIMITS = {
+  token: '^[A-Za-z0-9_-]{1,255}$',
+  /** A subject (wildcards allowed) in printable ASCII: no spaces, no control characters. */
+  subject: '^[!-~]{1,255}$',
+  reasonMaxLength: 200,
+} as const;
+const TOKEN = new RegExp(DEAD_LETTER_QUERY_LIMITS.token);
+const SUBJECT = new RegExp(DEAD_LETTER_QUERY_LIMITS.subject);
+/** RFC 3339 (JSON Schema's date-time): Date() alone would also take "2026" or "0". */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** Parses filter and paging parameters given as strings (query string or CLI flags); all problems at once. */
 export function parseDeadLetterQuery(raw: Record<string, string | undefined>): { filter: DeadLetterFilter; page: DeadLetterPage } {
@@ -36,13 +45,14 @@ export function parseDeadLetterQuery(raw: Record<string, string | undefined>): {
   for (const key of ['since', 'until'] as const) {
     const v = raw[key];
     if (v === undefined) continue;
-    const d = new Date(v);
-    if (Number.isNaN(d.getTime())) bad(key, 'must be an ISO 8601 date-time, e.g. 2026-11-27T10:00:00Z');
+    const d = DATE_TIME.test(v) ? new Date(v.toUpperCase()) : new Date(Number.NaN);
+    if (Number.isNaN(d.getTime())) bad(key, 'must be an RFC 3339 date-time, e.g. 2026-11-27T10:00:00Z');
     else filter[key] = d;
   }
-  if (filter.since && filter.until && filter.since > filter.until) bad('until', 'must not be before since');
+  // since after until is an empty range: it matches nothing (not an error, so each parameter stands on its own, as the document says).
   if (raw.reason !== undefined) {
-    if (raw.reason.length >= 1 && raw.reason.length <= 200) filter.reason = raw.reason;
+    const chars = [...raw.reason].length; // characters (code points), as JSON Schema's maxLength counts them
+    if (chars >= 1 && chars <= DEAD_LETTER_QUERY_LIMITS.reasonMaxLength) filter.reason = raw.reason;
     else bad('reason', 'must be 1 to 200 characters of the failure reason to look for');
   }
   const page = readPage(raw, errors);
