@@ -74,38 +74,19 @@ export function documentPublishOperations(document: OpenAPIObject, topics: reado
     const messages = { type: 'object', required: ['messages'], additionalProperties: false, properties: { messages: { type: 'array', minItems: 1, maxItems: batchMaxMessages, items: item } } };
     const id = topic.name.replace(/[^A-Za-z0-9]+/g, '_');
     const versions = topicVersions(topic).map((v) => v.version).join(', ');
-    paths[`/v1/topics/${topic.name}/messages`] = {
-      post: {
-        ...single,
-        operationId: `publish_${id}`,
-        summary: `Publish one ${topic.name} message; 202 only after JetStream stored it`,
-        description: `${topic.description}. Versions: ${versions} (JSON and MessagePack bodies are the current version; a CloudEvent names its version in type).`,
-        parameters: withoutTopic(single),
-        requestBody: {
-          required: true,
-          content: {
-            [MEDIA_TYPES.json]: { schema: payload },
-            [MEDIA_TYPES.msgpack]: { schema: payload },
-            [MEDIA_TYPES.cloudEvent]: { schema: events },
-          },
-        },
-      },
-    };
-    paths[`/v1/topics/${topic.name}/messages/batch`] = {
-      post: {
-        ...batch,
-        operationId: `publishBatch_${id}`,
-        summary: `Publish up to ${batchMaxMessages} ${topic.name} messages; all are validated before any is published`,
-        parameters: withoutTopic(batch),
-        requestBody: {
-          required: true,
-          content: {
-            [MEDIA_TYPES.json]: { schema: messages },
-            [MEDIA_TYPES.msgpack]: { schema: messages },
-            [MEDIA_TYPES.cloudEventBatch]: { schema: { type: 'array', minItems: 1, maxItems: batchMaxMessages, items: events } },
-          },
-        },
-      },
-    };
+    const description = `${topic.description}. Versions: ${versions} (JSON and MessagePack bodies are the current version; a CloudEvent names its version in type).`;
+    const operation = (base: Operation, operationId: string, summary: string, content: Record<string, unknown>) => ({
+      post: { ...base, operationId, summary, description, parameters: withoutTopic(base), requestBody: { required: true, content } },
+    });
+    paths[`/v1/topics/${topic.name}/messages`] = operation(single, `publish_${id}`, `Publish one ${topic.name} message; 202 only after JetStream stored it`, {
+      [MEDIA_TYPES.json]: { schema: payload },
+      [MEDIA_TYPES.msgpack]: { schema: payload },
+      [MEDIA_TYPES.cloudEvent]: { schema: events },
+    });
+    paths[`/v1/topics/${topic.name}/messages/batch`] = operation(batch, `publishBatch_${id}`, `Publish up to ${batchMaxMessages} ${topic.name} messages; all are validated before any is published`, {
+      [MEDIA_TYPES.json]: { schema: messages },
+      [MEDIA_TYPES.msgpack]: { schema: messages },
+      [MEDIA_TYPES.cloudEventBatch]: { schema: { type: 'array', minItems: 1, maxItems: batchMaxMessages, items: events } },
+    });
   }
 }

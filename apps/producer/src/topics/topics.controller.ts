@@ -10,6 +10,7 @@ import {
   ApiParam,
   ApiQuery,
   ApiSecurity,
+  ApiServiceUnavailableResponse,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -60,6 +61,7 @@ export class TopicsController {
   @Get()
   @ApiOperation({ summary: 'Topics with their stream and consumer statistics' })
   @ApiOkResponse({ type: [TopicViewDto] })
+  @ApiServiceUnavailableResponse({ ...problem, description: 'JetStream did not answer in time; honour Retry-After' })
   async list(): Promise<TopicViewDto[]> {
     const streams = new Map(
       await Promise.all(this.topology.streams.map(async (s) => [s.name, await this.admin.streamInfo(s.name)] as const)),
