@@ -216,6 +216,12 @@ describe('helm chart rules', () => {
     expect(external.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).sort()).toEqual(['nestjet-api-key', 'nestjet-api-keys']);
   });
 
+  it('PUBLIC_URL (ce-dataschema links): the producer Service in the cluster unless producer.publicUrl says otherwise', async () => {
+    expect(envOf(findObject(minimal, 'Deployment', '-producer')).PUBLIC_URL).toMatch(/^http:\/\/nestjet-producer\.[a-z0-9-]+\.svc:80$/);
+    const set = await helmTemplate({ profiles: ['minimal'], set: { 'producer.publicUrl': 'https://events.example.com' } });
+    expect(envOf(findObject(set, 'Deployment', '-producer')).PUBLIC_URL).toBe('https://events.example.com');
+  });
+
   it('admin API and DLQ router: values reach the producer and consumer env; the producer connects as the dlq user only with the admin API, the consumer always (direct dead-lettering)', async () => {
     const producer = envOf(findObject(minimal, 'Deployment', '-producer'));
     const consumer = envOf(findObject(minimal, 'Deployment', '-consumer'));
