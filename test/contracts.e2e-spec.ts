@@ -83,6 +83,26 @@ describe('contracts on the wire: CloudEvents headers, codecs, payload versions',
     expect(seen).toMatchObject({ eventId: event.id, eventSource: 'urn:shop:checkout' });
   });
 
+  it('lets extension attributes write only ce-<name> headers: no server, nestjet or tracing header', async () => {
+    const o = order();
+    const res = await post(
+      messagesUrl('orders.created'),
+      JSON.stringify({ specversion: '1.0', id: `ext-${o.orderId as string}`, source: '/x', type: 'orders.created.v1', natsmsgid: 'forged', nestjetreplayfor: 'ledger', traceparent: 'x', data: o }),
+      'application/cloudevents+json',
+    );
+    expect(res.status).toBe(202);
+    const m = await stored(((await res.json()) as { seq: number }).seq);
+    expect(m!.header.get('ce-natsmsgid')).toBe('forged');
+    expect(m!.header.get('Nats-Msg-Id')).toMatch(/^idem-/);
+    expect(m!.header.get('nestjet-replay-for')).toBe('');
+    expect(m!.header.get('ce-traceparent')).toBe('x');
+    expect(m!.header.get('traceparent')).not.toBe('x');
+    for (const name of ['Nats-Msg-Id', 'nestjet-replay-for', 'traceparent']) {
+      const bad = await post(messagesUrl('orders.created'), JSON.stringify({ specversion: '1.0', id: 'y', source: '/x', type: 'orders.created.v1', [name]: 'v', data: o }), 'application/cloudevents+json');
+      expect({ name, status: bad.status }).toEqual({ name, status: name === 'traceparent' ? 202 : 400 });
+    }
+  });
+
   it('accepts a batch of structured events', async () => {
     const orders = [order(), order()];
     const events = orders.map((o, i) => new CloudEvent({ type: 'orders.created.v1', source: '/batch', id: `b-${i}-${o.orderId as string}`, data: o }));
