@@ -102,8 +102,10 @@ describe('message path: ingress → JetStream → durable consumers', () => {
       expect([url, (await fetch(`${url}/healthz`)).status]).toEqual([url, 200]);
     }
     const doc = (await (await fetch(`${producer.url}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    // One publish operation per topic: each body schema is exactly that topic's payload.
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/topics/{topic}/messages', '/v1/topics/{topic}/messages/batch', '/v1/topics']),
+      expect.arrayContaining(['/v1/topics/orders.created/messages', '/v1/topics/orders.created/messages/batch', '/v1/topics/orders.cancelled/messages', '/v1/topics', '/v1/topics/{topic}/schema']),
     );
+    expect(Object.keys(doc.paths)).not.toContain('/v1/topics/{topic}/messages');
   });
 });
