@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProducerEnvironment } from '../config/producer.environment.js';
 import { problems } from '../problem/problem-details.js';
 import { sendProblem } from '../problem/problem-reply.js';
@@ -17,23 +17,31 @@ export function isPublicPath(path: string, env: Pick<ProducerEnvironment, 'METRI
 /**
  * Authentication as Fastify hooks, so it covers every route (Nest controllers,
  * the OpenAPI UI, unknown paths) before any body is read:
- * `onRequest` finds the caller (the rate limiter, next, keys on it), and
- * `preParsing` answers 401 for a non-public path without a valid credential.
+ * `onRequest` finds the caller (the rate limiter, next, keys on it) and
+ * answers 401 at once to a request with no credential for a non-public path;
+ * `preParsing` answers 401 for one whose credential failed, once the limiter
+ * has counted it.
  * Scopes are checked later, per route, by ScopeGuard.
  */
 export function registerAuthentication(fastify: FastifyInstance, authenticator: Authenticator, env: ProducerEnvironment): void {
   fastify.decorateRequest('principal', undefined);
   fastify.decorateRequest('authFailure', undefined);
-  fastify.addHook('onRequest', async (request: FastifyRequest) => {
-    const result = await authenticator.authenticate(request);
-    if ('principal' in result) request.principal = result.principal;
-    else if ('failure' in result) request.authFailure = result.failure;
-  });
-  fastify.addHook('preParsing', async (request, reply) => {
-    if (request.principal || isPublicPath(pathOf(request.url), env)) return;
+  const refuse = (request: FastifyRequest, reply: FastifyReply) => {
     const detail = request.authFailure ?? 'send an API key (Authorization: Bearer <key> or X-API-Key: <key>) or a JWT bearer token';
     const refused = problems.unauthorized(detail);
     return sendProblem(reply, { problem: { ...refused.problem, instance: request.url }, headers: refused.responseHeaders });
+  };
+  fastify.addHook('onRequest', async (request: FastifyRequest, reply) => {
+    const result = await authenticator.authenticate(request);
+    if ('principal' in result) request.principal = result.principal;
+    else if ('failure' in result) request.authFailure = result.failure;
+    // No credential at all: 401 at once, before the rate limiter. Such a request guesses nothing and costs
+    // no more to refuse than to limit; a credential that fails (a guess) is counted per address first.
+    else if (!isPublicPath(pathOf(request.url), env)) return refuse(request, reply);
+  });
+  fastify.addHook('preParsing', async (request, reply) => {
+    if (request.principal || isPublicPath(pathOf(request.url), env)) return;
+    return refuse(request, reply);
   });
 }
 

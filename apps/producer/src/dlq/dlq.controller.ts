@@ -144,7 +144,7 @@ export class DlqController {
     const { flag: force, rest } = takeFlag(query, 'force');
     const unknown = Object.keys(rest);
     if (unknown.length > 0) throw new ValidationFailedError(unknown.map((k) => ({ field: k, messages: ['is not a parameter of replay'] })));
-    if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
       throw problems.badRequest('the body must be empty or {"payload": {...}}');
     }
     const extra = Object.keys((body as object | null) ?? {}).filter((k) => k !== 'payload');

@@ -32,6 +32,8 @@ describe('parsePauseRequest', () => {
     expect(fields({ until: '2026-11-29T00:00:00Z', for: 'ever' })).toEqual(['for']);
     expect(fields({ for: 'ever' })).toEqual(['for']);
     expect(fields([])).toEqual(['body']);
+    // A JSON null is a body that is not an object (an empty body is none), found by schemathesis.
+    expect(fields(null)).toEqual(['body']);
     expect(fields('2026-11-29T00:00:00Z')).toEqual(['body']);
   });
 });

@@ -7,8 +7,9 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:
 
 /** `{}` or `{"until": "<RFC 3339, in the future, within a year>"}`; anything else is refused with the reason. */
 export function parsePauseRequest(body: unknown, now: Date): { until: Date } {
-  if (body === undefined || body === null) return { until: new Date(now.getTime() + DEFAULT_PAUSE_MS) };
-  if (typeof body !== 'object' || Array.isArray(body)) throw new ValidationFailedError([{ field: 'body', messages: ['must be an object: {} or {"until": "<RFC 3339>"}'] }]);
+  // An empty body is none; a JSON null is a body, and not an object.
+  if (body === undefined) return { until: new Date(now.getTime() + DEFAULT_PAUSE_MS) };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationFailedError([{ field: 'body', messages: ['must be an object: {} or {"until": "<RFC 3339>"}'] }]);
   const { until, ...rest } = body as Record<string, unknown>;
   const errors = Object.keys(rest).map((k) => ({ field: k, messages: ['is not a field of pause; only "until" is'] }));
   if (until === undefined) {
