@@ -18,9 +18,7 @@ export function isPublicPath(path: string, env: Pick<ProducerEnvironment, 'METRI
  * Authentication as Fastify hooks, so it covers every route (Nest controllers,
  * the OpenAPI UI, unknown paths) before any body is read:
  * `onRequest` finds the caller (the rate limiter, next, keys on it) and
- * answers 401 at once to a request with no credential for a non-public path;
- * `preParsing` answers 401 for one whose credential failed, once the limiter
- * has counted it.
+ * answers 401 to a request for a non-public path without a valid credential.
  * Scopes are checked later, per route, by ScopeGuard.
  */
 export function registerAuthentication(fastify: FastifyInstance, authenticator: Authenticator, env: ProducerEnvironment): void {
@@ -31,17 +29,14 @@ export function registerAuthentication(fastify: FastifyInstance, authenticator: 
     const refused = problems.unauthorized(detail);
     return sendProblem(reply, { problem: { ...refused.problem, instance: request.url }, headers: refused.responseHeaders });
   };
+  // 401 at once, before the rate limiter: the credential is checked before any limit could apply
+  // (the limiter keys on the caller), so limiting a refused request would only turn its 401 into a
+  // 429 — a correct guess is never limited — and refusing costs no more than limiting.
   fastify.addHook('onRequest', async (request: FastifyRequest, reply) => {
     const result = await authenticator.authenticate(request);
     if ('principal' in result) request.principal = result.principal;
     else if ('failure' in result) request.authFailure = result.failure;
-    // No credential at all: 401 at once, before the rate limiter. Such a request guesses nothing and costs
-    // no more to refuse than to limit; a credential that fails (a guess) is counted per address first.
-    else if (!isPublicPath(pathOf(request.url), env)) return refuse(request, reply);
-  });
-  fastify.addHook('preParsing', async (request, reply) => {
-    if (request.principal || isPublicPath(pathOf(request.url), env)) return;
-    return refuse(request, reply);
+    if (!request.principal && !isPublicPath(pathOf(request.url), env)) return refuse(request, reply);
   });
 }
 

@@ -131,7 +131,7 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @Min(1)
   RATE_LIMIT_MAX = 2_000;
 
-  /** Requests per client address per window without a valid credential (public routes, failed logins). */
+  /** Requests per client address per window to the public paths (console files, /docs, /metrics when public); probes are exempt. */
   @EnvNumber()
   @IsInt()
   @Min(1)

@@ -6,9 +6,10 @@ import { ANONYMOUS_ID } from '../auth/auth.constants.js';
 import { problems } from '../problem/problem-details.js';
 
 /**
- * Per-credential limits (per client address for callers without a valid
- * credential, including failed logins), in memory per pod: with N pods the
- * effective limit is N times the setting.
+ * Per-credential limits (per client address for the public paths, which need
+ * no credential), in memory per pod: with N pods the effective limit is N
+ * times the setting. Requests refused for their credential never get here
+ * (see auth.hooks.ts).
  */
 export async function registerRateLimit(app: NestFastifyApplication, env: ProducerEnvironment): Promise<void> {
   const identified = (r: FastifyRequest) => r.principal !== undefined && r.principal.id !== ANONYMOUS_ID;
