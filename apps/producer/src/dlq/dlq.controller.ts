@@ -132,7 +132,7 @@ export class DlqController {
   @ApiBody({
     required: true,
     description: '`{}` (or an empty body) replays the stored payload; `{"payload": {...}}` replays an edited one. Sent as application/json',
-    schema: { type: 'object', properties: { payload: { type: 'object', description: "The topic's payload, validated like a publish" } }, additionalProperties: false },
+    schema: { type: 'object', properties: { payload: { type: 'object', description: "The record's topic's payload, in the version the original was published as (ce-type), validated like a publish: which topic and version is known from the record, not from this request, so a payload of another topic is a 400" } }, additionalProperties: false },
   })
   @ApiProblems({
     400: 'The id, a parameter or the body is malformed; an edited payload that fails validation',
