@@ -2,8 +2,9 @@ import { ValidationFailedError } from '#contracts';
 
 /** `{}` (clear the delivery state, keep the ack floor) or `{"seq": <stream sequence ≥ 1>}` (deliver again from there). */
 export function parseResetRequest(body: unknown): { seq?: number } {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new ValidationFailedError([{ field: 'body', messages: ['must be an object: {} or {"seq": <stream sequence>}'] }]);
+  // An empty body is none; a JSON null is a body, and not an object.
+  if (body === undefined) return {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationFailedError([{ field: 'body', messages: ['must be an object: {} or {"seq": <stream sequence>}'] }]);
   const { seq, ...rest } = body as Record<string, unknown>;
   const errors = Object.keys(rest).map((k) => ({ field: k, messages: ['is not a field of reset; only "seq" is'] }));
   if (seq !== undefined && !(typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 1)) {
