@@ -84,13 +84,6 @@ export { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from '
 export { withSchedules, type ScheduleOptions } from './schedule/schedule.topology.js';
 
 // Contracts on the wire: CloudEvents attributes and payload codecs
-export {
-  CE_HEADER_PREFIX,
-  cloudEventHeaders,
-  cloudEventOf,
-  CLOUDEVENTS_SPEC_VERSION,
-  CONTENT_TYPE_HEADER,
-  type CloudEventAttributes,
-} from './cloud-events/cloud-event.headers.js';
+export type { CloudEventAttributes } from './cloud-events/cloud-event.headers.js';
 export { encodeTopicEvent, type EncodedTopicEvent, type TopicEvent } from './cloud-events/topic-event.js';
-export { codecOfContentType, isJsonValue, PAYLOAD_CODECS, type PayloadCodec } from './codec/payload-codec.js';
+export { PAYLOAD_CODECS, type PayloadCodec } from './codec/payload-codec.js';
