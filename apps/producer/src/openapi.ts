@@ -44,7 +44,7 @@ const AUTHENTICATED: Record<string, ResponseObject> = {
   },
   '403': { description: 'The credential lacks the scope this operation needs (`scope` names it)' },
   '429': {
-    description: 'Rate limit of the credential (or address) reached; honour Retry-After',
+    description: 'Rate limit of the credential reached; honour Retry-After',
     headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', minimum: 1 } } },
   },
 };

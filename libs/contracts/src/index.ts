@@ -43,3 +43,4 @@ export { routeByRegionAndValue } from './orders/orders.routing.js';
 export { flattenValidationErrors, summarizeFieldErrors, type FieldError } from './validation/field-error.js';
 export { ValidationFailedError } from './validation/validation-failed.error.js';
 export { validateTopicPayload } from './validation/topic-payload.validator.js';
+export { isRfc3339, parseRfc3339 } from './validation/rfc-3339.js';

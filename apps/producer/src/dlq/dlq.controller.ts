@@ -13,7 +13,7 @@ import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, Post, 
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { requireEmptyBody } from '../http/empty-body.js';
-import { JsonContentTypeGuard } from '../http/json-content-type.guard.js';
+import { JsonContentTypeGuard } from '../http/media-type.guard.js';
 import { BULK_PURGE_SCHEMA, BULK_REPLAY_SCHEMA, DEAD_LETTER_LISTING_SCHEMA, DEAD_LETTER_SCHEMA, REJECTED_LISTING_SCHEMA } from '../openapi.schemas.js';
 import { ApiEmptyJsonBody, ApiProblems } from '../problem/api-problems.js';
 import { problems } from '../problem/problem-details.js';

@@ -1,11 +1,4 @@
-import { ValidationFailedError, type FieldError } from '#contracts';
-
-/** RFC 3339 date-time with a zone: `2026-11-29T10:00:00Z`, `2026-11-29T11:00:00.250+01:00`. */
-const RFC_3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-
-export function isRfc3339(value: unknown): value is string {
-  return typeof value === 'string' && RFC_3339.test(value) && !Number.isNaN(Date.parse(value));
-}
+import { parseRfc3339, ValidationFailedError, type FieldError } from '#contracts';
 
 /** The query parameters that delay a publish; at most one may be given. */
 export interface DeliveryTimeQuery {
@@ -27,10 +20,10 @@ export function parseDeliveryTime(query: DeliveryTimeQuery, now: number, maxDela
   if (deliverAt !== undefined && delayMs !== undefined) {
     bad('delayMs', 'give deliverAt or delayMs, not both');
   } else if (deliverAt !== undefined) {
-    if (!isRfc3339(deliverAt)) {
+    at = parseRfc3339(deliverAt)?.getTime();
+    if (at === undefined) {
       bad('deliverAt', 'must be an RFC 3339 date-time with a time zone, e.g. 2026-11-29T10:00:00Z');
     } else {
-      at = Date.parse(deliverAt);
       if (at <= now) bad('deliverAt', `must be in the future (the server's time is ${new Date(now).toISOString()})`);
     }
   } else if (typeof delayMs !== 'string' || !/^\d{1,15}$/.test(delayMs) || Number(delayMs) < 1) {

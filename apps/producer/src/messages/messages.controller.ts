@@ -21,7 +21,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { publishScope } from '../auth/scope.js';
 import { BatchResultDto, PublishResultDto } from './dto/publish-result.dto.js';
-import { BatchMediaTypeGuard, mediaTypeOf, SingleMediaTypeGuard } from './publish-media-types.js';
+import { mediaTypeOf } from '../http/media-type.guard.js';
+import { BatchMediaTypeGuard, SingleMediaTypeGuard } from './publish-media-types.js';
 import type { DeliveryTimeQuery } from './delivery-time.js';
 import { MessagesService, type Caller } from './messages.service.js';
 

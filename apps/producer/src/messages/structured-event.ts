@@ -1,5 +1,4 @@
-import { eventTypeOf, topicVersions, validateTopicPayload, type FieldError, type TopicDeclaration } from '#contracts';
-import { isRfc3339 } from './delivery-time.js';
+import { eventTypeOf, isRfc3339, topicVersions, validateTopicPayload, type FieldError, type TopicDeclaration } from '#contracts';
 import type { IngressMessage } from './ingress-message.js';
 
 /** Limits of a structured event's attributes; the OpenAPI schema states the same. */
@@ -42,8 +41,8 @@ export function structuredEvent(topic: TopicDeclaration, body: unknown, prefix =
   text('source', CLOUD_EVENT_LIMITS.source, true);
   text('subject', CLOUD_EVENT_LIMITS.subject, false);
   const types = topicVersions(topic).map((v) => eventTypeOf(topic.name, v.version));
-  const version = types.indexOf(e.type as string);
-  if (version < 0) bad('type', `must be one of ${types.join(', ')} (the topic and the payload's version)`);
+  const version = topicVersions(topic)[types.indexOf(e.type as string)]?.version;
+  if (version === undefined) bad('type', `must be one of ${types.join(', ')} (the topic and the payload's version)`);
   if (e.time !== undefined && !isRfc3339(e.time)) bad('time', 'must be an RFC 3339 date-time with a time zone');
   if (e.datacontenttype !== undefined && e.datacontenttype !== 'application/json') bad('datacontenttype', 'must be application/json (data is the JSON payload)');
   if (e.dataschema !== undefined && typeof e.dataschema !== 'string') bad('dataschema', 'must be a string');
@@ -62,7 +61,7 @@ export function structuredEvent(topic: TopicDeclaration, body: unknown, prefix =
   }
   if (Object.keys(e).length > MAX_EVENT_ATTRIBUTES) bad('(event)', `at most ${MAX_EVENT_ATTRIBUTES} attributes, extensions included`);
   if (!('data' in e)) bad('data', "is required: the topic's payload");
-  else if (version >= 0) errors.push(...validateTopicPayload(topic, e.data, at('data'), topicVersions(topic)[version]!.version));
+  else if (version !== undefined) errors.push(...validateTopicPayload(topic, e.data, at('data'), version));
   if (errors.length > 0) return { errors };
   const id = e.id as string;
   const source = e.source as string;
@@ -70,7 +69,7 @@ export function structuredEvent(topic: TopicDeclaration, body: unknown, prefix =
     errors,
     message: {
       payload: e.data as object,
-      version: topicVersions(topic)[version]!.version,
+      version,
       // CloudEvents: the same source and id is the same event, so a repeat is a duplicate.
       idempotencyKey: `cloudevent\u0000${source}\u0000${id}`,
       answerId: id,

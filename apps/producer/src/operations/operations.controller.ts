@@ -8,7 +8,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { requireEmptyBody } from '../http/empty-body.js';
-import { JsonContentTypeGuard } from '../http/json-content-type.guard.js';
+import { JsonContentTypeGuard } from '../http/media-type.guard.js';
 import { ApiEmptyJsonBody, ApiProblems } from '../problem/api-problems.js';
 import { problems } from '../problem/problem-details.js';
 import { JaegerQueryClient } from './jaeger-query.client.js';

@@ -1,9 +1,8 @@
-import { ValidationFailedError } from '#contracts';
+import { parseRfc3339, ValidationFailedError } from '#contracts';
 
 /** Without `until`, a pause lasts this long: long enough to fix a downstream, short enough not to be forgotten forever. */
 export const DEFAULT_PAUSE_MS = 24 * 60 * 60_000;
 const MAX_PAUSE_MS = 366 * 24 * 60 * 60_000;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** `{}` or `{"until": "<RFC 3339, in the future, within a year>"}`; anything else is refused with the reason. */
 export function parsePauseRequest(body: unknown, now: Date): { until: Date } {
@@ -16,8 +15,8 @@ export function parsePauseRequest(body: unknown, now: Date): { until: Date } {
     if (errors.length > 0) throw new ValidationFailedError(errors);
     return { until: new Date(now.getTime() + DEFAULT_PAUSE_MS) };
   }
-  const at = typeof until === 'string' && RFC3339.test(until) ? new Date(until.toUpperCase()) : null;
-  if (!at || Number.isNaN(at.getTime())) errors.push({ field: 'until', messages: ['must be an RFC 3339 date-time, e.g. 2026-11-28T18:00:00Z'] });
+  const at = parseRfc3339(until);
+  if (!at) errors.push({ field: 'until', messages: ['must be an RFC 3339 date-time, e.g. 2026-11-28T18:00:00Z'] });
   else if (at.getTime() <= now.getTime()) errors.push({ field: 'until', messages: ['must be in the future'] });
   else if (at.getTime() - now.getTime() > MAX_PAUSE_MS) errors.push({ field: 'until', messages: ['must be within a year'] });
   if (errors.length > 0) throw new ValidationFailedError(errors);

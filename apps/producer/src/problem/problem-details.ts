@@ -49,7 +49,7 @@ export const problems = {
       detail: `topic "${topic}" does not exist; known topics: ${known.join(', ')}`,
       topic,
     }),
-  unsupportedMediaType: (got: string | undefined, accepted: readonly string[] = ['application/json']) =>
+  unsupportedMediaType: (got: string | undefined, accepted: readonly string[]) =>
     new ProblemException({
       type: problemType('unsupported-media-type'),
       title: 'Unsupported media type',

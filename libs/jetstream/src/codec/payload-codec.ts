@@ -42,6 +42,9 @@ export const PAYLOAD_CODECS: Readonly<Record<PayloadCodecName, PayloadCodec>> = 
  */
 export function codecOfContentType(contentType: string | undefined): PayloadCodec | undefined {
   if (!contentType) return PAYLOAD_CODECS.json;
+  // What nestjet itself writes, on every message a consumer reads: no parsing.
+  if (contentType === PAYLOAD_CODECS.json.contentType) return PAYLOAD_CODECS.json;
+  if (contentType === PAYLOAD_CODECS.msgpack.contentType) return PAYLOAD_CODECS.msgpack;
   const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
   if (type === 'application/json' || type.endsWith('+json')) return PAYLOAD_CODECS.json;
   if (type === 'application/msgpack' || type === 'application/x-msgpack' || type === 'application/vnd.msgpack') return PAYLOAD_CODECS.msgpack;

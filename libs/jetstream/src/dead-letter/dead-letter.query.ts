@@ -1,4 +1,4 @@
-import { subjectMatches, ValidationFailedError, type FieldError } from '#contracts';
+import { parseRfc3339, subjectMatches, ValidationFailedError, type FieldError } from '#contracts';
 import { readPage, type Page } from '../admin/page-query.js';
 
 export interface DeadLetterFilter {
@@ -24,8 +24,6 @@ export const DEAD_LETTER_QUERY_LIMITS = {
 } as const;
 const TOKEN = new RegExp(DEAD_LETTER_QUERY_LIMITS.token);
 const SUBJECT = new RegExp(DEAD_LETTER_QUERY_LIMITS.subject);
-/** RFC 3339 (JSON Schema's date-time): Date() alone would also take "2026" or "0". */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** Parses filter and paging parameters given as strings (query string or CLI flags); all problems at once. */
 export function parseDeadLetterQuery(raw: Record<string, string | undefined>): { filter: DeadLetterFilter; page: DeadLetterPage } {
@@ -45,8 +43,8 @@ export function parseDeadLetterQuery(raw: Record<string, string | undefined>): {
   for (const key of ['since', 'until'] as const) {
     const v = raw[key];
     if (v === undefined) continue;
-    const d = DATE_TIME.test(v) ? new Date(v.toUpperCase()) : new Date(Number.NaN);
-    if (Number.isNaN(d.getTime())) bad(key, 'must be an RFC 3339 date-time, e.g. 2026-11-27T10:00:00Z');
+    const d = parseRfc3339(v);
+    if (!d) bad(key, 'must be an RFC 3339 date-time, e.g. 2026-11-27T10:00:00Z');
     else filter[key] = d;
   }
   // since after until is an empty range: it matches nothing (not an error, so each parameter stands on its own, as the document says).
