@@ -6,6 +6,7 @@ import { PinoLogger, serviceVersion } from '#telemetry';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { registerAuthentication } from './auth/auth.hooks.js';
+import { registerPublishScopeCheck } from './auth/publish-scope.hook.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ProducerEnvironment } from './config/producer.environment.js';
 import { serveConsole } from './console/console.static.js';
@@ -35,6 +36,7 @@ async function bootstrap(): Promise<void> {
   // Order matters: the request's span first, so it covers the rest; authentication before the rate limiter, which keys on the caller.
   registerRequestTracing(fastify);
   registerAuthentication(fastify, authenticator, env);
+  registerPublishScopeCheck(fastify);
   registerMethodNotAllowed(fastify); // after authentication's hooks, before any route is added
   await registerRateLimit(app, env);
   setUpOpenApi(app, serviceVersion());

@@ -44,3 +44,4 @@ export { flattenValidationErrors, summarizeFieldErrors, type FieldError } from '
 export { ValidationFailedError } from './validation/validation-failed.error.js';
 export { validateTopicPayload } from './validation/topic-payload.validator.js';
 export { isRfc3339, parseRfc3339 } from './validation/rfc-3339.js';
+export { PAYLOAD_BOUNDS, type PayloadBounds } from './validation/payload-bounds.js';

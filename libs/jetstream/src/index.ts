@@ -87,3 +87,4 @@ export { withSchedules, type ScheduleOptions } from './schedule/schedule.topolog
 export type { CloudEventAttributes } from './cloud-events/cloud-event.headers.js';
 export { encodeTopicEvent, type EncodedTopicEvent, type TopicEvent } from './cloud-events/topic-event.js';
 export { PAYLOAD_CODECS, type PayloadCodec } from './codec/payload-codec.js';
+export { checkJsonBounds, checkMessagePackBounds, PayloadBoundsError } from './codec/payload-bounds.js';

@@ -4,6 +4,7 @@ import { currentVersion, payloadClassOf } from '../topology/topic-version.js';
 import type { TopicDeclaration } from '../topology/topology.types.js';
 import { compiledPayloadCheck } from './compiled-payload.validator.js';
 import { flattenValidationErrors, type FieldError } from './field-error.js';
+import { PAYLOAD_BOUNDS } from './payload-bounds.js';
 
 /**
  * Validates a payload against the DTO of its topic's version (the current one
@@ -45,12 +46,14 @@ const isReservedKey = (key: string) => key in Object.prototype;
  * (found by the ingress fuzz test), so the unknown field would have been
  * published; JSON parsing already refuses `__proto__` and `constructor.prototype`.
  */
-function reservedKeyErrors(value: unknown, path: string): FieldError[] {
+function reservedKeyErrors(value: unknown, path: string, depth = 0): FieldError[] {
   if (typeof value !== 'object' || value === null) return [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeyErrors(v, `${path}[${i}]`));
+  // Decoded bodies are bounded already; this bounds what reaches it otherwise (a cyclic object given to emit()).
+  if (depth >= PAYLOAD_BOUNDS.maxDepth) return [{ field: path || '(body)', messages: [`nested deeper than ${PAYLOAD_BOUNDS.maxDepth} levels`] }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeyErrors(v, `${path}[${i}]`, depth + 1));
   return Object.keys(value).flatMap((key) => {
     const field = path ? `${path}.${key}` : key;
     const own = isReservedKey(key) ? [{ field, messages: [`property ${key} should not exist`] }] : [];
-    return [...own, ...reservedKeyErrors((value as Record<string, unknown>)[key], field)];
+    return [...own, ...reservedKeyErrors((value as Record<string, unknown>)[key], field, depth + 1)];
   });
 }
