@@ -11,7 +11,10 @@ import {
   startBroker,
   startConsumer,
   startProducer,
+  TEST_API_KEY,
+  testKey,
   waitFor,
+  writeApiKeysFile,
   type AppProcess,
   type Broker,
   type HostilePayload,
@@ -74,12 +77,14 @@ describe('hostile payloads: refused or dead-lettered, never a stall', () => {
   let consumer: AppProcess;
   let consumerUrl: string;
   const apps = new AppGroup();
-  const post = (body: Uint8Array, contentType: string, topic = 'orders.created') =>
-    fetch(`${producer.url}/v1/topics/${topic}/messages`, { method: 'POST', headers: { ...authHeaders(), 'content-type': contentType }, body });
+  // May publish orders.paid only: it must not get a body for orders.created decoded.
+  const paidOnly = testKey('paid-only', ['publish:orders.paid']);
+  const post = (body: Uint8Array, contentType: string, topic = 'orders.created', key = TEST_API_KEY) =>
+    fetch(`${producer.url}/v1/topics/${topic}/messages`, { method: 'POST', headers: { ...authHeaders(key), 'content-type': contentType }, body });
 
   beforeAll(async () => {
     broker = await startBroker({});
-    producer = await startProducer(broker.nats, { RATE_LIMIT_MAX: '1000000' });
+    producer = await startProducer(broker.nats, { RATE_LIMIT_MAX: '1000000', API_KEYS_FILE: writeApiKeysFile([TEST_API_KEY, paidOnly]) });
     const port = await freePort();
     consumerUrl = `http://127.0.0.1:${port}`;
     consumer = await apps.add(startConsumer(broker.nats, { CONSUMERS: 'notifications', PORT: String(port) }));
@@ -108,8 +113,17 @@ describe('hostile payloads: refused or dead-lettered, never a stall', () => {
   });
 
   it('parses MessagePack and CloudEvents bodies only on the publish routes, and only for a credential that may publish there', async () => {
-    const other = await fetch(`${producer.url}/v1/dlq/replay`, { method: 'POST', headers: { ...authHeaders(), 'content-type': 'application/msgpack' }, body: sharedReferences(30) });
-    expect(other.status).toBe(415);
+    for (const contentType of ['application/msgpack', 'application/cloudevents+json']) {
+      const other = await fetch(`${producer.url}/v1/dlq/replay`, { method: 'POST', headers: { ...authHeaders(), 'content-type': contentType }, body: sharedReferences(30) });
+      expect([contentType, other.status]).toEqual([contentType, 415]);
+    }
+    // The scope is checked before the body is read: a 403, where a credential that may publish gets the 400.
+    for (const contentType of ['application/msgpack', 'application/json']) {
+      const refused = await post(contentType === 'application/json' ? new TextEncoder().encode('['.repeat(100_000)) : sharedReferences(30), contentType, 'orders.created', paidOnly);
+      expect([contentType, refused.status]).toEqual([contentType, 403]);
+      expect(((await refused.json()) as { detail: string }).detail).toMatch(/publish:orders\.created/);
+    }
+    expect((await post(sharedReferences(30), 'application/msgpack', 'orders.paid', paidOnly)).status).toBe(400);
   });
 
   it(`answers generated hostile bodies with 4xx problem+json while /healthz answers and no event loop stalls (${RUNS} runs)`, async () => {
