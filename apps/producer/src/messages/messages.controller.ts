@@ -33,13 +33,17 @@ const problem = { description: 'application/problem+json (RFC 9457)' };
 @ApiTags('messages')
 @ApiExtraModels(...payloads)
 @ApiParam({ name: 'topic', example: 'orders.created', description: 'See GET /v1/topics' })
-@ApiBadRequestResponse({ ...problem, description: 'Invalid JSON, MessagePack, CloudEvent or payload, or bad deliverAt/delayMs; `errors` lists each field' })
+@ApiBadRequestResponse({
+  ...problem,
+  description:
+    'Invalid JSON, MessagePack, CloudEvent or payload (nested deeper than 64 levels, more than 262,144 values, or an invalid payload of more than 5,000 values is refused whole), or bad deliverAt/delayMs; `errors` lists each field',
+})
 @ApiNotFoundResponse({ ...problem, description: 'Unknown topic' })
 @ApiPayloadTooLargeResponse(problem)
 @ApiUnsupportedMediaTypeResponse(problem)
 @ApiServiceUnavailableResponse({ ...problem, description: 'JetStream did not confirm in time; honour Retry-After' })
 @ApiResponse({ status: 401, ...problem, description: 'No valid API key or JWT (WWW-Authenticate)' })
-@ApiResponse({ status: 403, ...problem, description: 'The credential lacks publish:<topic>' })
+@ApiResponse({ status: 403, ...problem, description: 'The credential lacks publish:<topic> (checked before the body is read)' })
 @ApiResponse({ status: 429, ...problem, description: 'Rate limit of the credential reached; honour Retry-After' })
 @ApiResponse({ status: 507, ...problem, description: 'The stream is full (discard new), or SCHEDULES_MAX_MESSAGES schedules are pending: not stored, nothing evicted' })
 @ApiQuery({
