@@ -78,7 +78,7 @@ export { withProcessedMarkers, type ProcessedMarkerOptions } from './idempotency
 // Delayed delivery (the nats-server message scheduler)
 export { MessageScheduler, type ScheduleOwner, type ScheduleRequest, type ScheduleResult } from './schedule/message-scheduler.js';
 export { RetryRescheduler } from './schedule/retry-rescheduler.js';
-export { parseScheduleQuery } from './schedule/schedule.query.js';
+export { parseScheduleQuery, PRINCIPAL_ID } from './schedule/schedule.query.js';
 export { SCHEDULE_ID, type PendingSchedule, type ScheduleListing } from './schedule/schedule.record.js';
 export { ScheduleNotFoundError, SchedulesFullError } from './schedule/schedule.errors.js';
 export { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule/schedule.constants.js';

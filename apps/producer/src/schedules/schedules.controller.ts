@@ -1,4 +1,4 @@
-import { MAX_PAGE_LIMIT, MessageScheduler, parseScheduleQuery, SCHEDULE_ID, type PendingSchedule, type ScheduleListing, type ScheduleOwner } from '#jetstream';
+import { MAX_PAGE_LIMIT, MessageScheduler, parseScheduleQuery, PRINCIPAL_ID, SCHEDULE_ID, type PendingSchedule, type ScheduleListing, type ScheduleOwner } from '#jetstream';
 import { applyDecorators, Controller, Delete, Get, Param, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -52,7 +52,7 @@ export class SchedulesController {
     name: 'scheduledBy',
     required: false,
     description: "Only this principal's schedules (`key:<id>`, `jwt:<iss>#<sub>`). Another principal than the caller needs schedules:admin (else 403)",
-    schema: { type: 'string', maxLength: 512 },
+    schema: { type: 'string', pattern: PRINCIPAL_ID.source },
   })
   @ApiProblems({ 400: 'limit, after or scheduledBy is malformed, or an unknown parameter; `errors` lists each', 403: "scheduledBy names another principal and the caller lacks schedules:admin" })
   @ApiOkResponse({ description: 'A page of pending schedules', schema: SCHEDULE_LISTING_SCHEMA })
