@@ -9,8 +9,8 @@ const USAGE = `usage: npm run ops -- <command> [options]
   resume <stream> <consumer>                   deliver again now
   reset  <stream> <consumer> [--seq N]         deliver again from stream sequence N (without --seq: clear
                                                the delivery state, keep the ack floor)
-  schedules [--limit N] [--after SEQ] [--by ID] pending scheduled messages, oldest first: the key's own,
-                                               or everyone's with schedules:admin (--by: only this
+  schedules [--limit N] [--after SEQ]          pending scheduled messages, oldest first: the key's own,
+            [--by <principal>]                 or everyone's with schedules:admin (--by: only this
                                                principal's, e.g. key:checkout)
   cancel <scheduleId>                          cancel a pending schedule (it will not be delivered)
   [--json]                                     the API's answer as JSON
