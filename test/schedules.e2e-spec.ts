@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PendingSchedule as StoredSchedule } from '#jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { SCHEDULE_LIST_SCAN_LIMIT, type PendingSchedule as StoredSchedule } from '#jetstream';
 import {
   AppProcess,
   authHeaders,
@@ -347,4 +348,39 @@ describe('delayed and scheduled messages (deliverAt / delayMs, /v1/schedules)', 
     expect(stored[0]!.time - Date.parse(deliverAt)).toBeLessThan(1000);
     for (const h of seen) expect(h.at).toBeGreaterThanOrEqual(Date.parse(deliverAt));
   }, 60_000);
+  // Last: it leaves thousands of pending schedules behind until it purges them.
+  it("pages through many others' schedules to a caller's own in bounded pages", async () => {
+    const { nc, jsm } = await inspect(nats);
+    const producerUser = await nats.connect('producer');
+    try {
+      const before = (await jsm.streams.info('SCHEDULES')).state.last_seq;
+      const others = SCHEDULE_LIST_SCAN_LIMIT + 1;
+      const at = `@at ${new Date(Date.now() + 300 * 24 * 3600_000).toISOString()}`;
+      for (let i = 0; i < others; i++) {
+        const h = natsHeaders();
+        h.set('Nats-Schedule', at);
+        h.set('Nats-Schedule-Target', 'schedules.due.orders.created.eu.std.p0');
+        h.set('nestjet-scheduled-by', 'key:bob');
+        producerUser.publish(`schedules.pending.bulk-${i}`, JSON.stringify(order()), { headers: h });
+      }
+      await producerUser.flush();
+      await waitFor('the schedules stored', async () => ((await jsm.streams.info('SCHEDULES')).state.last_seq >= before + others ? true : null), 30_000, 250);
+      const mine = ((await (await schedule('delayMs=600000', order(), authHeaders(alice))).json()) as Scheduled).scheduleId;
+      type Listing = { items: PendingSchedule[]; next: number | null };
+      const page = async (after: number) => (await (await get(`/v1/schedules?limit=500&after=${after}`, alice)).json()) as Listing;
+      // The first page reads its budget of Bob's schedules and stops, without an item but with a next.
+      const first = await page(before);
+      expect(first.items).toEqual([]);
+      expect(first.next).toBeGreaterThanOrEqual(before + SCHEDULE_LIST_SCAN_LIMIT);
+      const second = await page(first.next!);
+      expect(second.items.map((s) => s.id)).toEqual([mine]);
+      expect(second.next).toBeNull();
+      // The admin's listing is not filtered: a full page at once.
+      expect(((await (await get(`/v1/schedules?limit=500&after=${before}`, admin)).json()) as Listing).items).toHaveLength(500);
+    } finally {
+      await producerUser.close();
+      await jsm.streams.purge('SCHEDULES', { filter: 'schedules.pending.*' });
+      await nc.close();
+    }
+  }, 120_000);
 });

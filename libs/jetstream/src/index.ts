@@ -76,7 +76,7 @@ export { DEFAULT_IDEMPOTENCY_HORIZON_MS, PROCESSED_BUCKET } from './idempotency/
 export { withProcessedMarkers, type ProcessedMarkerOptions } from './idempotency/idempotency.topology.js';
 
 // Delayed delivery (the nats-server message scheduler)
-export { MessageScheduler, type ScheduleOwner, type ScheduleRequest, type ScheduleResult } from './schedule/message-scheduler.js';
+export { MessageScheduler, SCHEDULE_LIST_SCAN_LIMIT, type ScheduleOwner, type ScheduleRequest, type ScheduleResult } from './schedule/message-scheduler.js';
 export { RetryRescheduler } from './schedule/retry-rescheduler.js';
 export { parseScheduleQuery, PRINCIPAL_ID } from './schedule/schedule.query.js';
 export { SCHEDULE_ID, type PendingSchedule, type ScheduleListing } from './schedule/schedule.record.js';

@@ -47,7 +47,7 @@ export interface ScheduleOwner {
 }
 
 /** Most schedules one listing page reads when it filters by owner (the server cannot filter on a header). */
-export const LIST_SCAN_LIMIT = 5_000;
+export const SCHEDULE_LIST_SCAN_LIMIT = 5_000;
 
 const owns = (owner: ScheduleOwner, scheduledBy: string | undefined) => owner.scheduledBy === undefined || owner.scheduledBy === scheduledBy;
 
@@ -134,7 +134,7 @@ export class MessageScheduler {
   /**
    * Pending schedules, oldest first, after SCHEDULES sequence `after`; with
    * `scheduledBy`, only that principal's. A page ends after `limit` items or
-   * LIST_SCAN_LIMIT schedules read (an owner's few among many others'), and
+   * SCHEDULE_LIST_SCAN_LIMIT schedules read (an owner's few among many others'), and
    * `next` continues it.
    */
   async list(page: { after: number; limit: number }, owner: ScheduleOwner = {}): Promise<ScheduleListing> {
@@ -145,7 +145,7 @@ export class MessageScheduler {
     for await (const m of walk) {
       scanned++;
       if (owns(owner, m.header?.get(SCHEDULE_HEADERS.scheduledBy))) items.push(decodeSchedule(m));
-      if (items.length === page.limit || scanned === LIST_SCAN_LIMIT) return { items, next: m.seq < state.last_seq ? m.seq : null };
+      if (items.length === page.limit || scanned === SCHEDULE_LIST_SCAN_LIMIT) return { items, next: m.seq < state.last_seq ? m.seq : null };
     }
     return { items, next: null };
   }
