@@ -33,9 +33,10 @@ async function bootstrap(): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   acceptEmptyJsonBody(fastify); // with bodyParser: false above, this is the only JSON parser
   acceptEventBodies(fastify);
-  // Order matters: the request's span first, so it covers the rest; authentication before the rate limiter, which keys on the caller.
-  registerRequestTracing(fastify);
+  // Order matters: authentication first, because the caller decides whether its traceparent is continued (the span
+  // starts back at arrival, so it still covers authentication); both before the rate limiter, which keys on the caller.
   registerAuthentication(fastify, authenticator, env);
+  registerRequestTracing(fastify);
   registerPublishScopeCheck(fastify);
   registerMethodNotAllowed(fastify); // after authentication's hooks, before any route is added
   await registerRateLimit(app, env);

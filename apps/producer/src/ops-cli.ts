@@ -9,14 +9,16 @@ const USAGE = `usage: npm run ops -- <command> [options]
   resume <stream> <consumer>                   deliver again now
   reset  <stream> <consumer> [--seq N]         deliver again from stream sequence N (without --seq: clear
                                                the delivery state, keep the ack floor)
-  schedules [--limit N] [--after SEQ]          pending scheduled messages, oldest first
+  schedules [--limit N] [--after SEQ]          pending scheduled messages, oldest first: the key's own,
+            [--by <principal>]                 or everyone's with schedules:admin (--by: only this
+                                               principal's, e.g. key:checkout)
   cancel <scheduleId>                          cancel a pending schedule (it will not be delivered)
   [--json]                                     the API's answer as JSON
 
 Talks to the producer's operations API (PRODUCER_URL, default http://127.0.0.1:3000) with
 NESTJET_API_KEY (npm run ops uses the local key of npm start when unset); pause, resume and reset
 need the scope consumers:manage, consumers needs ops:read, schedules schedules:read, cancel
-schedules:cancel.`;
+schedules:cancel (another principal's schedules also schedules:admin).`;
 
 class UsageError extends Error {}
 
@@ -76,6 +78,7 @@ async function main(argv: string[]): Promise<void> {
       seq: { type: 'string' },
       limit: { type: 'string' },
       after: { type: 'string' },
+      by: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -88,10 +91,10 @@ async function main(argv: string[]): Promise<void> {
     const overview = await call<OperationsOverview>('GET', '/v1/ops/overview');
     return print(overview.consumers, () => overview.consumers.map(consumerLine).join('\n'));
   }
-  if ((o.limit !== undefined || o.after !== undefined) && command !== 'schedules') throw new UsageError('--limit and --after go with schedules');
+  if ((o.limit !== undefined || o.after !== undefined || o.by !== undefined) && command !== 'schedules') throw new UsageError('--limit, --after and --by go with schedules');
   if (command === 'schedules') {
     if (stream !== undefined) throw new UsageError('schedules takes no arguments');
-    const query = new URLSearchParams(Object.entries({ limit: o.limit, after: o.after }).filter((e): e is [string, string] => e[1] !== undefined));
+    const query = new URLSearchParams(Object.entries({ limit: o.limit, after: o.after, scheduledBy: o.by }).filter((e): e is [string, string] => e[1] !== undefined));
     const page = await call<ScheduleListing>('GET', `/v1/schedules${query.size > 0 ? `?${query}` : ''}`);
     const more = page.next === null ? '' : `\n… more: --after ${page.next}`;
     return print(page, () => (page.items.length === 0 ? 'no pending schedules' : `${page.items.map(scheduleLine).join('\n')}${more}`));

@@ -76,8 +76,9 @@ export { DEFAULT_IDEMPOTENCY_HORIZON_MS, PROCESSED_BUCKET } from './idempotency/
 export { withProcessedMarkers, type ProcessedMarkerOptions } from './idempotency/idempotency.topology.js';
 
 // Delayed delivery (the nats-server message scheduler)
-export { MessageScheduler, type ScheduleRequest, type ScheduleResult } from './schedule/message-scheduler.js';
+export { MessageScheduler, SCHEDULE_LIST_SCAN_LIMIT, type ScheduleOwner, type ScheduleRequest, type ScheduleResult } from './schedule/message-scheduler.js';
 export { RetryRescheduler } from './schedule/retry-rescheduler.js';
+export { parseScheduleQuery, PRINCIPAL_ID } from './schedule/schedule.query.js';
 export { SCHEDULE_ID, type PendingSchedule, type ScheduleListing } from './schedule/schedule.record.js';
 export { ScheduleNotFoundError, SchedulesFullError } from './schedule/schedule.errors.js';
 export { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule/schedule.constants.js';

@@ -1,5 +1,5 @@
-import { EnvBoolean, EnvNumber, ServiceEnvironment } from '#jetstream';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { EnvBoolean, EnvList, EnvNumber, ServiceEnvironment } from '#jetstream';
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 export class ProducerEnvironment extends ServiceEnvironment {
   @EnvNumber()
@@ -91,10 +91,15 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @IsString()
   API_KEYS_FILE?: string;
 
-  /** JWT bearer tokens are verified against this JWKS (with JWT_ISSUER and JWT_AUDIENCE). */
+  /** JWT bearer tokens are verified against this JWKS (with JWT_ISSUER and JWT_AUDIENCE); https unless JWT_JWKS_ALLOW_HTTP. */
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['https', 'http'] }, { message: 'JWT_JWKS_URL must be an http(s) URL' })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { message: 'JWT_JWKS_URL must be an http(s) URL' })
   JWT_JWKS_URL?: string;
+
+  /** Accept an http:// JWKS (tests, a loopback sidecar): keys fetched in clear can be swapped on the way, and with them every token. */
+  @EnvBoolean()
+  @IsBoolean()
+  JWT_JWKS_ALLOW_HTTP = false;
 
   @ValidateIf((e: ProducerEnvironment) => e.JWT_JWKS_URL !== undefined)
   @IsString({ message: 'JWT_ISSUER is required with JWT_JWKS_URL' })
@@ -103,6 +108,21 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @ValidateIf((e: ProducerEnvironment) => e.JWT_JWKS_URL !== undefined)
   @IsString({ message: 'JWT_AUDIENCE is required with JWT_JWKS_URL' })
   JWT_AUDIENCE?: string;
+
+  /** Accepted `typ` header values of a JWT (case-insensitive, `application/` optional); RFC 9068 access tokens are `at+jwt`. */
+  @EnvList()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'JWT_TYPES must name at least one typ (e.g. at+jwt,JWT)' })
+  @IsString({ each: true })
+  @Matches(/^[A-Za-z0-9!#$&^_.+-]+(\/[A-Za-z0-9!#$&^_.+-]+)?$/, { each: true, message: 'JWT_TYPES: each typ is a media type like at+jwt or application/at+jwt' })
+  JWT_TYPES: string[] = ['at+jwt', 'JWT'];
+
+  /** Longest a JWT may be valid (exp − iat, or exp − now without iat); a token without exp is always refused. Default 24 h. */
+  @EnvNumber()
+  @IsInt()
+  @Min(60)
+  @Max(366 * 24 * 3600)
+  JWT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 
   /** Serve /metrics without a credential (Prometheus); the chart's public Ingress never routes it. */
   @EnvBoolean()

@@ -41,6 +41,16 @@ export interface ScheduleResult extends PublishResult {
   deliverAt?: string;
 }
 
+/** Whose schedules an operation may see: `scheduledBy` set, only that principal's; unset, everyone's. */
+export interface ScheduleOwner {
+  scheduledBy?: string;
+}
+
+/** Most schedules one listing page reads when it filters by owner (the server cannot filter on a header). */
+export const SCHEDULE_LIST_SCAN_LIMIT = 5_000;
+
+const owns = (owner: ScheduleOwner, scheduledBy: string | undefined) => owner.scheduledBy === undefined || owner.scheduledBy === scheduledBy;
+
 /** How old the SCHEDULES message count may be when a new schedule is checked against the cap. */
 const CAPACITY_CHECK_INTERVAL_MS = 1_000;
 
@@ -121,30 +131,40 @@ export class MessageScheduler {
     return this.count.messages;
   }
 
-  /** Pending schedules, oldest first, after SCHEDULES sequence `after`. */
-  async list(page: { after: number; limit: number }): Promise<ScheduleListing> {
+  /**
+   * Pending schedules, oldest first, after SCHEDULES sequence `after`; with
+   * `scheduledBy`, only that principal's. A page ends after `limit` items or
+   * SCHEDULE_LIST_SCAN_LIMIT schedules read (an owner's few among many others'), and
+   * `next` continues it.
+   */
+  async list(page: { after: number; limit: number }, owner: ScheduleOwner = {}): Promise<ScheduleListing> {
     const { state } = await this.jsm.streams.info(SCHEDULES_STREAM);
     const items: PendingSchedule[] = [];
+    let scanned = 0;
     const walk = walkStream(this.jsm, SCHEDULES_STREAM, { after: page.after, last: state.last_seq, subject: `${SCHEDULE_PENDING_PREFIX}.*` });
     for await (const m of walk) {
-      items.push(decodeSchedule(m));
-      if (items.length === page.limit) return { items, next: m.seq < state.last_seq ? m.seq : null };
+      scanned++;
+      if (owns(owner, m.header?.get(SCHEDULE_HEADERS.scheduledBy))) items.push(decodeSchedule(m));
+      if (items.length === page.limit || scanned === SCHEDULE_LIST_SCAN_LIMIT) return { items, next: m.seq < state.last_seq ? m.seq : null };
     }
     return { items, next: null };
   }
 
-  async get(id: string): Promise<PendingSchedule> {
+  /** The pending schedule; one of another principal than `owner.scheduledBy` is not found, as if it did not exist. */
+  async get(id: string, owner: ScheduleOwner = {}): Promise<PendingSchedule> {
     const m = await this.jsm.direct.getMessage(SCHEDULES_STREAM, { last_by_subj: pendingSubject(id) });
-    if (!m) throw new ScheduleNotFoundError(id);
+    if (!m || !owns(owner, m.header?.get(SCHEDULE_HEADERS.scheduledBy))) throw new ScheduleNotFoundError(id);
     return decodeSchedule(m);
   }
 
   /**
    * Deletes the schedule's message, by sequence: if the server delivered it
    * in between, the delete finds nothing and the caller learns it was too late.
+   * The sequence is the one whose owner was checked: a schedule's subject takes
+   * a new message only once the old one is gone, so no other can be deleted.
    */
-  async cancel(id: string): Promise<PendingSchedule> {
-    const pending = await this.get(id);
+  async cancel(id: string, owner: ScheduleOwner = {}): Promise<PendingSchedule> {
+    const pending = await this.get(id, owner);
     try {
       await this.jsm.streams.deleteMessage(SCHEDULES_STREAM, pending.seq, false);
     } catch (err) {
