@@ -176,7 +176,10 @@ describe('helm chart rules', () => {
     expect(so.spec.triggers[0].metadata.natsServerMonitoringEndpoint).toBe('nestjet-nats-headless.apps.svc.cluster.local:8222');
     // A release whose name contains "nats" gets unprefixed subchart objects (nats.fullname).
     return helmTemplate({ profiles: ['bundled-nats'], release: 'orders-nats' }).then((objs) => {
-      expect(findObject(objs, 'ConfigMap', 'orders-nats-nestjet').data.NATS_URL).toBe('nats://orders-nats.apps.svc.cluster.local:4222');
+      expect(findObject(objs, 'ConfigMap', 'orders-nats-nestjet').data.NATS_URL).toBe('tls://orders-nats.apps.svc.cluster.local:4222');
+      // The generated certificate has the name the subchart's `$tplYaml` secretName gives it.
+      expect(findObject(objs, 'Secret', 'orders-nats-tls').type).toBe('kubernetes.io/tls');
+      expect(findObject(objs, 'Secret', 'orders-nats-routes').data['routes.conf']).toBeDefined();
     });
   });
 

@@ -79,8 +79,9 @@ describe('helm chart security defaults', () => {
     for (const o of defaults.filter((x) => ['Deployment', 'Job', 'Pod'].includes(x.kind))) {
       for (const e of container(o).env as EnvVar[]) if (/PASSWORD|TOKEN|_KEY$/.test(e.name)) expect({ name: e.name, value: e.value }).toEqual({ name: e.name, value: undefined });
     }
-    // Passwords travel in plain text only with TLS off, allowed explicitly and reported.
-    expect(findObject(defaults, 'ConfigMap', 'nestjet').data.NATS_ALLOW_PLAINTEXT_AUTH).toBe('true');
+    // TLS by default (issue 24): no password travels in plain text, and nothing allows it.
+    expect(findObject(defaults, 'ConfigMap', 'nestjet').data.NATS_URL).toMatch(/^tls:\/\//);
+    expect(findObject(defaults, 'ConfigMap', 'nestjet').data.NATS_ALLOW_PLAINTEXT_AUTH).toBeUndefined();
   });
 
   it('bundled NATS authorization: the users and permissions of files/nats-permissions.json, passwords from the environment; the file is what counts', async () => {
@@ -252,17 +253,19 @@ describe('helm chart security defaults', () => {
       [{ 'producer.auth.jwt.jwksUrl': 'https://idp/keys' }, /producer.auth.jwt.jwksUrl needs producer.auth.jwt.issuer and producer.auth.jwt.audience/],
       [{ 'producer.auth.apiKeys.existingSecret': 'team-keys' }, /tests.enabled: the helm test needs an API key: set tests.auth.existingSecret/],
       [{ 'nats.config.nats.tls.secretName': '' }, /nats.config.nats.tls.enabled needs nats.config.nats.tls.secretName/],
-      [{ 'nats.config.nats.tls.secretName.$tplYaml': '{{ .Release.Name }}-certs' }, /nats.config.nats.tls.secretName: only a plain name or/],
       [{ 'natsTls.generate': false }, /natsTls.generate=false and no cert-manager: create the Secret nestjet-nats-tls/],
       [{ 'nats.config.cluster.tls.enabled': false }, /nats.config.cluster.tls.enabled=false: the routes between NATS servers would carry every message and the route password in clear/],
       [{ 'producer.ingress.enabled': true, 'networkPolicy.enabled': false }, /producer.ingress.enabled with networkPolicy.enabled=false: set producer.trustProxy/],
       [{ 'producer.adminApi.enabled': false, 'producer.adminApi.standalone': true }, /producer.adminApi.standalone needs producer.adminApi.enabled=true/],
       [{ 'producer.adminApi.standalone': true, 'producer.ingress.enabled': true, 'producer.ingress.routes.console': true }, /the console is served by <fullname>-admin, which is never behind the public Ingress/],
       [{ 'producer.adminApi.standalone': true, 'producer.auth.apiKeys.admin.generate': false }, /the admin Deployment would accept no credential/],
-      [{ 'natsTls.certManager.enabled': true, 'natsTls.certManager.issuerRef.name': 'ca' }, /natsTls.certManager.enabled needs nats.config.nats.tls.enabled=true/],
+      [{ 'natsTls.certManager.enabled': true, 'natsTls.certManager.issuerRef.name': 'ca', 'nats.config.nats.tls.enabled': false, 'nats.config.cluster.enabled': false }, /natsTls.certManager.enabled needs nats.config.nats.tls.enabled=true/],
       [{ 'nats.config.nats.tls.enabled': false }, /natsAllowPlaintextAuth=false but NATS \(nats:\/\/nestjet-nats.apps.svc.cluster.local:4222\) is plaintext and pods authenticate with a password/],
     ];
     for (const [set, message] of cases) expect({ set, error: await helmTemplateError({ set }) }).toEqual({ set, error: expect.stringMatching(message) });
+    // A templated Secret name the chart cannot resolve the way the official chart would.
+    const templated = await helmTemplateError({ extraArgs: ['--set-json', 'nats.config.nats.tls.secretName={"$tplYaml":"{{ .Release.Name }}-certs"}'] });
+    expect(templated).toMatch(/nats.config.nats.tls.secretName: only a plain name or/);
   });
 
   it('bundled NATS with TLS from cert-manager: tls:// URL, clients trust ca.crt of the Secret, no plaintext password', async () => {

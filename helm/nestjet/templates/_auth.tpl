@@ -71,7 +71,7 @@ Call it once per template file: each call outside a live cluster draws new keys.
 {{- end }}
 
 {{/*
-API_KEYS_FILE content: include "nestjet.apiKeysFileFor" (list $ <keys JSON> <with admin key>);
+API_KEYS_FILE content: include "nestjet.apiKeysFileFor" (list $ <keys JSON> <with publish key> <with admin key>);
 only each key's SHA-256 is stored. The publish key only publishes; the admin key
 is in the file of the pods that serve the admin API only.
 */}}
@@ -79,10 +79,10 @@ is in the file of the pods that serve the admin API only.
 {{- $a := (index . 0).Values.producer.auth.apiKeys }}
 {{- $keys := index . 1 | fromJson }}
 {{- $entries := list }}
-{{- if $keys.publish }}
+{{- if and (index . 2) $keys.publish }}
 {{- $entries = append $entries (dict "id" $a.id "hash" (printf "sha256:%s" (sha256sum $keys.publish)) "scopes" $a.scopes) }}
 {{- end }}
-{{- if and (index . 2) $keys.admin }}
+{{- if and (index . 3) $keys.admin }}
 {{- $entries = append $entries (dict "id" $a.admin.id "hash" (printf "sha256:%s" (sha256sum $keys.admin)) "scopes" $a.admin.scopes) }}
 {{- end }}
 {{- $entries | toJson }}

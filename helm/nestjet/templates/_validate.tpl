@@ -79,8 +79,8 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 {{- if and $tls.enabled (empty $tls.secretName) }}
 {{- $messages = append $messages "nats.config.nats.tls.enabled needs nats.config.nats.tls.secretName (the Secret natsTls.certManager writes, or your own with tls.crt, tls.key and ca.crt)" }}
 {{- end }}
-{{- if and .Values.natsTls.certManager.enabled (not $tls.enabled) }}
-{{- $messages = append $messages "natsTls.certManager.enabled needs nats.config.nats.tls.enabled=true: the certificate would be issued but not used" }}
+{{- if and .Values.natsTls.certManager.enabled (not (include "nestjet.bundledNatsCertificate" .)) }}
+{{- $messages = append $messages "natsTls.certManager.enabled needs nats.config.nats.tls.enabled=true (or route TLS): the certificate would be issued but not used" }}
 {{- end }}
 {{- end }}
 {{- if and .Values.natsTls.certManager.enabled (not .Values.nats.enabled) }}
