@@ -155,6 +155,13 @@ describe('bundled NATS cluster rendered by the chart: routes over mutual TLS wit
     expect(routesConf).toContain(`tls://route:${routePassword}@nestjet-nats-2.nestjet-nats-headless:6222`);
   });
 
+  it('the route URLs name the hosts the official chart would, FQDN included', async () => {
+    const fqdn = await helmTemplate({ set: { 'nats.config.cluster.routeURLs.useFQDN': true } });
+    const routesConf = decode(findObject(fqdn, 'Secret', 'nestjet-nats-routes').data['routes.conf']);
+    const password = renderedPassword(fqdn, 'nestjet-nats-routes');
+    expect(routesConf.match(/"tls:\/\/[^"]+"/g)).toEqual([0, 1, 2].map((i) => `"tls://route:${password}@nestjet-nats-${i}.nestjet-nats-headless.apps.svc.cluster.local:6222"`));
+  });
+
   it('the three rendered servers form one cluster: a message published on node 0 reaches a subscriber on node 2', async () => {
     const pw = renderedPassword(rendered, 'nestjet-nats-operator');
     const [a, c] = [await servers[0]!.connect('operator', pw), await servers[2]!.connect('operator', pw)];
