@@ -51,7 +51,7 @@ export class Authenticator {
     } catch (err) {
       throw new ConfigurationError([(err as Error).message]);
     }
-    const jwt = env.JWT_JWKS_URL ? new JwtVerifier({ jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER!, audience: env.JWT_AUDIENCE! }) : undefined;
+    const jwt = env.JWT_JWKS_URL ? new JwtVerifier({ jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER!, audience: env.JWT_AUDIENCE!, quotaClaim: env.JWT_QUOTA_CLAIM }) : undefined;
     return new Authenticator(false, keys, jwt, env.API_KEYS_FILE);
   }
 

@@ -1,11 +1,14 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Principal } from './principal.js';
+import { parseQuotaOverrides, type QuotaOverrides } from '../quotas/quota-overrides.js';
 import { scopeProblem } from './scope.js';
 
 export interface JwtSettings {
   jwksUrl: string;
   issuer: string;
   audience: string;
+  /** The claim with the caller's quota overrides (JWT_QUOTA_CLAIM). */
+  quotaClaim?: string;
 }
 
 /**
@@ -30,11 +33,19 @@ export class JwtVerifier {
       clockTolerance: 30,
     });
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('the token has no subject (sub)');
-    return { id: `jwt:${payload.iss ?? ''}#${payload.sub}`, scopes: scopesOf(payload) };
+    return { id: `jwt:${payload.iss ?? ''}#${payload.sub}`, scopes: scopesOf(payload), ...quotasOf(payload, this.settings.quotaClaim) };
   }
 }
 
 function scopesOf(payload: JWTPayload): string[] {
   const claimed = typeof payload.scope === 'string' ? payload.scope.split(' ') : Array.isArray(payload.scp) ? payload.scp : [];
   return claimed.filter((s): s is string => scopeProblem(s) === null);
+}
+
+/** A malformed quota claim refuses the token: silently falling back to the defaults could grant more than the issuer meant. */
+function quotasOf(payload: JWTPayload, claim: string | undefined): { quotas?: QuotaOverrides } {
+  if (!claim) return {};
+  const { overrides, problem } = parseQuotaOverrides(payload[claim]);
+  if (problem) throw new Error(`the ${claim} claim ${problem}`);
+  return overrides ? { quotas: overrides } : {};
 }

@@ -14,6 +14,8 @@ import {
 } from '#jetstream';
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { BatchNotConfirmedError, IdempotencyKeyReusedError } from '../messages/messages.errors.js';
+import { QuotaExceededError } from '../quotas/quota.errors.js';
+import { quotaProblem } from '../quotas/quota.problem.js';
 import { problems, ProblemException, type ProblemDetails } from './problem-details.js';
 
 /** Operator settings that shape problem documents. */
@@ -40,7 +42,11 @@ function domainProblem(error: unknown, { retryAfterSeconds, maxFieldErrors }: Pr
   if (error instanceof ReplayRefusedError) return problems.conflict(error.message);
   if (error instanceof IdempotencyKeyReusedError) return problems.idempotencyKeyReused(error.key, error.originalSeq);
   if (error instanceof StreamFullError) return problems.streamFull(error.message, error.stream);
-  if (error instanceof SchedulesFullError) return problems.streamFull(error.message, SCHEDULES_STREAM);
+  if (error instanceof SchedulesFullError) {
+    // Nothing frees up at a known time (schedules leave as they fall due): a client retries later, at its own pace.
+    return problems.streamFull(error.message, SCHEDULES_STREAM, { quota: `schedules-${error.measure}`, limit: error.limit });
+  }
+  if (error instanceof QuotaExceededError) return quotaProblem(error);
   if (error instanceof PublishTimeoutError) {
     return problems.brokerUnavailable(
       `${error.message}; retry with Idempotency-Key: ${error.msgId} so a stored copy is not duplicated`,

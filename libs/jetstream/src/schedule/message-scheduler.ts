@@ -54,14 +54,16 @@ const WRONG_LAST_SEQUENCE = 10071;
  * The one implementation behind the ingress and the schedules API.
  */
 export class MessageScheduler {
-  /** The last SCHEDULES message count and when it was read (shared by concurrent schedules). */
-  private count?: { messages: Promise<number>; at: number };
+  /** The last SCHEDULES message count and size, and when they were read (shared by concurrent schedules). */
+  private count?: { state: Promise<{ messages: number; bytes: number }>; at: number };
 
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly publisher: JetStreamPublisher,
     /** Most messages SCHEDULES may hold; beyond it new schedules are refused (the server allows it no discard-new limit). Undefined: no cap (retries of stored messages). */
     private readonly maxMessages?: number,
+    /** Most bytes SCHEDULES may hold, likewise: its `max_bytes` would evict the oldest schedules (discard old), so the cap is the scheduler's. */
+    private readonly maxBytes?: number,
   ) {}
 
   /**
@@ -70,7 +72,11 @@ export class MessageScheduler {
    * pending schedule as a duplicate, never replaces it.
    */
   async schedule(r: ScheduleRequest): Promise<ScheduleResult> {
-    if (this.maxMessages !== undefined && (await this.messages()) >= this.maxMessages) throw new SchedulesFullError(this.maxMessages);
+    if (this.maxMessages !== undefined || this.maxBytes !== undefined) {
+      const { messages, bytes } = await this.state();
+      if (this.maxMessages !== undefined && messages >= this.maxMessages) throw new SchedulesFullError(this.maxMessages, 'messages');
+      if (this.maxBytes !== undefined && bytes + byteLength(r.data) > this.maxBytes) throw new SchedulesFullError(this.maxBytes, 'bytes');
+    }
     const headers: HeaderEntries = [
       ...(r.headers ?? []),
       [NATS_SCHEDULE_HEADERS.schedule, atSchedule(r.deliverAt)],
@@ -106,19 +112,21 @@ export class MessageScheduler {
   }
 
   /**
-   * Messages in SCHEDULES, read at most once a second: the cap is a guard
-   * against runaway growth, not an exact quota, and a stream info per publish
+   * Messages and bytes in SCHEDULES, read at most once a second: the caps
+   * are a guard against runaway growth, not exact quotas (per-caller bytes
+   * are the ingress's publish-bytes quota), and a stream info per publish
    * would cost a round trip and server work on every scheduled message.
+   * Between two reads each process may add up to a second of its schedules.
    */
-  private messages(): Promise<number> {
+  private state(): Promise<{ messages: number; bytes: number }> {
     const now = performance.now();
     if (!this.count || now - this.count.at > CAPACITY_CHECK_INTERVAL_MS) {
-      const messages = this.jsm.streams.info(SCHEDULES_STREAM).then((i) => i.state.messages);
+      const state = this.jsm.streams.info(SCHEDULES_STREAM).then((i) => ({ messages: i.state.messages, bytes: i.state.bytes }));
       // A failed read is not remembered: the next schedule asks again.
-      messages.catch(() => (this.count = undefined));
-      this.count = { messages, at: now };
+      state.catch(() => (this.count = undefined));
+      this.count = { state, at: now };
     }
-    return this.count.messages;
+    return this.count.state;
   }
 
   /** Pending schedules, oldest first, after SCHEDULES sequence `after`. */
@@ -157,4 +165,8 @@ export class MessageScheduler {
 
 function isWrongLastSequence(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE;
+}
+
+function byteLength(data: Uint8Array | string): number {
+  return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
 }

@@ -6,10 +6,17 @@ export class ScheduleNotFoundError extends Error {
   }
 }
 
-/** SCHEDULES holds as many pending schedules as it may (SCHEDULES_MAX_PENDING): nothing new is stored. */
+/** SCHEDULES holds as many messages or bytes as it may (SCHEDULES_MAX_MESSAGES, SCHEDULES_MAX_BYTES): nothing new is stored. */
 export class SchedulesFullError extends Error {
-  constructor(readonly limit: number) {
-    super(`${limit} schedules are pending, the most SCHEDULES may hold; nothing was stored`);
+  constructor(
+    readonly limit: number,
+    readonly measure: 'messages' | 'bytes' = 'messages',
+  ) {
+    super(
+      measure === 'messages'
+        ? `${limit} schedules are pending, the most SCHEDULES may hold; nothing was stored`
+        : `SCHEDULES holds ${limit} bytes, the most it may; nothing was stored`,
+    );
     this.name = 'SchedulesFullError';
   }
 }

@@ -10,8 +10,9 @@ export interface ScheduleOptions {
  * (no age limit, so a schedule a year ahead is not aged out before it fires)
  * and every stream that carries a topic copies its due messages back under the
  * original subject. The server refuses schedules on a `discard: new` stream,
- * so SCHEDULES has no size limit of its own; the ingress caps pending
- * schedules instead (SCHEDULES_MAX_PENDING) and refuses beyond it.
+ * so SCHEDULES has no size limit of its own (max_bytes with discard old would
+ * evict the oldest schedules); the ingress caps its messages and bytes instead
+ * (SCHEDULES_MAX_MESSAGES, SCHEDULES_MAX_BYTES) and refuses beyond them.
  */
 export function withSchedules(topology: Topology, options: ScheduleOptions): Topology {
   const targets = new Set(topology.topics.map((t) => t.stream));
