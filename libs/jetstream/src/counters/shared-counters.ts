@@ -85,7 +85,7 @@ export class SharedCounters {
       await this.flush(subject, cell);
       if (this.estimate(cell) + amount > limit) return { granted: false, total: this.estimate(cell) };
     }
-    const share = Math.max(1, Math.floor(limit * this.options.localShare));
+    const share = Math.floor(limit * this.options.localShare);
     if (cell.unflushed + cell.inFlight + amount <= share) {
       cell.unflushed += amount;
       return { granted: true, total: this.estimate(cell) };
