@@ -153,7 +153,7 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @EnvNumber()
   @IsInt()
   @Min(1024)
-  PUBLISH_BYTES_MAX = 64 * 1024 * 1024;
+  PUBLISH_BYTES_MAX = 256 * 1024 * 1024;
 
   @EnvNumber()
   @IsInt()

@@ -47,11 +47,17 @@ interface Cell {
  * interval (a gauge may have gone down): then it waits for one increment.
  *
  * While the broker does not answer, takes are decided on local knowledge
- * (each process limits on its own) and increments are kept to send later.
+ * without waiting (each process limits on its own, from the last totals it
+ * learnt) and increments are kept to send later by the timer.
  */
+/** An increment not answered within this is given up (and kept to send again): a take must not wait long on the broker. */
+const INCREMENT_TIMEOUT_MS = 1_000;
+
 export class SharedCounters {
   private readonly cells = new Map<string, Cell>();
   private timer?: NodeJS.Timeout;
+  /** False since an increment failed, until one is answered: meanwhile no take waits for the broker. */
+  private answering = true;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -81,12 +87,12 @@ export class SharedCounters {
     cell.usedAt = performance.now();
     if (this.estimate(cell) + amount > limit) {
       // Refuse on fresh knowledge only: the others' decrements (or a new window) may have made room.
-      if (performance.now() - cell.syncedAt <= this.options.flushIntervalMs) return { granted: false, total: this.estimate(cell) };
+      if (!this.answering || performance.now() - cell.syncedAt <= this.options.flushIntervalMs) return { granted: false, total: this.estimate(cell) };
       await this.flush(subject, cell);
       if (this.estimate(cell) + amount > limit) return { granted: false, total: this.estimate(cell) };
     }
     const share = Math.floor(limit * this.options.localShare);
-    if (cell.unflushed + cell.inFlight + amount <= share) {
+    if (cell.unflushed + cell.inFlight + amount <= share || !this.answering) {
       cell.unflushed += amount;
       return { granted: true, total: this.estimate(cell) };
     }
@@ -142,15 +148,17 @@ export class SharedCounters {
     const h = natsHeaders();
     h.set(COUNTER_INCREMENT_HEADER, delta >= 0 ? `+${delta}` : String(delta));
     cell.flushing = this.js
-      .publish(subject, undefined, { headers: h })
+      .publish(subject, undefined, { headers: h, timeout: INCREMENT_TIMEOUT_MS })
       .then((ack) => {
         cell.known = Number((ack as { val?: string }).val ?? cell.known);
         cell.syncedAt = sentAt;
         cell.answers++;
+        this.answering = true;
       })
       .catch(() => {
-        // Kept to send again; decisions go on with local knowledge.
+        // Kept to send again; decisions go on with local knowledge until the broker answers again.
         cell.unflushed += delta;
+        this.answering = false;
       })
       .finally(() => {
         cell.inFlight = 0;
