@@ -109,6 +109,7 @@ describe('quotas shared by two producer pods', () => {
       else await r.body?.cancel();
     }
     expect(full).toBeDefined();
+    expect(Number(full!.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await full!.json()).toMatchObject({ status: 507, type: 'urn:nestjet:problem:stream-full', stream: 'SCHEDULES', quota: 'schedules-bytes', limit: 8192 });
     expect((await postJson(url(pods[0]!), order(), authHeaders(scheduler))).status).toBe(202);
   });

@@ -18,6 +18,9 @@ import { QuotaExceededError } from '../quotas/quota.errors.js';
 import { quotaProblem } from '../quotas/quota.problem.js';
 import { problems, ProblemException, type ProblemDetails } from './problem-details.js';
 
+/** Retry-After of a 507 for a full SCHEDULES. */
+const SCHEDULES_FULL_RETRY_AFTER_SECONDS = 60;
+
 /** Operator settings that shape problem documents. */
 export interface ProblemSettings {
   /** Seconds a client should wait before retrying a 503. */
@@ -43,8 +46,9 @@ function domainProblem(error: unknown, { retryAfterSeconds, maxFieldErrors }: Pr
   if (error instanceof IdempotencyKeyReusedError) return problems.idempotencyKeyReused(error.key, error.originalSeq);
   if (error instanceof StreamFullError) return problems.streamFull(error.message, error.stream);
   if (error instanceof SchedulesFullError) {
-    // Nothing frees up at a known time (schedules leave as they fall due): a client retries later, at its own pace.
-    return problems.streamFull(error.message, SCHEDULES_STREAM, { quota: `schedules-${error.measure}`, limit: error.limit });
+    // Room comes back as schedules fall due or are cancelled, at no known time: a minute is a polite guess, not a promise.
+    const full = problems.streamFull(error.message, SCHEDULES_STREAM, { quota: `schedules-${error.measure}`, limit: error.limit });
+    return new ProblemException(full.problem, { 'retry-after': String(SCHEDULES_FULL_RETRY_AFTER_SECONDS) });
   }
   if (error instanceof QuotaExceededError) return quotaProblem(error);
   if (error instanceof PublishTimeoutError) {
