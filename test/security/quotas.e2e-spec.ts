@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { authHeaders, NatsServer, order, postJson, type Producer, provision, startProducer, testKey, writeApiKeysFile } from '#test-support';
+import { authHeaders, JwksIssuer, NatsServer, order, postJson, type Producer, provision, startProducer, testKey, writeApiKeysFile } from '#test-support';
 
 const REQUESTS = 20;
 const SHARE = 0.1; // each pod grants at most 2 requests of key A before asking the shared counter
@@ -18,13 +18,17 @@ interface QuotaProblem {
 
 describe('quotas shared by two producer pods', () => {
   let nats: NatsServer;
+  let jwks: JwksIssuer;
   let pods: Producer[];
   const url = (pod: Producer, query = '') => `${pod.url}/v1/topics/orders.created/messages${query}`;
 
   beforeAll(async () => {
     nats = await NatsServer.start();
     await provision(nats);
+    jwks = await JwksIssuer.start();
     const env = {
+      ...jwks.env,
+      JWT_QUOTA_CLAIM: 'nestjet_quotas',
       API_KEYS_FILE: writeApiKeysFile([flooder, bystander, bulky, scheduler]),
       RATE_LIMIT_MAX: String(REQUESTS),
       // Long windows: no window ends while a test runs, so the counts below are exact.
@@ -43,6 +47,7 @@ describe('quotas shared by two producer pods', () => {
 
   afterAll(async () => {
     await Promise.all((pods ?? []).map((p) => p.app.stop()));
+    await jwks?.stop();
     await nats?.dispose();
   });
 
@@ -97,6 +102,24 @@ describe('quotas shared by two producer pods', () => {
     expect(await batch.json()).toMatchObject({ quota: 'publish-bytes' });
     // Other keys keep the default, far higher.
     expect((await postJson(url(pods[1]!), order(), authHeaders(bystander))).status).toBe(202);
+  });
+
+  it('takes a JWT caller\'s own limits from JWT_QUOTA_CLAIM, and refuses a token whose claim is malformed', async () => {
+    const small = { authorization: `Bearer ${await jwks.token({ scope: 'publish:>', sub: 'svc-small', extra: { nestjet_quotas: { requests: 3 } } })}` };
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await postJson(url(pods[i % 2]!), order(), small)).status);
+    expect(statuses).toEqual([202, 202, 202, 429]);
+    const refused = await postJson(url(pods[0]!), order(), small);
+    expect(await refused.json()).toMatchObject({ quota: 'requests', limit: 3 });
+    // Without the claim, the default (RATE_LIMIT_MAX) applies.
+    const plain = { authorization: `Bearer ${await jwks.token({ scope: 'publish:>', sub: 'svc-plain' })}` };
+    for (let i = 0; i < 4; i++) expect((await postJson(url(pods[i % 2]!), order(), plain)).status).toBe(202);
+    for (const claim of [{ requests: 0 }, { requests: 'many' }, { bandwidth: 5 }, 'unlimited']) {
+      const bad = { authorization: `Bearer ${await jwks.token({ scope: 'publish:>', sub: 'svc-bad', extra: { nestjet_quotas: claim } })}` };
+      const r = await postJson(url(pods[1]!), order(), { ...bad, 'x-forwarded-for': '192.0.2.44' });
+      expect(r.status).toBe(401);
+      expect(((await r.json()) as { detail: string }).detail).toMatch(/nestjet_quotas claim/);
+    }
   });
 
   it('refuses schedules past SCHEDULES_MAX_BYTES with 507 naming the quota, and publishing now still works', async () => {

@@ -8,6 +8,8 @@ export interface TokenClaims {
   iss?: string;
   aud?: string;
   expiresIn?: string;
+  /** Further claims, e.g. quota overrides (JWT_QUOTA_CLAIM). */
+  extra?: Record<string, unknown>;
 }
 
 /** A real JWKS endpoint on loopback with one RS256 key, and a signer for tokens it vouches for. */
@@ -38,7 +40,7 @@ export class JwksIssuer {
   }
 
   async token(claims: TokenClaims = {}, signWith: CryptoKey = this.privateKey): Promise<string> {
-    const jwt = new SignJWT(claims.scope === undefined ? {} : { scope: claims.scope })
+    const jwt = new SignJWT({ ...claims.extra, ...(claims.scope === undefined ? {} : { scope: claims.scope }) })
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
       .setIssuer(claims.iss ?? this.issuer)
       .setAudience(claims.aud ?? this.audience)
