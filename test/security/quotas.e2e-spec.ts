@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { authHeaders, JwksIssuer, NatsServer, order, postJson, type Producer, provision, startProducer, testKey, writeApiKeysFile } from '#test-support';
+import { authHeaders, JwksIssuer, NatsServer, order, postJson, type Producer, provision, startProducer, testKey, waitFor, writeApiKeysFile } from '#test-support';
 
 const REQUESTS = 20;
 const SHARE = 0.1; // each pod grants at most 2 requests of key A before asking the shared counter
@@ -7,6 +7,7 @@ const flooder = testKey('flooder', ['publish:>']);
 const bystander = testKey('bystander', ['publish:>']);
 const bulky = testKey('bulky', ['publish:>'], { requests: 1_000, publishBytes: 1_500 });
 const scheduler = testKey('scheduler', ['publish:>'], { requests: 100_000 });
+const planner = testKey('planner', ['publish:>', 'schedules:cancel']);
 
 interface QuotaProblem {
   status: number;
@@ -20,16 +21,18 @@ describe('quotas shared by two producer pods', () => {
   let nats: NatsServer;
   let jwks: JwksIssuer;
   let pods: Producer[];
+  let keysFile: string;
   const url = (pod: Producer, query = '') => `${pod.url}/v1/topics/orders.created/messages${query}`;
 
   beforeAll(async () => {
     nats = await NatsServer.start();
     await provision(nats);
     jwks = await JwksIssuer.start();
+    keysFile = writeApiKeysFile([flooder, bystander, bulky, scheduler, planner]);
     const env = {
       ...jwks.env,
       JWT_QUOTA_CLAIM: 'nestjet_quotas',
-      API_KEYS_FILE: writeApiKeysFile([flooder, bystander, bulky, scheduler]),
+      API_KEYS_FILE: keysFile,
       RATE_LIMIT_MAX: String(REQUESTS),
       // Long windows: no window ends while a test runs, so the counts below are exact.
       RATE_LIMIT_WINDOW_MS: '300000',
@@ -37,7 +40,7 @@ describe('quotas shared by two producer pods', () => {
       AUTH_FAILURE_MAX: '5',
       AUTH_FAILURE_WINDOW_MS: '300000',
       QUOTA_LOCAL_SHARE: String(SHARE),
-      SCHEDULES_MAX_BYTES: '8192',
+      SCHEDULES_MAX_PENDING_PER_CALLER: '3',
       // As behind an Ingress controller on this host: X-Forwarded-For names the client.
       TRUST_PROXY: '127.0.0.1',
       WARM_UP_REQUESTS: '0',
@@ -122,19 +125,33 @@ describe('quotas shared by two producer pods', () => {
     }
   });
 
+  it("counts a caller's pending schedules across pods: 507 past SCHEDULES_MAX_PENDING_PER_CALLER, room again when one falls due or is cancelled", async () => {
+    const plan = (pod: Producer, delayMs: number, key = planner) => postJson(url(pod, `?delayMs=${delayMs}`), order(), authHeaders(key));
+    const first = await Promise.all([plan(pods[0]!, 600_000), plan(pods[1]!, 600_000), plan(pods[0]!, 1_000)]);
+    expect(first.map((r) => r.status)).toEqual([202, 202, 202]);
+    const { scheduleId } = (await first[0]!.json()) as { scheduleId: string };
+    const refused = await plan(pods[1]!, 600_000);
+    expect(refused.status).toBe(507);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.json()).toMatchObject({ status: 507, stream: 'SCHEDULES', quota: 'schedules-per-caller', limit: 3 });
+    // Another caller schedules as before.
+    expect((await plan(pods[0]!, 600_000, bystander)).status).toBe(202);
+    // The 1 s schedule falls due: its place comes back without anyone taking it off.
+    await waitFor('room after a schedule fell due', async () => (await plan(pods[0]!, 600_000)).status === 202);
+    expect((await plan(pods[1]!, 600_000)).status).toBe(507);
+    // A cancelled schedule gives its place back too.
+    expect((await fetch(`${pods[1]!.url}/v1/schedules/${scheduleId}`, { method: 'DELETE', headers: authHeaders(planner) })).status).toBe(200);
+    expect((await plan(pods[0]!, 600_000)).status).toBe(202);
+    expect((await plan(pods[1]!, 600_000)).status).toBe(507);
+  });
+
   it('refuses schedules past SCHEDULES_MAX_BYTES with 507 naming the quota, and publishing now still works', async () => {
-    let full: Response | undefined;
-    // The cap is checked against SCHEDULES' size as read at most once a second: keep scheduling until a read sees it full.
-    for (let i = 0; i < 10_000 && !full; i++) {
-      const r = await postJson(url(pods[0]!, '?delayMs=3600000'), order(), authHeaders(scheduler));
-      expect([202, 507]).toContain(r.status);
-      if (r.status === 507) full = r;
-      else await r.body?.cancel();
+    const capped = await startProducer(nats, { API_KEYS_FILE: keysFile, SCHEDULES_MAX_BYTES: '8192', WARM_UP_REQUESTS: '0' });
+    try {
+      await fillSchedules(capped);
+    } finally {
+      await capped.app.stop();
     }
-    expect(full).toBeDefined();
-    expect(Number(full!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await full!.json()).toMatchObject({ status: 507, type: 'urn:nestjet:problem:stream-full', stream: 'SCHEDULES', quota: 'schedules-bytes', limit: 8192 });
-    expect((await postJson(url(pods[0]!), order(), authHeaders(scheduler))).status).toBe(202);
   });
 
   it('limits refused credentials per address across pods, never a valid credential from that address', async () => {
@@ -157,3 +174,20 @@ describe('quotas shared by two producer pods', () => {
     expect((await guess(pods[1]!, '198.51.100.4', 0)).status).toBe(401);
   });
 });
+
+/** Schedules until `capped` refuses with 507 for SCHEDULES_MAX_BYTES; then publishing now still works. */
+async function fillSchedules(capped: Producer): Promise<void> {
+  const url = (query = '') => `${capped.url}/v1/topics/orders.created/messages${query}`;
+  let full: Response | undefined;
+  // The cap is checked against SCHEDULES' size as read at most once a second: keep scheduling until a read sees it full.
+  for (let i = 0; i < 10_000 && !full; i++) {
+    const r = await postJson(url('?delayMs=3600000'), order(), authHeaders(scheduler));
+    expect([202, 507]).toContain(r.status);
+    if (r.status === 507) full = r;
+    else await r.body?.cancel();
+  }
+  expect(full).toBeDefined();
+  expect(Number(full!.headers.get('retry-after'))).toBeGreaterThan(0);
+  expect(await full!.json()).toMatchObject({ status: 507, type: 'urn:nestjet:problem:stream-full', stream: 'SCHEDULES', quota: 'schedules-bytes', limit: 8192 });
+  expect((await postJson(url(), order(), authHeaders(scheduler))).status).toBe(202);
+}

@@ -27,11 +27,17 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @Min(1_000)
   SCHEDULE_MAX_DELAY_MS = 365 * 24 * 3600_000;
 
-  /** Most messages the SCHEDULES stream may hold (pending schedules, plus delivered ones for 24 h); beyond it scheduling answers 507. */
+  /** Most messages the SCHEDULES stream may hold (pending schedules and their ledger entries, plus delivered ones for 24 h); beyond it scheduling answers 507. */
   @EnvNumber()
   @IsInt()
   @Min(1)
   SCHEDULES_MAX_MESSAGES = 1_000_000;
+
+  /** Most schedules one caller (credential) may have pending, counted by the server across all pods; beyond it 507 (quota `schedules-per-caller`). */
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  SCHEDULES_MAX_PENDING_PER_CALLER = 100_000;
 
   /** Most bytes the SCHEDULES stream may hold; beyond it scheduling answers 507 (quota `schedules-bytes`). Keep it well under the JetStream volume. */
   @EnvNumber()

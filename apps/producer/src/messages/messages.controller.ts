@@ -49,7 +49,7 @@ const problem = { description: 'application/problem+json (RFC 9457)' };
 @ApiResponse({
   status: 507,
   ...problem,
-  description: 'The stream is full (discard new), or SCHEDULES is at its cap (`quota`: `schedules-messages`, `schedules-bytes`): not stored, nothing evicted',
+  description: 'The stream is full (discard new), or SCHEDULES is at a cap (`quota`: `schedules-messages`, `schedules-bytes`, or `schedules-per-caller`): not stored, nothing evicted; honour Retry-After',
 })
 @ApiQuery({
   name: 'deliverAt',

@@ -11,6 +11,8 @@ import {
   atSchedule,
   decodeSchedule,
   dueSubject,
+  ledgerFilter,
+  ledgerSubject,
   NATS_SCHEDULE_HEADERS,
   pendingSubject,
   type PendingSchedule,
@@ -64,6 +66,8 @@ export class MessageScheduler {
     private readonly maxMessages?: number,
     /** Most bytes SCHEDULES may hold, likewise: its `max_bytes` would evict the oldest schedules (discard old), so the cap is the scheduler's. */
     private readonly maxBytes?: number,
+    /** Most schedules one `scheduledBy` may have pending (counted by the server in the ledger); undefined: no ledger is kept. */
+    private readonly maxPendingPerCaller?: number,
   ) {}
 
   /**
@@ -76,6 +80,9 @@ export class MessageScheduler {
       const { messages, bytes } = await this.state();
       if (this.maxMessages !== undefined && messages >= this.maxMessages) throw new SchedulesFullError(this.maxMessages, 'messages');
       if (this.maxBytes !== undefined && bytes + byteLength(r.data) > this.maxBytes) throw new SchedulesFullError(this.maxBytes, 'bytes');
+    }
+    if (this.maxPendingPerCaller !== undefined && (await this.pendingOf(r.scheduledBy)) >= this.maxPendingPerCaller) {
+      throw new SchedulesFullError(this.maxPendingPerCaller, 'per-caller');
     }
     const headers: HeaderEntries = [
       ...(r.headers ?? []),
@@ -97,7 +104,10 @@ export class MessageScheduler {
         topic: r.topic,
         trace: r.trace,
       });
-      if (!ack.duplicate) return { ...ack, scheduleId: r.id, deliverAt };
+      if (!ack.duplicate) {
+        await this.record(r);
+        return { ...ack, scheduleId: r.id, deliverAt };
+      }
       // A repeat within the duplicate window: the first request's time holds, if it is still pending.
       const pending = await this.get(r.id).catch((err: unknown) => {
         if (err instanceof ScheduleNotFoundError) return undefined;
@@ -127,6 +137,33 @@ export class MessageScheduler {
       this.count = { state, at: now };
     }
     return this.count.state;
+  }
+
+  /**
+   * The ledger entry of a stored schedule: it expires when the schedule falls
+   * due (the server's per-message TTL, rounded up to the second), so the count
+   * needs no one to take delivered schedules off. One that cannot be written
+   * (the schedule is stored) leaves the caller's count one short: lenient, not wrong the other way.
+   */
+  private async record(r: ScheduleRequest): Promise<void> {
+    if (this.maxPendingPerCaller === undefined) return;
+    const ttlSeconds = Math.max(1, Math.ceil((r.deliverAt.getTime() - Date.now()) / 1000));
+    await this.publisher
+      .publish(ledgerSubject(r.scheduledBy, r.id), new Uint8Array(0), { headers: [['Nats-TTL', `${ttlSeconds}s`]], expectStream: SCHEDULES_STREAM, topic: r.topic })
+      .catch(() => undefined);
+  }
+
+  /** How many ledger entries `scheduledBy` has: the server counts them by subject (`Nats-Num-Pending` of a direct get). */
+  private async pendingOf(scheduledBy: string): Promise<number> {
+    try {
+      const batch = await this.jsm.direct.getBatch(SCHEDULES_STREAM, { seq: 1, next_by_subj: ledgerFilter(scheduledBy), batch: 1 });
+      let count = 0;
+      for await (const m of batch) count = m.pending + 1;
+      return count;
+    } catch (err) {
+      if (isNotFound(err) || (err as { code?: number }).code === 404) return 0;
+      throw err;
+    }
   }
 
   /** Pending schedules, oldest first, after SCHEDULES sequence `after`. */
@@ -159,7 +196,14 @@ export class MessageScheduler {
       if (isNotFound(err)) throw new ScheduleNotFoundError(id);
       throw err;
     }
+    if (pending.scheduledBy) await this.forget(pending.scheduledBy, id);
     return pending;
+  }
+
+  /** Takes a cancelled schedule off its caller's ledger (if the entry is gone already, nothing to do). */
+  private async forget(scheduledBy: string, id: string): Promise<void> {
+    const entry = await this.jsm.direct.getMessage(SCHEDULES_STREAM, { last_by_subj: ledgerSubject(scheduledBy, id) }).catch(() => null);
+    if (entry) await this.jsm.streams.deleteMessage(SCHEDULES_STREAM, entry.seq, false).catch(() => undefined);
   }
 }
 

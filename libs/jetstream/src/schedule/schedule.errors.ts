@@ -6,16 +6,18 @@ export class ScheduleNotFoundError extends Error {
   }
 }
 
-/** SCHEDULES holds as many messages or bytes as it may (SCHEDULES_MAX_MESSAGES, SCHEDULES_MAX_BYTES): nothing new is stored. */
+/** SCHEDULES holds as many messages or bytes as it may (SCHEDULES_MAX_MESSAGES, SCHEDULES_MAX_BYTES), or the caller as many pending schedules (SCHEDULES_MAX_PENDING_PER_CALLER): nothing new is stored. */
 export class SchedulesFullError extends Error {
   constructor(
     readonly limit: number,
-    readonly measure: 'messages' | 'bytes' = 'messages',
+    readonly measure: 'messages' | 'bytes' | 'per-caller' = 'messages',
   ) {
     super(
       measure === 'messages'
         ? `${limit} schedules are pending, the most SCHEDULES may hold; nothing was stored`
-        : `SCHEDULES holds ${limit} bytes, the most it may; nothing was stored`,
+        : measure === 'bytes'
+          ? `SCHEDULES holds ${limit} bytes, the most it may; nothing was stored`
+          : `${limit} of your schedules are pending, the most one caller may have; nothing was stored`,
     );
     this.name = 'SchedulesFullError';
   }

@@ -10,7 +10,7 @@ import {
 import { PRESENCE_SUBJECT_PREFIX, presenceSubject } from '../presence/presence.constants.js';
 import { PINNED_GROUP } from '../topology/jetstream-config.mapper.js';
 import { COUNTERS_PREFIX, COUNTERS_STREAM } from '../counters/counter.constants.js';
-import { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from '../schedule/schedule.constants.js';
+import { SCHEDULE_DUE_PREFIX, SCHEDULE_LEDGER_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from '../schedule/schedule.constants.js';
 
 /** The NATS users, one per component; each gets only what its code calls. */
 export const NATS_COMPONENTS = ['producer', 'consumer', 'dlq', 'provisioner', 'operator'] as const;
@@ -155,8 +155,10 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
         ...streamCalls(unique(topology.topics.map((t) => t.stream)), 'MSG.GET'),
         // The operations API pauses, resumes and resets the declared workers (scope consumers:manage).
         ...workers.flatMap((c) => [api(`CONSUMER.PAUSE.${c.stream}.${c.durable}`), api(`CONSUMER.RESET.${c.stream}.${c.durable}`)]),
-        // Scheduled publishes; listing, reading and cancelling schedules.
-        ...(schedules ? [`${SCHEDULE_PENDING_PREFIX}.*`, ...streamCalls([SCHEDULES_STREAM], 'MSG.GET', 'MSG.DELETE'), ...directGet(SCHEDULES_STREAM)] : []),
+        // Scheduled publishes and their ledger (pending schedules per caller); listing, reading and cancelling schedules.
+        ...(schedules
+          ? [`${SCHEDULE_PENDING_PREFIX}.*`, `${SCHEDULE_LEDGER_PREFIX}.*.*`, ...streamCalls([SCHEDULES_STREAM], 'MSG.GET', 'MSG.DELETE'), ...directGet(SCHEDULES_STREAM)]
+          : []),
         // Quotas shared by the producer pods (increments; the PubAck answers the total).
         ...(counters ? [`${COUNTERS_PREFIX}.>`] : []),
       ],
