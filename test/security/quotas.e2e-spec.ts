@@ -103,6 +103,10 @@ describe('quotas shared by two producer pods', () => {
     const batch = await postJson(`${url(pods[0]!)}/batch`, { messages: [{ payload: order() }, { payload: order() }] }, authHeaders(bulky));
     expect(batch.status).toBe(429);
     expect(await batch.json()).toMatchObject({ quota: 'publish-bytes' });
+    // A batch larger than the whole quota is told so: no later window would take it.
+    const huge = await postJson(`${url(pods[1]!)}/batch`, { messages: Array.from({ length: 20 }, () => ({ payload: order() })) }, authHeaders(bulky));
+    expect(huge.status).toBe(429);
+    expect(((await huge.json()) as { detail: string }).detail).toMatch(/more than its 1500 per 300 s: send less at once/);
     // Other keys keep the default, far higher.
     expect((await postJson(url(pods[1]!), order(), authHeaders(bystander))).status).toBe(202);
   });

@@ -8,8 +8,14 @@ export class QuotaExceededError extends Error {
     readonly limit: number,
     readonly windowMs: number,
     readonly retryAfterSeconds: number,
+    /** What this one request asked for, when that alone is more than the quota (no window will take it). */
+    readonly tooLarge?: number,
   ) {
-    super(`quota ${quota} reached: ${limit} per ${windowMs / 1000} s; retry in ${retryAfterSeconds} s`);
+    super(
+      tooLarge === undefined
+        ? `quota ${quota} reached: ${limit} per ${windowMs / 1000} s; retry in ${retryAfterSeconds} s`
+        : `this request needs ${tooLarge} of quota ${quota}, more than its ${limit} per ${windowMs / 1000} s: send less at once`,
+    );
     this.name = 'QuotaExceededError';
   }
 }

@@ -65,8 +65,8 @@ export class QuotasService implements OnModuleInit, OnApplicationShutdown {
     const window = Math.floor(now / windowMs);
     const { granted } = await this.counters.take(subjectOf(quota, who, window), amount, limit);
     if (granted) return;
-    // Later windows are no help to an amount above the whole quota; the problem says so with the limit.
-    throw new QuotaExceededError(quota, limit, windowMs, Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000)));
+    // Later windows are no help to an amount above the whole quota: the problem says so.
+    throw new QuotaExceededError(quota, limit, windowMs, Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000)), amount > limit ? amount : undefined);
   }
 }
 
