@@ -13,6 +13,8 @@ export interface TokenClaims {
   issuedAt?: number | null;
   /** The `typ` header; null: none. Default `at+jwt` (an RFC 9068 access token). */
   typ?: string | null;
+  /** Further claims, e.g. quota overrides (JWT_QUOTA_CLAIM). */
+  extra?: Record<string, unknown>;
 }
 
 /** A real JWKS endpoint on loopback with one RS256 key, and a signer for tokens it vouches for. */
@@ -44,7 +46,7 @@ export class JwksIssuer {
 
   async token(claims: TokenClaims = {}, signWith: CryptoKey = this.privateKey): Promise<string> {
     const typ = claims.typ === undefined ? 'at+jwt' : claims.typ;
-    const jwt = new SignJWT(claims.scope === undefined ? {} : { scope: claims.scope })
+    const jwt = new SignJWT({ ...claims.extra, ...(claims.scope === undefined ? {} : { scope: claims.scope }) })
       .setProtectedHeader({ alg: 'RS256', kid: 'k1', ...(typ === null ? {} : { typ }) })
       .setIssuer(claims.iss ?? this.issuer)
       .setAudience(claims.aud ?? this.audience);

@@ -14,11 +14,12 @@ import { fastifyOptions } from './http/http-server.js';
 import { acceptEventBodies } from './http/event-bodies.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
 import { registerMethodNotAllowed } from './http/method-not-allowed.js';
-import { registerRateLimit } from './http/rate-limit.js';
 import { registerRequestTracing } from './http/request-tracing.js';
 import { warmUp } from './http/warm-up.js';
 import { setUpOpenApi } from './openapi.js';
 import { ProducerModule } from './producer.module.js';
+import { registerQuotas } from './quotas/quota.hooks.js';
+import { QuotasService } from './quotas/quotas.service.js';
 
 async function bootstrap(): Promise<void> {
   const env = exitOnConfigurationError(() => validateEnvironment(ProducerEnvironment));
@@ -34,12 +35,13 @@ async function bootstrap(): Promise<void> {
   acceptEmptyJsonBody(fastify); // with bodyParser: false above, this is the only JSON parser
   acceptEventBodies(fastify);
   // Order matters: authentication first, because the caller decides whether its traceparent is continued (the span
-  // starts back at arrival, so it still covers authentication); both before the rate limiter, which keys on the caller.
-  registerAuthentication(fastify, authenticator, env);
+  // starts back at arrival, so it still covers authentication); both before the quotas, which key on the caller.
+  const quotas = () => app.get(QuotasService);
+  registerAuthentication(fastify, authenticator, env, quotas);
   registerRequestTracing(fastify);
   registerPublishScopeCheck(fastify);
   registerMethodNotAllowed(fastify); // after authentication's hooks, before any route is added
-  await registerRateLimit(app, env);
+  registerQuotas(fastify, quotas);
   setUpOpenApi(app, serviceVersion());
   await serveConsole(app, env, logger);
   // Before listen: /readyz cannot say ready while the code is still cold.

@@ -75,6 +75,10 @@ export { ProcessedMarkers } from './idempotency/processed-markers.js';
 export { DEFAULT_IDEMPOTENCY_HORIZON_MS, PROCESSED_BUCKET } from './idempotency/idempotency.constants.js';
 export { withProcessedMarkers, type ProcessedMarkerOptions } from './idempotency/idempotency.topology.js';
 
+// Counters shared by all processes (JetStream counter stream, ADR-49)
+export { COUNTERS_PREFIX, COUNTERS_STREAM } from './counters/counter.constants.js';
+export { withCounters, type CounterOptions } from './counters/counter.topology.js';
+export { SharedCounters, type SharedCountersOptions, type Take } from './counters/shared-counters.js';
 // Delayed delivery (the nats-server message scheduler)
 export { MessageScheduler, SCHEDULE_LIST_SCAN_LIMIT, type ScheduleOwner, type ScheduleRequest, type ScheduleResult } from './schedule/message-scheduler.js';
 export { RetryRescheduler } from './schedule/retry-rescheduler.js';

@@ -68,6 +68,7 @@ export class Authenticator {
       audience: env.JWT_AUDIENCE!,
       types: env.JWT_TYPES,
       maxLifetimeSeconds: env.JWT_MAX_TOKEN_LIFETIME_SECONDS,
+      quotaClaim: env.JWT_QUOTA_CLAIM,
     });
   }
 

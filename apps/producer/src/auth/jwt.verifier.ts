@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Principal } from './principal.js';
+import { parseQuotaOverrides, type QuotaOverrides } from '../quotas/quota-overrides.js';
 import { scopeProblem } from './scope.js';
 
 export interface JwtSettings {
@@ -10,6 +11,8 @@ export interface JwtSettings {
   types: readonly string[];
   /** Longest a token may be valid: `exp − iat`, or `exp − now` without `iat`. */
   maxLifetimeSeconds: number;
+  /** The claim with the caller's quota overrides (JWT_QUOTA_CLAIM). */
+  quotaClaim?: string;
 }
 
 /** Clock skew allowed between the issuer and this server on every time claim. */
@@ -53,7 +56,7 @@ export class JwtVerifier {
     }
     this.checkLifetime(payload, Math.floor(now / 1000));
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('the token has no subject (sub)');
-    return { id: `jwt:${payload.iss ?? ''}#${payload.sub}`, scopes: scopesOf(payload) };
+    return { id: `jwt:${payload.iss ?? ''}#${payload.sub}`, scopes: scopesOf(payload), ...quotasOf(payload, this.settings.quotaClaim) };
   }
 
   private checkLifetime({ exp, iat }: JWTPayload, now: number): void {
@@ -77,4 +80,12 @@ function normalizeType(typ: string): string {
 function scopesOf(payload: JWTPayload): string[] {
   const claimed = typeof payload.scope === 'string' ? payload.scope.split(' ') : Array.isArray(payload.scp) ? payload.scp : [];
   return claimed.filter((s): s is string => scopeProblem(s) === null);
+}
+
+/** A malformed quota claim refuses the token: silently falling back to the defaults could grant more than the issuer meant. */
+function quotasOf(payload: JWTPayload, claim: string | undefined): { quotas?: QuotaOverrides } {
+  if (!claim) return {};
+  const { overrides, problem } = parseQuotaOverrides(payload[claim]);
+  if (problem) throw new Error(`the ${claim} claim ${problem}`);
+  return overrides ? { quotas: overrides } : {};
 }

@@ -15,6 +15,7 @@ import {
 import type { NatsConnectionOptions } from '../connection/nats-connection.js';
 import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } from '../dead-letter/dead-letter.topology.js';
 import { withProcessedMarkers } from '../idempotency/idempotency.topology.js';
+import { withCounters } from '../counters/counter.topology.js';
 import { withSchedules } from '../schedule/schedule.topology.js';
 import { NATS_COMPONENTS, natsInboxPrefix, type NatsComponent } from '../security/nats-permissions.js';
 import { EnvBoolean, EnvList, EnvNumber, EnvNumberList } from './env-transforms.js';
@@ -222,12 +223,13 @@ export class JetStreamEnvironment {
   /**
    * Everything to provision and serve: the domain's declarations (`declare`,
    * e.g. `buildTopology` of libs/contracts) with these settings, plus the
-   * dead-letter streams, the schedules stream and the processed-marker bucket.
+   * dead-letter streams, the schedules stream, the shared counters and the processed-marker bucket.
    */
   topology(declare: (options: TopologyOptions) => Topology): Topology {
     const replicas = this.STREAM_REPLICAS;
     const withInfrastructure = withDeadLetters(declare(this.topologyOptions()), this.deadLetterOptions());
-    return withProcessedMarkers(withSchedules(withInfrastructure, { replicas }), { replicas, maxBytes: this.PROCESSED_MARKERS_MAX_BYTES });
+    const withCounterStream = withCounters(withSchedules(withInfrastructure, { replicas }), { replicas });
+    return withProcessedMarkers(withCounterStream, { replicas, maxBytes: this.PROCESSED_MARKERS_MAX_BYTES });
   }
 
   topologyOptions(): TopologyOptions {
