@@ -239,7 +239,7 @@ export function natsPermissions(topology: Topology): Record<NatsUser, NatsPermis
       publish: { allow: ['>'], deny: compact([ADVISORIES, ...dlqSubjects]) },
       subscribe: {
         allow: ['>'],
-        deny: NATS_COMPONENTS.filter((c) => c !== 'operator').map((c) => `${natsInboxPrefix(c)}.>`),
+        deny: natsUsers(topology).filter((c) => c !== 'operator').map((c) => `${natsInboxPrefix(c)}.>`),
       },
     },
   };

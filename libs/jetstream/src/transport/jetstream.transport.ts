@@ -159,7 +159,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       this.presence = new PresenceAnnouncer(this.nc, this.options.bindings.map((b) => ({ stream: b.stream, durable: b.durable })));
       this.presence.start();
       if (partitioned.length > 0) {
-        this.balancer = new PartitionBalancer(await jetstreamManager(this.nc, { checkAPI: false }), new PresenceTracker(this.nc), partitionedConsumers(partitioned), this.logger);
+        this.balancer = new PartitionBalancer(await jetstreamManager(this.nc, { checkAPI: false }), new PresenceTracker(this.nc, Date.now, partitioned.map(({ binding }) => ({ stream: binding.stream, durable: binding.durable }))), partitionedConsumers(partitioned), this.logger);
         this.balancer.start();
       }
       callback();
