@@ -97,7 +97,8 @@ describe('Consumer groups: each group\'s NATS user holds only its own keys', () 
         // The pull request itself is refused: nothing arrives, whatever nats.js makes of the refusal.
         expect(await foreign.next({ expires: 1_000 }).catch(() => null)).toBeNull();
         const own = await jetstream(nc).consumers.get('ORDERS', g.own);
-        const m = await own.next({ expires: 5_000 });
+        // A partition durable is pulled through its pinned priority group.
+        const m = await own.next({ expires: 5_000, ...(g.own.startsWith('ledger') ? { group: 'pinned' } : {}) });
         expect(m?.subject).toBe('orders.created.eu.std.p0');
         await m!.ackAck();
       });
