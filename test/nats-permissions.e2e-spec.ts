@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectNats, ConfigurationError, natsPermissions, natsUsers } from '#jetstream';
+import { ALL_GROUPS_USER, allGroupsPermissions, connectNats, ConfigurationError, natsPermissions, natsUsers } from '#jetstream';
 import type { TestNatsUser } from '#testing';
 import {
   AppGroup,
@@ -231,6 +231,8 @@ describe('NATS least privilege: the whole pipeline runs with the generated users
       const mine = page.items.filter((v) => v.streamSequence === poison.seq);
       return mine.length >= 2 ? mine : null;
     }, 20_000);
+    // Stored by the worker that saw the final failure, as its group's user (which may write dlq.ORDERS.<its durables>).
+    expect(consumer.events('dlq.stored').filter((e) => e.via === 'direct' && e.streamSequence === poison.seq).length).toBeGreaterThanOrEqual(1);
     const fix = records.find((r) => r.consumer === 'fulfillment')!;
     const fixed = order({ orderId: 'poison-1-fixed' });
     const replay = await postJson(`${producer.url}/v1/dlq/${fix.id}/replay`, { payload: fixed });
@@ -314,8 +316,9 @@ describe('NATS credentials are not sent in plaintext over the network', () => {
 });
 
 describe('helm/nestjet/files/nats-permissions.json', () => {
-  it('is natsPermissions() of the default topology (regenerate: node scripts/nats-permissions.mjs)', () => {
+  it('is natsPermissions() of the default topology and the chart consumer\'s allGroupsPermissions() (regenerate: node scripts/nats-permissions.mjs)', () => {
     const committed = readFileSync(join(ROOT, 'helm', 'nestjet', 'files', 'nats-permissions.json'), 'utf8');
-    expect(committed).toBe(`${JSON.stringify(natsPermissions(topologyFor()), null, 2)}\n`);
+    const topology = topologyFor();
+    expect(committed).toBe(`${JSON.stringify({ ...natsPermissions(topology), [ALL_GROUPS_USER]: allGroupsPermissions(topology) }, null, 2)}\n`);
   });
 });

@@ -14,6 +14,8 @@ export { HEADERS, type HeaderEntries } from './headers/message-headers.js';
 // Security: one least-privilege NATS user per component
 export {
   NATS_COMPONENTS,
+  ALL_GROUPS_USER,
+  allGroupsPermissions,
   consumerGroupPermissions,
   consumerGroupUser,
   groupOfUser,

@@ -31,6 +31,17 @@ export function groupOfUser(user: string | undefined): string | undefined {
   return user?.startsWith('consumer-') ? user.slice('consumer-'.length) || undefined : undefined;
 }
 
+/**
+ * The user of a worker that runs every consumer group in one process: the chart's single consumer
+ * Deployment and the apps tests start. It holds each group's powers together (no isolation between
+ * groups that share a process anyway) and, like a group's user, no dlq credential.
+ */
+export const ALL_GROUPS_USER = 'consumer';
+
+export function allGroupsPermissions(topology: Topology): NatsPermissions {
+  return consumerGroupPermissions(topology, workerGroups(topology), ALL_GROUPS_USER);
+}
+
 /** Every NATS user of the topology: the components and one per consumer group, in the order they are written. */
 export function natsUsers(topology: Topology): NatsUser[] {
   return ['producer', ...workerGroups(topology).map(consumerGroupUser), 'dlq', 'provisioner', 'operator'];
@@ -239,7 +250,7 @@ export function natsPermissions(topology: Topology): Record<NatsUser, NatsPermis
       publish: { allow: ['>'], deny: compact([ADVISORIES, ...dlqSubjects]) },
       subscribe: {
         allow: ['>'],
-        deny: natsUsers(topology).filter((c) => c !== 'operator').map((c) => `${natsInboxPrefix(c)}.>`),
+        deny: [...natsUsers(topology), ALL_GROUPS_USER].filter((c) => c !== 'operator').map((c) => `${natsInboxPrefix(c)}.>`),
       },
     },
   };

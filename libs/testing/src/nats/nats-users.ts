@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { buildTopology, type Topology } from '#contracts';
-import { consumerGroups } from '#contracts';
-import { consumerGroupPermissions, DLQ_ROUTER_DURABLE, JetStreamEnvironment, natsAuthorization, natsInboxPrefix, natsUsers, validateEnvironment, type NatsUser } from '#jetstream';
+import { ALL_GROUPS_USER, allGroupsPermissions, JetStreamEnvironment, natsAuthorization, natsInboxPrefix, natsUsers, validateEnvironment, type NatsUser } from '#jetstream';
 import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import type { TlsFiles } from './tls-certificates.js';
 
@@ -11,9 +10,9 @@ export function topologyFor(env: Record<string, string> = {}): Topology {
 }
 
 /**
- * A NATS user tests connect as: a generated one (component or `consumer-<group>`), or the test-only
- * `consumer`, which runs every consumer group at once (one worker process for all durables, as most
- * app tests start it); a deployment has no such user.
+ * A NATS user tests connect as: a generated one (component or `consumer-<group>`), or `consumer`
+ * (ALL_GROUPS_USER), which runs every consumer group at once (one worker process for all durables,
+ * as most app tests and the chart's consumer Deployment run it); `npm start` has no such user.
  */
 export type TestNatsUser = NatsUser | 'consumer';
 
@@ -40,8 +39,7 @@ export class NatsUsers {
   }
 
   authorization(): string {
-    const all = consumerGroupPermissions(this.topology, consumerGroups({ consumers: this.topology.consumers.filter((c) => c.durable !== DLQ_ROUTER_DURABLE) }), 'consumer');
-    const block = natsAuthorization(this.topology, this.passwords, { consumer: all });
+    const block = natsAuthorization(this.topology, this.passwords, { [ALL_GROUPS_USER]: allGroupsPermissions(this.topology) });
     if (!this.intruderPassword) return block;
     return block.replace(/\n  \]\n\}\n$/, `,\n    ${JSON.stringify({ user: 'intruder', password: this.intruderPassword })}\n  ]\n}\n`);
   }
