@@ -63,7 +63,9 @@ describe('helm chart security defaults', () => {
 
   it("each pod reads its own NATS user's Secret: the producer never the provisioner's, the consumer never the producer's", () => {
     expect(secretsOf(findObject(defaults, 'Deployment', '-producer'))).toEqual(['nestjet-api-keys', 'nestjet-nats-dlq', 'nestjet-nats-producer']);
-    expect(secretsOf(findObject(defaults, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer', 'nestjet-nats-dlq']);
+    // No dlq credential in consumer pods: only the router's own Deployment and the admin API hold it.
+    expect(secretsOf(findObject(defaults, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer']);
+    expect(secretsOf(findObject(defaults, 'Deployment', '-dlq-router'))).toEqual(['nestjet-nats-dlq']);
     expect(secretsOf(findObject(defaults, 'Job', '-provision-1'))).toEqual(['nestjet-nats-provisioner']);
     expect(secretsOf(findObject(defaults, 'Pod', '-smoke-test'))).toEqual(['nestjet-api-key', 'nestjet-nats-operator']);
     const producer = envOf(findObject(defaults, 'Deployment', '-producer'));
