@@ -14,5 +14,7 @@ const { buildTopology } = await import('#contracts');
 const { ALL_GROUPS_USER, allGroupsPermissions, JetStreamEnvironment, natsPermissions, validateEnvironment } = await import('#jetstream');
 const file = join(ROOT, 'helm', 'nestjet', 'files', 'nats-permissions.json');
 const topology = validateEnvironment(JetStreamEnvironment, {}).topology(buildTopology);
-writeFileSync(file, `${JSON.stringify({ ...natsPermissions(topology), [ALL_GROUPS_USER]: allGroupsPermissions(topology) }, null, 2)}\n`);
+const { producer, ...others } = natsPermissions(topology);
+// The chart's users in the chart's order (producer, consumer, dlq, provisioner, operator), the group users between.
+writeFileSync(file, `${JSON.stringify({ producer, [ALL_GROUPS_USER]: allGroupsPermissions(topology), ...others }, null, 2)}\n`);
 log(`wrote ${file}`);

@@ -39,7 +39,8 @@ describe('helm chart rules', () => {
   it('security context on every pod the chart runs: non-root, read-only root FS, no escalation, no capabilities, RuntimeDefault seccomp', () => {
     const pods = minimal.filter((o) => o.kind === 'Deployment' || o.kind === 'Job').map(podSpec);
     pods.push(findObject(minimal, 'Pod', '-smoke-test').spec);
-    expect(pods).toHaveLength(4);
+    // producer, consumer, DLQ router, provision Job, smoke test.
+    expect(pods).toHaveLength(5);
     for (const spec of pods) {
       expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } });
       expect(spec.automountServiceAccountToken).toBe(false);

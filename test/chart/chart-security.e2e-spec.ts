@@ -95,7 +95,7 @@ describe('helm chart security defaults', () => {
 
   it('NetworkPolicies by default: producer ingress only from the Ingress controller, the helm test and Prometheus; consumer only Prometheus; egress DNS and the NATS pods', () => {
     const nps = defaults.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name);
-    expect(nps.sort()).toEqual(['nestjet-consumer', 'nestjet-nats', 'nestjet-producer']);
+    expect(nps.sort()).toEqual(['nestjet-consumer', 'nestjet-dlq-router', 'nestjet-nats', 'nestjet-producer']);
     const ingressController = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } };
     const prometheus = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } };
     const helmTest = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'nestjet', 'app.kubernetes.io/instance': 'nestjet', 'app.kubernetes.io/component': 'test' } } };
@@ -280,6 +280,7 @@ describe('helm chart security defaults', () => {
   it('natsUsers.createSecrets=false: the chart creates no NATS Secret but still reads the same names', async () => {
     const objects = await helmTemplate({ set: { 'natsUsers.createSecrets': false } });
     expect(objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).sort()).toEqual(['nestjet-api-key', 'nestjet-api-keys']);
-    expect(secretsOf(findObject(objects, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer', 'nestjet-nats-dlq']);
+    expect(secretsOf(findObject(objects, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer']);
+    expect(secretsOf(findObject(objects, 'Deployment', '-dlq-router'))).toEqual(['nestjet-nats-dlq']);
   });
 });
