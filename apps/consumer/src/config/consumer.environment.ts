@@ -16,7 +16,7 @@ export class ConsumerEnvironment extends ServiceEnvironment {
    * and may name no other group's.
    */
   @IsOptional()
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,47}$/)
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/)
   CONSUMER_GROUP?: string;
 
   /** Consumers this process serves (comma-separated); `none` for a DLQ-router-only worker. Default: the group's, else every consumer. */

@@ -1,7 +1,7 @@
 import type { ConsumerDeclaration, Topology } from './topology.types.js';
 
-/** Names a group may take: a NATS user name (`consumer-<group>`) and a subject-safe token. */
-const GROUP_NAME = /^[a-z0-9][a-z0-9_-]{0,47}$/;
+/** Names a group may take (durable names mostly are): part of a NATS user name (`consumer-<group>`) and of an inbox prefix. */
+const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** The consumer group a durable belongs to: declared, else its partitioned consumer's name, else the durable itself. */
 export function consumerGroupOf(c: ConsumerDeclaration): string {

@@ -122,7 +122,8 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     try {
       const unknown = this.routes.consumers().filter((c) => !this.options.bindings.some((b) => b.consumer === c));
       if (unknown.length > 0) {
-        this.logger.warn(`handlers name consumers this process does not bind: ${unknown.join(', ')}`);
+        // Normal with one deployment per consumer group: the other groups' handlers are in the same app.
+        this.logger.log({ event: 'consumers.not-bound', consumers: unknown, hint: 'handlers of consumers this process does not bind (another consumer group runs them, or CONSUMERS leaves them out)' });
       }
       this.nc = await connectNats(this.options.connection, this.options.name, this.logger);
       const partitioned: { binding: ConsumerBinding; worker: ConsumerWorker }[] = [];
