@@ -1,4 +1,4 @@
-// `npm start`: the whole local system — nats-server with JetStream, topology, producer, consumer.
+// `npm start`: the whole local system — nats-server with JetStream, topology, producer, one consumer per group, DLQ router.
 // NATS_TLS=1 runs NATS with TLS and client certificates from a local CA (.data/tls).
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,7 +14,7 @@ let stopping = false;
 
 function start(name, cmd, args, env = {}) {
   const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = `\x1b[35m${name.padEnd(9)}\x1b[0m|`;
+  const prefix = `\x1b[35m${name.padEnd(15)}\x1b[0m|`;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix} ${line}\n`));
   }
@@ -83,9 +83,18 @@ try {
   // The console's trace view reads Jaeger through the producer; a UI link only when a UI is served.
   const traces = jaeger ? { JAEGER_QUERY_URL: jaeger, ...(process.env.JAEGER_UI_ASSETS ? { JAEGER_UI_URL: jaeger } : {}) } : {};
   start('producer', process.execPath, [join(ROOT, 'dist/apps/producer/src/main.js')], { ...env, ...traces, ...nats.env('producer'), ...nats.dlqEnv(), PORT: String(PORTS.producer), API_KEYS_FILE: apiKey.keysFile });
-  start('consumer', process.execPath, [join(ROOT, 'dist/apps/consumer/src/main.js')], { ...env, ...nats.env('consumer'), ...nats.dlqEnv(), PORT: String(PORTS.consumer) });
+  // One worker per consumer group, each as its group's NATS user (no dlq credential: it dead-letters only its own
+  // durables), and the DLQ router alone as the dlq user, like the chart's deployments.
+  const consumer = join(ROOT, 'dist/apps/consumer/src/main.js');
+  const workers = nats.groups.map((user, i) => ({ name: user, port: PORTS.consumer + i }));
+  for (const w of workers) {
+    if (w.port >= PORTS.dlqRouter || !(await portFree(w.port))) throw new Error(`port ${w.port} (${w.name}) is in use or past the DLQ router's; stop whatever holds it and retry`);
+  }
+  for (const w of workers) start(w.name, process.execPath, [consumer], { ...env, ...nats.env(w.name), PORT: String(w.port) });
+  start('dlq-router', process.execPath, [consumer], { ...env, ...nats.env('dlq'), CONSUMERS: 'none', PORT: String(PORTS.dlqRouter) });
   await waitForHttp(`http://127.0.0.1:${PORTS.producer}/readyz`, 'producer');
-  await waitForHttp(`http://127.0.0.1:${PORTS.consumer}/readyz`, 'consumer');
+  for (const w of workers) await waitForHttp(`http://127.0.0.1:${w.port}/readyz`, w.name);
+  await waitForHttp(`http://127.0.0.1:${PORTS.dlqRouter}/readyz`, 'dlq-router');
 
   const p = `http://127.0.0.1:${PORTS.producer}`;
   process.stdout.write(`
@@ -94,13 +103,13 @@ try {
   REST ingress   ${p}          (OpenAPI: ${p}/docs)
   API key        ${relative(ROOT, LOCAL_API_KEY_FILE)}${apiKey.created ? ' (new: every scope; keep it secret)' : ''}   send it as Authorization: Bearer <key>
   topics         ${p}/v1/topics
-  consumer       http://127.0.0.1:${PORTS.consumer}/readyz
+${workers.map((w) => `  ${w.name.padEnd(14)} http://127.0.0.1:${w.port}/readyz   (consumer group ${w.name.slice('consumer-'.length)}, its own NATS user)\n`).join('')}  dlq-router     http://127.0.0.1:${PORTS.dlqRouter}/readyz   (the dlq NATS user)
   NATS           ${nats.url}   monitoring http://127.0.0.1:${PORTS.natsMonitor}
-                 one user per component${nats.tls ? ', TLS with client certificates (CA in .data/tls)' : ''}; passwords in .data/nats-users.json
+                 one user per component and consumer group${nats.tls ? ', TLS with client certificates (CA in .data/tls)' : ''}; passwords in .data/nats-users.json
   data           .data/ (delete it for a clean start)
 ${jaeger ? `  Jaeger         ${jaeger}   traces: ${jaeger}/api/traces/<trace id>  (services: nestjet-producer, nestjet-consumer)
                  ${process.env.JAEGER_UI_ASSETS ? 'UI from JAEGER_UI_ASSETS' : 'no web UI in this Jaeger build; set JAEGER_UI_ASSETS to a jaeger-ui build (see README)'}
-` : '  Jaeger         not running: tracing off\n'}  metrics        ${p}/metrics   http://127.0.0.1:${PORTS.consumer}/metrics
+` : '  Jaeger         not running: tracing off\n'}  metrics        ${p}/metrics   ${workers.map((w) => `http://127.0.0.1:${w.port}/metrics`).join('   ')}
 
 Try:
   curl -i ${p}/v1/topics/orders.created/messages -H 'content-type: application/json' \\

@@ -200,7 +200,7 @@ describe('container image: the Dockerfile entrypoint runs the built apps', () =>
 
     const [producerPort, consumerPort] = [await freePort(), await freePort()];
     const producer = run([...entrypoint, ...cmd], imageRoot, { ...containerEnv(objects, producerDep, imageRoot), ...local, ...nats.env('producer'), ...nats.dlqEnv(), PORT: String(producerPort) });
-    const consumerEnv = { ...containerEnv(objects, consumerDep, imageRoot), ...local, ...nats.env('consumer'), ...nats.dlqEnv(), PORT: String(consumerPort), SIMULATED_WORK_MS: '1500', SHUTDOWN_TIMEOUT_MS: '8000' };
+    const consumerEnv = { ...containerEnv(objects, consumerDep, imageRoot), ...local, ...nats.env('consumer'), PORT: String(consumerPort), SIMULATED_WORK_MS: '1500', SHUTDOWN_TIMEOUT_MS: '8000' };
     const consumer = run([...entrypoint, ...consumerDep.spec.template.spec.containers[0].args], imageRoot, consumerEnv);
     procs.push(producer, consumer);
     const ready = (p: Proc, event: string) => () => {

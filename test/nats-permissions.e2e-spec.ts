@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectNats, ConfigurationError, NATS_COMPONENTS, natsPermissions, type NatsComponent } from '#jetstream';
+import { ALL_GROUPS_USER, allGroupsPermissions, connectNats, ConfigurationError, natsPermissions, natsUsers } from '#jetstream';
+import type { TestNatsUser } from '#testing';
 import {
   AppGroup,
   AppProcess,
@@ -29,9 +30,12 @@ const PERMISSION_DENIED = /Permissions Violation for Publish to/;
 /** The ack subject the server delivered the message with (JsMsgImpl has it; the JsMsg type does not expose it). */
 const ackSubject = (m: JsMsg) => (m as unknown as { reply: string }).reply;
 const FORGED_ADVISORY = '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.x';
+/** Every user an app or test connects as: the components, each consumer group's, and the tests' all-groups `consumer`. */
+const APP_USERS: TestNatsUser[] = [...natsUsers(topologyFor()), 'consumer'];
+const GROUP_USERS = APP_USERS.filter((u) => u.startsWith('consumer'));
 
 /** Connects as each component, runs `use`, closes. */
-async function as<T>(nats: NatsServer, component: NatsComponent, use: (nc: NatsConnection) => Promise<T>): Promise<T> {
+async function as<T>(nats: NatsServer, component: TestNatsUser, use: (nc: NatsConnection) => Promise<T>): Promise<T> {
   const nc = await nats.connect(component);
   try {
     return await use(nc);
@@ -86,18 +90,20 @@ describe('NATS least privilege: the server enforces each component’s permissio
     expect(nats.violations().filter((l) => l.includes('user:producer')).length).toBe(8);
   });
 
-  it('consumer cannot publish to topic subjects', async () => {
+  it('no consumer group\'s user can publish to topic subjects', async () => {
     const before = await as(nats, 'operator', (nc) => streamCount(nc, 'ORDERS'));
-    await as(nats, 'consumer', async (nc) => {
-      for (const subject of ['orders.created', 'orders.created.eu.std', 'orders.paid.us.high']) {
-        await expect(jetstream(nc).publish(subject, '{}')).rejects.toThrow(PERMISSION_DENIED);
-      }
-    });
+    for (const user of GROUP_USERS) {
+      await as(nats, user, async (nc) => {
+        for (const subject of ['orders.created', 'orders.created.eu.std', 'orders.paid.us.high']) {
+          await expect(jetstream(nc).publish(subject, '{}')).rejects.toThrow(PERMISSION_DENIED);
+        }
+      });
+    }
     expect(await as(nats, 'operator', (nc) => streamCount(nc, 'ORDERS'))).toBe(before);
   });
 
   it('no user, the operator included, can publish a (forged) consumer advisory', async () => {
-    for (const component of NATS_COMPONENTS) {
+    for (const component of APP_USERS) {
       await as(nats, component, async (nc) => {
         const errors: string[] = [];
         const watching = (async () => {
@@ -112,9 +118,13 @@ describe('NATS least privilege: the server enforces each component’s permissio
     expect(await as(nats, 'operator', (nc) => streamCount(nc, 'DLQ_ADVISORIES'))).toBe(0);
   });
 
-  it('only dlq can publish dead letters', async () => {
-    for (const component of NATS_COMPONENTS.filter((c) => c !== 'dlq')) {
+  it('only dlq can publish any dead letter (a consumer group only its own durables\', see consumer-groups.e2e-spec)', async () => {
+    for (const component of APP_USERS.filter((c) => c !== 'dlq' && c !== 'consumer' && c !== 'consumer-orders')) {
       const outcome = await as(nats, component, (nc) => jetstream(nc).publish('dlq.ORDERS.fulfillment', '{}').then(() => 'stored', (e: Error) => e.message));
+      expect({ component, outcome }).toEqual({ component, outcome: expect.stringMatching(PERMISSION_DENIED) });
+    }
+    for (const component of APP_USERS.filter((c) => c !== 'dlq')) {
+      const outcome = await as(nats, component, (nc) => jetstream(nc).publish('dlq.rejected', '{}').then(() => 'stored', (e: Error) => e.message));
       expect({ component, outcome }).toEqual({ component, outcome: expect.stringMatching(PERMISSION_DENIED) });
     }
     const ack = await as(nats, 'dlq', (nc) => jetstream(nc).publish('dlq.ORDERS.fulfillment', '{}'));
@@ -124,11 +134,11 @@ describe('NATS least privilege: the server enforces each component’s permissio
 
   it('only the producer (publishes) and dlq (retry copies) can schedule, and nobody but the server produces due messages', async () => {
     const due = 'schedules.due.orders.created.eu.std';
-    for (const component of NATS_COMPONENTS.filter((c) => c !== 'operator')) {
+    for (const component of APP_USERS.filter((c) => c !== 'operator')) {
       const outcome = await as(nats, component, (nc) => jetstream(nc).publish(due, JSON.stringify(order())).then(() => 'stored', (e: Error) => e.message));
       expect({ component, outcome }).toEqual({ component, outcome: expect.stringMatching(PERMISSION_DENIED) });
     }
-    for (const component of ['consumer', 'provisioner'] as const) {
+    for (const component of [...GROUP_USERS, 'provisioner'] as const) {
       const outcome = await as(nats, component, (nc) => jetstream(nc).publish('schedules.pending.x', '{}').then(() => 'stored', (e: Error) => e.message));
       expect({ component, outcome }).toEqual({ component, outcome: expect.stringMatching(PERMISSION_DENIED) });
     }
@@ -200,11 +210,18 @@ describe('NATS least privilege: the whole pipeline runs with the generated users
     await provision(nats, DLQ_TEST_TOPOLOGY);
     const producer = await startProducer(nats, DLQ_TEST_TOPOLOGY);
     await apps.add(producer.app);
-    const consumer = await apps.add(startConsumer(nats, DLQ_TEST_TOPOLOGY));
+    // As npm start and the chart run it: one worker per consumer group as its group's user, no dlq credential; the router alone as dlq.
+    const noDlqConnection = { DLQ_NATS_USER: '', DLQ_NATS_PASSWORD: '' };
+    const consumer = await apps.add(startConsumer(nats, { ...DLQ_TEST_TOPOLOGY, ...nats.env('consumer-orders'), ...noDlqConnection }, 'consumer-orders'));
+    const ledger = await apps.add(startConsumer(nats, { ...DLQ_TEST_TOPOLOGY, ...nats.env('consumer-ledger'), ...noDlqConnection }, 'consumer-ledger'));
+    const router = await apps.add(startConsumer(nats, { ...DLQ_TEST_TOPOLOGY, CONSUMERS: 'none', ...nats.env('dlq'), ...noDlqConnection }, 'router'));
+    expect(consumer.events('consumer.ready')[0]).toMatchObject({ group: 'orders', consumers: ['fulfillment', 'notifications', 'fraud-review'], dlqRouter: false });
+    expect(ledger.events('consumer.ready')[0]).toMatchObject({ group: 'ledger', consumers: ['ledger'], dlqRouter: false });
 
     const good = order({ amount: 2500 });
     expect((await postJson(`${producer.url}/v1/topics/orders.created/messages`, good)).status).toBe(202);
     await waitFor('every durable to process the order', () => ['fulfillment', 'notifications', 'fraud-review'].every((c) => processed([consumer], c).some((p) => p.orderId === good.orderId)));
+    await waitFor('the ledger to record the order', () => processed([ledger]).some((p) => p.orderId === good.orderId));
 
     // A poison message from a publisher that skipped the ingress: terminated, dead-lettered by the router.
     const poison = await as(nats, 'producer', (nc) => jetstream(nc).publish('orders.created.eu.std', JSON.stringify({ orderId: 'poison-1', amount: 'lots' })));
@@ -214,16 +231,18 @@ describe('NATS least privilege: the whole pipeline runs with the generated users
       const mine = page.items.filter((v) => v.streamSequence === poison.seq);
       return mine.length >= 2 ? mine : null;
     }, 20_000);
+    // Stored by the worker that saw the final failure, as its group's user (which may write dlq.ORDERS.<its durables>).
+    expect(consumer.events('dlq.stored').filter((e) => e.via === 'direct' && e.streamSequence === poison.seq).length).toBeGreaterThanOrEqual(1);
     const fix = records.find((r) => r.consumer === 'fulfillment')!;
     const fixed = order({ orderId: 'poison-1-fixed' });
     const replay = await postJson(`${producer.url}/v1/dlq/${fix.id}/replay`, { payload: fixed });
     expect(replay.status).toBe(202);
     await waitFor('the replay processed by fulfillment', () => processed([consumer], 'fulfillment').some((p) => p.orderId === 'poison-1-fixed'));
 
-    for (const url of [producer.url, String(consumer.events('consumer.ready')[0]!.url)]) expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    for (const url of [producer.url, ...[consumer, ledger, router].map((a) => String(a.events('consumer.ready')[0]!.url))]) expect((await fetch(`${url}/readyz`)).status).toBe(200);
     expect((await fetch(`${producer.url}/v1/topics`, { headers: authHeaders() })).status).toBe(200);
     expect(nats.violations()).toEqual([]);
-    for (const app of [producer.app, consumer]) expect(app.events('nats.error')).toEqual([]);
+    for (const app of [producer.app, consumer, ledger, router]) expect(app.events('nats.error')).toEqual([]);
   });
 });
 
@@ -297,8 +316,10 @@ describe('NATS credentials are not sent in plaintext over the network', () => {
 });
 
 describe('helm/nestjet/files/nats-permissions.json', () => {
-  it('is natsPermissions() of the default topology (regenerate: node scripts/nats-permissions.mjs)', () => {
+  it('is natsPermissions() of the default topology and the chart consumer\'s allGroupsPermissions() (regenerate: node scripts/nats-permissions.mjs)', () => {
     const committed = readFileSync(join(ROOT, 'helm', 'nestjet', 'files', 'nats-permissions.json'), 'utf8');
-    expect(committed).toBe(`${JSON.stringify(natsPermissions(topologyFor()), null, 2)}\n`);
+    const topology = topologyFor();
+    const { producer, ...others } = natsPermissions(topology);
+    expect(committed).toBe(`${JSON.stringify({ producer, [ALL_GROUPS_USER]: allGroupsPermissions(topology), ...others }, null, 2)}\n`);
   });
 });

@@ -8,7 +8,8 @@ import { ROOT } from './run.mjs';
 /** The local stack's state; NESTJET_DATA_DIR moves it (tests use a temp dir). */
 export const DATA = process.env.NESTJET_DATA_DIR || join(ROOT, '.data');
 
-export const PORTS = { nats: 4222, natsMonitor: 8222, producer: 3000, consumer: 3001 };
+/** Consumer groups' workers take 3001, 3002, … (one per group, in topology order), up to the DLQ router's. */
+export const PORTS = { nats: 4222, natsMonitor: 8222, producer: 3000, consumer: 3001, dlqRouter: 3009 };
 
 /** Jaeger's usual ports: UI/API 16686, OTLP gRPC 4317 and HTTP 4318. */
 export const JAEGER_PORTS = { query: 16686, queryGrpc: 16685, otlpGrpc: 4317, otlpHttp: 4318, health: 13133 };
@@ -31,7 +32,7 @@ function writeSecret(file, text) {
   chmodSync(file, 0o600);
 }
 
-/** One password per NATS component, generated on first start and kept in .data/nats-users.json. */
+/** One password per NATS user (components and consumer groups), generated on first start and kept in .data/nats-users.json. */
 function localPasswords(components) {
   const saved = existsSync(USERS_FILE) ? JSON.parse(readFileSync(USERS_FILE, 'utf8')) : {};
   const passwords = Object.fromEntries(components.map((c) => [c, saved[c] ?? randomBytes(18).toString('base64url')]));
@@ -40,7 +41,7 @@ function localPasswords(components) {
 }
 
 /**
- * The local NATS: nats-server config with one user per component (the
+ * The local NATS: nats-server config with one user per component and per consumer group (the
  * permissions of libs/jetstream/src/security, for the topology the apps
  * declare), optionally TLS with client certificates from a local CA
  * (.data/tls), the `nats` CLI context of the operator user and the env file
@@ -48,12 +49,12 @@ function localPasswords(components) {
  */
 export async function prepareLocalNats({ tls = false } = {}) {
   const { buildTopology } = await import('#contracts');
-  const { JetStreamEnvironment, NATS_COMPONENTS, natsAuthorization, natsInboxPrefix, validateEnvironment } = await import('#jetstream');
+  const { JetStreamEnvironment, natsAuthorization, natsInboxPrefix, natsUsers, validateEnvironment } = await import('#jetstream');
   mkdirSync(DATA, { recursive: true });
-  const passwords = localPasswords(NATS_COMPONENTS);
   const certs = tls ? (await import(join(ROOT, 'dist', 'libs', 'testing', 'src', 'nats', 'tls-certificates.js'))).generateTlsFiles(join(DATA, 'tls')) : null;
   const url = `${certs ? 'tls' : 'nats'}://127.0.0.1:${PORTS.nats}`;
   const topology = validateEnvironment(JetStreamEnvironment, { ...process.env, NATS_URL: url }).topology(buildTopology);
+  const passwords = localPasswords(natsUsers(topology));
 
   const conf = join(DATA, 'nats.conf');
   writeSecret(
@@ -91,7 +92,8 @@ export async function prepareLocalNats({ tls = false } = {}) {
     )}\n`,
   );
   writeSecret(DLQ_CLI_ENV_FILE, `${Object.entries(env('dlq')).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
-  return { conf, url, tls: Boolean(certs), env, dlqEnv: () => ({ DLQ_NATS_USER: 'dlq', DLQ_NATS_PASSWORD: passwords.dlq }) };
+  const groups = natsUsers(topology).filter((u) => u.startsWith('consumer-'));
+  return { conf, url, tls: Boolean(certs), env, groups, dlqEnv: () => ({ DLQ_NATS_USER: 'dlq', DLQ_NATS_PASSWORD: passwords.dlq }) };
 }
 
 /** nats.js options to reach the running local stack as `component` (for scripts such as the demo). */

@@ -32,9 +32,14 @@ async function expectLeastPrivilege(server: RenderedNatsServer, password: (user:
     // The producer publishes topics; the consumer cannot.
     expect(await mayPublish(nc.producer!, 'orders.created.eu.std')).toBe(true);
     expect(await mayPublish(nc.consumer!, 'orders.created.eu.std')).toBe(false);
-    // Only the dlq user writes dead letters.
-    for (const user of ['producer', 'consumer', 'provisioner'] as const) expect({ user, dlq: await mayPublish(nc[user]!, 'dlq.ORDERS.fulfillment') }).toEqual({ user, dlq: false });
+    // Only the dlq user writes any dead letter; the consumer user only its durables' (direct dead-lettering).
+    for (const user of ['producer', 'provisioner'] as const) expect({ user, dlq: await mayPublish(nc[user]!, 'dlq.ORDERS.fulfillment') }).toEqual({ user, dlq: false });
+    expect(await mayPublish(nc.consumer!, 'dlq.ORDERS.fulfillment')).toBe(true);
+    for (const subject of ['dlq.ORDERS.undeclared', 'dlq.rejected']) expect({ subject, consumer: await mayPublish(nc.consumer!, subject) }).toEqual({ subject, consumer: false });
     expect(await mayPublish(nc.dlq!, 'dlq.ORDERS.fulfillment')).toBe(true);
+    expect(await mayPublish(nc.dlq!, 'dlq.ORDERS.undeclared')).toBe(true);
+    // Deletes of originals stay with dlq.
+    expect(await mayPublish(nc.consumer!, '$JS.API.STREAM.MSG.DELETE.ORDERS')).toBe(false);
     // Nobody forges advisories, the operator included.
     for (const user of USERS) expect({ user, forged: await mayPublish(nc[user]!, '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfillment') }).toEqual({ user, forged: false });
     // The operator reads everything.

@@ -39,7 +39,8 @@ describe('helm chart rules', () => {
   it('security context on every pod the chart runs: non-root, read-only root FS, no escalation, no capabilities, RuntimeDefault seccomp', () => {
     const pods = minimal.filter((o) => o.kind === 'Deployment' || o.kind === 'Job').map(podSpec);
     pods.push(findObject(minimal, 'Pod', '-smoke-test').spec);
-    expect(pods).toHaveLength(4);
+    // producer, consumer, DLQ router, provision Job, smoke test.
+    expect(pods).toHaveLength(5);
     for (const spec of pods) {
       expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } });
       expect(spec.automountServiceAccountToken).toBe(false);
@@ -101,12 +102,13 @@ describe('helm chart rules', () => {
     expect(container(strictJob).args).toEqual(['dist/apps/consumer/src/provision.js', '--strict']);
   });
 
-  it('a standalone DLQ router when KEDA may scale the consumers to zero, a rolling producer that keeps serving until its endpoints are gone', () => {
-    const router = findObject(keda, 'Deployment', '-dlq-router');
-    expect(envOf(router)).toMatchObject({ CONSUMERS: 'none', DLQ_ROUTER_ENABLED: 'true', NATS_USER: expect.anything() });
-    expect(envOf(findObject(keda, 'Deployment', '-consumer')).DLQ_ROUTER_ENABLED).toBe('false');
-    expect(minimal.some((o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-dlq-router'))).toBe(false);
-    expect(envOf(findObject(minimal, 'Deployment', '-consumer')).DLQ_ROUTER_ENABLED).toBe('true');
+  it('the DLQ router in a Deployment of its own as the dlq user (consumer pods hold no dlq credential), a rolling producer that keeps serving until its endpoints are gone', () => {
+    for (const objects of [keda, minimal]) {
+      const router = envOf(findObject(objects, 'Deployment', '-dlq-router'));
+      expect(router).toMatchObject({ CONSUMERS: 'none', DLQ_ROUTER_ENABLED: 'true', NATS_USER: { secretKeyRef: { name: expect.stringMatching(/-dlq$/), key: 'user' } } });
+      expect(Object.keys(router).filter((k) => k.startsWith('DLQ_NATS'))).toEqual([]);
+      expect(envOf(findObject(objects, 'Deployment', '-consumer')).DLQ_ROUTER_ENABLED).toBe('false');
+    }
     const producer = container(findObject(minimal, 'Deployment', '-producer'));
     expect(producer.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
     expect(podSpec(findObject(minimal, 'Deployment', '-producer')).terminationGracePeriodSeconds).toBeGreaterThan(5);
@@ -197,7 +199,8 @@ describe('helm chart rules', () => {
   it('external NATS with TLS and creds: each component mounts its own .creds file and the CA read-only from existing Secrets, no secret in values', () => {
     const expected: Array<[K8sObject, Record<string, string>]> = [
       [findObject(external, 'Deployment', '-producer'), { 'nats-creds': 'nestjet-producer-creds', 'nats-dlq-creds': 'nestjet-dlq-creds' }],
-      [findObject(external, 'Deployment', '-consumer'), { 'nats-creds': 'nestjet-consumer-creds', 'nats-dlq-creds': 'nestjet-dlq-creds' }],
+      [findObject(external, 'Deployment', '-consumer'), { 'nats-creds': 'nestjet-consumer-creds' }],
+      [findObject(external, 'Deployment', '-dlq-router'), { 'nats-creds': 'nestjet-dlq-creds' }],
       [findObject(external, 'Job', '-provision'), { 'nats-creds': 'nestjet-provisioner-creds' }],
     ];
     for (const [o, creds] of expected) {
@@ -225,18 +228,18 @@ describe('helm chart rules', () => {
     expect(envOf(findObject(set, 'Deployment', '-producer')).PUBLIC_URL).toBe('https://events.example.com');
   });
 
-  it('admin API and DLQ router: values reach the producer and consumer env; the producer connects as the dlq user only with the admin API, the consumer always (direct dead-lettering)', async () => {
+  it('admin API and DLQ router: values reach the producer and consumer env; the producer connects as the dlq user only with the admin API, the consumer never (it dead-letters its own durables as the consumer user)', async () => {
     const producer = envOf(findObject(minimal, 'Deployment', '-producer'));
     const consumer = envOf(findObject(minimal, 'Deployment', '-consumer'));
     expect(producer.ADMIN_API_ENABLED).toBe('true');
-    expect(consumer.DLQ_ROUTER_ENABLED).toBe('true');
+    expect(consumer.DLQ_ROUTER_ENABLED).toBe('false');
     expect('ADMIN_API_ENABLED' in consumer).toBe(false);
     expect('DLQ_ROUTER_ENABLED' in producer).toBe(false);
-    for (const env of [producer, consumer]) {
-      expect('ADMIN_TOKEN' in env).toBe(false);
-      expect(env.DLQ_NATS_USER).toEqual({ secretKeyRef: { name: 'nestjet-nats-dlq', key: 'user' } });
-      expect(env.DLQ_NATS_PASSWORD).toEqual({ secretKeyRef: { name: 'nestjet-nats-dlq', key: 'password' } });
-    }
+    for (const env of [producer, consumer]) expect('ADMIN_TOKEN' in env).toBe(false);
+    expect(producer.DLQ_NATS_USER).toEqual({ secretKeyRef: { name: 'nestjet-nats-dlq', key: 'user' } });
+    expect(producer.DLQ_NATS_PASSWORD).toEqual({ secretKeyRef: { name: 'nestjet-nats-dlq', key: 'password' } });
+    expect(Object.keys(consumer).filter((k) => k.startsWith('DLQ_NATS'))).toEqual([]);
+    expect(consumer.NATS_USER).toEqual({ secretKeyRef: { name: 'nestjet-nats-consumer', key: 'user' } });
 
     const off = await helmTemplate({ profiles: ['minimal'], set: { 'producer.adminApi.enabled': false, 'consumer.dlqRouter.enabled': false } });
     await validateObjects(off);
@@ -245,8 +248,8 @@ describe('helm chart rules', () => {
     expect(producerOff.ADMIN_API_ENABLED).toBe('false');
     expect(consumerOff.DLQ_ROUTER_ENABLED).toBe('false');
     expect(Object.keys(producerOff).filter((k) => k.startsWith('DLQ_NATS'))).toEqual([]);
-    // Without the router the transport still dead-letters final failures itself, as the dlq user.
-    expect(consumerOff.DLQ_NATS_USER).toEqual({ secretKeyRef: { name: 'nestjet-nats-dlq', key: 'user' } });
+    expect(Object.keys(consumerOff).filter((k) => k.startsWith('DLQ_NATS'))).toEqual([]);
+    expect(off.some((o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-dlq-router'))).toBe(false);
   });
 
   it("DLQ settings: in the shared ConfigMap and the provision Job's copy, defaults as in the code", async () => {

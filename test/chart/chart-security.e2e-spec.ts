@@ -69,7 +69,9 @@ describe('helm chart security defaults', () => {
   it("each pod reads its own NATS user's Secret: the producer never the provisioner's, the consumer never the producer's", () => {
     // nestjet-nats-tls: only its ca.crt is projected into the app pods (NATS_TLS_CA).
     expect(secretsOf(findObject(defaults, 'Deployment', '-producer'))).toEqual(['nestjet-api-keys', 'nestjet-nats-dlq', 'nestjet-nats-producer', 'nestjet-nats-tls']);
-    expect(secretsOf(findObject(defaults, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer', 'nestjet-nats-dlq', 'nestjet-nats-tls']);
+    // No dlq credential in consumer pods: only the router's own Deployment and the admin API hold it.
+    expect(secretsOf(findObject(defaults, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer', 'nestjet-nats-tls']);
+    expect(secretsOf(findObject(defaults, 'Deployment', '-dlq-router'))).toEqual(['nestjet-nats-dlq', 'nestjet-nats-tls']);
     expect(secretsOf(findObject(defaults, 'Job', '-provision-1'))).toEqual(['nestjet-nats-provisioner', 'nestjet-nats-tls']);
     expect(secretsOf(findObject(defaults, 'Pod', '-smoke-test'))).toEqual(['nestjet-api-key', 'nestjet-nats-operator', 'nestjet-nats-tls']);
     const producer = envOf(findObject(defaults, 'Deployment', '-producer'));
@@ -100,7 +102,7 @@ describe('helm chart security defaults', () => {
 
   it('NetworkPolicies by default: producer ingress only from the Ingress controller, the helm test and Prometheus; consumer only Prometheus; egress DNS and the NATS pods', () => {
     const nps = defaults.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name);
-    expect(nps.sort()).toEqual(['nestjet-consumer', 'nestjet-nats', 'nestjet-producer']);
+    expect(nps.sort()).toEqual(['nestjet-consumer', 'nestjet-dlq-router', 'nestjet-nats', 'nestjet-producer']);
     const ingressController = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } };
     const prometheus = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } };
     const helmTest = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'nestjet', 'app.kubernetes.io/instance': 'nestjet', 'app.kubernetes.io/component': 'test' } } };
@@ -299,6 +301,7 @@ describe('helm chart security defaults', () => {
     const objects = await helmTemplate({ set: { 'natsUsers.createSecrets': false } });
     // The route Secret is a NATS credential too; the TLS certificate is natsTls.generate's.
     expect(objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).sort()).toEqual(['nestjet-admin-api-key', 'nestjet-api-key', 'nestjet-api-keys', 'nestjet-nats-tls']);
-    expect(secretsOf(findObject(objects, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer', 'nestjet-nats-dlq', 'nestjet-nats-tls']);
+    expect(secretsOf(findObject(objects, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer', 'nestjet-nats-tls']);
+    expect(secretsOf(findObject(objects, 'Deployment', '-dlq-router'))).toEqual(['nestjet-nats-dlq', 'nestjet-nats-tls']);
   });
 });

@@ -2,9 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { NATS_COMPONENTS, natsInboxPrefix, type NatsComponent } from '#jetstream';
+import { natsInboxPrefix } from '#jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { CHART_DIR, findObject, freePort, ROOT, toolPath, waitFor, type K8sObject } from '#test-support';
+
+/** The NATS users the chart creates (`consumer` runs every consumer group; no per-group Deployments yet). */
+export const CHART_NATS_USERS = ['producer', 'consumer', 'dlq', 'provisioner', 'operator'] as const;
 
 /**
  * The official nats chart 1.3.16 (the last 1.x release, helm/charts/nats of
@@ -133,7 +136,7 @@ export class RenderedNatsServer {
   /** Trusts the rendered CA unless told otherwise (caFile null: no CA, the system roots). */
   connect(user?: string, pass?: string, caFile: string | null | undefined = this.caFile): Promise<NatsConnection> {
     // Each nestjet user may only read replies in its own inbox, as the apps do (NATS_USER names the component).
-    const inboxPrefix = (NATS_COMPONENTS as readonly string[]).includes(user ?? '') ? natsInboxPrefix(user as NatsComponent) : undefined;
+    const inboxPrefix = (CHART_NATS_USERS as readonly string[]).includes(user ?? '') ? natsInboxPrefix(user!) : undefined;
     return connect({ servers: this.url, user, pass, inboxPrefix, reconnect: false, name: `chart-test-${user ?? 'anonymous'}`, tls: caFile ? { caFile } : undefined });
   }
 

@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NATS_COMPONENTS, type NatsComponent } from '#jetstream';
 import { generateTlsFiles, NatsEndpoint, NatsUsers, TEST_API_KEY, writeApiKeysFile, type TlsFiles } from '#test-support';
 import type { ConnectionOptions } from '@nats-io/transport-node';
-import { chartWithOfficialNats } from '../chart/official-nats-chart.js';
+import type { TestNatsUser } from '#testing';
+import { CHART_NATS_USERS, chartWithOfficialNats } from '../chart/official-nats-chart.js';
 import { CLUSTER_IMAGES, helm, HOST_IP, kubectl, kubectlJson, log, PodLogCollector, serviceUrl } from './kube.js';
 
 export const RELEASE = 'nestjet';
@@ -85,7 +85,7 @@ export class ClusterNats extends NatsEndpoint {
   }
 
   /** nats.js names no TLS server for an IP address (Node then checks "localhost"): name the Service, as the certificate does. */
-  override connectOptions(component: NatsComponent): ConnectionOptions {
+  override connectOptions(component: TestNatsUser): ConnectionOptions {
     return { ...super.connectOptions(component), tls: { caFile: this.ca, servername: this.serverName } as ConnectionOptions['tls'] };
   }
 }
@@ -124,8 +124,8 @@ export class NestjetRelease {
   }
 
   async nats(): Promise<ClusterNats> {
-    const passwords = {} as Record<NatsComponent, string>;
-    for (const user of NATS_COMPONENTS) {
+    const passwords: Record<string, string> = {};
+    for (const user of CHART_NATS_USERS) {
       const secret = await kubectlJson<{ data: { password: string } }>(['-n', this.namespace, 'get', 'secret', `${NATS_FULLNAME}-${user}`]);
       passwords[user] = Buffer.from(secret.data.password, 'base64').toString('utf8');
     }

@@ -8,7 +8,7 @@ import { OrdersModule } from './orders/orders.module.js';
 @Global()
 @Module({})
 export class ConsumerModule {
-  static forRoot(env: ConsumerEnvironment, topology: Topology): DynamicModule {
+  static forRoot(env: ConsumerEnvironment, topology: Topology, consumers: string[]): DynamicModule {
     return {
       module: ConsumerModule,
       imports: [
@@ -17,10 +17,10 @@ export class ConsumerModule {
           connection: env.connectionOptions('consumer'),
           topology,
           autoProvision: env.AUTO_PROVISION,
-          requiredConsumers: env.boundConsumers,
+          requiredConsumers: consumers,
         }),
         DeadLetterModule.forRoot({
-          router: env.DLQ_ROUTER_ENABLED,
+          router: env.routerEnabled,
           connection: env.deadLetterConnectionOptions(),
           reconcile: { intervalMs: env.DLQ_RECONCILE_INTERVAL_MS, graceMs: env.DLQ_RECONCILE_GRACE_MS, batch: env.DLQ_RECONCILE_BATCH },
         }),

@@ -11,13 +11,17 @@ import { ConsumerModule } from './consumer.module.js';
 async function bootstrap(): Promise<void> {
   const env = exitOnConfigurationError(() => validateEnvironment(ConsumerEnvironment));
   const topology = env.topology(buildTopology);
-  const bindings = consumerBindings(topology, env.boundConsumers, {
+  const consumers = exitOnConfigurationError(() => {
+    env.checkRouter();
+    return env.boundConsumers(topology);
+  });
+  const bindings = consumerBindings(topology, consumers, {
     concurrency: env.CONSUMER_CONCURRENCY,
     prefetch: env.CONSUMER_PREFETCH,
     maxKeepAliveMs: env.CONSUMER_MAX_KEEPALIVE_MS,
   });
   const logger = new PinoLogger('consumer', env.LOG_LEVEL);
-  const app = await NestFactory.create<NestFastifyApplication>(ConsumerModule.forRoot(env, topology), new FastifyAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(ConsumerModule.forRoot(env, topology, consumers), new FastifyAdapter(), {
     logger,
   });
   app.connectMicroservice({
@@ -36,7 +40,7 @@ async function bootstrap(): Promise<void> {
   await app.init();
   await app.startAllMicroservices();
   await app.listen(env.PORT, env.HOST);
-  logger.log({ event: 'consumer.ready', consumers: env.boundConsumers, dlqRouter: env.DLQ_ROUTER_ENABLED, url: await app.getUrl() });
+  logger.log({ event: 'consumer.ready', group: env.consumerGroup, consumers, dlqRouter: env.routerEnabled, url: await app.getUrl() });
 }
 
 void bootstrap();

@@ -19,10 +19,11 @@ const REPORT_EVERY_MS = 10_000;
  */
 async function main(): Promise<void> {
   const env = exitOnConfigurationError(() => validateEnvironment(ConsumerEnvironment));
-  const durables = [...env.boundConsumers, ...(env.DLQ_ROUTER_ENABLED ? [DLQ_ROUTER_DURABLE] : [])];
+  const topology = env.topology(buildTopology);
+  const durables = exitOnConfigurationError(() => [...env.boundConsumers(topology), ...(env.routerEnabled ? [DLQ_ROUTER_DURABLE] : [])]);
   const nc = await connectNats(env.connectionOptions('consumer'), 'nestjet-wait-for-topology');
   try {
-    const admin = new JetStreamAdmin(nc, await jetstreamManager(nc, { timeout: 10_000, checkAPI: false }), env.topology(buildTopology));
+    const admin = new JetStreamAdmin(nc, await jetstreamManager(nc, { timeout: 10_000, checkAPI: false }), topology);
     const started = Date.now();
     let reported = 0;
     for (;;) {

@@ -1,7 +1,8 @@
-import { buildTopology } from '#contracts';
+import { buildTopology, type Topology } from '#contracts';
 import {
   DeadLetterModule,
   JETSTREAM_MANAGER,
+  JETSTREAM_TOPOLOGY,
   JetStreamHealthModule,
   JetStreamModule,
   JetStreamPublisher,
@@ -41,7 +42,7 @@ export class ProducerModule {
           autoProvision: env.AUTO_PROVISION,
           publisher: { deadlineMs: env.PUBLISH_DEADLINE_MS, attemptTimeoutMs: env.PUBLISH_ATTEMPT_TIMEOUT_MS },
         }),
-        // The service behind /v1/dlq; the router runs in consumer pods.
+        // The service behind /v1/dlq; the router runs in a process of its own (the dlq user).
         DeadLetterModule.forRoot({ router: false, connection: env.deadLetterConnectionOptions() }),
         JetStreamHealthModule,
         TelemetryModule,
@@ -65,9 +66,10 @@ export class ProducerModule {
               JaegerQueryClient,
               {
                 provide: PresenceTracker,
-                inject: [NATS_CONNECTION],
-                useFactory: (nc: NatsConnection) => {
-                  const tracker = new PresenceTracker(nc);
+                inject: [NATS_CONNECTION, JETSTREAM_TOPOLOGY],
+                // The declared durables only: a beacon for any other name is not even received.
+                useFactory: (nc: NatsConnection, topology: Topology) => {
+                  const tracker = new PresenceTracker(nc, Date.now, topology.consumers.map((c) => ({ stream: c.stream, durable: c.durable })));
                   tracker.start();
                   return tracker;
                 },

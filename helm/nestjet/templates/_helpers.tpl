@@ -96,13 +96,10 @@ namespaceSelector: {}
 {{- end }}
 
 {{/*
-"true" when the DLQ router runs in a Deployment of its own: consumer.dlqRouter.standalone,
-or by default when KEDA may scale the consumers to zero (no consumer pod would route).
+"true" when the DLQ router runs in a Deployment of its own: whenever consumer.dlqRouter.enabled
+(consumer.dlqRouter.standalone is no longer read).
 */}}
 {{- define "nestjet.dlqRouterStandalone" -}}
-{{- $v := .Values.consumer }}
-{{- if not $v.dlqRouter.enabled }}false
-{{- else if not (kindIs "invalid" $v.dlqRouter.standalone) }}{{ $v.dlqRouter.standalone }}
-{{- else }}{{ and $v.keda.enabled (eq (int $v.keda.minReplicaCount) 0) }}
-{{- end }}
+{{- /* Always on its own when enabled: the router needs the dlq user, which consumer pods no longer hold. */}}
+{{- .Values.consumer.dlqRouter.enabled }}
 {{- end }}

@@ -75,7 +75,11 @@ token or none.
 {{- if .Values.nats.enabled }}userPassword{{ else }}{{ .Values.externalNats.auth.type }}{{ end }}
 {{- end }}
 
-{{/* The NATS users: one per component, the keys of files/nats-permissions.json. */}}
+{{/*
+The NATS users: one per component, keys of files/nats-permissions.json. The consumer pods run
+every consumer group as `consumer`; the per-group users consumer-<group> of the file are not
+created by the chart (one Deployment per group is still to come).
+*/}}
 {{- define "nestjet.natsUsers" -}}
 {{- toJson (list "producer" "consumer" "dlq" "provisioner" "operator") }}
 {{- end }}

@@ -14,9 +14,17 @@ export { HEADERS, type HeaderEntries } from './headers/message-headers.js';
 // Security: one least-privilege NATS user per component
 export {
   NATS_COMPONENTS,
+  ALL_GROUPS_USER,
+  allGroupsPermissions,
+  consumerGroupPermissions,
+  consumerGroupUser,
+  groupOfUser,
+  natsUsers,
   natsInboxPrefix,
   natsPermissions,
   type NatsComponent,
+  type NatsUser,
+  type ConsumerGroupUser,
   type NatsPermissions,
   type NatsSubjectPermission,
 } from './security/nats-permissions.js';

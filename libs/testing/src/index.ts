@@ -2,7 +2,7 @@
 
 // A real nats-server on free loopback ports, with one user per component
 export { NatsServer, type NatsServerOptions } from './nats/nats-server.js';
-export { NatsEndpoint, NatsUsers, topologyFor } from './nats/nats-users.js';
+export { NatsEndpoint, NatsUsers, topologyFor, type TestNatsUser } from './nats/nats-users.js';
 export { generateTlsFiles, tlsFilesIn, type TlsFiles } from './nats/tls-certificates.js';
 
 // Small helpers the harness is built on

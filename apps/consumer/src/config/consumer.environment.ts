@@ -1,6 +1,6 @@
-import { DEFAULT_IDEMPOTENCY_HORIZON_MS, DEFAULT_RECONCILE_OPTIONS, EnvBoolean, EnvList, EnvNumber, ServiceEnvironment } from '#jetstream';
-import { ORDER_CONSUMERS } from '#contracts';
-import { ArrayMinSize, IsArray, IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
+import { ConfigurationError, DEFAULT_IDEMPOTENCY_HORIZON_MS, DEFAULT_RECONCILE_OPTIONS, DLQ_ROUTER_DURABLE, EnvBoolean, EnvList, EnvNumber, groupOfUser, ServiceEnvironment } from '#jetstream';
+import { consumerGroupOf, consumerGroups, consumerNameOf, ORDER_CONSUMERS, type Topology } from '#contracts';
+import { ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 export class ConsumerEnvironment extends ServiceEnvironment {
   /** Port for /healthz and /readyz. */
@@ -10,17 +10,32 @@ export class ConsumerEnvironment extends ServiceEnvironment {
   @Max(65535)
   PORT = 3001;
 
-  /** Durable consumers this process serves (comma-separated); `none` for a DLQ-router-only worker. */
+  /**
+   * The consumer group this process runs (a deployment per group, NATS user `consumer-<group>`);
+   * default: the group NATS_USER names. With a group, CONSUMERS defaults to the group's consumers
+   * and may name no other group's.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/)
+  CONSUMER_GROUP?: string;
+
+  /** Consumers this process serves (comma-separated); `none` for a DLQ-router-only worker. Default: the group's, else every consumer. */
+  @IsOptional()
   @EnvList()
   @IsArray()
   @ArrayMinSize(1)
   @IsString({ each: true })
-  CONSUMERS: string[] = Object.values(ORDER_CONSUMERS);
+  CONSUMERS?: string[];
 
-  /** Run the dead-letter router in this process (safe in every pod: one shared durable). */
+  /**
+   * Run the dead-letter router in this process (one shared durable, safe in several pods). It needs
+   * the `dlq` NATS user (NATS_USER=dlq or DLQ_NATS_*), so that is the default: on where that
+   * credential is given, off in a consumer group's worker, which has none.
+   */
+  @IsOptional()
   @EnvBoolean()
   @IsBoolean()
-  DLQ_ROUTER_ENABLED = true;
+  DLQ_ROUTER_ENABLED?: boolean;
 
   /** Time between reconciliation sweeps (processes running the router): final failures without a DLQ record become records. */
   @EnvNumber()
@@ -41,8 +56,35 @@ export class ConsumerEnvironment extends ServiceEnvironment {
   @Max(100_000)
   DLQ_RECONCILE_BATCH = DEFAULT_RECONCILE_OPTIONS.batch;
 
-  get boundConsumers(): string[] {
-    return this.CONSUMERS.includes('none') ? [] : this.CONSUMERS;
+  get consumerGroup(): string | undefined {
+    return this.CONSUMER_GROUP ?? groupOfUser(this.NATS_USER);
+  }
+
+  get routerEnabled(): boolean {
+    return this.DLQ_ROUTER_ENABLED ?? (this.NATS_USER === 'dlq' || this.deadLetterConnectionOptions() !== undefined);
+  }
+
+  /** The consumers to bind: CONSUMERS, else the group's, else every one; a consumer of another group is a configuration error. */
+  boundConsumers(topology: Topology): string[] {
+    const group = this.consumerGroup;
+    const workers = topology.consumers.filter((c) => c.durable !== DLQ_ROUTER_DURABLE);
+    if (group !== undefined && !consumerGroups({ consumers: workers }).includes(group)) {
+      throw new ConfigurationError([`CONSUMER_GROUP: no consumer of the topology is in group "${group}"`]);
+    }
+    const listed = this.CONSUMERS ?? (group ? [...new Set(workers.filter((c) => consumerGroupOf(c) === group).map(consumerNameOf))] : Object.values(ORDER_CONSUMERS));
+    if (listed.includes('none')) return [];
+    if (group !== undefined) {
+      const foreign = listed.filter((name) => workers.some((c) => consumerNameOf(c) === name && consumerGroupOf(c) !== group));
+      if (foreign.length > 0) throw new ConfigurationError([`CONSUMERS: ${foreign.join(', ')} not in consumer group "${group}" (its NATS user may not pull them)`]);
+    }
+    return listed;
+  }
+
+  /** The router needs the dlq user: a consumer group's worker without one would only be refused by the server. */
+  checkRouter(): void {
+    if (this.routerEnabled && this.NATS_USER !== 'dlq' && this.deadLetterConnectionOptions() === undefined && groupOfUser(this.NATS_USER) !== undefined) {
+      throw new ConfigurationError(['DLQ_ROUTER_ENABLED: the DLQ router needs the dlq NATS user (NATS_USER=dlq or DLQ_NATS_*), not a consumer group\'s']);
+    }
   }
 
   /**

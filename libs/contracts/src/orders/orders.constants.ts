@@ -15,6 +15,16 @@ export const ORDER_CONSUMERS = {
   ledger: 'ledger',
 } as const;
 
+/**
+ * The example's consumer groups, each a deployment with a NATS user of its own: `orders` runs
+ * fulfillment, notifications and fraud review (and owns the stock reservations), `ledger` the
+ * ordered ledger's partitions.
+ */
+export const ORDER_CONSUMER_GROUPS = {
+  orders: 'orders',
+  ledger: 'ledger',
+} as const;
+
 /** The fulfillment handler's own store: one stock reservation per order, keyed by the delivery's idempotency key (the inbox). */
 export const STOCK_RESERVATIONS_BUCKET = 'stock_reservations';
 

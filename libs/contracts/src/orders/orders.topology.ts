@@ -4,7 +4,7 @@ import { OrderCancelledV1Dto } from './order-cancelled-v1.dto.js';
 import { OrderCancelledDto } from './order-cancelled.dto.js';
 import { OrderCreatedDto } from './order-created.dto.js';
 import { OrderPaidDto } from './order-paid.dto.js';
-import { ORDER_CONSUMERS, ORDER_TOPICS, ORDERS_STREAM, STOCK_RESERVATIONS_BUCKET } from './orders.constants.js';
+import { ORDER_CONSUMER_GROUPS, ORDER_CONSUMERS, ORDER_TOPICS, ORDERS_STREAM, STOCK_RESERVATIONS_BUCKET } from './orders.constants.js';
 import { routeByRegionAndValue } from './orders.routing.js';
 
 export function ordersTopology(o: TopologyOptions): Pick<Topology, 'streams' | 'consumers' | 'topics' | 'buckets'> {
@@ -36,18 +36,21 @@ export function ordersTopology(o: TopologyOptions): Pick<Topology, 'streams' | '
       {
         ...consumerDefaults,
         durable: ORDER_CONSUMERS.fulfillment,
+        group: ORDER_CONSUMER_GROUPS.orders,
         description: 'Work queue: every new order is fulfilled by exactly one worker',
         filterSubjects: ['orders.created.>'],
       },
       {
         ...consumerDefaults,
         durable: ORDER_CONSUMERS.notifications,
+        group: ORDER_CONSUMER_GROUPS.orders,
         description: 'Fan-out: sees every order event',
         filterSubjects: ['orders.>'],
       },
       {
         ...consumerDefaults,
         durable: ORDER_CONSUMERS.fraudReview,
+        group: ORDER_CONSUMER_GROUPS.orders,
         description: 'High-value orders only, filtered server-side on the routed tier token',
         // With or without the partition token (publishers other than the ingress may leave it out).
         filterSubjects: ['orders.created.*.high', 'orders.created.*.high.*'],
@@ -61,6 +64,7 @@ export function ordersTopology(o: TopologyOptions): Pick<Topology, 'streams' | '
         // One message at a time keeps the order through redeliveries and a change of worker.
         maxAckPending: 1,
         partition: { consumer: ORDER_CONSUMERS.ledger, index, pinnedTimeoutMs: o.pinnedTimeoutMs },
+        group: ORDER_CONSUMER_GROUPS.ledger,
       })),
     ],
     topics: [
@@ -98,6 +102,7 @@ export function ordersTopology(o: TopologyOptions): Pick<Topology, 'streams' | '
         ttlMs: o.maxAgeMs,
         maxBytes: 256 * 1024 ** 2,
         replicas: o.replicas,
+        group: ORDER_CONSUMER_GROUPS.orders,
       },
     ],
   };

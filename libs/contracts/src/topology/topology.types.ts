@@ -76,6 +76,12 @@ export interface ConsumerDeclaration {
   retryDelaysMs: number[];
   /** Set on each durable of a partitioned (ordered) consumer: one durable per partition. */
   partition?: PartitionDeclaration;
+  /**
+   * The consumer group (one deployment, one NATS user `consumer-<group>`) that runs this durable;
+   * default: the partitioned consumer's name, else the durable. A group's user may pull only its own
+   * durables and write only its own processed-markers, failure records and dead letters.
+   */
+  group?: string;
 }
 
 /**
@@ -100,6 +106,8 @@ export interface BucketDeclaration {
   replicas: number;
   /** Entries may carry a TTL of their own (`allow_msg_ttl`), shorter than `ttlMs`. */
   perKeyTtl?: boolean;
+  /** The consumer group whose handlers own the bucket: only its NATS user may read or write it. Absent: every group may. */
+  group?: string;
 }
 
 export interface TopicDeclaration<T extends object = object> {

@@ -17,7 +17,7 @@ import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } 
 import { withProcessedMarkers } from '../idempotency/idempotency.topology.js';
 import { withCounters } from '../counters/counter.topology.js';
 import { withSchedules } from '../schedule/schedule.topology.js';
-import { NATS_COMPONENTS, natsInboxPrefix, type NatsComponent } from '../security/nats-permissions.js';
+import { groupOfUser, NATS_COMPONENTS, natsInboxPrefix, type NatsComponent } from '../security/nats-permissions.js';
 import { EnvBoolean, EnvList, EnvNumber, EnvNumberList } from './env-transforms.js';
 import { IsReadableFile, NoPlaintextAuth } from './env-validators.js';
 
@@ -190,9 +190,10 @@ export class JetStreamEnvironment {
   /**
    * The main connection of a process that acts as `component`: replies arrive
    * in that component's inbox (see `natsInboxPrefix`), or in the inbox of the
-   * component NATS_USER names (a router-only worker may run as `dlq`).
+   * generated user NATS_USER names (a consumer group's `consumer-<group>`; a
+   * router-only worker may run as `dlq`).
    */
-  connectionOptions(component?: NatsComponent): NatsConnectionOptions {
+  connectionOptions(component?: string): NatsConnectionOptions {
     return {
       servers: this.NATS_URL,
       user: this.NATS_USER,
@@ -215,7 +216,7 @@ export class JetStreamEnvironment {
     };
   }
 
-  private transportOptions(component: NatsComponent | undefined): Pick<NatsConnectionOptions, 'tls' | 'inboxPrefix' | 'allowPlaintextAuth'> {
+  private transportOptions(component: string | undefined): Pick<NatsConnectionOptions, 'tls' | 'inboxPrefix' | 'allowPlaintextAuth'> {
     const tls = this.NATS_TLS_CA || this.NATS_TLS_CERT ? { caFile: this.NATS_TLS_CA, certFile: this.NATS_TLS_CERT, keyFile: this.NATS_TLS_KEY } : undefined;
     return { tls, inboxPrefix: component ? natsInboxPrefix(component) : undefined, allowPlaintextAuth: this.NATS_ALLOW_PLAINTEXT_AUTH };
   }
@@ -261,7 +262,8 @@ export class JetStreamEnvironment {
   }
 }
 
-/** The component a NATS user name stands for, when it is one (the generated users are named after them). */
-function componentNamed(user: string | undefined): NatsComponent | undefined {
-  return NATS_COMPONENTS.find((c) => c === user);
+/** The generated user a NATS user name is, when it is one: a component, a consumer group's `consumer-<group>` or the tests' all-groups `consumer`. */
+function componentNamed(user: string | undefined): string | undefined {
+  if (user === undefined) return undefined;
+  return (NATS_COMPONENTS as readonly string[]).includes(user) || user === 'consumer' || groupOfUser(user) !== undefined ? user : undefined;
 }

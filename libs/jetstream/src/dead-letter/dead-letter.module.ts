@@ -31,8 +31,10 @@ export interface DeadLetterModuleOptions {
   router: boolean;
   /**
    * A connection of its own for dead-letter work, as the `dlq` NATS user (the
-   * only one allowed to write `dlq.>` and delete originals); absent: the
-   * JetStreamModule's shared connection.
+   * only one allowed to write every `dlq.>` subject, delete originals and
+   * schedule retries): the DLQ router and the admin API. Absent: the
+   * JetStreamModule's shared connection (a consumer group's worker, whose user
+   * may dead-letter only its own durables).
    */
   connection?: NatsConnectionOptions;
   /** The reconciliation sweep, which runs where the router runs; defaults: DEFAULT_RECONCILE_OPTIONS. */
@@ -87,8 +89,8 @@ class DeadLetterLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
 /**
  * Dead letters: the service behind the admin API and CLI, the failure recorder
  * the transport writes to (on the shared connection: the worker's user writes
- * failure records), the transport's hook that dead-letters final failures
- * directly (records through the dead-letter connection), and (with
+ * its durables' failure records), the transport's hook that dead-letters final
+ * failures directly (through the dead-letter connection, else the worker's own), and (with
  * `router: true`) the DLQ router and the reconciliation sweep.
  * Needs `JetStreamModule.forRoot()`.
  */
@@ -123,13 +125,14 @@ export class DeadLetterModule {
         {
           provide: DirectDeadLetterHook,
           inject: [KvFailureRecorder, DeadLetterConnection],
-          // Only on a connection of its own: the shared one's user (the worker's) may not write dlq.>.
-          useFactory: (recorder: KvFailureRecorder, c: DeadLetterConnection) => new DirectDeadLetterHook(recorder, c.owned ? c.recordPublisher : undefined),
+          // The worker's own user (consumer-<group>) may write dlq.<stream>.<its durables>, so the shared connection serves too.
+          useFactory: (recorder: KvFailureRecorder, c: DeadLetterConnection) => new DirectDeadLetterHook(recorder, c.recordPublisher),
         },
         {
           provide: RetryRescheduler,
           inject: [DeadLetterConnection, JETSTREAM_MODULE_OPTIONS],
-          // As the dead-letter hook: only the dlq user may schedule copies that land on topic subjects.
+          // Only the dlq user may schedule: a schedule's target header is not subject to permissions, so a copy could land on any topic
+          // subject. Consumer groups have no dlq connection; their long retries wait as nak(delay) (see docs/security.md).
           useFactory: (c: DeadLetterConnection, o: JetStreamModuleOptions) =>
             c.owned && o.topology.streams.some((st) => st.name === SCHEDULES_STREAM) ? new RetryRescheduler(new MessageScheduler(c.jsm, c.recordPublisher)) : null,
         },

@@ -16,30 +16,24 @@ import type { KvFailureRecorder } from './failure.recorder.js';
  * full, outage) the message is settled all the same: the advisory path and
  * the reconciliation sweep write the record later from the failure record.
  *
- * Failure records go through the worker's connection (its user writes the
- * bucket); records through `publisher`, the dead-letter connection (only the
- * `dlq` user may publish `dlq.>`). Without one (no DLQ_NATS_* credentials)
- * the hook only records failures and records come from the router, as the
- * worker's own user may not write them.
+ * Failure records go through the worker's connection (its user writes its own
+ * durables' keys of the bucket); records through `publisher`: the worker's own
+ * connection, whose user (`consumer-<group>`) may publish `dlq.<stream>.<durable>`
+ * for its own durables only, or the dead-letter connection where there is one.
+ * A refused publish (a user without that permission) is a failed publish: the
+ * message is settled and the router writes the record.
  */
 export class DirectDeadLetterHook implements MessageFailureHook {
   private readonly logger = new Logger('DirectDeadLetter');
 
   constructor(
     private readonly recorder: KvFailureRecorder,
-    /** On the dead-letter connection, records no ingress metrics; undefined: no dead-letter connection of its own. */
-    private readonly publisher: JetStreamPublisher | undefined,
+    /** Records no ingress metrics (routing counts its own). */
+    private readonly publisher: JetStreamPublisher,
   ) {}
 
-  private warned = false;
-
   async onFailure(f: MessageFailure): Promise<void> {
-    if (f.final && !this.publisher && !this.warned) {
-      // Said at the first final failure, not at start: every process builds the hook, only workers use it.
-      this.warned = true;
-      this.logger.warn({ event: 'dlq.direct-disabled', hint: 'no DLQ_NATS_* credentials: dead letters depend on advisories and the DLQ router alone' });
-    }
-    const dlqSeq = f.final && f.original && this.publisher ? await this.deadLetter(f, f.original, this.publisher) : undefined;
+    const dlqSeq = f.final && f.original ? await this.deadLetter(f, f.original, this.publisher) : undefined;
     // Written even when the record is stored: the router corroborates the advisory that follows with it.
     await this.recorder.onFailure(f, dlqSeq);
   }

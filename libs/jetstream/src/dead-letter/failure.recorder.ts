@@ -52,8 +52,9 @@ export class KvFailureRecorder implements MessageFailureHook {
     private readonly bucket = DLQ_FAILURE_BUCKET,
   ) {}
 
+  /** Direct gets by key subject: a consumer group's user may read only its own durables' records (see consumerGroupPermissions). */
   private store(): Promise<KV> {
-    this.kv ??= new Kvm(this.nc).open(this.bucket);
+    this.kv ??= new Kvm(this.nc).open(this.bucket, { allow_direct: true });
     return this.kv;
   }
 
@@ -148,6 +149,7 @@ export function decodeFailureRecord(json: string): FailureRecord {
   return { ...rest, original: original ? { data: Buffer.from(original.data, 'base64'), headers: original.headers } : undefined };
 }
 
+/** `<stream>.<seq>.<consumer>`: a consumer group's user may write only keys ending in its own durables. */
 function keyOf(stream: string, streamSequence: number, consumer: string): string {
   return `${stream}.${streamSequence}.${consumer}`;
 }

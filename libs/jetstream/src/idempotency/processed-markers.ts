@@ -17,8 +17,9 @@ export class ProcessedMarkers {
     private readonly bucket = PROCESSED_BUCKET,
   ) {}
 
+  /** Direct gets by key subject: a consumer group's user may read only its own markers (see consumerGroupPermissions). */
   private store(): Promise<KV> {
-    this.kv ??= new Kvm(this.nc).open(this.bucket);
+    this.kv ??= new Kvm(this.nc).open(this.bucket, { allow_direct: true });
     return this.kv;
   }
 

@@ -2,24 +2,24 @@ import { describe, expect, it } from '@jest/globals';
 import { buildTopology } from '#contracts';
 import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters } from '../dead-letter/dead-letter.topology.js';
 import { natsAuthorization } from './nats-authorization.js';
-import { NATS_COMPONENTS, natsPermissions, type NatsComponent } from './nats-permissions.js';
+import { natsPermissions, natsUsers } from './nats-permissions.js';
 
 const topology = withDeadLetters(buildTopology(), DEFAULT_DEAD_LETTER_OPTIONS);
-const passwords = Object.fromEntries(NATS_COMPONENTS.map((c) => [c, `${c}-0123456789abcdef`])) as Record<NatsComponent, string>;
+const passwords: Record<string, string> = Object.fromEntries(natsUsers(topology).map((c) => [c, `${c}-0123456789abcdef`]));
 
 describe('natsAuthorization', () => {
-  it('writes one user per component with its password and permissions, and no anonymous user', () => {
+  it('writes one user per component and consumer group with its password and permissions, and no anonymous user', () => {
     const text = natsAuthorization(topology, passwords);
     expect(text.startsWith('authorization {\n  users: [\n')).toBe(true);
     const users = text
       .split('\n')
       .filter((l) => l.trim().startsWith('{'))
       .map((l) => JSON.parse(l.trim().replace(/,$/, '')) as { user: string; password: string; permissions: unknown });
-    expect(users.map((u) => u.user)).toEqual([...NATS_COMPONENTS]);
-    const permissions = natsPermissions(topology);
+    expect(users.map((u) => u.user)).toEqual(['producer', 'consumer-orders', 'consumer-ledger', 'dlq', 'provisioner', 'operator']);
+    const permissions: Record<string, unknown> = natsPermissions(topology);
     for (const u of users) {
-      expect(u.password).toBe(passwords[u.user as NatsComponent]);
-      expect(u.permissions).toEqual(permissions[u.user as NatsComponent]);
+      expect(u.password).toBe(passwords[u.user]);
+      expect(u.permissions).toEqual(permissions[u.user]);
     }
     expect(text).not.toMatch(/no_auth_user/);
   });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildTopology } from '#contracts';
 import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters } from '../dead-letter/dead-letter.topology.js';
-import { NATS_COMPONENTS, natsInboxPrefix, natsPermissions, type NatsSubjectPermission } from './nats-permissions.js';
+import { withProcessedMarkers } from '../idempotency/idempotency.topology.js';
+import { PINNED_GROUP } from '../topology/jetstream-config.mapper.js';
+import { natsInboxPrefix, natsPermissions, natsUsers, type NatsSubjectPermission } from './nats-permissions.js';
 
 /** nats-server's matching: `*` one token, `>` one or more; deny wins over allow. */
 function matches(pattern: string, subject: string): boolean {
@@ -16,9 +18,10 @@ function matches(pattern: string, subject: string): boolean {
 const allows = (perm: NatsSubjectPermission, subject: string) =>
   perm.allow.some((a) => matches(a, subject)) && !(perm.deny ?? []).some((d) => matches(d, subject));
 
-const topology = withDeadLetters(buildTopology(), { ...DEFAULT_DEAD_LETTER_OPTIONS, extraStreams: ['WQTEST'] });
+const topology = withProcessedMarkers(withDeadLetters(buildTopology(), { ...DEFAULT_DEAD_LETTER_OPTIONS, extraStreams: ['WQTEST'] }), { replicas: 1, maxBytes: 1 << 20 });
 const perms = natsPermissions(topology);
-const publishers = (subject: string) => NATS_COMPONENTS.filter((c) => allows(perms[c].publish, subject));
+const USERS = natsUsers(topology);
+const publishers = (subject: string) => USERS.filter((c) => allows(perms[c].publish, subject));
 
 describe('natsPermissions', () => {
   it('lets only the producer (and dlq replays, and the operator) publish to topic subjects', () => {
@@ -28,10 +31,17 @@ describe('natsPermissions', () => {
     expect(publishers('orders.shipped.eu.std')).toEqual(['operator']);
   });
 
-  it('lets nobody publish server advisories, and only dlq write dead letters', () => {
+  it('has one user per consumer group: orders (fulfillment, notifications, fraud review) and ledger (its partitions)', () => {
+    expect(USERS).toEqual(['producer', 'consumer-orders', 'consumer-ledger', 'dlq', 'provisioner', 'operator']);
+  });
+
+  it('lets nobody publish server advisories, dlq write any dead letter, and a group only its own durables\'', () => {
     expect(publishers('$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfillment')).toEqual([]);
     expect(publishers('$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.ORDERS.x')).toEqual([]);
-    expect(publishers('dlq.ORDERS.fulfillment')).toEqual(['dlq']);
+    expect(publishers('dlq.ORDERS.fulfillment')).toEqual(['consumer-orders', 'dlq']);
+    expect(publishers('dlq.ORDERS.ledger-p3')).toEqual(['consumer-ledger', 'dlq']);
+    expect(publishers('dlq.ORDERS.other')).toEqual(['dlq']);
+    expect(publishers('dlq.rejected')).toEqual(['dlq']);
   });
 
   it('keeps stream and consumer management with the provisioner (and operator); deletes and purges with the operator', () => {
@@ -46,18 +56,38 @@ describe('natsPermissions', () => {
   });
 
   it('lets each worker pull and ack only its own durables, in both ack subject forms', () => {
-    expect(publishers('$JS.API.CONSUMER.MSG.NEXT.ORDERS.fulfillment')).toEqual(['consumer', 'operator']);
-    expect(publishers('$JS.ACK.ORDERS.fraud-review.1.42.42.1795872508907350384.0')).toEqual(['consumer', 'operator']);
-    expect(publishers('$JS.ACK._.ABCDEFGHIJKLMNOPQRSTUV.ORDERS.fulfillment.1.42.42.1795872508907350384.0')).toEqual(['consumer', 'operator']);
+    expect(publishers('$JS.API.CONSUMER.MSG.NEXT.ORDERS.fulfillment')).toEqual(['consumer-orders', 'operator']);
+    expect(publishers('$JS.API.CONSUMER.MSG.NEXT.ORDERS.ledger-p0')).toEqual(['consumer-ledger', 'operator']);
+    expect(publishers('$JS.ACK.ORDERS.fraud-review.1.42.42.1795872508907350384.0')).toEqual(['consumer-orders', 'operator']);
+    expect(publishers('$JS.ACK._.ABCDEFGHIJKLMNOPQRSTUV.ORDERS.fulfillment.1.42.42.1795872508907350384.0')).toEqual(['consumer-orders', 'operator']);
+    expect(publishers(`$JS.API.CONSUMER.UNPIN.ORDERS.ledger-p1.${PINNED_GROUP}`)).toEqual(['consumer-ledger', 'operator']);
     expect(publishers('$JS.API.CONSUMER.MSG.NEXT.DLQ_ADVISORIES.dlq-router')).toEqual(['dlq', 'operator']);
     expect(publishers('$JS.ACK.DLQ_ADVISORIES.dlq-router.1.7.7.1795872508907350384.0')).toEqual(['dlq', 'operator']);
     // An ack subject with missing tokens is not one the server sends.
     expect(publishers('$JS.ACK.ORDERS.fulfillment.1')).toEqual(['operator']);
   });
 
-  it('lets the failure records be written by workers and read or forgotten by dlq', () => {
-    expect(publishers('$KV.nestjet_failures.ORDERS.7.fulfillment')).toEqual(['consumer', 'dlq', 'operator']);
-    expect(publishers('$JS.API.STREAM.MSG.GET.KV_nestjet_failures')).toEqual(['consumer', 'dlq', 'operator']);
+  it('lets each group write and read (by direct get on the key\'s subject) only its own durables\' failure records and markers', () => {
+    expect(publishers('$KV.nestjet_failures.ORDERS.7.fulfillment')).toEqual(['consumer-orders', 'dlq', 'operator']);
+    expect(publishers('$KV.nestjet_failures.ORDERS.7.ledger-p2')).toEqual(['consumer-ledger', 'dlq', 'operator']);
+    expect(publishers('$JS.API.DIRECT.GET.KV_nestjet_failures.$KV.nestjet_failures.ORDERS.7.fulfillment')).toEqual(['consumer-orders', 'dlq', 'operator']);
+    expect(publishers('$KV.nestjet_processed.fulfillment.abc')).toEqual(['consumer-orders', 'operator']);
+    expect(publishers('$KV.nestjet_processed.ledger-p0.abc')).toEqual(['consumer-ledger', 'operator']);
+    expect(publishers('$JS.API.DIRECT.GET.KV_nestjet_processed.$KV.nestjet_processed.ledger-p0.abc')).toEqual(['consumer-ledger', 'operator']);
+    // By sequence, or with the key in the body, a read could reach any key: no group may.
+    expect(publishers('$JS.API.STREAM.MSG.GET.KV_nestjet_failures')).toEqual(['dlq', 'operator']);
+    expect(publishers('$JS.API.STREAM.MSG.GET.KV_nestjet_processed')).toEqual(['operator']);
+    expect(publishers('$JS.API.DIRECT.GET.KV_nestjet_processed')).toEqual(['operator']);
+    // The app bucket declared for the orders group.
+    expect(publishers('$KV.stock_reservations.k')).toEqual(['consumer-orders', 'operator']);
+  });
+
+  it('lets a group announce presence, and watch it, only for its own durables', () => {
+    expect(publishers('nestjet.presence.ORDERS.fulfillment')).toEqual(['consumer-orders', 'operator']);
+    expect(publishers('nestjet.presence.ORDERS.ledger-p0')).toEqual(['consumer-ledger', 'operator']);
+    expect(publishers('nestjet.presence.DLQ_ADVISORIES.dlq-router')).toEqual(['dlq', 'operator']);
+    const watchers = USERS.filter((u) => allows(perms[u].subscribe, 'nestjet.presence.ORDERS.ledger-p0'));
+    expect(watchers).toEqual(['producer', 'consumer-ledger', 'operator']);
   });
 
   it('lets dlq fetch and delete originals of declared and extra streams, nothing else; the producer only reads its topics\' stream', () => {
@@ -71,13 +101,13 @@ describe('natsPermissions', () => {
   });
 
   it('gives every component its own inbox, which no other component may read', () => {
-    for (const c of NATS_COMPONENTS) {
+    for (const c of USERS) {
       const inbox = `${natsInboxPrefix(c)}.abc.1`;
-      const readers = NATS_COMPONENTS.filter((r) => allows(perms[r].subscribe, inbox));
+      const readers = USERS.filter((r) => allows(perms[r].subscribe, inbox));
       expect({ c, readers }).toEqual({ c, readers: [c] });
     }
-    expect(NATS_COMPONENTS.filter((c) => allows(perms[c].subscribe, 'orders.created.eu.std'))).toEqual(['operator']);
-    expect(NATS_COMPONENTS.filter((c) => perms[c].allow_responses !== undefined)).toEqual([]);
+    expect(USERS.filter((c) => allows(perms[c].subscribe, 'orders.created.eu.std'))).toEqual(['operator']);
+    expect(USERS.filter((c) => perms[c].allow_responses !== undefined)).toEqual([]);
   });
 
   it('follows the topology: a new topic, stream and durable appear where they belong', () => {
@@ -86,15 +116,16 @@ describe('natsPermissions', () => {
       {
         ...base,
         streams: [...base.streams, { ...base.streams[0]!, name: 'PAYMENTS', subjects: ['payments.>'] }],
-        consumers: [...base.consumers, { ...base.consumers[0]!, stream: 'PAYMENTS', durable: 'ledger', filterSubjects: ['payments.>'] }],
+        consumers: [...base.consumers, { ...base.consumers[0]!, stream: 'PAYMENTS', durable: 'payments-ledger', group: 'payments', filterSubjects: ['payments.>'] }],
         topics: [...base.topics, { ...base.topics[0]!, name: 'payments.captured', stream: 'PAYMENTS' }],
       },
       DEFAULT_DEAD_LETTER_OPTIONS,
     );
     const p = natsPermissions(more);
     expect(allows(p.producer.publish, 'payments.captured.eu.std')).toBe(true);
-    expect(allows(p.consumer.publish, '$JS.ACK.PAYMENTS.ledger.1.1.1.1.0')).toBe(true);
-    expect(allows(p.consumer.publish, 'payments.captured')).toBe(false);
+    expect(allows(p['consumer-payments'].publish, '$JS.ACK.PAYMENTS.payments-ledger.1.1.1.1.0')).toBe(true);
+    expect(allows(p['consumer-orders'].publish, '$JS.ACK.PAYMENTS.payments-ledger.1.1.1.1.0')).toBe(false);
+    expect(allows(p['consumer-payments'].publish, 'payments.captured')).toBe(false);
     expect(allows(p.dlq.publish, '$JS.API.STREAM.MSG.GET.PAYMENTS')).toBe(true);
     expect(allows(p.provisioner.publish, '$JS.API.STREAM.CREATE.PAYMENTS')).toBe(true);
   });

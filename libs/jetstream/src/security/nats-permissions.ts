@@ -1,20 +1,52 @@
-import type { ConsumerDeclaration, StreamDeclaration, Topology } from '#contracts';
+import { consumerGroupOf, consumerGroups, type ConsumerDeclaration, type StreamDeclaration, type Topology } from '#contracts';
 import {
   DLQ_ADVISORY_STREAM,
   DLQ_FAILURE_BUCKET,
   DLQ_REJECTED_STREAM,
+  DLQ_REJECTED_SUBJECT,
   DLQ_REPLAY_BUCKET,
   DLQ_ROUTER_DURABLE,
   DLQ_STREAM,
+  dlqSubject,
 } from '../dead-letter/dead-letter.constants.js';
+import { PROCESSED_BUCKET } from '../idempotency/idempotency.constants.js';
 import { PRESENCE_SUBJECT_PREFIX, presenceSubject } from '../presence/presence.constants.js';
 import { PINNED_GROUP } from '../topology/jetstream-config.mapper.js';
 import { COUNTERS_PREFIX, COUNTERS_STREAM } from '../counters/counter.constants.js';
 import { SCHEDULE_DUE_PREFIX, SCHEDULE_LEDGER_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from '../schedule/schedule.constants.js';
 
-/** The NATS users, one per component; each gets only what its code calls. */
-export const NATS_COMPONENTS = ['producer', 'consumer', 'dlq', 'provisioner', 'operator'] as const;
+/** The NATS users of the fixed components; each gets only what its code calls. Workers get one user per consumer group. */
+export const NATS_COMPONENTS = ['producer', 'dlq', 'provisioner', 'operator'] as const;
 export type NatsComponent = (typeof NATS_COMPONENTS)[number];
+
+/** The NATS user of one consumer group (one deployment): `consumer-<group>`. */
+export type ConsumerGroupUser = `consumer-${string}`;
+export type NatsUser = NatsComponent | ConsumerGroupUser;
+
+export function consumerGroupUser(group: string): ConsumerGroupUser {
+  return `consumer-${group}`;
+}
+
+/** The group a `consumer-<group>` user name stands for, else undefined. */
+export function groupOfUser(user: string | undefined): string | undefined {
+  return user?.startsWith('consumer-') ? user.slice('consumer-'.length) || undefined : undefined;
+}
+
+/**
+ * The user of a worker that runs every consumer group in one process: the chart's single consumer
+ * Deployment and the apps tests start. It holds each group's powers together (no isolation between
+ * groups that share a process anyway) and, like a group's user, no dlq credential.
+ */
+export const ALL_GROUPS_USER = 'consumer';
+
+export function allGroupsPermissions(topology: Topology): NatsPermissions {
+  return consumerGroupPermissions(topology, workerGroups(topology), ALL_GROUPS_USER);
+}
+
+/** Every NATS user of the topology: the components and one per consumer group, in the order they are written. */
+export function natsUsers(topology: Topology): NatsUser[] {
+  return ['producer', ...workerGroups(topology).map(consumerGroupUser), 'dlq', 'provisioner', 'operator'];
+}
 
 /** nats-server's own permission shape, so it can be written into a server config or a chart Secret as it is. */
 export interface NatsSubjectPermission {
@@ -33,8 +65,8 @@ export interface NatsPermissions {
  * messages) under its own inbox prefix, so no user can subscribe to another
  * user's replies. nats.js takes it as the `inboxPrefix` connection option.
  */
-export function natsInboxPrefix(component: NatsComponent): string {
-  return `_INBOX_${component}`;
+export function natsInboxPrefix(user: string): string {
+  return `_INBOX_${user}`;
 }
 
 /** Server advisories: whoever may publish here can forge a dead letter. */
@@ -70,6 +102,18 @@ const directGet = (stream: string) => [api(`DIRECT.GET.${stream}`), api(`DIRECT.
 const kvRead = (bucket: string) => [...streamCalls([`KV_${bucket}`], 'INFO', 'MSG.GET'), api(`DIRECT.GET.KV_${bucket}.>`)];
 const kvWrite = (bucket: string) => [`$KV.${bucket}.>`];
 
+/**
+ * Reading, writing and deleting the keys of a bucket that match `keys` (a subject pattern below
+ * `$KV.<bucket>.`), nothing else. Reads must be direct gets by subject (`$JS.API.DIRECT.GET.KV_<bucket>.<key subject>`,
+ * which nats.js sends for a bucket opened with `allow_direct`): `STREAM.MSG.GET` takes the key in
+ * its body and a sequence reads any key, so it is never granted here.
+ */
+const kvKeys = (bucket: string, keys: string) => [
+  ...streamCalls([`KV_${bucket}`], 'INFO'),
+  `$KV.${bucket}.${keys}`,
+  api(`DIRECT.GET.KV_${bucket}.$KV.${bucket}.${keys}`),
+];
+
 /** `orders.created` and its routed subjects `orders.created.<region>.<tier>`. */
 const topicSubjects = (topology: Topology) => topology.topics.flatMap((t) => [t.name, `${t.name}.>`]);
 
@@ -78,6 +122,11 @@ const ADVISORY_SUBJECT = /^\$JS\.EVENT\.ADVISORY\.CONSUMER\.[A-Z_]+\.([^.*>]+)\.
 /** The streams whose dead letters the router copies: those its advisory stream listens to (declared and extra). */
 function deadLetterSources(advisories: StreamDeclaration): string[] {
   return unique(advisories.subjects.map((s) => ADVISORY_SUBJECT.exec(s)?.[1]).filter((s): s is string => s !== undefined));
+}
+
+/** The consumer groups of the workers (the DLQ router is no group's: it runs as dlq). */
+function workerGroups(topology: Topology): string[] {
+  return consumerGroups({ consumers: topology.consumers.filter((c) => !(c.stream === DLQ_ADVISORY_STREAM && c.durable === DLQ_ROUTER_DURABLE)) });
 }
 
 function unique(items: string[]): string[] {
@@ -101,7 +150,7 @@ function compact(subjects: string[]): string[] {
   return all.filter((s, n) => !all.some((other, m) => m !== n && covers(other, s)));
 }
 
-function permissions(component: NatsComponent, publish: string[], publishDeny: string[], subscribe: string[] = []): NatsPermissions {
+function permissions(component: string, publish: string[], publishDeny: string[], subscribe: string[] = []): NatsPermissions {
   return {
     publish: { allow: compact(publish), deny: compact([ADVISORIES, ...publishDeny]) },
     subscribe: { allow: [`${natsInboxPrefix(component)}.>`, ...subscribe] },
@@ -114,16 +163,16 @@ function permissions(component: NatsComponent, publish: string[], publishDeny: s
  * - producer: publish to topic subjects and pending schedules; read stream and consumer info (readiness,
  *   /v1/topics, metrics); get a stored message of a topic's stream (an Idempotency-Key repeat is compared
  *   with it); read and delete pending schedules; add to the shared quota counters.
- * - consumer: pull and ack its durables; info reads; read/write KV buckets (the failure records, the
- *   processed-markers); unpin and watch the presence of partition durables.
+ * - consumer-<group>, one per consumer group (see consumerGroupPermissions): its own durables, its own
+ *   processed-markers and failure records, its own dead letters; nothing of another group.
  * - dlq: the DLQ router and admin: pull and ack advisories, read/delete originals, write `dlq.>`,
  *   read/delete DLQ records, replay to topic subjects, read and forget failure records; schedule
  *   retry copies (RetryRescheduler).
  * - provisioner: create, update and read streams, consumers and KV buckets; no deletes, no messages.
  * - operator: the human `nats` CLI: everything except forging advisories or dead letters.
- * Nobody may publish to `$JS.EVENT.>`; nobody but dlq may publish to the DLQ subjects.
+ * Nobody may publish to `$JS.EVENT.>`; only dlq may write any DLQ subject, a group only `dlq.<stream>.<its durable>`.
  */
-export function natsPermissions(topology: Topology): Record<NatsComponent, NatsPermissions> {
+export function natsPermissions(topology: Topology): Record<NatsUser, NatsPermissions> {
   const dlq = topology.streams.find((s) => s.name === DLQ_STREAM);
   const rejected = topology.streams.find((s) => s.name === DLQ_REJECTED_STREAM);
   const advisories = topology.streams.find((s) => s.name === DLQ_ADVISORY_STREAM);
@@ -142,7 +191,6 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
   const counters = topology.streams.some((s) => s.name === COUNTERS_STREAM);
   const sources = deadLetterSources(advisories);
   const workers = topology.consumers.filter((c) => c !== router);
-  const partitions = workers.filter((c) => c.partition);
   // Readiness, /v1/topics and the fill gauges read every stream's and bucket's info.
   const readTopology = [...streamCalls([...streams, ...buckets.map((b) => `KV_${b}`)], 'INFO'), ...consumerInfo(topology.consumers)];
 
@@ -167,27 +215,15 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
       // Which workers are bound, for the operations view (PresenceTracker).
       [`${PRESENCE_SUBJECT_PREFIX}.>`],
     ),
-    consumer: permissions(
-      'consumer',
-      // Replay marks are the DLQ admin's alone.
-      [
-        ...readTopology,
-        ...pull(workers),
-        ...workers.map((c) => presenceSubject(c.stream, c.durable)),
-        // A partition worker hands a partition over (PartitionBalancer).
-        ...partitions.map((c) => api(`CONSUMER.UNPIN.${c.stream}.${c.durable}.${PINNED_GROUP}`)),
-        ...buckets.filter((b) => b !== DLQ_REPLAY_BUCKET).flatMap((b) => [...kvRead(b), ...kvWrite(b)]),
-      ],
-      [...dlqSubjects, ...messageSubjects],
-      // Partition workers count each other to share the partitions fairly.
-      partitions.length > 0 ? [`${PRESENCE_SUBJECT_PREFIX}.>`] : [],
-    ),
+    ...Object.fromEntries(workerGroups(topology).map((g) => [consumerGroupUser(g), consumerGroupPermissions(topology, [g], consumerGroupUser(g))])),
     dlq: permissions(
       'dlq',
       [
         ...dlqSubjects,
         ...topicSubjects(topology),
         api('INFO'),
+        // A router-only worker may run as dlq alone: its readiness and metrics gauges read the topology's info.
+        ...readTopology,
         ...pull([router]),
         presenceSubject(router.stream, router.durable),
         ...streamCalls(unique([...streams, ...sources]), 'INFO'),
@@ -220,8 +256,49 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
       publish: { allow: ['>'], deny: compact([ADVISORIES, ...dlqSubjects]) },
       subscribe: {
         allow: ['>'],
-        deny: NATS_COMPONENTS.filter((c) => c !== 'operator').map((c) => `${natsInboxPrefix(c)}.>`),
+        deny: [...natsUsers(topology), ALL_GROUPS_USER].filter((c) => c !== 'operator').map((c) => `${natsInboxPrefix(c)}.>`),
       },
     },
   };
+}
+
+/**
+ * The permissions of a worker running the consumer groups `groups` (one group per deployment and
+ * user; several only where one process runs them all, as in tests), as NATS user `user`:
+ * - pull, ack and read the info of the groups' durables; unpin and watch the presence of their
+ *   partition durables; announce presence only for them (so no one else can beacon for them);
+ * - processed-markers only under `<durable>.` and failure records only under `<stream>.*.<durable>`,
+ *   read by direct get on those subjects alone;
+ * - dead letters only on `dlq.<stream>.<durable>` (direct dead-lettering; the server keeps the msgID
+ *   dedup with the router's copy);
+ * - read and write app buckets declared for one of the groups or for none;
+ * - info of every stream, bucket and durable (readiness, fill gauges); no message gets or deletes, no
+ *   schedules, no topic subjects.
+ */
+export function consumerGroupPermissions(topology: Topology, groups: string[], user: string): NatsPermissions {
+  const own = topology.consumers.filter((c) => groups.includes(consumerGroupOf(c)) && !(c.stream === DLQ_ADVISORY_STREAM && c.durable === DLQ_ROUTER_DURABLE));
+  const partitions = own.filter((c) => c.partition);
+  const domainStreams = topology.streams.filter((s) => ![DLQ_STREAM, DLQ_REJECTED_STREAM, DLQ_ADVISORY_STREAM].includes(s.name));
+  const messageSubjects = unique([...domainStreams.flatMap((s) => s.subjects), ...topicSubjects(topology)]);
+  const appBuckets = topology.buckets.filter((b) => ![PROCESSED_BUCKET, DLQ_FAILURE_BUCKET, DLQ_REPLAY_BUCKET].includes(b.name));
+  const has = (bucket: string) => topology.buckets.some((b) => b.name === bucket);
+  return permissions(
+    user,
+    [
+      // Readiness and the metrics gauges read every stream's, bucket's and durable's info (metadata, no messages).
+      ...streamCalls([...topology.streams.map((s) => s.name), ...topology.buckets.map((b) => `KV_${b.name}`)], 'INFO'),
+      ...consumerInfo(topology.consumers),
+      ...pull(own),
+      ...own.map((c) => presenceSubject(c.stream, c.durable)),
+      // A partition worker hands a partition over (PartitionBalancer).
+      ...partitions.map((c) => api(`CONSUMER.UNPIN.${c.stream}.${c.durable}.${PINNED_GROUP}`)),
+      ...(has(PROCESSED_BUCKET) ? own.flatMap((c) => kvKeys(PROCESSED_BUCKET, `${c.durable}.>`)) : []),
+      ...(has(DLQ_FAILURE_BUCKET) ? own.flatMap((c) => kvKeys(DLQ_FAILURE_BUCKET, `${c.stream}.*.${c.durable}`)) : []),
+      ...own.map((c) => dlqSubject(c.stream, c.durable)),
+      ...appBuckets.filter((b) => b.group === undefined || groups.includes(b.group)).flatMap((b) => [...kvRead(b.name), ...kvWrite(b.name)]),
+    ],
+    [DLQ_REJECTED_SUBJECT, ...messageSubjects],
+    // Partition workers count each other to share the partitions fairly.
+    partitions.map((c) => presenceSubject(c.stream, c.durable)),
+  );
 }

@@ -64,13 +64,14 @@ export class TopologyProvisioner {
       // The server accepts a create identical to an existing bucket, so a lost race needs no retry.
       // markerTTL turns on per-message TTLs; the server's delete marker of an expired key lives that long.
       const perKey = b.perKeyTtl ? { markerTTL: KEY_EXPIRY_MARKER_TTL_MS } : {};
-      await this.kvm.create(b.name, { description: b.description, ttl: b.ttlMs, replicas: b.replicas, history: 1, max_bytes: b.maxBytes, ...perKey });
+      await this.kvm.create(b.name, { description: b.description, ttl: b.ttlMs, replicas: b.replicas, history: 1, max_bytes: b.maxBytes, allow_direct: true, ...perKey });
       return { ...base, action: 'created', changed: [], drift: [] };
     }
     const actual = existing.config as unknown as Record<string, unknown>;
     const drift = diffConfig({ max_age: nanos(b.ttlMs) }, actual, ['max_age']);
-    const desired = { max_bytes: b.maxBytes, discard: DiscardPolicy.New };
-    const changed = diffConfig(desired, actual, ['max_bytes', 'discard']);
+    // Direct gets: workers read their own keys by subject, the only reads their users may make (a bucket made by an older nats.js may lack it).
+    const desired = { max_bytes: b.maxBytes, discard: DiscardPolicy.New, allow_direct: true };
+    const changed = diffConfig(desired, actual, ['max_bytes', 'discard', 'allow_direct']);
     if (changed.length === 0) return { ...base, action: 'unchanged', changed, drift };
     await this.jsm.streams.update(stream, { ...existing.config, ...desired });
     return { ...base, action: 'updated', changed, drift };

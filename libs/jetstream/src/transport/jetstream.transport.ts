@@ -122,7 +122,8 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     try {
       const unknown = this.routes.consumers().filter((c) => !this.options.bindings.some((b) => b.consumer === c));
       if (unknown.length > 0) {
-        this.logger.warn(`handlers name consumers this process does not bind: ${unknown.join(', ')}`);
+        // Normal with one deployment per consumer group: the other groups' handlers are in the same app.
+        this.logger.log({ event: 'consumers.not-bound', consumers: unknown, hint: 'handlers of consumers this process does not bind (another consumer group runs them, or CONSUMERS leaves them out)' });
       }
       this.nc = await connectNats(this.options.connection, this.options.name, this.logger);
       const partitioned: { binding: ConsumerBinding; worker: ConsumerWorker }[] = [];
@@ -159,7 +160,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       this.presence = new PresenceAnnouncer(this.nc, this.options.bindings.map((b) => ({ stream: b.stream, durable: b.durable })));
       this.presence.start();
       if (partitioned.length > 0) {
-        this.balancer = new PartitionBalancer(await jetstreamManager(this.nc, { checkAPI: false }), new PresenceTracker(this.nc), partitionedConsumers(partitioned), this.logger);
+        this.balancer = new PartitionBalancer(await jetstreamManager(this.nc, { checkAPI: false }), new PresenceTracker(this.nc, Date.now, partitioned.map(({ binding }) => ({ stream: binding.stream, durable: binding.durable }))), partitionedConsumers(partitioned), this.logger);
         this.balancer.start();
       }
       callback();

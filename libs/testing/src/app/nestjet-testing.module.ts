@@ -15,7 +15,6 @@ import {
   type DeadLetter,
   type DeadLetterFilter,
   type HeaderEntries,
-  type NatsComponent,
   type PublishResult,
 } from '#jetstream';
 import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
@@ -23,6 +22,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Module, type DynamicModule, type ForwardReference, type INestApplication, type LoggerService, type LogLevel, type Provider, type Type } from '@nestjs/common';
 import { ModulesContainer, NestFactory } from '@nestjs/core';
 import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants.js';
+import type { TestNatsUser } from '../nats/nats-users.js';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -103,9 +103,9 @@ export class NestjetTestingModule {
     const settings: Record<string, string> = { ...TESTING_DEFAULT_ENV, ...options.env };
     const topology = validateEnvironment(JetStreamEnvironment, settings).topology(options.topology ?? buildTopology);
     const broker = await testingBroker(options.natsUrl ?? options.env?.NATS_URL ?? process.env.NATS_URL, topology, { ...process.env, ...options.env });
-    const config = (component: NatsComponent) => validateEnvironment(JetStreamEnvironment, { ...settings, ...broker.env(component), ...broker.dlqEnv() });
+    const config = (component: TestNatsUser) => validateEnvironment(JetStreamEnvironment, { ...settings, ...broker.env(component), ...broker.dlqEnv() });
     const opened: NatsConnection[] = [];
-    const open = async (component: NatsComponent) => {
+    const open = async (component: TestNatsUser) => {
       const nc = await connectNats(config(component).connectionOptions(component), `nestjet-testing-${component}`);
       opened.push(nc);
       return nc;

@@ -1,11 +1,11 @@
-import type { NatsComponent } from '#jetstream';
+import type { TestNatsUser } from '../nats/nats-users.js';
 import { NatsServer } from '../nats/nats-server.js';
 import type { Topology } from '#contracts';
 
 /** Where the testing app's connections go: the settings of each component's connection, and what teardown must stop. */
 export interface TestingBroker {
   /** NATS_URL and the credentials a connection as `component` uses. */
-  env(component: NatsComponent): Record<string, string>;
+  env(component: TestNatsUser): Record<string, string>;
   /** The dead-letter connection's credentials; empty: the main connection's. */
   dlqEnv(): Record<string, string>;
   dispose(): Promise<void>;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { buildTopology, type Topology } from '#contracts';
-import { JetStreamEnvironment, NATS_COMPONENTS, natsAuthorization, natsInboxPrefix, validateEnvironment, type NatsComponent } from '#jetstream';
+import { ALL_GROUPS_USER, allGroupsPermissions, JetStreamEnvironment, natsAuthorization, natsInboxPrefix, natsUsers, validateEnvironment, type NatsUser } from '#jetstream';
 import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import type { TlsFiles } from './tls-certificates.js';
 
@@ -9,9 +9,16 @@ export function topologyFor(env: Record<string, string> = {}): Topology {
   return validateEnvironment(JetStreamEnvironment, env).topology(buildTopology);
 }
 
-/** One random password per component, and the server authorization block with their permissions. */
+/**
+ * A NATS user tests connect as: a generated one (component or `consumer-<group>`), or `consumer`
+ * (ALL_GROUPS_USER), which runs every consumer group at once (one worker process for all durables,
+ * as most app tests and the chart's consumer Deployment run it); `npm start` has no such user.
+ */
+export type TestNatsUser = NatsUser | 'consumer';
+
+/** One random password per user, and the server authorization block with their permissions. */
 export class NatsUsers {
-  readonly passwords: Record<NatsComponent, string>;
+  readonly passwords: Record<TestNatsUser, string>;
   /** Password of the test-only `intruder` user, when the server has one. */
   readonly intruderPassword?: string;
 
@@ -19,19 +26,20 @@ export class NatsUsers {
   constructor(
     readonly topology: Topology = topologyFor(),
     intruder = false,
-    passwords?: Record<NatsComponent, string>,
+    passwords?: Record<string, string>,
   ) {
-    this.passwords = passwords ?? (Object.fromEntries(NATS_COMPONENTS.map((c) => [c, randomBytes(18).toString('base64url')])) as Record<NatsComponent, string>);
+    const users: string[] = [...natsUsers(topology), 'consumer'];
+    this.passwords = Object.fromEntries(users.map((u) => [u, passwords?.[u] ?? randomBytes(18).toString('base64url')])) as Record<TestNatsUser, string>;
     if (intruder) this.intruderPassword = randomBytes(18).toString('base64url');
   }
 
   /** Users whose passwords were made elsewhere (e.g. the chart's Secrets). */
-  static withPasswords(passwords: Record<NatsComponent, string>): NatsUsers {
+  static withPasswords(passwords: Record<string, string>): NatsUsers {
     return new NatsUsers(topologyFor(), false, passwords);
   }
 
   authorization(): string {
-    const block = natsAuthorization(this.topology, this.passwords);
+    const block = natsAuthorization(this.topology, this.passwords, { [ALL_GROUPS_USER]: allGroupsPermissions(this.topology) });
     if (!this.intruderPassword) return block;
     return block.replace(/\n  \]\n\}\n$/, `,\n    ${JSON.stringify({ user: 'intruder', password: this.intruderPassword })}\n  ]\n}\n`);
   }
@@ -48,7 +56,7 @@ export abstract class NatsEndpoint {
   abstract readonly tls?: TlsFiles;
 
   /** NATS_URL and the component's credentials (and TLS files), as an app reads them. */
-  env(component: NatsComponent): Record<string, string> {
+  env(component: TestNatsUser): Record<string, string> {
     return {
       NATS_URL: this.url,
       NATS_USER: component,
@@ -63,7 +71,7 @@ export abstract class NatsEndpoint {
   }
 
   /** nats.js options for a direct connection as `component`. */
-  connectOptions(component: NatsComponent): ConnectionOptions {
+  connectOptions(component: TestNatsUser): ConnectionOptions {
     return {
       servers: this.url.split(','),
       user: component,
@@ -80,7 +88,7 @@ export abstract class NatsEndpoint {
     return connect({ name: 'test-intruder', servers, tls, user: 'intruder', pass: this.users.intruderPassword });
   }
 
-  connect(component: NatsComponent, options: ConnectionOptions = {}): Promise<NatsConnection> {
+  connect(component: TestNatsUser, options: ConnectionOptions = {}): Promise<NatsConnection> {
     return connect({ name: `test-${component}`, maxReconnectAttempts: -1, ...this.connectOptions(component), ...options });
   }
 }
