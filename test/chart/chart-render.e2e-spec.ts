@@ -98,6 +98,8 @@ describe('helm chart: lint, render, schema', () => {
       [{ 'producer.auth.apiKeys.scopes[0]': 'admin' }, /at '\/producer\/auth\/apiKeys\/scopes\/0': 'admin' does not match pattern/],
       [{ 'producer.auth.apiKeys.generate': 'yes' }, /at '\/producer\/auth\/apiKeys\/generate': got string, want boolean/],
       [{ 'producer.auth.jwt.jwksUrl': 'ftp://idp/keys' }, /at '\/producer\/auth\/jwt\/jwksUrl': 'ftp:\/\/idp\/keys' does not match pattern/],
+      // Keys fetched in clear could be swapped on the way, and with them every token.
+      [{ 'producer.auth.jwt.jwksUrl': 'http://idp/keys' }, /at '\/producer\/auth\/jwt\/jwksUrl': 'http:\/\/idp\/keys' does not match pattern/],
       // The API key itself has no place in values.
       [{ 'producer.auth.apiKeys.apiKey': 'a-key' }, /at '\/producer\/auth\/apiKeys': additional properties 'apiKey' not allowed/],
       [{ 'producer.ingress.hosts[0].paths[0].path': '/' }, /at '\/producer\/ingress\/hosts\/0': additional properties 'paths' not allowed/],

@@ -56,7 +56,7 @@ describe('helm chart security defaults', () => {
     const sha = (k: string) => `sha256:${createHash('sha256').update(k).digest('hex')}`;
     expect(file).toEqual([
       { id: 'helm', hash: sha(key), scopes: ['publish:orders.*', 'topics:read'] },
-      { id: 'helm-admin', hash: sha(adminKey), scopes: ['topics:read', 'ops:read', 'consumers:manage', 'dlq:read', 'dlq:replay', 'dlq:purge', 'schedules:read', 'schedules:cancel'] },
+      { id: 'helm-admin', hash: sha(adminKey), scopes: ['topics:read', 'ops:read', 'consumers:manage', 'dlq:read', 'dlq:replay', 'dlq:purge', 'schedules:read', 'schedules:cancel', 'schedules:admin'] },
     ]);
     // The producer mounts the hashed file only; the plain key is for people and the helm test.
     const producer = findObject(defaults, 'Deployment', '-producer');
@@ -244,6 +244,7 @@ describe('helm chart security defaults', () => {
     const jwt = { 'producer.auth.apiKeys.generate': false, 'producer.auth.jwt.jwksUrl': 'https://idp/keys', 'producer.auth.jwt.issuer': 'https://idp', 'producer.auth.jwt.audience': 'nestjet', 'tests.enabled': false };
     const env = envOf(findObject(await helmTemplate({ set: jwt }), 'Deployment', '-producer'));
     expect([env.JWT_JWKS_URL?.value, env.JWT_ISSUER?.value, env.JWT_AUDIENCE?.value, env.API_KEYS_FILE]).toEqual(['https://idp/keys', 'https://idp', 'nestjet', undefined]);
+    expect([env.JWT_TYPES?.value, env.JWT_MAX_TOKEN_LIFETIME_SECONDS?.value]).toEqual(['at+jwt,JWT', '86400']);
   });
 
   it('refuses to render open or half-configured security, and explains the migration from the removed values', async () => {
