@@ -49,6 +49,10 @@ export interface StreamDeclaration {
   allowMsgTtl?: boolean;
   /** Other streams this one copies from, each filtered and renamed by one subject transform. */
   sources?: StreamSourceDeclaration[];
+  /** The server refuses to delete single messages (append-only; once on, no update turns it off). */
+  denyDelete?: boolean;
+  /** The server refuses to purge the stream (once on, no update turns it off). */
+  denyPurge?: boolean;
 }
 
 export interface StreamSourceDeclaration {

@@ -7,6 +7,7 @@ import {
   DLQ_ROUTER_DURABLE,
   DLQ_STREAM,
 } from '../dead-letter/dead-letter.constants.js';
+import { AUDIT_STREAM } from '../audit/audit.constants.js';
 import { PRESENCE_SUBJECT_PREFIX, presenceSubject } from '../presence/presence.constants.js';
 import { PINNED_GROUP } from '../topology/jetstream-config.mapper.js';
 import { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from '../schedule/schedule.constants.js';
@@ -119,8 +120,12 @@ function permissions(component: NatsComponent, publish: string[], publishDeny: s
  *   read/delete DLQ records, replay to topic subjects, read and forget failure records; schedule
  *   retry copies (RetryRescheduler).
  * - provisioner: create, update and read streams, consumers and KV buckets; no deletes, no messages.
- * - operator: the human `nats` CLI: everything except forging advisories or dead letters.
- * Nobody may publish to `$JS.EVENT.>`; nobody but dlq may publish to the DLQ subjects.
+ * - operator: the human `nats` CLI: everything except forging advisories, dead letters or audit records,
+ *   and except deleting, purging, removing or reconfiguring the AUDIT stream.
+ * Nobody may publish to `$JS.EVENT.>`; nobody but dlq may publish to the DLQ subjects; nobody but the
+ * producer (which serves the admin API) may append to AUDIT, and nobody may delete from it (the stream
+ * itself denies deletes and purges too). The provisioner may update AUDIT to apply a new retention;
+ * the server refuses an update that would turn deny_delete or deny_purge off.
  */
 export function natsPermissions(topology: Topology): Record<NatsComponent, NatsPermissions> {
   const dlq = topology.streams.find((s) => s.name === DLQ_STREAM);
@@ -133,7 +138,11 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
   }
   // Dead letters and rejected advisories: only dlq writes either.
   const dlqSubjects = [...dlq.subjects, ...rejected.subjects];
-  const domainStreams = topology.streams.filter((s) => s !== dlq && s !== rejected && s !== advisories);
+  const audit = topology.streams.find((s) => s.name === AUDIT_STREAM);
+  const auditSubjects = audit?.subjects ?? [];
+  // Whatever could remove or rewrite audit records; denied to every user, the operator included.
+  const auditTampering = audit ? streamCalls([AUDIT_STREAM], 'MSG.DELETE', 'PURGE', 'DELETE', 'UPDATE') : [];
+  const domainStreams = topology.streams.filter((s) => s !== dlq && s !== rejected && s !== advisories && s !== audit);
   const messageSubjects = unique([...domainStreams.flatMap((s) => s.subjects), ...topicSubjects(topology)]);
   const streams = topology.streams.map((s) => s.name);
   const buckets = topology.buckets.map((b) => b.name);
@@ -155,9 +164,11 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
         ...workers.flatMap((c) => [api(`CONSUMER.PAUSE.${c.stream}.${c.durable}`), api(`CONSUMER.RESET.${c.stream}.${c.durable}`)]),
         // Scheduled publishes; listing, reading and cancelling schedules.
         ...(schedules ? [`${SCHEDULE_PENDING_PREFIX}.*`, ...streamCalls([SCHEDULES_STREAM], 'MSG.GET', 'MSG.DELETE'), ...directGet(SCHEDULES_STREAM)] : []),
+        // The admin API appends its audit records and reads them back (GET /v1/audit, verify).
+        ...(audit ? [...auditSubjects, ...directGet(AUDIT_STREAM)] : []),
       ],
       // Due messages are the server's to produce: a publish there would skip validation and land in the topic's stream.
-      [...dlqSubjects, `${SCHEDULE_DUE_PREFIX}.>`],
+      [...dlqSubjects, `${SCHEDULE_DUE_PREFIX}.>`, ...auditTampering],
       // Which workers are bound, for the operations view (PresenceTracker).
       [`${PRESENCE_SUBJECT_PREFIX}.>`],
     ),
@@ -172,7 +183,7 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
         ...partitions.map((c) => api(`CONSUMER.UNPIN.${c.stream}.${c.durable}.${PINNED_GROUP}`)),
         ...buckets.filter((b) => b !== DLQ_REPLAY_BUCKET).flatMap((b) => [...kvRead(b), ...kvWrite(b)]),
       ],
-      [...dlqSubjects, ...messageSubjects],
+      [...dlqSubjects, ...messageSubjects, ...auditSubjects, ...auditTampering],
       // Partition workers count each other to share the partitions fairly.
       partitions.length > 0 ? [`${PRESENCE_SUBJECT_PREFIX}.>`] : [],
     ),
@@ -193,7 +204,7 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
         // Retries due later than the ack wait, rescheduled as copies (RetryRescheduler).
         ...(schedules ? [`${SCHEDULE_PENDING_PREFIX}.*`, ...directGet(SCHEDULES_STREAM)] : []),
       ],
-      [`${SCHEDULE_DUE_PREFIX}.>`],
+      [`${SCHEDULE_DUE_PREFIX}.>`, ...auditSubjects, ...auditTampering],
     ),
     provisioner: permissions(
       'provisioner',
@@ -208,10 +219,10 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
           api(`CONSUMER.INFO.${c.stream}.${c.durable}`),
         ]),
       ],
-      [...dlqSubjects, ...messageSubjects],
+      [...dlqSubjects, ...messageSubjects, ...auditSubjects, ...streamCalls(audit ? [AUDIT_STREAM] : [], 'MSG.DELETE', 'PURGE', 'DELETE')],
     ),
     operator: {
-      publish: { allow: ['>'], deny: compact([ADVISORIES, ...dlqSubjects]) },
+      publish: { allow: ['>'], deny: compact([ADVISORIES, ...dlqSubjects, ...auditSubjects, ...auditTampering]) },
       subscribe: {
         allow: ['>'],
         deny: NATS_COMPONENTS.filter((c) => c !== 'operator').map((c) => `${natsInboxPrefix(c)}.>`),

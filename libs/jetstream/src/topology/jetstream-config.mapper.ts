@@ -25,6 +25,8 @@ export function toStreamConfig(s: StreamDeclaration): Partial<StreamConfig> & { 
     allow_direct: s.allowDirect ?? false,
     allow_msg_schedules: s.allowMsgSchedules ?? false,
     allow_msg_ttl: s.allowMsgTtl ?? false,
+    deny_delete: s.denyDelete ?? false,
+    deny_purge: s.denyPurge ?? false,
     // The server reports no sources as absent, not as [].
     ...(s.sources?.length ? { sources: toSources(s.sources) } : {}),
   };
@@ -80,6 +82,9 @@ export const UPDATABLE_STREAM_FIELDS = [
   'allow_direct',
   'allow_msg_ttl',
   'sources',
+  // Turning them on applies in place; the server refuses to turn them off.
+  'deny_delete',
+  'deny_purge',
 ] as const;
 /** Switching schedules on is refused on a stream that holds messages: drift to resolve by hand. */
 export const FIXED_STREAM_FIELDS = ['retention', 'storage', 'allow_msg_schedules'] as const;
