@@ -2,6 +2,7 @@ import { MAX_PAGE_LIMIT, MessageScheduler, parsePage, SCHEDULE_ID, type PendingS
 import { applyDecorators, Controller, Delete, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { PENDING_SCHEDULE_SCHEMA, SCHEDULE_LISTING_SCHEMA } from '../openapi.schemas.js';
+import { Audited, param } from '../audit/audited.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiProblems } from '../problem/api-problems.js';
 import { problems } from '../problem/problem-details.js';
@@ -53,6 +54,7 @@ export class SchedulesController {
 
   @Delete(':id')
   @RequireScope('schedules:cancel')
+  @Audited({ action: 'schedule.cancel', target: (r) => `schedule/${param(r, 'id')}` })
   @ApiOperation({ summary: 'Cancel a pending schedule: it will not be delivered. Answers the cancelled schedule; 404 if it was already delivered' })
   @ApiScheduleId()
   @ApiOkResponse({ description: 'The cancelled schedule', schema: PENDING_SCHEDULE_SCHEMA })
