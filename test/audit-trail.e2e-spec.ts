@@ -108,12 +108,16 @@ describe('audit trail: every admin action recorded, chained and verifiable', () 
     const { view } = await deadLetter();
     const refused = await call(`/v1/dlq/${view.id}`, { method: 'DELETE' }, operatorKey);
     expect(refused.status).toBe(403);
+    // Refused by the route's media-type guard, before any handler: recorded too.
+    const wrongType = await fetch(`${producer.url}/v1/dlq/${view.id}`, { method: 'DELETE', headers: { ...authHeaders(purger), 'content-type': 'text/plain' }, body: 'x' });
+    expect(wrongType.status).toBe(415);
     const purged = await call(`/v1/dlq/${view.id}`, { method: 'DELETE' }, purger);
     expect(purged.status).toBe(204);
 
     const records = (await audit(`?action=dlq.purge&target=dlq/${view.id}`)).items;
     expect(records).toEqual([
-      expect.objectContaining({ principal: 'key:ops-no-audit', target: `dlq/${view.id}`, result: expect.objectContaining({ outcome: 'refused', status: 403 }) }),
+      expect.objectContaining({ principal: 'key:ops-no-audit', target: `dlq/${view.id}`, result: expect.objectContaining({ outcome: 'refused', status: 403, detail: expect.stringContaining('dlq:purge') }) }),
+      expect.objectContaining({ principal: 'key:purger', target: `dlq/${view.id}`, result: expect.objectContaining({ outcome: 'refused', status: 415 }) }),
       expect.objectContaining({ principal: 'key:purger', target: `dlq/${view.id}`, result: { outcome: 'succeeded', status: 204 } }),
     ]);
     for (const r of records) {
@@ -121,9 +125,10 @@ describe('audit trail: every admin action recorded, chained and verifiable', () 
       expect(r.host).toEqual(expect.any(String));
       expect(Date.now() - Date.parse(r.time)).toBeLessThan(60_000);
     }
-    // The second is chained to the first.
+    // Each is chained to the one before.
     expect(records[1]!.prev).toBe(records[0]!.hash);
     expect(records[1]!.seq).toBe(records[0]!.seq + 1);
+    expect(records[2]!.prev).toBe(records[1]!.hash);
 
     // Purging it again: not found, recorded as refused.
     expect((await call(`/v1/dlq/${view.id}`, { method: 'DELETE' }, purger)).status).toBe(404);
@@ -202,7 +207,7 @@ describe('audit trail: every admin action recorded, chained and verifiable', () 
     expect(all.total).toBe(all.items.length);
     expect(new Set(all.items.map((r) => r.action))).toEqual(new Set(['dlq.purge', 'dlq.replay', 'consumer.pause', 'consumer.resume', 'consumer.reset', 'dlq.purge-bulk', 'schedule.cancel', 'api-keys.reload']));
     expect((await audit('?principal=key:purger')).items.every((r) => r.principal === 'key:purger')).toBe(true);
-    expect((await audit('?outcome=refused')).items.map((r) => r.result.status).sort()).toEqual([403, 404, 409, 409]);
+    expect((await audit('?outcome=refused')).items.map((r) => r.result.status).sort()).toEqual([403, 404, 409, 409, 415]);
     const middle = all.items[Math.floor(all.items.length / 2)]!;
     const since = (await audit(`?since=${encodeURIComponent(middle.time)}&limit=500`)).items;
     expect(since.length).toBeGreaterThan(0);

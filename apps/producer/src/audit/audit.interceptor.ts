@@ -2,15 +2,15 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { catchError, from, mergeMap, throwError, type Observable } from 'rxjs';
+import { mergeMap, type Observable } from 'rxjs';
 import { AuditRecorder } from './audit.recorder.js';
 import { AUDITED, type AuditSpec } from './audited.decorator.js';
 
 /**
- * Records each call of an `@Audited` route once it has succeeded or thrown
- * (pipes and the body checks run inside, so a malformed request is recorded
- * as refused), before the answer is sent: a caller that got its answer can
- * find the record.
+ * Records each successful call of an `@Audited` route before the answer is
+ * sent, so a caller that got its answer can find the record. Refusals and
+ * failures are recorded by ProblemDetailsFilter, which sees those raised
+ * before this interceptor runs (guards) too.
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
@@ -29,7 +29,6 @@ export class AuditInterceptor implements NestInterceptor {
         await this.recorder.record(spec, request, { answer, status });
         return answer;
       }),
-      catchError((error: unknown) => from(this.recorder.record(spec, request, { error })).pipe(mergeMap(() => throwError(() => error)))),
     );
   }
 }

@@ -2,14 +2,13 @@ import { AuditTrail, type AuditNote, type AuditResult } from '#jetstream';
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { KeysReload } from '../auth/authenticator.js';
-import { ProducerEnvironment } from '../config/producer.environment.js';
-import { problemSettings } from '../problem/problem-details.filter.js';
-import { toProblem } from '../problem/to-problem.js';
+import type { ProblemDetails } from '../problem/problem-details.js';
 import type { AuditSpec } from './audited.decorator.js';
 
 const DETAIL_MAX = 500;
 
-export type AuditOutcome = { answer: unknown; status: number } | { error: unknown };
+/** A success with the handler's answer and status, or the problem the caller is answered. */
+export type AuditOutcome = { answer: unknown; status: number } | { problem: ProblemDetails };
 
 /**
  * Writes an admin request's record to the audit trail before the answer goes
@@ -21,10 +20,7 @@ export type AuditOutcome = { answer: unknown; status: number } | { error: unknow
 export class AuditRecorder {
   private readonly logger = new Logger('AuditTrail');
 
-  constructor(
-    private readonly trail: AuditTrail,
-    private readonly env: ProducerEnvironment,
-  ) {}
+  constructor(private readonly trail: AuditTrail) {}
 
   async record(spec: AuditSpec, request: FastifyRequest, outcome: AuditOutcome): Promise<void> {
     const answer = 'answer' in outcome ? outcome.answer : undefined;
@@ -40,7 +36,7 @@ export class AuditRecorder {
       target: spec.target(request),
       requestId: String(request.id),
       traceId: request.serverSpan?.span.spanContext().traceId,
-      result: this.result(request, outcome),
+      result: this.result(outcome),
       ...(details && Object.keys(details).length > 0 ? { details } : {}),
     };
     await this.append(note);
@@ -64,9 +60,9 @@ export class AuditRecorder {
     }
   }
 
-  private result(request: FastifyRequest, outcome: AuditOutcome): AuditResult {
+  private result(outcome: AuditOutcome): AuditResult {
     if ('answer' in outcome) return { outcome: 'succeeded', status: outcome.status };
-    const { problem } = toProblem(outcome.error, request.url, problemSettings(this.env));
+    const { problem } = outcome;
     const detail = (problem.detail ?? problem.title).slice(0, DETAIL_MAX);
     return { outcome: problem.status < 500 ? 'refused' : 'failed', status: problem.status, detail };
   }

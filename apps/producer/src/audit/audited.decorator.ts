@@ -1,5 +1,6 @@
 import type { AuditAction } from '#jetstream';
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 
 /** How a route's admin action is recorded in the audit trail. */
@@ -13,8 +14,19 @@ export interface AuditSpec {
 
 export const AUDITED = 'nestjet:audited';
 
-/** Records every attempt of this route, succeeded, refused or failed (AuditInterceptor; ScopeGuard for missing scopes). */
-export const Audited = (spec: AuditSpec) => SetMetadata(AUDITED, spec);
+/**
+ * Records every attempt of this route: AuditInterceptor records a success,
+ * ProblemDetailsFilter any refusal or failure, wherever it was raised (a
+ * guard's missing scope or media type, a pipe, the handler). The spec is
+ * Nest metadata for the interceptor and Fastify route config for the filter,
+ * which sees only the request.
+ */
+export const Audited = (spec: AuditSpec) => applyDecorators(SetMetadata(AUDITED, spec), RouteConfig({ [AUDITED]: spec }));
+
+/** The audit spec of the route a request reached, if it is audited. */
+export function auditSpecOf(request: FastifyRequest): AuditSpec | undefined {
+  return (request.routeOptions?.config as unknown as Record<string, unknown> | undefined)?.[AUDITED] as AuditSpec | undefined;
+}
 
 const TEXT_MAX = 256;
 

@@ -32,6 +32,11 @@ describe('canonicalJson', () => {
     expect(recordHash(reordered)).toBe(a.hash);
   });
 
+  it('hashes what is stored: members left undefined and undefined array items as JSON.stringify writes them', () => {
+    const record = chainRecord({ ...entry(1), details: { gone: undefined, list: [1, undefined] } }, 1, GENESIS_HASH);
+    expect(verifyChain([{ seq: 1, data: JSON.stringify(record) }]).intact).toBe(true);
+  });
+
   it('refuses values JSON cannot hold exactly', () => {
     expect(() => canonicalJson({ n: Number.NaN })).toThrow('NaN');
   });
