@@ -279,3 +279,29 @@ describe('audit trail: every admin action recorded, chained and verifiable', () 
     expect(cli.out).toContain('NOT intact');
   });
 });
+
+describe('audit trail: a record that cannot be written', () => {
+  let nats: NatsServer;
+  let producer: Producer;
+
+  beforeAll(async () => {
+    nats = await NatsServer.start();
+    // Room for about one record: the next are refused by the full stream (discard new).
+    await provision(nats, { ...DLQ_TEST_TOPOLOGY, AUDIT_MAX_BYTES: '1024' });
+    producer = await startProducer(nats, { ...DLQ_TEST_TOPOLOGY, AUDIT_MAX_BYTES: '1024' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await producer?.app.stop();
+    await nats?.dispose();
+  });
+
+  it('does not change the answer of the action, and logs the whole record as audit.unrecorded', async () => {
+    const resume = () => postJson(`${producer.url}/v1/ops/consumers/ORDERS/fulfillment/resume`, {});
+    for (let i = 0; i < 3; i++) expect((await resume()).status).toBe(200);
+    const unrecorded = await waitFor('an audit.unrecorded log line', () => producer.app.events('audit.unrecorded').at(-1) ?? null, 10_000);
+    expect(unrecorded).toMatchObject({ level: 'error', record: { action: 'consumer.resume', principal: `key:${TEST_API_KEY.id}`, target: 'consumer/ORDERS/fulfillment', result: { outcome: 'succeeded', status: 200 } } });
+    const { total } = (await (await fetch(`${producer.url}/v1/audit`, { headers: authHeaders() })).json()) as { total: number };
+    expect(total).toBeLessThan(3);
+  });
+});
