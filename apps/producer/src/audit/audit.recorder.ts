@@ -30,15 +30,22 @@ export class AuditRecorder {
     } catch {
       details = undefined; // the request's facts are malformed; the result says why it was refused
     }
-    const note = {
-      action: spec.action,
-      principal: request.principal?.id ?? 'unknown',
-      target: spec.target(request),
-      requestId: String(request.id),
-      traceId: request.serverSpan?.span.spanContext().traceId,
-      result: this.result(outcome),
-      ...(details && Object.keys(details).length > 0 ? { details } : {}),
-    };
+    let note: AuditNote;
+    try {
+      note = {
+        action: spec.action,
+        principal: request.principal?.id ?? 'unknown',
+        target: spec.target(request),
+        requestId: String(request.id),
+        traceId: request.serverSpan?.span.spanContext().traceId,
+        result: this.result(outcome),
+        ...(details && Object.keys(details).length > 0 ? { details } : {}),
+      };
+    } catch (err) {
+      // Never throws: the answer waits for this, and must go out whatever happens here.
+      this.logger.error({ event: 'audit.unrecorded', error: (err as Error).message, record: { action: spec.action, url: request.url } });
+      return;
+    }
     await this.append(note);
   }
 
