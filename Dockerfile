@@ -1,10 +1,19 @@
 # syntax=docker/dockerfile:1
 # One image for every nestjet process: producer (default CMD), consumer and the
 # provision command differ only in the script passed to node (Helm sets `args`).
+#
+# The base image is pinned by digest, and the build refuses to start without it:
+# a tag alone can be moved to other content under the same name. No digest is
+# written here because none could be checked against the registry where this
+# file was last changed; look it up where the registry is reachable and pass it:
+#   docker buildx imagetools inspect node:22-bookworm-slim    (its "Digest:" line)
+#   docker build --build-arg NODE_IMAGE_DIGEST=sha256:<64 hex> -t nestjet .
+# Every stage uses the same image at that digest.
 ARG NODE_IMAGE=node:22-bookworm-slim
+ARG NODE_IMAGE_DIGEST
 
 # ---- build: full dependency tree, TypeScript → dist/ ---------------------------
-FROM ${NODE_IMAGE} AS build
+FROM ${NODE_IMAGE}@${NODE_IMAGE_DIGEST:?build-arg-NODE_IMAGE_DIGEST-is-required-see-the-Dockerfile-header} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # Install scripts are not needed to compile; skipping them keeps the build hermetic.
@@ -15,13 +24,16 @@ COPY libs ./libs
 RUN node node_modules/typescript/bin/tsc -p tsconfig.json
 
 # ---- deps: production dependencies only ---------------------------------------
-FROM ${NODE_IMAGE} AS deps
+FROM ${NODE_IMAGE}@${NODE_IMAGE_DIGEST:?build-arg-NODE_IMAGE_DIGEST-is-required-see-the-Dockerfile-header} AS deps
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 # ---- runtime -------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS runtime
+FROM ${NODE_IMAGE}@${NODE_IMAGE_DIGEST:?build-arg-NODE_IMAGE_DIGEST-is-required-see-the-Dockerfile-header} AS runtime
+# Declared again: an ARG before the first FROM is visible in FROM lines only.
+ARG NODE_IMAGE
+ARG NODE_IMAGE_DIGEST
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG CREATED=unknown
@@ -32,7 +44,8 @@ LABEL org.opencontainers.image.title="nestjet" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.base.name="${NODE_IMAGE}"
+      org.opencontainers.image.base.name="${NODE_IMAGE}" \
+      org.opencontainers.image.base.digest="${NODE_IMAGE_DIGEST}"
 # tini as PID 1: forwards SIGTERM to node (a PID-1 node has no default signal
 # handlers before Nest installs its own) and reaps zombies.
 RUN apt-get update \

@@ -46,9 +46,9 @@ const nats = await NatsServer.start();
 try {
   await provision(nats);
   // The rate limit is off the table here: it is a policy, not a cost being measured.
-  const producer = await startProducer(nats, { RATE_LIMIT_MAX: '1000000000' });
+  const producer = await startProducer(nats, { RATE_LIMIT_MAX: '1000000000', PUBLISH_BYTES_MAX: '100000000000' });
   // The same producer without authentication: what the API-key check and the rate limiter cost.
-  const open = await startProducer(nats, { RATE_LIMIT_MAX: '1000000000', AUTH_MODE: 'none', API_KEYS_FILE: '' });
+  const open = await startProducer(nats, { RATE_LIMIT_MAX: '1000000000', PUBLISH_BYTES_MAX: '100000000000', AUTH_MODE: 'none', API_KEYS_FILE: '' });
   const raw = await startServer('raw', 'raw-ingress.server.js', nats.env('producer'));
   const plain = await startServer('plain-nest', 'plain-nest-ingress.server.js', nats.env('producer'));
   const targets: Target[] = [

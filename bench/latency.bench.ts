@@ -20,7 +20,7 @@ const COLD_RATE = 1000;
 const COLD_S = Number(process.env.BENCH_COLD_S ?? 10);
 // What the issue asks for: the first 5 s against the rest (halved for runs shorter than 10 s).
 const COLD_SPLIT_MS = Math.min(5, COLD_S / 2) * 1000;
-const unlimited = { RATE_LIMIT_MAX: '1000000000' };
+const unlimited = { RATE_LIMIT_MAX: '1000000000', PUBLISH_BYTES_MAX: '100000000000' };
 
 const spread = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -46,7 +46,7 @@ try {
   type Mode = keyof typeof modes;
   const order: Mode[] = ['off', 'sink', 'ratio'];
   const producers = new Map<Mode, Awaited<ReturnType<typeof startProducer>>>();
-  for (const m of order) producers.set(m, await startProducer(nats, { RATE_LIMIT_MAX: '1000000000', ...modes[m] }));
+  for (const m of order) producers.set(m, await startProducer(nats, { RATE_LIMIT_MAX: '1000000000', PUBLISH_BYTES_MAX: '100000000000', ...modes[m] }));
   const rps = new Map<Mode, number[]>(order.map((m) => [m, []]));
   const ingressRss = new Map<Mode, number>();
   for (const m of order) await ingress(producers.get(m)!.url, producers.get(m)!.app.pid); // warm-up

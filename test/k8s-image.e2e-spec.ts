@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { execForm, findObject, freePort, helmTemplate, inspect, instr, NatsServer, parseDockerfile, postJson, ROOT, waitFor, type K8sObject } from '#test-support';
+import { execForm, findObject, freePort, helmTemplate, inspect, instr, keyValues, NatsServer, parseDockerfile, postJson, ROOT, waitFor, type K8sObject } from '#test-support';
 
 // Without a Docker engine the Dockerfile itself is never built, so this test
 // takes it apart and runs what its image would run: its ENTRYPOINT + CMD (or the
@@ -102,8 +102,10 @@ describe('container image: the Dockerfile entrypoint runs the built apps', () =>
   let objects: K8sObject[];
 
   beforeAll(async () => {
-    nats = await NatsServer.start();
-    objects = await helmTemplate({ profiles: ['minimal'] });
+    // NATS over TLS, as the minimal profile's external NATS is: its CA is the Secret nats-ca the pods mount.
+    nats = await NatsServer.start({ tls: true });
+    const natsCa = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'nats-ca' }, data: { 'ca.crt': readFileSync(nats.tls!.ca).toString('base64') } };
+    objects = [...(await helmTemplate({ profiles: ['minimal'] })), natsCa];
     // The runtime stage's /app: exactly the paths it copies (node_modules linked, not copied).
     imageRoot = mkdtempSync(join(tmpdir(), 'nestjet-image-'));
     for (const copy of instr(runtime, 'COPY')) {
@@ -127,6 +129,13 @@ describe('container image: the Dockerfile entrypoint runs the built apps', () =>
   it('is multi-stage on Node 22 LTS, non-root, tini as init, OCI labels, production dependencies only', async () => {
     expect(dockerfile.stages.map((s) => s.name)).toEqual(['build', 'deps', 'runtime']);
     for (const s of dockerfile.stages) expect(s.from).toMatch(/^node:22(\.|-)/);
+    // Every stage's base is pinned by digest (issue 24): the digest is a required build
+    // argument without a default, so no build runs from the tag alone.
+    const fromLines = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').split('\n').filter((l) => l.startsWith('FROM '));
+    expect(fromLines).toHaveLength(dockerfile.stages.length);
+    for (const line of fromLines) expect(line).toMatch(/^FROM \$\{NODE_IMAGE\}@\$\{NODE_IMAGE_DIGEST:\?\S+\} AS \w+$/);
+    expect(dockerfile.args).toMatchObject({ NODE_IMAGE: 'node:22-bookworm-slim', NODE_IMAGE_DIGEST: '' });
+    expect(keyValues(runtime, 'LABEL')['org.opencontainers.image.base.digest']).toBe('${NODE_IMAGE_DIGEST}');
     expect(instr(dockerfile.stages[1]!, 'RUN').join(' ')).toMatch(/npm ci --omit=dev/);
     expect(instr(runtime, 'COPY')).toContainEqual(expect.stringMatching(/^--from=deps .*node_modules/));
     const entrypoint = execForm(runtime, 'ENTRYPOINT');

@@ -43,6 +43,8 @@ describe('the OpenAPI document is the contract (schemathesis against the real st
       // schemathesis sends thousands of requests, many without a credential: limits are not what this test is about (429 is documented).
       RATE_LIMIT_MAX: '1000000',
       RATE_LIMIT_ANONYMOUS_MAX: '1000000',
+      AUTH_FAILURE_MAX: '1000000',
+      PUBLISH_BYTES_MAX: '1000000000',
     });
     consumer = await startConsumer(broker.nats);
     // Data for the routes that read it: a dead letter and a pending schedule.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PendingSchedule as StoredSchedule } from '#jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { SCHEDULE_LIST_SCAN_LIMIT, type PendingSchedule as StoredSchedule } from '#jetstream';
 import {
   AppProcess,
   authHeaders,
@@ -33,6 +34,9 @@ interface Scheduled {
 const publisherOnly = testKey('publisher', ['publish:orders.created']);
 const reader = testKey('schedule-reader', ['schedules:read']);
 const paidOnly = testKey('paid-publisher', ['publish:orders.paid']);
+const alice = testKey('alice', ['publish:orders.created', 'schedules:read', 'schedules:cancel']);
+const bob = testKey('bob', ['publish:orders.created', 'schedules:read', 'schedules:cancel']);
+const admin = testKey('schedules-admin', ['schedules:read', 'schedules:cancel', 'schedules:admin']);
 
 /** Processed events of one order, with the time each consumer logged it. */
 function handled(consumer: AppProcess, orderId: string): { consumer: string; at: number }[] {
@@ -70,7 +74,7 @@ describe('delayed and scheduled messages (deliverAt / delayMs, /v1/schedules)', 
     nats = await NatsServer.start();
     await provision(nats);
     [producer, consumer] = await Promise.all([
-      startProducer(nats, { API_KEYS_FILE: writeApiKeysFile([TEST_API_KEY, publisherOnly, reader, paidOnly]) }),
+      startProducer(nats, { API_KEYS_FILE: writeApiKeysFile([TEST_API_KEY, publisherOnly, reader, paidOnly, alice, bob, admin]) }),
       // The two unordered consumers that see orders.created: each order is handled twice, once by each.
       startConsumer(nats, { CONSUMERS: 'fulfillment,notifications' }),
     ]);
@@ -237,7 +241,8 @@ describe('delayed and scheduled messages (deliverAt / delayMs, /v1/schedules)', 
     expect((await get('/v1/schedules', publisherOnly)).status).toBe(403);
     expect((await get(`/v1/schedules/${scheduleId}`, publisherOnly)).status).toBe(403);
     expect((await cancel(scheduleId, publisherOnly)).status).toBe(403);
-    expect((await get(`/v1/schedules/${scheduleId}`, reader)).status).toBe(200);
+    // The reader may read schedules, but only its own: this one is not (404, as if it did not exist).
+    expect((await get(`/v1/schedules/${scheduleId}`, reader)).status).toBe(404);
     expect((await cancel(scheduleId, reader)).status).toBe(403);
     expect((await fetch(url('/v1/schedules'))).status).toBe(401);
     // Still pending after every refused cancel.
@@ -245,11 +250,80 @@ describe('delayed and scheduled messages (deliverAt / delayMs, /v1/schedules)', 
     expect((await cancel(scheduleId)).status).toBe(200);
   });
 
+  it("shows and cancels only the caller's own schedules; another's is a 404 like a missing one; schedules:admin sees and cancels all", async () => {
+    type Listing = { items: PendingSchedule[]; next: number | null };
+    const scheduleAs = async (key: typeof alice) => ((await (await schedule('delayMs=600000', order(), authHeaders(key))).json()) as Scheduled).scheduleId;
+    const listAll = async (key: typeof alice, query = '') => {
+      const items: PendingSchedule[] = [];
+      let next: number | null = 0;
+      while (next !== null) {
+        const r = await get(`/v1/schedules?limit=500&after=${next}${query}`, key);
+        expect(r.status).toBe(200);
+        const page = (await r.json()) as Listing;
+        items.push(...page.items);
+        next = page.next;
+      }
+      return items;
+    };
+    const a = await scheduleAs(alice);
+    const b = await scheduleAs(bob);
+    /** The answer with the id blanked out: nothing else may tell the two apart. */
+    const problemOf = async (r: Response, id: string) => ({ status: r.status, type: r.headers.get('content-type'), body: (await r.text()).replaceAll(id, '<id>') });
+
+    // Each sees its own only, in the listing and by id.
+    const alices = await listAll(alice);
+    expect(alices.map((s) => s.id)).toContain(a);
+    expect(alices.map((s) => s.id)).not.toContain(b);
+    expect(new Set(alices.map((s) => s.scheduledBy))).toEqual(new Set(['key:alice']));
+    expect((await listAll(bob)).map((s) => s.id)).toEqual([b]);
+    expect(((await (await get(`/v1/schedules/${a}`, alice)).json()) as PendingSchedule).scheduledBy).toBe('key:alice');
+
+    // Bob's schedule, asked for by Alice, answers exactly like one that never existed.
+    const missing = 'never-made-0123456789';
+    for (const [what, theirs, none] of [
+      ['read', await get(`/v1/schedules/${b}`, alice), await get(`/v1/schedules/${missing}`, alice)],
+      ['cancel', await cancel(b, alice), await cancel(missing, alice)],
+    ] as const) {
+      const [t, n] = [await problemOf(theirs, b), await problemOf(none, missing)];
+      expect({ what, ...t }).toEqual({ what, ...n });
+      expect(t.status).toBe(404);
+    }
+    // Still pending after Alice's refused cancel.
+    expect((await get(`/v1/schedules/${b}`, bob)).status).toBe(200);
+
+    // Filtering by owner: one's own is fine, another's takes schedules:admin.
+    expect((await listAll(alice, '&scheduledBy=key:alice')).map((s) => s.id)).toContain(a);
+    const others = await get('/v1/schedules?scheduledBy=key:bob', alice);
+    expect(others.status).toBe(403);
+    expect(await others.json()).toMatchObject({ scope: 'schedules:admin', detail: 'the credential lacks the scope schedules:admin' });
+    for (const bad of ['', 'a%20b', 'x'.repeat(513)]) {
+      const r = await get(`/v1/schedules?scheduledBy=${bad}`, admin);
+      expect({ bad: bad.slice(0, 8), status: r.status }).toEqual({ bad: bad.slice(0, 8), status: 400 });
+    }
+
+    // The admin sees everyone's, filters by owner, and cancels anyone's.
+    const all = (await listAll(admin)).map((s) => s.id);
+    expect(all).toEqual(expect.arrayContaining([a, b]));
+    expect((await listAll(admin, '&scheduledBy=key:bob')).map((s) => s.id)).toEqual([b]);
+    expect((await listAll(admin, '&scheduledBy=key:nobody'))).toEqual([]);
+    expect((await get(`/v1/schedules/${a}`, admin)).status).toBe(200);
+    const cancelled = await cancel(b, admin);
+    expect(cancelled.status).toBe(200);
+    expect(((await cancelled.json()) as PendingSchedule).scheduledBy).toBe('key:bob');
+    expect((await get(`/v1/schedules/${b}`, bob)).status).toBe(404);
+    expect((await cancel(a, alice)).status).toBe(200);
+  });
+
   it('npm run ops: lists and cancels schedules through the API, with clear exits', async () => {
     const cli = (args: string[], key?: string) => runOpsCli(producer.url, args, key);
     const { scheduleId, deliverAt } = (await (await schedule('delayMs=600000', order())).json()) as Scheduled;
     expect((await cli(['schedules', '--limit', '500'])).out).toContain(`${scheduleId}  ${deliverAt}  orders.created.eu.std.p`);
     expect((await cli(['schedules', '--limit', '0'])).code).toBe(3);
+    expect((await cli(['schedules', '--limit', '500', '--by', 'key:test'])).out).toContain(scheduleId);
+    expect((await cli(['schedules', '--by', 'key:nobody'])).out).toBe('no pending schedules\n');
+    // Another principal's schedules take schedules:admin; the reader's own listing does not show the test key's.
+    expect((await cli(['schedules', '--by', 'key:test'], reader.key)).code).toBe(3);
+    expect((await cli(['schedules', '--limit', '500'], reader.key)).out).not.toContain(scheduleId);
     expect((await cli(['cancel', scheduleId], reader.key)).code).toBe(3);
     expect((await cli(['cancel', scheduleId])).out).toMatch(new RegExp(`^cancelled ${scheduleId} \\(was due ${deliverAt} on orders\\.created\\.eu\\.std\\.p\\d\\)\\n$`));
     expect((await cli(['cancel', scheduleId])).code).toBe(2);
@@ -274,4 +348,39 @@ describe('delayed and scheduled messages (deliverAt / delayMs, /v1/schedules)', 
     expect(stored[0]!.time - Date.parse(deliverAt)).toBeLessThan(1000);
     for (const h of seen) expect(h.at).toBeGreaterThanOrEqual(Date.parse(deliverAt));
   }, 60_000);
+  // Last: it leaves thousands of pending schedules behind until it purges them.
+  it("pages through many others' schedules to a caller's own in bounded pages", async () => {
+    const { nc, jsm } = await inspect(nats);
+    const producerUser = await nats.connect('producer');
+    try {
+      const before = (await jsm.streams.info('SCHEDULES')).state.last_seq;
+      const others = SCHEDULE_LIST_SCAN_LIMIT + 1;
+      const at = `@at ${new Date(Date.now() + 300 * 24 * 3600_000).toISOString()}`;
+      for (let i = 0; i < others; i++) {
+        const h = natsHeaders();
+        h.set('Nats-Schedule', at);
+        h.set('Nats-Schedule-Target', 'schedules.due.orders.created.eu.std.p0');
+        h.set('nestjet-scheduled-by', 'key:bob');
+        producerUser.publish(`schedules.pending.bulk-${i}`, JSON.stringify(order()), { headers: h });
+      }
+      await producerUser.flush();
+      await waitFor('the schedules stored', async () => ((await jsm.streams.info('SCHEDULES')).state.last_seq >= before + others ? true : null), 30_000, 250);
+      const mine = ((await (await schedule('delayMs=600000', order(), authHeaders(alice))).json()) as Scheduled).scheduleId;
+      type Listing = { items: PendingSchedule[]; next: number | null };
+      const page = async (after: number) => (await (await get(`/v1/schedules?limit=500&after=${after}`, alice)).json()) as Listing;
+      // The first page reads its budget of Bob's schedules and stops, without an item but with a next.
+      const first = await page(before);
+      expect(first.items).toEqual([]);
+      expect(first.next).toBeGreaterThanOrEqual(before + SCHEDULE_LIST_SCAN_LIMIT);
+      const second = await page(first.next!);
+      expect(second.items.map((s) => s.id)).toEqual([mine]);
+      expect(second.next).toBeNull();
+      // The admin's listing is not filtered: a full page at once.
+      expect(((await (await get(`/v1/schedules?limit=500&after=${before}`, admin)).json()) as Listing).items).toHaveLength(500);
+    } finally {
+      await producerUser.close();
+      await jsm.streams.purge('SCHEDULES', { filter: 'schedules.pending.*' });
+      await nc.close();
+    }
+  }, 120_000);
 });

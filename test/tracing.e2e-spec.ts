@@ -86,6 +86,36 @@ describe('traces end to end in a real Jaeger', () => {
     expect(logged.map((l) => l.span_id).sort()).toEqual(process.map((s) => s.spanID).sort());
   });
 
+  it("continues a client's traceparent only for an authenticated caller: anyone else's request starts a new trace", async () => {
+    const path = () => `/v1/untrusted-${hex(6)}`;
+    const cases: [string, string, Record<string, string>, number][] = [
+      ['no credential, refused', path(), {}, 401],
+      ['a wrong key, refused', path(), { authorization: 'Bearer nj_not-a-real-key' }, 401],
+      // A public path answers without a credential: still no continued trace.
+      ['no credential, public path', `/docs/${hex(6)}`, {}, 404],
+    ];
+    for (const [what, p, headers, status] of cases) {
+      const injected = hex(16);
+      const r = await fetch(`${producer.url}${p}`, { headers: { ...headers, traceparent: `00-${injected}-${hex(8)}-01`, tracestate: 'evil=1' } });
+      expect([what, r.status]).toEqual([what, status]);
+      const [t] = await waitFor(`the span of ${what}`, async () => {
+        const found = await jaeger.find('nestjet-producer', { 'url.path': p });
+        return found.length > 0 ? found : null;
+      }, 20_000, 250);
+      const span = t!.spans.find((s) => tag(s, 'url.path') === p)!;
+      expect([what, span.traceID === injected, span.references, tag(span, 'http.response.status_code'), tag(span, 'nestjet.traceparent_dropped')]).toEqual([what, false, [], status, true]);
+      expect([what, await jaeger.trace(injected)]).toEqual([what, null]);
+    }
+    // The same request with a valid key continues the caller's trace.
+    const traceId = hex(16);
+    const p = path();
+    expect((await fetch(`${producer.url}${p}`, { headers: { ...authHeaders(), traceparent: `00-${traceId}-${hex(8)}-01` } })).status).toBe(404);
+    const t = await waitForTrace(traceId, 'the server span', (x) => x.spans.some((s) => tag(s, 'url.path') === p));
+    const span = t.spans.find((s) => tag(s, 'url.path') === p)!;
+    expect(span.references).toEqual([expect.objectContaining({ refType: 'CHILD_OF', traceID: traceId })]);
+    expect(tag(span, 'nestjet.traceparent_dropped')).toBeUndefined();
+  });
+
   it('shows a poison message failing and being routed to the DLQ in its trace; a replay links back', async () => {
     const traceId = hex(16);
     const h = natsHeaders();

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from './run.mjs';
 
-export const DATA = join(ROOT, '.data');
+/** The local stack's state; NESTJET_DATA_DIR moves it (tests use a temp dir). */
+export const DATA = process.env.NESTJET_DATA_DIR || join(ROOT, '.data');
 
 export const PORTS = { nats: 4222, natsMonitor: 8222, producer: 3000, consumer: 3001 };
 
@@ -50,7 +51,7 @@ export async function prepareLocalNats({ tls = false } = {}) {
   const { JetStreamEnvironment, NATS_COMPONENTS, natsAuthorization, natsInboxPrefix, validateEnvironment } = await import('#jetstream');
   mkdirSync(DATA, { recursive: true });
   const passwords = localPasswords(NATS_COMPONENTS);
-  const certs = tls ? (await import(join(ROOT, 'dist', 'test', 'support', 'tls-certificates.js'))).generateTlsFiles(join(DATA, 'tls')) : null;
+  const certs = tls ? (await import(join(ROOT, 'dist', 'libs', 'testing', 'src', 'nats', 'tls-certificates.js'))).generateTlsFiles(join(DATA, 'tls')) : null;
   const url = `${certs ? 'tls' : 'nats'}://127.0.0.1:${PORTS.nats}`;
   const topology = validateEnvironment(JetStreamEnvironment, { ...process.env, NATS_URL: url }).topology(buildTopology);
 

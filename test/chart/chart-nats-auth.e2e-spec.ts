@@ -78,8 +78,11 @@ describe('bundled NATS rendered by the official nats chart', () => {
     // The config reloader watches the included file too.
     const reloader = sts.spec.template.spec.containers.find((c: { name: string }) => c.name === 'reloader');
     expect(reloader.args.join(' ')).toContain('-config /etc/nestjet-auth/authorization.conf');
-    // nats-box: the CLI logs in as the operator user.
-    const box = findObject(objects, 'Deployment', 'nestjet-nats-box').spec.template.spec.containers[0];
+    // nats-box is off by default (issue 24: no pod holds the operator password all the time);
+    // turned on, the CLI logs in as the operator user.
+    expect(objects.filter((o) => o.metadata.name.includes('nats-box'))).toEqual([]);
+    const withBox = await helmTemplate({ chart, profiles: ['bundled-nats'], set: { 'nats.natsBox.enabled': true } });
+    const box = findObject(withBox, 'Deployment', 'nestjet-nats-box').spec.template.spec.containers[0];
     expect(box.env).toEqual(
       expect.arrayContaining([
         { name: 'NATS_USER', value: 'operator' },
@@ -108,10 +111,12 @@ describe('bundled NATS rendered by the official nats chart', () => {
     }
   });
 
-  it('TLS on: the rendered server takes only TLS clients; the ca.crt the app pods mount (NATS_TLS_CA) verifies it', async () => {
+  it('TLS by default: the rendered server takes only TLS clients; the ca.crt of the chart-generated CA the app pods mount (NATS_TLS_CA) verifies it', async () => {
     const local = await RenderedNatsServer.localValues();
-    const set = { ...local.set, 'topology.streamReplicas': 1, 'nats.config.nats.tls.enabled': true, 'nats.config.nats.tls.secretName': 'nestjet-nats-tls', natsAllowPlaintextAuth: false };
-    const rendered = [...(await helmTemplate({ chart, profiles: ['bundled-nats'], set })), tlsSecret('nestjet-nats-tls')];
+    const rendered = await helmTemplate({ chart, set: { ...local.set, 'topology.streamReplicas': 1 } });
+    // The chart made the certificate (natsTls.generate) and no value allows a plaintext password.
+    expect(findObject(rendered, 'Secret', 'nestjet-nats-tls').type).toBe('kubernetes.io/tls');
+    expect(findObject(rendered, 'ConfigMap', 'nestjet').data.NATS_ALLOW_PLAINTEXT_AUTH).toBeUndefined();
     expect(findObject(rendered, 'ConfigMap', 'nestjet').data.NATS_URL).toMatch(/^tls:\/\//);
     const server = await RenderedNatsServer.start(rendered, 'nestjet-nats', local.port);
     try {
@@ -124,7 +129,33 @@ describe('bundled NATS rendered by the official nats chart', () => {
       expect(await mayPublish(nc, 'orders.created.eu.std')).toBe(true);
       await nc.close();
       // Without that CA the server's certificate is not trusted.
-      await expect(server.connect('producer', password)).rejects.toThrow(/certificate|self.signed|TLS/i);
+      await expect(server.connect('producer', password, null)).rejects.toThrow(/certificate|self.signed|TLS/i);
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('your own certificate (natsTls.generate=false): the chart makes none and everything uses the Secret you name', async () => {
+    const local = await RenderedNatsServer.localValues();
+    const own = 'team-nats-tls';
+    const set = {
+      ...local.set,
+      'topology.streamReplicas': 1,
+      'natsTls.generate': false,
+      'nats.config.nats.tls.secretName': own,
+      'nats.config.cluster.tls.secretName': own,
+      'nats.tlsCA.secretName': own,
+    };
+    const chartMade = await helmTemplate({ chart, set });
+    expect(chartMade.filter((o) => o.kind === 'Secret' && o.metadata.name.endsWith('-tls'))).toEqual([]);
+    const rendered = [...chartMade, tlsSecret(own)];
+    const server = await RenderedNatsServer.start(rendered, 'nestjet-nats', local.port);
+    try {
+      const caFile = join(mkdtempSync(join(tmpdir(), 'nestjet-ca-')), 'ca.crt');
+      writeFileSync(caFile, mountedFileOf(rendered, findObject(rendered, 'Deployment', '-producer'), 'NATS_TLS_CA'));
+      const nc = await server.connect('producer', renderedPassword(rendered, 'nestjet-nats-producer'), caFile);
+      expect(nc.info?.tls_required).toBe(true);
+      await nc.close();
     } finally {
       await server.dispose();
     }
@@ -142,7 +173,9 @@ describe('bundled NATS rendered by the official nats chart', () => {
       metadata: { name: `nestjet-nats-${u}` },
       data: { user: Buffer.from(u).toString('base64'), password: Buffer.from(passwords[u]!).toString('base64') },
     }));
-    const server = await RenderedNatsServer.start([...parseManifests(stdout), ...secrets], 'nats', local.port);
+    // And nats-tls, the certificate of the client port and the routes (a single server here: no nats-routes).
+    const server = await RenderedNatsServer.start([...parseManifests(stdout), ...secrets, tlsSecret('nats-tls')], 'nats', local.port);
+    expect(server.caFile).toBeDefined();
     try {
       await expectLeastPrivilege(server, (user) => passwords[user]!);
     } finally {

@@ -185,7 +185,8 @@ describe('helm chart: lint, render, schema', () => {
     const standalone = parse(readFileSync(join(ROOT, 'k8s', 'nats-values.yaml'), 'utf8')) as unknown;
     // `enabled` is read by the parent's dependency condition and ignored by the subchart.
     const known = new Set(['enabled', ...leafPaths(await officialNatsValues())]);
-    const isKnown = (path: string) => [...known].some((k) => path === k || (/(env|merge|patch)$/.test(k) && path.startsWith(`${k}.`)));
+    // A `$tplYaml` map stands for the value the official chart templates from it.
+    const isKnown = (path: string) => [...known].some((k) => path === k || path === `${k}.$tplYaml` || (/(env|merge|patch)$/.test(k) && path.startsWith(`${k}.`)));
     for (const [source, values] of [
       ['values.yaml', chartValues.nats],
       ['ci/bundled-nats-values.yaml', bundled.nats],

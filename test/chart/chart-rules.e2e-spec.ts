@@ -170,13 +170,16 @@ describe('helm chart rules', () => {
   });
 
   it('bundled NATS: URL, KEDA endpoint (headless service) and account point at the nats subchart objects', () => {
-    expect(findObject(bundled, 'ConfigMap', 'nestjet').data.NATS_URL).toBe('nats://nestjet-nats.apps.svc.cluster.local:4222');
+    expect(findObject(bundled, 'ConfigMap', 'nestjet').data.NATS_URL).toBe('tls://nestjet-nats.apps.svc.cluster.local:4222');
     expect(findObject(bundled, 'ConfigMap', 'nestjet').data.STREAM_REPLICAS).toBe('3');
     const so = findObject(bundled, 'ScaledObject', '-consumer');
     expect(so.spec.triggers[0].metadata.natsServerMonitoringEndpoint).toBe('nestjet-nats-headless.apps.svc.cluster.local:8222');
     // A release whose name contains "nats" gets unprefixed subchart objects (nats.fullname).
     return helmTemplate({ profiles: ['bundled-nats'], release: 'orders-nats' }).then((objs) => {
-      expect(findObject(objs, 'ConfigMap', 'orders-nats-nestjet').data.NATS_URL).toBe('nats://orders-nats.apps.svc.cluster.local:4222');
+      expect(findObject(objs, 'ConfigMap', 'orders-nats-nestjet').data.NATS_URL).toBe('tls://orders-nats.apps.svc.cluster.local:4222');
+      // The generated certificate has the name the subchart's `$tplYaml` secretName gives it.
+      expect(findObject(objs, 'Secret', 'orders-nats-tls').type).toBe('kubernetes.io/tls');
+      expect(findObject(objs, 'Secret', 'orders-nats-routes').data['routes.conf']).toBeDefined();
     });
   });
 
@@ -212,8 +215,8 @@ describe('helm chart rules', () => {
     // No password travels: creds files sign a nonce.
     expect(findObject(external, 'ConfigMap', 'nestjet').data.NATS_ALLOW_PLAINTEXT_AUTH).toBeUndefined();
     expect(findObject(external, 'ScaledObject', '-consumer').spec.triggers[0].metadata).toMatchObject({ useHttps: 'true', account: 'ORDERS_ACCOUNT' });
-    // The only Secrets the chart renders hold the generated API key.
-    expect(external.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).sort()).toEqual(['nestjet-api-key', 'nestjet-api-keys']);
+    // The only Secrets the chart renders hold the generated API keys.
+    expect(external.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).sort()).toEqual(['nestjet-admin-api-key', 'nestjet-api-key', 'nestjet-api-keys']);
   });
 
   it('PUBLIC_URL (ce-dataschema links): the producer Service in the cluster unless producer.publicUrl says otherwise', async () => {

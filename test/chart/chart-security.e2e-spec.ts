@@ -50,8 +50,13 @@ describe('helm chart security defaults', () => {
     const key = decode(findObject(defaults, 'Secret', 'nestjet-api-key').data.key);
     expect(key).toMatch(/^[A-Za-z0-9]{48}$/);
     const file = JSON.parse(decode(findObject(defaults, 'Secret', 'nestjet-api-keys').data['api-keys.json'])) as unknown;
+    // The key handed to publishers publishes only; the admin key is another Secret (issue 24).
+    const adminKey = decode(findObject(defaults, 'Secret', 'nestjet-admin-api-key').data.key);
+    expect(adminKey).toMatch(/^[A-Za-z0-9]{48}$/);
+    const sha = (k: string) => `sha256:${createHash('sha256').update(k).digest('hex')}`;
     expect(file).toEqual([
-      { id: 'helm', hash: `sha256:${createHash('sha256').update(key).digest('hex')}`, scopes: ['publish:orders.*', 'topics:read', 'dlq:read', 'dlq:replay', 'dlq:purge'] },
+      { id: 'helm', hash: sha(key), scopes: ['publish:orders.*', 'topics:read'] },
+      { id: 'helm-admin', hash: sha(adminKey), scopes: ['topics:read', 'ops:read', 'consumers:manage', 'dlq:read', 'dlq:replay', 'dlq:purge', 'schedules:read', 'schedules:cancel'] },
     ]);
     // The producer mounts the hashed file only; the plain key is for people and the helm test.
     const producer = findObject(defaults, 'Deployment', '-producer');
@@ -62,10 +67,11 @@ describe('helm chart security defaults', () => {
   });
 
   it("each pod reads its own NATS user's Secret: the producer never the provisioner's, the consumer never the producer's", () => {
-    expect(secretsOf(findObject(defaults, 'Deployment', '-producer'))).toEqual(['nestjet-api-keys', 'nestjet-nats-dlq', 'nestjet-nats-producer']);
-    expect(secretsOf(findObject(defaults, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer', 'nestjet-nats-dlq']);
-    expect(secretsOf(findObject(defaults, 'Job', '-provision-1'))).toEqual(['nestjet-nats-provisioner']);
-    expect(secretsOf(findObject(defaults, 'Pod', '-smoke-test'))).toEqual(['nestjet-api-key', 'nestjet-nats-operator']);
+    // nestjet-nats-tls: only its ca.crt is projected into the app pods (NATS_TLS_CA).
+    expect(secretsOf(findObject(defaults, 'Deployment', '-producer'))).toEqual(['nestjet-api-keys', 'nestjet-nats-dlq', 'nestjet-nats-producer', 'nestjet-nats-tls']);
+    expect(secretsOf(findObject(defaults, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer', 'nestjet-nats-dlq', 'nestjet-nats-tls']);
+    expect(secretsOf(findObject(defaults, 'Job', '-provision-1'))).toEqual(['nestjet-nats-provisioner', 'nestjet-nats-tls']);
+    expect(secretsOf(findObject(defaults, 'Pod', '-smoke-test'))).toEqual(['nestjet-api-key', 'nestjet-nats-operator', 'nestjet-nats-tls']);
     const producer = envOf(findObject(defaults, 'Deployment', '-producer'));
     expect(producer.NATS_USER!.valueFrom).toEqual({ secretKeyRef: { name: 'nestjet-nats-producer', key: 'user' } });
     expect(producer.NATS_PASSWORD!.valueFrom).toEqual({ secretKeyRef: { name: 'nestjet-nats-producer', key: 'password' } });
@@ -73,8 +79,9 @@ describe('helm chart security defaults', () => {
     for (const o of defaults.filter((x) => ['Deployment', 'Job', 'Pod'].includes(x.kind))) {
       for (const e of container(o).env as EnvVar[]) if (/PASSWORD|TOKEN|_KEY$/.test(e.name)) expect({ name: e.name, value: e.value }).toEqual({ name: e.name, value: undefined });
     }
-    // Passwords travel in plain text only with TLS off, allowed explicitly and reported.
-    expect(findObject(defaults, 'ConfigMap', 'nestjet').data.NATS_ALLOW_PLAINTEXT_AUTH).toBe('true');
+    // TLS by default (issue 24): no password travels in plain text, and nothing allows it.
+    expect(findObject(defaults, 'ConfigMap', 'nestjet').data.NATS_URL).toMatch(/^tls:\/\//);
+    expect(findObject(defaults, 'ConfigMap', 'nestjet').data.NATS_ALLOW_PLAINTEXT_AUTH).toBeUndefined();
   });
 
   it('bundled NATS authorization: the users and permissions of files/nats-permissions.json, passwords from the environment; the file is what counts', async () => {
@@ -245,11 +252,20 @@ describe('helm chart security defaults', () => {
       [{ 'nats.enabled': false, 'externalNats.auth.existingSecret': 'shared' }, /externalNats.auth.existingSecret was removed: one credential shared by every component/],
       [{ 'producer.auth.jwt.jwksUrl': 'https://idp/keys' }, /producer.auth.jwt.jwksUrl needs producer.auth.jwt.issuer and producer.auth.jwt.audience/],
       [{ 'producer.auth.apiKeys.existingSecret': 'team-keys' }, /tests.enabled: the helm test needs an API key: set tests.auth.existingSecret/],
-      [{ 'nats.config.nats.tls.enabled': true }, /nats.config.nats.tls.enabled needs nats.config.nats.tls.secretName/],
-      [{ 'natsTls.certManager.enabled': true, 'natsTls.certManager.issuerRef.name': 'ca' }, /natsTls.certManager.enabled needs nats.config.nats.tls.enabled=true/],
-      [{ natsAllowPlaintextAuth: false }, /natsAllowPlaintextAuth=false but NATS \(nats:\/\/nestjet-nats.apps.svc.cluster.local:4222\) is plaintext and pods authenticate with a password/],
+      [{ 'nats.config.nats.tls.secretName': '' }, /nats.config.nats.tls.enabled needs nats.config.nats.tls.secretName/],
+      [{ 'natsTls.generate': false }, /natsTls.generate=false and no cert-manager: create the Secret nestjet-nats-tls/],
+      [{ 'nats.config.cluster.tls.enabled': false }, /nats.config.cluster.tls.enabled=false: the routes between NATS servers would carry every message and the route password in clear/],
+      [{ 'producer.ingress.enabled': true, 'networkPolicy.enabled': false }, /producer.ingress.enabled with networkPolicy.enabled=false: set producer.trustProxy/],
+      [{ 'producer.adminApi.enabled': false, 'producer.adminApi.standalone': true }, /producer.adminApi.standalone needs producer.adminApi.enabled=true/],
+      [{ 'producer.adminApi.standalone': true, 'producer.ingress.enabled': true, 'producer.ingress.routes.console': true }, /the console is served by <fullname>-admin, which is never behind the public Ingress/],
+      [{ 'producer.adminApi.standalone': true, 'producer.auth.apiKeys.admin.generate': false }, /the admin Deployment would accept no credential/],
+      [{ 'natsTls.certManager.enabled': true, 'natsTls.certManager.issuerRef.name': 'ca', 'nats.config.nats.tls.enabled': false, 'nats.config.cluster.enabled': false }, /natsTls.certManager.enabled needs nats.config.nats.tls.enabled=true/],
+      [{ 'nats.config.nats.tls.enabled': false }, /natsAllowPlaintextAuth=false but NATS \(nats:\/\/nestjet-nats.apps.svc.cluster.local:4222\) is plaintext and pods authenticate with a password/],
     ];
     for (const [set, message] of cases) expect({ set, error: await helmTemplateError({ set }) }).toEqual({ set, error: expect.stringMatching(message) });
+    // A templated Secret name the chart cannot resolve the way the official chart would.
+    const templated = await helmTemplateError({ extraArgs: ['--set-json', 'nats.config.nats.tls.secretName={"$tplYaml":"{{ .Release.Name }}-certs"}'] });
+    expect(templated).toMatch(/nats.config.nats.tls.secretName: only a plain name or/);
   });
 
   it('bundled NATS with TLS from cert-manager: tls:// URL, clients trust ca.crt of the Secret, no plaintext password', async () => {
@@ -266,7 +282,11 @@ describe('helm chart security defaults', () => {
     expect(cm.NATS_ALLOW_PLAINTEXT_AUTH).toBeUndefined();
     const cert = findObject(objects, 'Certificate', 'nestjet-nats-tls');
     expect(cert.spec).toMatchObject({ secretName: 'nestjet-nats-tls', issuerRef: { name: 'nestjet-ca', kind: 'Issuer', group: 'cert-manager.io' } });
-    expect(cert.spec.dnsNames).toEqual(expect.arrayContaining(['nestjet-nats', 'nestjet-nats.apps.svc.cluster.local', '*.nestjet-nats-headless.apps.svc.cluster.local']));
+    expect(cert.spec.dnsNames).toEqual(expect.arrayContaining(['nestjet-nats', 'nestjet-nats.apps.svc.cluster.local', '*.nestjet-nats-headless', '*.nestjet-nats-headless.apps.svc.cluster.local']));
+    // The same certificate serves the routes, which authenticate each other with it (mutual TLS).
+    expect(cert.spec.usages).toEqual(expect.arrayContaining(['server auth', 'client auth']));
+    // cert-manager writes the Secret: the chart generates none.
+    expect(objects.some((o) => o.kind === 'Secret' && o.metadata.name === 'nestjet-nats-tls')).toBe(false);
     for (const o of [findObject(objects, 'Deployment', '-producer'), findObject(objects, 'Deployment', '-consumer'), findObject(objects, 'Job', '-provision-1'), findObject(objects, 'Pod', '-smoke-test')]) {
       expect(envOf(o).NATS_TLS_CA!.value).toBe('/etc/nestjet/nats-tls/ca.crt');
       expect(podSpec(o).volumes).toContainEqual({ name: 'nats-tls', secret: { secretName: 'nestjet-nats-tls', defaultMode: 0o444, items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
@@ -277,7 +297,8 @@ describe('helm chart security defaults', () => {
 
   it('natsUsers.createSecrets=false: the chart creates no NATS Secret but still reads the same names', async () => {
     const objects = await helmTemplate({ set: { 'natsUsers.createSecrets': false } });
-    expect(objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).sort()).toEqual(['nestjet-api-key', 'nestjet-api-keys']);
-    expect(secretsOf(findObject(objects, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer', 'nestjet-nats-dlq']);
+    // The route Secret is a NATS credential too; the TLS certificate is natsTls.generate's.
+    expect(objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).sort()).toEqual(['nestjet-admin-api-key', 'nestjet-api-key', 'nestjet-api-keys', 'nestjet-nats-tls']);
+    expect(secretsOf(findObject(objects, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer', 'nestjet-nats-dlq', 'nestjet-nats-tls']);
   });
 });

@@ -24,7 +24,7 @@ export function chartWithOfficialNats(): string {
 
 const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
 
-type Volume = { name: string; configMap?: { name: string }; secret?: { secretName: string; items?: Array<{ key: string; path: string }> } };
+type Volume = { name: string; configMap?: { name: string }; secret?: { secretName: string; optional?: boolean; items?: Array<{ key: string; path: string }> } };
 
 /** The files a ConfigMap or Secret volume of a pod shows at its mount path (other volume kinds: none). */
 export function volumeFiles(objects: K8sObject[], pod: { volumes?: Volume[] }, volumeName: string): Record<string, string> {
@@ -32,6 +32,8 @@ export function volumeFiles(objects: K8sObject[], pod: { volumes?: Volume[] }, v
   let data: Record<string, string> = {};
   if (volume?.configMap) data = findObject(objects, 'ConfigMap', volume.configMap.name).data as Record<string, string>;
   if (volume?.secret) {
+    // An optional Secret that does not exist shows an empty directory, as in a pod.
+    if (volume.secret.optional && !objects.some((o) => o.kind === 'Secret' && o.metadata.name === volume.secret!.secretName)) return {};
     const encoded = findObject(objects, 'Secret', volume.secret.secretName).data as Record<string, string>;
     data = Object.fromEntries(Object.entries(encoded).map(([k, v]) => [k, decode(v)]));
   }
@@ -65,9 +67,12 @@ export class RenderedNatsServer {
     private readonly root: string,
     readonly url: string,
     readonly log: string[],
+    /** The CA the rendered tls blocks name (nats.tlsCA), as written under the root; undefined without TLS. */
+    readonly caFile: string | undefined,
   ) {}
 
-  static async start(objects: K8sObject[], statefulSetSuffix: string, port: number): Promise<RenderedNatsServer> {
+  /** `podName`: what $(POD_NAME) stands for (the server_name), for several servers of one rendered cluster. */
+  static async start(objects: K8sObject[], statefulSetSuffix: string, port: number, podName = 'nats-0'): Promise<RenderedNatsServer> {
     const sts = findObject(objects, 'StatefulSet', statefulSetSuffix);
     const pod = sts.spec.template.spec;
     const container = pod.containers.find((c: { name: string }) => c.name === 'nats');
@@ -87,7 +92,7 @@ export class RenderedNatsServer {
     }
     const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
     for (const e of container.env as Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>) {
-      if (e.value !== undefined) env[e.name] = e.value.replace('$(POD_NAME)', 'nats-0');
+      if (e.value !== undefined) env[e.name] = e.value.replace('$(POD_NAME)', podName);
       const ref = e.valueFrom?.secretKeyRef;
       if (ref) {
         const secret = findObject(objects, 'Secret', ref.name);
@@ -100,7 +105,9 @@ export class RenderedNatsServer {
     const collect = (b: Buffer) => log.push(...b.toString().split('\n').filter(Boolean));
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
-    const server = new RenderedNatsServer(child, root, `nats://127.0.0.1:${port}`, log);
+    const caMount = (container.volumeMounts as Array<{ name: string; mountPath: string }>).find((m) => m.name === 'tls-ca');
+    const caFile = caMount ? join(root, caMount.mountPath, 'ca.crt') : undefined;
+    const server = new RenderedNatsServer(child, root, `nats://127.0.0.1:${port}`, log, caFile);
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`nats-server exited ${code}: ${log.slice(-5).join(' | ')}`))));
     exited.catch(() => undefined);
     await Promise.race([waitFor('the rendered nats-server to accept connections', () => log.some((l) => l.includes('Server is ready')), 20_000), exited]);
@@ -123,7 +130,8 @@ export class RenderedNatsServer {
     };
   }
 
-  connect(user?: string, pass?: string, caFile?: string): Promise<NatsConnection> {
+  /** Trusts the rendered CA unless told otherwise (caFile null: no CA, the system roots). */
+  connect(user?: string, pass?: string, caFile: string | null | undefined = this.caFile): Promise<NatsConnection> {
     // Each nestjet user may only read replies in its own inbox, as the apps do (NATS_USER names the component).
     const inboxPrefix = (NATS_COMPONENTS as readonly string[]).includes(user ?? '') ? natsInboxPrefix(user as NatsComponent) : undefined;
     return connect({ servers: this.url, user, pass, inboxPrefix, reconnect: false, name: `chart-test-${user ?? 'anonymous'}`, tls: caFile ? { caFile } : undefined });

@@ -57,7 +57,8 @@ export function clusterValues(natsReplicas: 1 | 3): Record<string, unknown> {
       natsBox: { enabled: false },
       service: { merge: { spec: { clusterIP: NATS_CLUSTER_IP } } },
     },
-    natsAllowPlaintextAuth: false,
+    // The TLS Secret is the test's own (its CA names the ClusterIP the host connects to): the chart makes none.
+    natsTls: { generate: false },
     topology: { streamReplicas: natsReplicas },
     producer: {
       auth: { apiKeys: { generate: false, existingSecret: `${RELEASE}-test-api-keys`, key: 'api-keys.json' } },
@@ -107,7 +108,8 @@ export class NestjetRelease {
     await kubectl(['-n', namespace, 'create', 'secret', 'generic', `${RELEASE}-test-api-keys`, `--from-file=api-keys.json=${keys}`, `--from-literal=key=${TEST_API_KEY.key}`]);
     const dir = mkdtempSync(join(tmpdir(), 'nestjet-cluster-tls-'));
     const headless = `${NATS_FULLNAME}-headless.${namespace}.svc.cluster.local`;
-    const tls = generateTlsFiles(dir, [NATS_CLUSTER_IP, NATS_FULLNAME, `${NATS_FULLNAME}.${namespace}`, `${NATS_FULLNAME}.${namespace}.svc`, `${NATS_FULLNAME}.${namespace}.svc.cluster.local`, `*.${headless}`, headless]);
+    // *.<headless> short form: the route URLs the official chart writes name peers <pod>.<headless service>.
+    const tls = generateTlsFiles(dir, [NATS_CLUSTER_IP, NATS_FULLNAME, `${NATS_FULLNAME}.${namespace}`, `${NATS_FULLNAME}.${namespace}.svc`, `${NATS_FULLNAME}.${namespace}.svc.cluster.local`, `*.${headless}`, headless, `*.${NATS_FULLNAME}-headless`]);
     await kubectl(['-n', namespace, 'create', 'secret', 'generic', `${RELEASE}-nats-tls`, `--from-file=tls.crt=${tls.serverCert}`, `--from-file=tls.key=${tls.serverKey}`, `--from-file=ca.crt=${tls.ca}`]);
     const release = new NestjetRelease(namespace, tls);
     await release.helm('install', values);

@@ -136,7 +136,8 @@ describe('ingress abuse: idempotency, rate limits, slow clients, admin CSRF', ()
     expect((await fetch(`${producer.url}/docs/openapi.json`, { headers: { 'x-forwarded-for': '203.0.113.9' } })).status).toBe(200);
     // Probes stay exempt: a flood must not make Kubernetes restart the pod.
     expect((await fetch(`${producer.url}/readyz`)).status).toBe(200);
-    // A refused credential is 401 whatever the budget: limiting it would only rename the refusal (a right key is never limited).
+    // A refused credential is 401 within its address's auth-failures budget (test/security/quotas.e2e-spec.ts goes past it),
+    // whatever the public-paths budget of that address.
     for (let i = 0; i < 7; i++) expect((await postJson(url(), order(), { authorization: `Bearer nj_guess-${i}` })).status).toBe(401);
     expect((await fetch(`${producer.url}/v1/topics`)).status).toBe(401);
   });

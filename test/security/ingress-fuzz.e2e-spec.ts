@@ -15,7 +15,7 @@ describe('ingress under 10,000 generated bad requests', () => {
   beforeAll(async () => {
     nats = await NatsServer.start();
     await provision(nats);
-    producer = await startProducer(nats, { RATE_LIMIT_MAX: '1000000', BODY_LIMIT_BYTES: '16384' });
+    producer = await startProducer(nats, { RATE_LIMIT_MAX: '1000000', PUBLISH_BYTES_MAX: '1000000000', BODY_LIMIT_BYTES: '16384' });
     ({ nc, jsm } = await inspect(nats));
   });
 

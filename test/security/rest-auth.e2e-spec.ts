@@ -148,6 +148,35 @@ describe('REST authentication and scopes: nothing is open by default', () => {
     }
   });
 
+  it('refuses a JWT that is not an access token or that does not expire soon enough, saying why, and stores nothing', async () => {
+    const before = await stored();
+    const now = Math.floor(Date.now() / 1000);
+    const refused: [string, string, string][] = [
+      ['no exp', await jwks.token({ scope: 'publish:>', expiresIn: null }), 'the JWT was refused: the token has no expiry (exp); tokens that never expire are refused'],
+      ['a lifetime of 25 h (exp − iat)', await jwks.token({ scope: 'publish:>', issuedAt: now - 3600, expiresIn: '24h' }), 'the JWT was refused: the token is valid for'],
+      ['valid for 25 h from now, no iat (exp − now)', await jwks.token({ scope: 'publish:>', issuedAt: null, expiresIn: '25h' }), '(exp − now), more than JWT_MAX_TOKEN_LIFETIME_SECONDS (86400 s)'],
+      ['issued in the future', await jwks.token({ scope: 'publish:>', issuedAt: now + 3600, expiresIn: '2h' }), 'the JWT was refused: the token was issued in the future (iat)'],
+      ['no typ header', await jwks.token({ scope: 'publish:>', typ: null }), "the JWT was refused: the token's typ header is missing; accepted: at+jwt, JWT"],
+      ['an ID token (typ id_token+jwt)', await jwks.token({ scope: 'publish:>', typ: 'id_token+jwt' }), `the token's typ header is "id_token+jwt"`],
+      ['a logout token', await jwks.token({ scope: 'publish:>', typ: 'logout+jwt' }), `the token's typ header is "logout+jwt"`],
+    ];
+    for (const [what, token, detail] of refused) {
+      const r = await postJson(publishUrl(), order(), { authorization: `Bearer ${token}` });
+      const problem = await expectProblem(r, 401);
+      expect([what, problem.type, r.headers.get('www-authenticate')]).toEqual([what, 'urn:nestjet:problem:unauthorized', 'Bearer realm="nestjet"']);
+      expect([what, problem.detail]).toEqual([what, expect.stringContaining(detail)]);
+    }
+    expect(await stored()).toBe(before);
+    // What stays accepted: RFC 9068 types in any spelling, a day's lifetime, no iat within the limit.
+    for (const token of [
+      await jwks.token({ scope: 'publish:>', typ: 'application/at+jwt' }),
+      await jwks.token({ scope: 'publish:>', typ: 'JWT', expiresIn: '23h' }),
+      await jwks.token({ scope: 'publish:>', issuedAt: null, expiresIn: '1h' }),
+    ]) {
+      expect((await postJson(publishUrl(), order(), { authorization: `Bearer ${token}` })).status).toBe(202);
+    }
+  });
+
   it('stops accepting a revoked key within seconds, without a restart (rotated Secret)', async () => {
     expect((await fetch(`${producer.url}/v1/topics`, { headers: authHeaders(reader) })).status).toBe(200);
     copyFileSync(writeApiKeysFile([TEST_API_KEY, ordersOnly]), `${keysFile}.new`);
@@ -197,6 +226,13 @@ describe('REST authentication: secure by default at start-up', () => {
     const token = await refusal({ API_KEYS_FILE: writeApiKeysFile([TEST_API_KEY]), ADMIN_TOKEN: 'super-secret-admin-token' });
     expect(token).toMatch(/ADMIN_TOKEN is no longer read/);
     expect(token).not.toContain('super-secret-admin-token');
+  });
+
+  it('refuses an http:// JWKS unless JWT_JWKS_ALLOW_HTTP=true, naming the fix', async () => {
+    const jwt = { JWT_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json', JWT_ISSUER: 'https://issuer.test', JWT_AUDIENCE: 'nestjet' };
+    expect(await refusal(jwt)).toMatch(/JWT_JWKS_URL must be an https:\/\/ URL \(got http:\/\/127\.0\.0\.1:9\): keys fetched over http can be replaced on the way.*JWT_JWKS_ALLOW_HTTP=true/);
+    expect(await refusal({ ...jwt, JWT_JWKS_ALLOW_HTTP: 'false' })).toMatch(/JWT_JWKS_URL must be an https:\/\/ URL/);
+    // With the explicit opt-in it starts (the suite above runs that way against a loopback JWKS).
   });
 
   it('runs open only with AUTH_MODE=none, and warns at every start', async () => {

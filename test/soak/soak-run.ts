@@ -67,7 +67,7 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void = () =
   try {
     await provision(nats, SOAK_ENV);
     // The rate limit is a policy, not what is soaked.
-    producer = await startProducer(nats, { ...SOAK_ENV, RATE_LIMIT_MAX: '1000000000' });
+    producer = await startProducer(nats, { ...SOAK_ENV, RATE_LIMIT_MAX: '1000000000', PUBLISH_BYTES_MAX: '100000000000' });
     consumer = await startConsumer(nats, SOAK_ENV);
     const consumerUrl = String(consumer.events('consumer.ready')[0]!.url).replace('[::1]', '127.0.0.1');
     // One log line per processed message: keep none, or the test process grows instead of the apps.

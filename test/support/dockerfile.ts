@@ -15,7 +15,8 @@ export function parseDockerfile(text: string): { args: Record<string, string>; s
       args[k!] = v ?? '';
     } else if (instr === 'FROM') {
       const m = rest1.match(/^(\S+)(?:\s+AS\s+(\S+))?$/i)!;
-      stages.push({ from: m[1]!.replace(/\$\{(\w+)\}/g, (_, k: string) => args[k] ?? ''), name: m[2], lines: [] });
+      // ${NAME} and ${NAME:?message} (required: Docker refuses to build while it is empty).
+      stages.push({ from: m[1]!.replace(/\$\{(\w+)(?::\?[^}]*)?\}/g, (_, k: string) => args[k] ?? ''), name: m[2], lines: [] });
     } else if (stages.length > 0) {
       stages.at(-1)!.lines.push(line);
     }

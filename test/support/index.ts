@@ -40,3 +40,4 @@ export * from './console-page.js';
 export * from './broker.js';
 export * from './ops-cli.js';
 export * from './schemathesis.js';
+export * from './hostile-payloads.js';

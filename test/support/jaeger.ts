@@ -69,6 +69,14 @@ export class Jaeger {
     return body.data?.[0] ?? null;
   }
 
+  /** Traces of `service` with a span carrying every tag given (Jaeger's search, last hour). */
+  async find(service: string, tags: Record<string, string>): Promise<JaegerTrace[]> {
+    const query = new URLSearchParams({ service, tags: JSON.stringify(tags), lookback: '1h', limit: '20' });
+    const r = await fetch(`${this.queryUrl}/api/traces?${query}`);
+    if (r.status === 404) return [];
+    return ((await r.json()) as { data?: JaegerTrace[] | null }).data ?? [];
+  }
+
   async services(): Promise<string[]> {
     const body = (await (await fetch(`${this.queryUrl}/api/services`)).json()) as { data: string[] | null };
     return body.data ?? [];

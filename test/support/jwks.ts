@@ -7,7 +7,14 @@ export interface TokenClaims {
   sub?: string;
   iss?: string;
   aud?: string;
-  expiresIn?: string;
+  /** `exp` relative to now (`5m`, `-10m`); null: no `exp` at all. */
+  expiresIn?: string | null;
+  /** `iat` in seconds since the epoch; null: no `iat`. Default: now. */
+  issuedAt?: number | null;
+  /** The `typ` header; null: none. Default `at+jwt` (an RFC 9068 access token). */
+  typ?: string | null;
+  /** Further claims, e.g. quota overrides (JWT_QUOTA_CLAIM). */
+  extra?: Record<string, unknown>;
 }
 
 /** A real JWKS endpoint on loopback with one RS256 key, and a signer for tokens it vouches for. */
@@ -32,18 +39,19 @@ export class JwksIssuer {
     return new JwksIssuer(server, `http://127.0.0.1:${port}/.well-known/jwks.json`, privateKey, issuer, audience);
   }
 
-  /** Producer settings that trust this issuer. */
+  /** Producer settings that trust this issuer (its JWKS is served over http on loopback, so http is allowed explicitly). */
   get env(): Record<string, string> {
-    return { JWT_JWKS_URL: this.url, JWT_ISSUER: this.issuer, JWT_AUDIENCE: this.audience };
+    return { JWT_JWKS_URL: this.url, JWT_JWKS_ALLOW_HTTP: 'true', JWT_ISSUER: this.issuer, JWT_AUDIENCE: this.audience };
   }
 
   async token(claims: TokenClaims = {}, signWith: CryptoKey = this.privateKey): Promise<string> {
-    const jwt = new SignJWT(claims.scope === undefined ? {} : { scope: claims.scope })
-      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+    const typ = claims.typ === undefined ? 'at+jwt' : claims.typ;
+    const jwt = new SignJWT({ ...claims.extra, ...(claims.scope === undefined ? {} : { scope: claims.scope }) })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1', ...(typ === null ? {} : { typ }) })
       .setIssuer(claims.iss ?? this.issuer)
-      .setAudience(claims.aud ?? this.audience)
-      .setIssuedAt()
-      .setExpirationTime(claims.expiresIn ?? '5m');
+      .setAudience(claims.aud ?? this.audience);
+    if (claims.issuedAt !== null) jwt.setIssuedAt(claims.issuedAt);
+    if (claims.expiresIn !== null) jwt.setExpirationTime(claims.expiresIn ?? '5m');
     if (claims.sub !== '') jwt.setSubject(claims.sub ?? 'svc-checkout');
     return jwt.sign(signWith);
   }

@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AuditRecorder } from './audit/audit.recorder.js';
 import { registerAuthentication } from './auth/auth.hooks.js';
+import { registerPublishScopeCheck } from './auth/publish-scope.hook.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ProducerEnvironment } from './config/producer.environment.js';
 import { serveConsole } from './console/console.static.js';
@@ -14,11 +15,12 @@ import { fastifyOptions } from './http/http-server.js';
 import { acceptEventBodies } from './http/event-bodies.js';
 import { acceptEmptyJsonBody } from './http/json-body.js';
 import { registerMethodNotAllowed } from './http/method-not-allowed.js';
-import { registerRateLimit } from './http/rate-limit.js';
 import { registerRequestTracing } from './http/request-tracing.js';
 import { warmUp } from './http/warm-up.js';
 import { setUpOpenApi } from './openapi.js';
 import { ProducerModule } from './producer.module.js';
+import { registerQuotas } from './quotas/quota.hooks.js';
+import { QuotasService } from './quotas/quotas.service.js';
 
 async function bootstrap(): Promise<void> {
   const env = exitOnConfigurationError(() => validateEnvironment(ProducerEnvironment));
@@ -33,11 +35,14 @@ async function bootstrap(): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   acceptEmptyJsonBody(fastify); // with bodyParser: false above, this is the only JSON parser
   acceptEventBodies(fastify);
-  // Order matters: the request's span first, so it covers the rest; authentication before the rate limiter, which keys on the caller.
+  // Order matters: authentication first, because the caller decides whether its traceparent is continued (the span
+  // starts back at arrival, so it still covers authentication); both before the quotas, which key on the caller.
+  const quotas = () => app.get(QuotasService);
+  registerAuthentication(fastify, authenticator, env, quotas);
   registerRequestTracing(fastify);
-  registerAuthentication(fastify, authenticator, env);
+  registerPublishScopeCheck(fastify);
   registerMethodNotAllowed(fastify); // after authentication's hooks, before any route is added
-  await registerRateLimit(app, env);
+  registerQuotas(fastify, quotas);
   setUpOpenApi(app, serviceVersion());
   await serveConsole(app, env, logger);
   // Before listen: /readyz cannot say ready while the code is still cold.

@@ -44,7 +44,8 @@ const AUTHENTICATED: Record<string, ResponseObject> = {
   },
   '403': { description: 'The credential lacks the scope this operation needs (`scope` names it)' },
   '429': {
-    description: 'Rate limit of the credential reached; honour Retry-After',
+    description:
+      'A quota shared by all producer pods is used up for its window: `quota` names it (`requests` or `publish-bytes` of the credential; `auth-failures` of the address for a refused credential), with `limit` per `windowSeconds`; honour Retry-After',
     headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', minimum: 1 } } },
   },
 };
@@ -53,7 +54,7 @@ const AUTHENTICATED: Record<string, ResponseObject> = {
  * The document as a client needs it: every 4xx/5xx response has the RFC 9457
  * body it really has (application/problem+json), and every operation behind a
  * credential lists 401, 403 and 429, which the authentication hooks, the scope
- * guard and the rate limiter answer before any controller runs, and every one
+ * guard and the quotas answer before any controller runs, and every one
  * with path parameters 400, which the router answers for a malformed one.
  */
 export function withProblemResponses(document: OpenAPIObject): OpenAPIObject {
@@ -71,6 +72,13 @@ export function withProblemResponses(document: OpenAPIObject): OpenAPIObject {
           status: { type: 'integer', minimum: 400, maximum: 599 },
           detail: { type: 'string' },
           instance: { type: 'string' },
+          quota: {
+            type: 'string',
+            description: 'On 429 and 507: the quota reached',
+            enum: ['requests', 'publish-bytes', 'public-requests', 'auth-failures', 'schedules-messages', 'schedules-bytes', 'schedules-per-caller'],
+          },
+          limit: { type: 'integer', minimum: 1, description: 'On 429 and 507: the quota, in requests or bytes' },
+          windowSeconds: { type: 'number', description: 'On 429: the window the quota counts in' },
         },
         additionalProperties: true,
       },

@@ -9,7 +9,9 @@ const USAGE = `usage: npm run ops -- <command> [options]
   resume <stream> <consumer>                   deliver again now
   reset  <stream> <consumer> [--seq N]         deliver again from stream sequence N (without --seq: clear
                                                the delivery state, keep the ack floor)
-  schedules [--limit N] [--after SEQ]          pending scheduled messages, oldest first
+  schedules [--limit N] [--after SEQ]          pending scheduled messages, oldest first: the key's own,
+            [--by <principal>]                 or everyone's with schedules:admin (--by: only this
+                                               principal's, e.g. key:checkout)
   cancel <scheduleId>                          cancel a pending schedule (it will not be delivered)
   audit [--action A] [--principal P]           admin actions, oldest first: who did what to what, when, with which
         [--target PREFIX] [--outcome O]        result (O: succeeded, refused, failed); --limit N, --after SEQ page
@@ -20,7 +22,7 @@ const USAGE = `usage: npm run ops -- <command> [options]
 Talks to the producer's operations API (PRODUCER_URL, default http://127.0.0.1:3000) with
 NESTJET_API_KEY (npm run ops uses the local key of npm start when unset); pause, resume and reset
 need the scope consumers:manage, consumers needs ops:read, schedules schedules:read, cancel
-schedules:cancel, audit audit:read.`;
+schedules:cancel (another principal's schedules also schedules:admin), audit audit:read.`;
 
 class UsageError extends Error {}
 
@@ -110,6 +112,7 @@ async function main(argv: string[]): Promise<void> {
       seq: { type: 'string' },
       limit: { type: 'string' },
       after: { type: 'string' },
+      by: { type: 'string' },
       action: { type: 'string' },
       principal: { type: 'string' },
       target: { type: 'string' },
@@ -130,10 +133,11 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'audit') return audit(positionals.slice(1), o, print);
   const auditOnly = (['action', 'principal', 'target', 'outcome', 'since'] as const).find((k) => o[k] !== undefined);
   if (auditOnly) throw new UsageError(`--${auditOnly} goes with audit`);
+  if (o.by !== undefined && command !== 'schedules') throw new UsageError('--by goes with schedules');
   if ((o.limit !== undefined || o.after !== undefined) && command !== 'schedules') throw new UsageError('--limit and --after go with schedules and audit');
   if (command === 'schedules') {
     if (stream !== undefined) throw new UsageError('schedules takes no arguments');
-    const query = new URLSearchParams(Object.entries({ limit: o.limit, after: o.after }).filter((e): e is [string, string] => e[1] !== undefined));
+    const query = new URLSearchParams(Object.entries({ limit: o.limit, after: o.after, scheduledBy: o.by }).filter((e): e is [string, string] => e[1] !== undefined));
     const page = await call<ScheduleListing>('GET', `/v1/schedules${query.size > 0 ? `?${query}` : ''}`);
     const more = page.next === null ? '' : `\n… more: --after ${page.next}`;
     return print(page, () => (page.items.length === 0 ? 'no pending schedules' : `${page.items.map(scheduleLine).join('\n')}${more}`));

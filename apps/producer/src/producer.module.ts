@@ -24,6 +24,7 @@ import { DlqController } from './dlq/dlq.controller.js';
 import { MessagesController } from './messages/messages.controller.js';
 import { MessagesService } from './messages/messages.service.js';
 import { ProblemDetailsFilter } from './problem/problem-details.filter.js';
+import { QuotasService } from './quotas/quotas.service.js';
 import { JaegerQueryClient } from './operations/jaeger-query.client.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { OperationsSampler } from './operations/operations.sampler.js';
@@ -59,11 +60,12 @@ export class ProducerModule {
         AuditRecorder,
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         MessagesService,
+        QuotasService,
         ContractDocument,
         {
           provide: MessageScheduler,
           inject: [JETSTREAM_MANAGER, JetStreamPublisher],
-          useFactory: (jsm: JetStreamManager, publisher: JetStreamPublisher) => new MessageScheduler(jsm, publisher, env.SCHEDULES_MAX_MESSAGES),
+          useFactory: (jsm: JetStreamManager, publisher: JetStreamPublisher) => new MessageScheduler(jsm, publisher, env.SCHEDULES_MAX_MESSAGES, env.SCHEDULES_MAX_BYTES, env.SCHEDULES_MAX_PENDING_PER_CALLER),
         },
         ...(env.ADMIN_API_ENABLED
           ? [

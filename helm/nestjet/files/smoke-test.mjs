@@ -78,7 +78,8 @@ async function main() {
     user: env.NATS_USER,
     pass: env.NATS_PASSWORD,
     token: env.NATS_TOKEN,
-    tls: env.NATS_TLS_CA ? { caFile: env.NATS_TLS_CA } : undefined,
+    // As the apps read them: the CA, and a client certificate where the server asks for one.
+    tls: env.NATS_TLS_CA || env.NATS_TLS_CERT ? { caFile: env.NATS_TLS_CA, certFile: env.NATS_TLS_CERT, keyFile: env.NATS_TLS_KEY } : undefined,
   });
   let subject;
   try {

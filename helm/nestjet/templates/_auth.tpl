@@ -9,13 +9,19 @@ from and the key the chart generates.
 {{- if and (ne $a.mode "none") $a.apiKeys.generate (not $a.apiKeys.existingSecret) }}true{{ end }}
 {{- end }}
 
-{{/* Secret holding the API key file (API_KEYS_FILE); empty: no key file. */}}
+{{/*
+Secret holding the API key file (API_KEYS_FILE) of the producer pods, or with
+(list $ "admin") of the admin Deployment's pods; empty: no key file.
+*/}}
 {{- define "nestjet.apiKeysSecret" -}}
-{{- $a := .Values.producer.auth }}
+{{- $ctx := . }}
+{{- $admin := false }}
+{{- if kindIs "slice" . }}{{ $ctx = index . 0 }}{{ $admin = eq (index . 1) "admin" }}{{ end }}
+{{- $a := $ctx.Values.producer.auth }}
 {{- if $a.apiKeys.existingSecret }}
 {{- $a.apiKeys.existingSecret }}
-{{- else if include "nestjet.generatesApiKey" . }}
-{{- include "nestjet.fullname" . }}-api-keys
+{{- else if include "nestjet.generatesApiKey" $ctx }}
+{{- include "nestjet.fullname" $ctx }}-{{ ternary "admin-api-keys" "api-keys" $admin }}
 {{- end }}
 {{- end }}
 
@@ -24,12 +30,24 @@ from and the key the chart generates.
 {{- include "nestjet.fullname" . }}-api-key
 {{- end }}
 
+{{/* "true" when the chart also generates the admin key (producer.auth.apiKeys.admin). */}}
+{{- define "nestjet.generatesAdminApiKey" -}}
+{{- if and (include "nestjet.generatesApiKey" .) .Values.producer.auth.apiKeys.admin.generate .Values.producer.adminApi.enabled }}true{{ end }}
+{{- end }}
+
+{{/* Secret with the generated admin key in plain text (key `key`). */}}
+{{- define "nestjet.generatedAdminApiKeySecret" -}}
+{{- include "nestjet.fullname" . }}-admin-api-key
+{{- end }}
+
 {{/*
-The generated key: the one already in the cluster (lookup; empty under
-`helm template` and dry runs), else a new random one.
+A generated key: the one already in the cluster (lookup; empty under `helm
+template` and dry runs), else a new random one.
+include "nestjet.generatedKey" (list $ <plain Secret name>)
 */}}
-{{- define "nestjet.generatedApiKey" -}}
-{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "nestjet.generatedApiKeySecret" .) }}
+{{- define "nestjet.generatedKey" -}}
+{{- $ctx := index . 0 }}
+{{- $existing := lookup "v1" "Secret" $ctx.Release.Namespace (index . 1) }}
 {{- if and $existing $existing.data (hasKey $existing.data "key") }}
 {{- index $existing.data "key" | b64dec }}
 {{- else }}
@@ -37,17 +55,42 @@ The generated key: the one already in the cluster (lookup; empty under
 {{- end }}
 {{- end }}
 
-{{/* API_KEYS_FILE content for a key: include "nestjet.apiKeysFile" (list $ <key>); only the key's SHA-256 is stored. */}}
-{{- define "nestjet.apiKeysFileFor" -}}
-{{- $a := (index . 0).Values.producer.auth.apiKeys }}
-{{- list (dict "id" $a.id "hash" (printf "sha256:%s" (sha256sum (index . 1))) "scopes" $a.scopes) | toJson }}
+{{/*
+The generated keys, one render's worth, as JSON {"publish": <key>, "admin": <key or "">}.
+Call it once per template file: each call outside a live cluster draws new keys.
+*/}}
+{{- define "nestjet.generatedKeys" -}}
+{{- $keys := dict "publish" "" "admin" "" }}
+{{- if include "nestjet.generatesApiKey" . }}
+{{- $_ := set $keys "publish" (include "nestjet.generatedKey" (list . (include "nestjet.generatedApiKeySecret" .))) }}
+{{- end }}
+{{- if include "nestjet.generatesAdminApiKey" . }}
+{{- $_ := set $keys "admin" (include "nestjet.generatedKey" (list . (include "nestjet.generatedAdminApiKeySecret" .))) }}
+{{- end }}
+{{- toJson $keys }}
 {{- end }}
 
-{{/* The generated API_KEYS_FILE (empty when the chart generates no key). */}}
-{{- define "nestjet.generatedApiKeysFile" -}}
-{{- if include "nestjet.generatesApiKey" . }}
-{{- include "nestjet.apiKeysFileFor" (list . (include "nestjet.generatedApiKey" .)) }}
+{{/*
+API_KEYS_FILE content: include "nestjet.apiKeysFileFor" (list $ <keys JSON> <with publish key> <with admin key>);
+only each key's SHA-256 is stored. The publish key only publishes; the admin key
+is in the file of the pods that serve the admin API only.
+*/}}
+{{- define "nestjet.apiKeysFileFor" -}}
+{{- $a := (index . 0).Values.producer.auth.apiKeys }}
+{{- $keys := index . 1 | fromJson }}
+{{- $entries := list }}
+{{- if and (index . 2) $keys.publish }}
+{{- $entries = append $entries (dict "id" $a.id "hash" (printf "sha256:%s" (sha256sum $keys.publish)) "scopes" $a.scopes) }}
 {{- end }}
+{{- if and (index . 3) $keys.admin }}
+{{- $entries = append $entries (dict "id" $a.admin.id "hash" (printf "sha256:%s" (sha256sum $keys.admin)) "scopes" $a.admin.scopes) }}
+{{- end }}
+{{- $entries | toJson }}
+{{- end }}
+
+{{/* Whether the public producer pods serve the admin API (not when it runs in <fullname>-admin). */}}
+{{- define "nestjet.producerServesAdmin" -}}
+{{- if and .Values.producer.adminApi.enabled (not .Values.producer.adminApi.standalone) }}true{{ end }}
 {{- end }}
 
 {{/* Secret and key of the credential the helm test publishes with (empty: none). */}}

@@ -44,3 +44,22 @@ created by the same release, so the Job is a regular object then (provision-hook
 pre-install,pre-upgrade
 {{- end }}
 {{- end }}
+
+{{/*
+TRUST_PROXY of the producer: producer.trustProxy, or with the Ingress on and
+nothing set, the private address ranges. Without it every caller behind the
+Ingress would share the controller's address, and one anonymous flood would
+use up everyone's failed-auth and per-address budget. The private ranges are
+safe only because the NetworkPolicy lets nothing but the Ingress controller
+(and Prometheus, the helm test, networkPolicy.producerExtraFrom) reach the pods;
+_validate.tpl refuses them without it.
+*/}}
+{{- define "nestjet.trustProxy" -}}
+{{- with .Values.producer.trustProxy }}{{ . }}
+{{- else }}{{ if .Values.producer.ingress.enabled }}{{ include "nestjet.privateRanges" . }}{{ end }}
+{{- end }}
+{{- end }}
+
+{{- define "nestjet.privateRanges" -}}
+10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7
+{{- end }}

@@ -145,10 +145,39 @@ natsVolumeMounts take the same dict: (dict "ctx" $ "user" "producer" "dlq" true)
 {{- end }}
 {{- end }}
 
+{{/*
+Name of the bundled NATS's TLS Secret (nats.config.nats.tls.secretName). The
+default is the official chart's `$tplYaml` form '{{ include "nats.fullname" $ }}-tls',
+resolved here with nestjet.natsFullname (the same name) because this chart
+renders without the subchart's templates too.
+*/}}
+{{- define "nestjet.natsTlsSecret" -}}
+{{- $name := dig "config" "nats" "tls" "secretName" "" .Values.nats }}
+{{- if kindIs "map" $name }}
+{{- $expr := get $name "$tplYaml" | default "" | trim }}
+{{- if not (regexMatch `^\{\{-? *include "nats.fullname" \$ *-?\}\}[a-z0-9-]*$` $expr) }}
+{{- fail (printf "nats.config.nats.tls.secretName: only a plain name or {$tplYaml: '<include of nats.fullname>-<suffix>'} is understood, not %s" (toJson $name)) }}
+{{- end }}
+{{- printf "%s%s" (include "nestjet.natsFullname" .) (regexReplaceAll `^.*\}\}` $expr "") }}
+{{- else }}
+{{- $name }}
+{{- end }}
+{{- end }}
+
+{{/* "true" when the NATS cluster (routes) of the bundled NATS is on. */}}
+{{- define "nestjet.bundledNatsCluster" -}}
+{{- if and .Values.nats.enabled (dig "config" "cluster" "enabled" false .Values.nats) }}true{{ end }}
+{{- end }}
+
+{{/* "true" when the bundled NATS needs its certificate: TLS on the client port or on the routes. */}}
+{{- define "nestjet.bundledNatsCertificate" -}}
+{{- if or (include "nestjet.bundledNatsTls" .) (and (include "nestjet.bundledNatsCluster" .) (dig "config" "cluster" "tls" "enabled" false .Values.nats)) }}true{{ end }}
+{{- end }}
+
 {{/* Secret with the CA the apps trust for NATS (empty: system roots or no TLS). */}}
 {{- define "nestjet.natsCaSecret" -}}
 {{- if .Values.nats.enabled }}
-{{- if include "nestjet.bundledNatsTls" . }}{{ dig "config" "nats" "tls" "secretName" "" .Values.nats }}{{ end }}
+{{- if include "nestjet.bundledNatsTls" . }}{{ include "nestjet.natsTlsSecret" . }}{{ end }}
 {{- else }}
 {{- .Values.externalNats.tls.ca.secretName }}
 {{- end }}

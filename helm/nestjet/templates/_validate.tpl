@@ -79,8 +79,8 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 {{- if and $tls.enabled (empty $tls.secretName) }}
 {{- $messages = append $messages "nats.config.nats.tls.enabled needs nats.config.nats.tls.secretName (the Secret natsTls.certManager writes, or your own with tls.crt, tls.key and ca.crt)" }}
 {{- end }}
-{{- if and .Values.natsTls.certManager.enabled (not $tls.enabled) }}
-{{- $messages = append $messages "natsTls.certManager.enabled needs nats.config.nats.tls.enabled=true: the certificate would be issued but not used" }}
+{{- if and .Values.natsTls.certManager.enabled (not (include "nestjet.bundledNatsCertificate" .)) }}
+{{- $messages = append $messages "natsTls.certManager.enabled needs nats.config.nats.tls.enabled=true (or route TLS): the certificate would be issued but not used" }}
 {{- end }}
 {{- end }}
 {{- if and .Values.natsTls.certManager.enabled (not .Values.nats.enabled) }}
@@ -88,6 +88,12 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 {{- end }}
 {{- if and .Values.natsTls.certManager.enabled (empty .Values.natsTls.certManager.issuerRef.name) }}
 {{- $messages = append $messages "natsTls.certManager.enabled needs natsTls.certManager.issuerRef.name" }}
+{{- end }}
+{{- if and .Values.nats.enabled (not .Values.natsTls.generate) (not .Values.natsTls.certManager.enabled) (include "nestjet.bundledNatsCertificate" .) (kindIs "map" (dig "config" "nats" "tls" "secretName" "" .Values.nats)) }}
+{{- $messages = append $messages (printf "natsTls.generate=false and no cert-manager: create the Secret %s (tls.crt, tls.key, ca.crt; docs/kubernetes.md) and set nats.config.nats.tls.secretName, nats.config.cluster.tls.secretName and nats.tlsCA.secretName to its name" (include "nestjet.natsTlsSecret" .)) }}
+{{- end }}
+{{- if and (include "nestjet.bundledNatsCluster" .) (not (dig "config" "cluster" "tls" "enabled" false .Values.nats)) }}
+{{- $messages = append $messages "nats.config.cluster.tls.enabled=false: the routes between NATS servers would carry every message and the route password in clear; keep route TLS on" }}
 {{- end }}
 {{- if and (include "nestjet.natsPlaintextSecret" .) (not .Values.natsAllowPlaintextAuth) }}
 {{- $messages = append $messages (printf "natsAllowPlaintextAuth=false but NATS (%s) is plaintext and pods authenticate with a %s: turn on TLS (nats.config.nats.tls or tls:// in externalNats.urls) or allow it" (include "nestjet.natsUrl" .) (ternary "token" "password" (eq (include "nestjet.natsAuthType" .) "token"))) }}
@@ -109,6 +115,18 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 {{- end }}
 {{- if and $a.jwt.jwksUrl (not (and $a.jwt.issuer $a.jwt.audience)) }}
 {{- $messages = append $messages "producer.auth.jwt.jwksUrl needs producer.auth.jwt.issuer and producer.auth.jwt.audience: a token signed by that key set for another issuer or audience must not be accepted" }}
+{{- end }}
+{{- if and .Values.producer.ingress.enabled (not .Values.producer.trustProxy) (not .Values.networkPolicy.enabled) }}
+{{- $messages = append $messages "producer.ingress.enabled with networkPolicy.enabled=false: set producer.trustProxy to the Ingress controller's addresses/CIDRs. The default (the private ranges) is safe only while the NetworkPolicy keeps every other pod away from the producer; without it any pod could forge X-Forwarded-For" }}
+{{- end }}
+{{- if and .Values.producer.adminApi.standalone (not .Values.producer.adminApi.enabled) }}
+{{- $messages = append $messages "producer.adminApi.standalone needs producer.adminApi.enabled=true" }}
+{{- end }}
+{{- if and .Values.producer.adminApi.enabled .Values.producer.adminApi.standalone .Values.producer.ingress.routes.console }}
+{{- $messages = append $messages "producer.ingress.routes.console with producer.adminApi.standalone: the console is served by <fullname>-admin, which is never behind the public Ingress; reach it with kubectl port-forward (or an internal Ingress allowed in networkPolicy.adminFrom) and set routes.console=false" }}
+{{- end }}
+{{- if and .Values.producer.adminApi.standalone (include "nestjet.generatesApiKey" .) (not $a.apiKeys.admin.generate) (not $a.jwt.jwksUrl) }}
+{{- $messages = append $messages "producer.adminApi.standalone with the generated keys but producer.auth.apiKeys.admin.generate=false: the admin Deployment would accept no credential; generate the admin key, bring keys in producer.auth.apiKeys.existingSecret, or use JWTs" }}
 {{- end }}
 {{- if and .Values.tests.enabled (not (include "nestjet.testCredential" .)) }}
 {{- $messages = append $messages "tests.enabled: the helm test needs an API key: set tests.auth.existingSecret (a Secret with a key allowed to publish tests.topic), or producer.auth.apiKeys.generate=true, or tests.enabled=false" }}

@@ -82,9 +82,14 @@ export { ProcessedMarkers } from './idempotency/processed-markers.js';
 export { DEFAULT_IDEMPOTENCY_HORIZON_MS, PROCESSED_BUCKET } from './idempotency/idempotency.constants.js';
 export { withProcessedMarkers, type ProcessedMarkerOptions } from './idempotency/idempotency.topology.js';
 
+// Counters shared by all processes (JetStream counter stream, ADR-49)
+export { COUNTERS_PREFIX, COUNTERS_STREAM } from './counters/counter.constants.js';
+export { withCounters, type CounterOptions } from './counters/counter.topology.js';
+export { SharedCounters, type SharedCountersOptions, type Take } from './counters/shared-counters.js';
 // Delayed delivery (the nats-server message scheduler)
-export { MessageScheduler, type ScheduleRequest, type ScheduleResult } from './schedule/message-scheduler.js';
+export { MessageScheduler, SCHEDULE_LIST_SCAN_LIMIT, type ScheduleOwner, type ScheduleRequest, type ScheduleResult } from './schedule/message-scheduler.js';
 export { RetryRescheduler } from './schedule/retry-rescheduler.js';
+export { parseScheduleQuery, PRINCIPAL_ID } from './schedule/schedule.query.js';
 export { SCHEDULE_ID, type PendingSchedule, type ScheduleListing } from './schedule/schedule.record.js';
 export { ScheduleNotFoundError, SchedulesFullError } from './schedule/schedule.errors.js';
 export { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule/schedule.constants.js';
@@ -94,3 +99,4 @@ export { withSchedules, type ScheduleOptions } from './schedule/schedule.topolog
 export type { CloudEventAttributes } from './cloud-events/cloud-event.headers.js';
 export { encodeTopicEvent, type EncodedTopicEvent, type TopicEvent } from './cloud-events/topic-event.js';
 export { PAYLOAD_CODECS, type PayloadCodec } from './codec/payload-codec.js';
+export { checkJsonBounds, checkMessagePackBounds, PayloadBoundsError } from './codec/payload-bounds.js';

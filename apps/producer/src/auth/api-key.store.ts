@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Principal } from './principal.js';
+import { parseQuotaOverrides, type QuotaOverrides } from '../quotas/quota-overrides.js';
 import { scopeProblem } from './scope.js';
 
 const HASH = /^sha256:([0-9a-f]{64})$/;
@@ -10,6 +11,7 @@ interface StoredKey {
   id: string;
   digest: Buffer;
   scopes: string[];
+  quotas?: QuotaOverrides;
 }
 
 export interface KeyChanges {
@@ -49,11 +51,11 @@ export class ApiKeyStore {
   }
 
   static fromEntries(raw: unknown, source: string): ApiKeyStore {
-    if (!Array.isArray(raw) || raw.length === 0) throw new Error(`${source}: must be a non-empty JSON array of {id, hash, scopes}`);
+    if (!Array.isArray(raw) || raw.length === 0) throw new Error(`${source}: must be a non-empty JSON array of {id, hash, scopes, quotas?}`);
     const ids = new Set<string>();
     const keys = raw.map((entry: unknown, i): StoredKey => {
       const at = `${source}[${i}]`;
-      const { id, hash, scopes } = (entry ?? {}) as Record<string, unknown>;
+      const { id, hash, scopes, quotas } = (entry ?? {}) as Record<string, unknown>;
       if (typeof id !== 'string' || !KEY_ID.test(id)) throw new Error(`${at}.id: 1-64 of A-Z a-z 0-9 _ . -`);
       if (ids.has(id)) throw new Error(`${at}.id: "${id}" appears twice`);
       ids.add(id);
@@ -64,7 +66,9 @@ export class ApiKeyStore {
         const problem = scopeProblem(scope);
         if (problem) throw new Error(`${at}.scopes: ${problem}`);
       }
-      return { id, digest: Buffer.from(digest, 'hex'), scopes: scopes as string[] };
+      const { overrides, problem } = parseQuotaOverrides(quotas);
+      if (problem) throw new Error(`${at}.quotas: ${problem}`);
+      return { id, digest: Buffer.from(digest, 'hex'), scopes: scopes as string[], ...(overrides ? { quotas: overrides } : {}) };
     });
     return new ApiKeyStore(keys);
   }
@@ -93,6 +97,6 @@ export class ApiKeyStore {
       // No early exit: every lookup compares against every key.
       if (timingSafeEqual(digest, key.digest) && !found) found = key;
     }
-    return found && { id: `key:${found.id}`, scopes: found.scopes };
+    return found && { id: `key:${found.id}`, scopes: found.scopes, ...(found.quotas ? { quotas: found.quotas } : {}) };
   }
 }

@@ -56,8 +56,25 @@ export class Authenticator {
     } catch (err) {
       throw new ConfigurationError([(err as Error).message]);
     }
-    const jwt = env.JWT_JWKS_URL ? new JwtVerifier({ jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER!, audience: env.JWT_AUDIENCE! }) : undefined;
+    const jwt = env.JWT_JWKS_URL ? Authenticator.jwtVerifier(env, env.JWT_JWKS_URL) : undefined;
     return new Authenticator(false, keys, jwt, env.API_KEYS_FILE);
+  }
+
+  private static jwtVerifier(env: ProducerEnvironment, jwksUrl: string): JwtVerifier {
+    // The JWKS decides which tokens are genuine: fetched in clear, anyone on the path can swap in their own key.
+    if (new URL(jwksUrl).protocol !== 'https:' && !env.JWT_JWKS_ALLOW_HTTP) {
+      throw new ConfigurationError([
+        `JWT_JWKS_URL must be an https:// URL (got ${new URL(jwksUrl).origin}): keys fetched over http can be replaced on the way, and with them every token; set JWT_JWKS_ALLOW_HTTP=true only for a JWKS on loopback or in tests`,
+      ]);
+    }
+    return new JwtVerifier({
+      jwksUrl,
+      issuer: env.JWT_ISSUER!,
+      audience: env.JWT_AUDIENCE!,
+      types: env.JWT_TYPES,
+      maxLifetimeSeconds: env.JWT_MAX_TOKEN_LIFETIME_SECONDS,
+      quotaClaim: env.JWT_QUOTA_CLAIM,
+    });
   }
 
   /** What the startup log says about authentication (counts and sources, no secrets). */

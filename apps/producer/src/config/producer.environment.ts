@@ -1,5 +1,5 @@
-import { EnvBoolean, EnvNumber, ServiceEnvironment } from '#jetstream';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { EnvBoolean, EnvList, EnvNumber, ServiceEnvironment } from '#jetstream';
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 export class ProducerEnvironment extends ServiceEnvironment {
   @EnvNumber()
@@ -27,11 +27,23 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @Min(1_000)
   SCHEDULE_MAX_DELAY_MS = 365 * 24 * 3600_000;
 
-  /** Most messages the SCHEDULES stream may hold (pending schedules, plus delivered ones for 24 h); beyond it scheduling answers 507. */
+  /** Most messages the SCHEDULES stream may hold (pending schedules and their ledger entries, plus delivered ones for 24 h); beyond it scheduling answers 507. */
   @EnvNumber()
   @IsInt()
   @Min(1)
   SCHEDULES_MAX_MESSAGES = 1_000_000;
+
+  /** Most schedules one caller (credential) may have pending, counted by the server across all pods; beyond it 507 (quota `schedules-per-caller`). */
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  SCHEDULES_MAX_PENDING_PER_CALLER = 100_000;
+
+  /** Most bytes the SCHEDULES stream may hold; beyond it scheduling answers 507 (quota `schedules-bytes`). Keep it well under the JetStream volume. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1024)
+  SCHEDULES_MAX_BYTES = 1024 * 1024 * 1024;
 
   /** `ce-source` of messages posted as plain payloads (a structured CloudEvent keeps its own source). */
   @IsString()
@@ -91,10 +103,15 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @IsString()
   API_KEYS_FILE?: string;
 
-  /** JWT bearer tokens are verified against this JWKS (with JWT_ISSUER and JWT_AUDIENCE). */
+  /** JWT bearer tokens are verified against this JWKS (with JWT_ISSUER and JWT_AUDIENCE); https unless JWT_JWKS_ALLOW_HTTP. */
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['https', 'http'] }, { message: 'JWT_JWKS_URL must be an http(s) URL' })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { message: 'JWT_JWKS_URL must be an http(s) URL' })
   JWT_JWKS_URL?: string;
+
+  /** Accept an http:// JWKS (tests, a loopback sidecar): keys fetched in clear can be swapped on the way, and with them every token. */
+  @EnvBoolean()
+  @IsBoolean()
+  JWT_JWKS_ALLOW_HTTP = false;
 
   @ValidateIf((e: ProducerEnvironment) => e.JWT_JWKS_URL !== undefined)
   @IsString({ message: 'JWT_ISSUER is required with JWT_JWKS_URL' })
@@ -103,6 +120,21 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @ValidateIf((e: ProducerEnvironment) => e.JWT_JWKS_URL !== undefined)
   @IsString({ message: 'JWT_AUDIENCE is required with JWT_JWKS_URL' })
   JWT_AUDIENCE?: string;
+
+  /** Accepted `typ` header values of a JWT (case-insensitive, `application/` optional); RFC 9068 access tokens are `at+jwt`. */
+  @EnvList()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'JWT_TYPES must name at least one typ (e.g. at+jwt,JWT)' })
+  @IsString({ each: true })
+  @Matches(/^[A-Za-z0-9!#$&^_.+-]+(\/[A-Za-z0-9!#$&^_.+-]+)?$/, { each: true, message: 'JWT_TYPES: each typ is a media type like at+jwt or application/at+jwt' })
+  JWT_TYPES: string[] = ['at+jwt', 'JWT'];
+
+  /** Longest a JWT may be valid (exp − iat, or exp − now without iat); a token without exp is always refused. Default 24 h. */
+  @EnvNumber()
+  @IsInt()
+  @Min(60)
+  @Max(366 * 24 * 3600)
+  JWT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 
   /** Serve /metrics without a credential (Prometheus); the chart's public Ingress never routes it. */
   @EnvBoolean()
@@ -125,7 +157,7 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @Max(100_000)
   WARM_UP_REQUESTS = 1_000;
 
-  /** Requests per credential per RATE_LIMIT_WINDOW_MS; past it 429 with Retry-After. */
+  /** Requests per credential per RATE_LIMIT_WINDOW_MS, counted across all producer pods; past it 429 (quota `requests`). A key's or JWT's `quotas.requests` overrides it. */
   @EnvNumber()
   @IsInt()
   @Min(1)
@@ -140,7 +172,54 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @EnvNumber()
   @IsInt()
   @Min(100)
+  @Max(300_000)
   RATE_LIMIT_WINDOW_MS = 1_000;
+
+  /** Bytes a credential may publish (stored payloads, scheduled ones included) per PUBLISH_BYTES_WINDOW_MS, across all pods; past it 429 (quota `publish-bytes`). A key's or JWT's `quotas.publishBytes` overrides it. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1024)
+  PUBLISH_BYTES_MAX = 256 * 1024 * 1024;
+
+  @EnvNumber()
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  PUBLISH_BYTES_WINDOW_MS = 60_000;
+
+  /** Requests with no or a refused credential per client address per AUTH_FAILURE_WINDOW_MS, across all pods; past it 429 (quota `auth-failures`) instead of 401. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURE_MAX = 30;
+
+  @EnvNumber()
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  AUTH_FAILURE_WINDOW_MS = 60_000;
+
+  /** How often each pod adds its quota counts to the shared counters (the COUNTERS stream) and learns the others'. */
+  @EnvNumber()
+  @IsInt()
+  @Min(10)
+  @Max(10_000)
+  QUOTA_FLUSH_INTERVAL_MS = 200;
+
+  /**
+   * Share of a quota one pod may grant between two answers from the shared
+   * counter; past it the pod waits for one. N pods together pass a quota by
+   * less than N × QUOTA_LOCAL_SHARE × the quota. 0: every grant asks.
+   */
+  @EnvNumber()
+  @Min(0)
+  @Max(1)
+  QUOTA_LOCAL_SHARE = 0.05;
+
+  /** A JWT claim holding per-caller quota overrides (`{"requests": n, "publishBytes": n}`); unset: JWT callers get the defaults. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_:./-]{1,128}$/, { message: 'JWT_QUOTA_CLAIM must be a claim name' })
+  JWT_QUOTA_CLAIM?: string;
 
   /**
    * Behind an Ingress controller or load balancer: the proxies whose

@@ -33,15 +33,28 @@ const problem = { description: 'application/problem+json (RFC 9457)' };
 @ApiTags('messages')
 @ApiExtraModels(...payloads)
 @ApiParam({ name: 'topic', example: 'orders.created', description: 'See GET /v1/topics' })
-@ApiBadRequestResponse({ ...problem, description: 'Invalid JSON, MessagePack, CloudEvent or payload, or bad deliverAt/delayMs; `errors` lists each field' })
+@ApiBadRequestResponse({
+  ...problem,
+  description:
+    'Invalid JSON, MessagePack, CloudEvent or payload (nested deeper than 64 levels, more than 262,144 values, or an invalid payload of more than 5,000 values is refused whole), or bad deliverAt/delayMs; `errors` lists each field',
+})
 @ApiNotFoundResponse({ ...problem, description: 'Unknown topic' })
 @ApiPayloadTooLargeResponse(problem)
 @ApiUnsupportedMediaTypeResponse(problem)
 @ApiServiceUnavailableResponse({ ...problem, description: 'JetStream did not confirm in time; honour Retry-After' })
 @ApiResponse({ status: 401, ...problem, description: 'No valid API key or JWT (WWW-Authenticate)' })
-@ApiResponse({ status: 403, ...problem, description: 'The credential lacks publish:<topic>' })
-@ApiResponse({ status: 429, ...problem, description: 'Rate limit of the credential reached; honour Retry-After' })
-@ApiResponse({ status: 507, ...problem, description: 'The stream is full (discard new), or SCHEDULES_MAX_MESSAGES schedules are pending: not stored, nothing evicted' })
+@ApiResponse({ status: 403, ...problem, description: 'The credential lacks publish:<topic> (checked before the body is read)' })
+@ApiResponse({
+  status: 429,
+  ...problem,
+  description:
+    'A quota of the credential, shared by all producer pods, is used up for its window: `quota` names it (`requests`, `publish-bytes`; `auth-failures` per address for refused credentials), with `limit` per `windowSeconds`; honour Retry-After',
+})
+@ApiResponse({
+  status: 507,
+  ...problem,
+  description: 'The stream is full (discard new), or SCHEDULES is at a cap (`quota`: `schedules-messages`, `schedules-bytes`, or `schedules-per-caller`): not stored, nothing evicted; honour Retry-After',
+})
 @ApiQuery({
   name: 'deliverAt',
   required: false,
@@ -104,5 +117,6 @@ function deliveryQuery({ deliverAt, delayMs }: DeliveryTimeQuery): DeliveryTimeQ
 
 /** The authentication hook has run: every request that reaches a handler has a principal. */
 function callerOf(request: FastifyRequest): Caller {
-  return { id: request.principal!.id, trace: request.serverSpan?.ctx };
+  const { id, quotas } = request.principal!;
+  return { id, quotas, trace: request.serverSpan?.ctx };
 }

@@ -33,11 +33,27 @@ import type { IngressMessage } from './ingress-message.js';
 import { MEDIA_TYPES } from './publish-media-types.js';
 import { structuredEvent } from './structured-event.js';
 import { schemaUrlOf } from '../topics/topic-schemas.js';
+import type { QuotaOverrides } from '../quotas/quota-overrides.js';
+import { QuotasService } from '../quotas/quotas.service.js';
 
 /** Who publishes: the Principal id (the scope of idempotency keys) and the request's trace context, when traced. */
 export interface Caller {
   id: string;
+  /** Its own quota limits, if its credential has any. */
+  quotas?: QuotaOverrides;
   trace?: Context;
+}
+
+/** A message encoded for the wire, not yet sent. */
+interface Encoded {
+  givenKey?: string;
+  key: string;
+  msgId: string;
+  answerId?: string;
+  subject: string;
+  data: Uint8Array | string;
+  headers: HeaderEntries;
+  digest: string;
 }
 
 /** What the ingress answers for one stored message; a scheduled one also says when it will be delivered. */
@@ -68,6 +84,7 @@ export class MessagesService {
     private readonly publisher: JetStreamPublisher,
     private readonly scheduler: MessageScheduler,
     private readonly env: ProducerEnvironment,
+    private readonly quotas: QuotasService,
   ) {
     this.topics = new Map(topology.topics.map((t) => [t.name, t]));
     for (const topic of topology.topics) {
@@ -101,7 +118,9 @@ export class MessagesService {
       if (errors.length > 0) throw new ValidationFailedError(errors);
       message = { payload: body as object, idempotencyKey };
     }
-    return this.publish(caller, topic, message, deliverAt);
+    const encoded = this.encode(caller, topic, message);
+    await this.quotas.publishBytes(caller, byteLength(encoded.data));
+    return this.publish(caller, topic, encoded, deliverAt);
   }
 
   /** `body` is `{"messages": [...]}` (JSON or MessagePack) or, as `application/cloudevents-batch+json`, an array of structured CloudEvents. `when` applies to every message. */
@@ -173,7 +192,9 @@ export class MessagesService {
   }
 
   private async publishAll(caller: Caller, topic: TopicDeclaration, messages: IngressMessage[], deliverAt: Date | undefined): Promise<BatchOutcome> {
-    const settled = await Promise.allSettled(messages.map((m) => this.publish(caller, topic, m, deliverAt)));
+    const encoded = messages.map((m) => this.encode(caller, topic, m));
+    await this.quotas.publishBytes(caller, encoded.reduce((sum, e) => sum + byteLength(e.data), 0));
+    const settled = await Promise.allSettled(encoded.map((e) => this.publish(caller, topic, e, deliverAt)));
     const results = settled.map((s, index): BatchItemResultDto => {
       if (s.status === 'fulfilled') return { index, status: 202, ...s.value };
       const reason = s.reason as Error;
@@ -204,7 +225,7 @@ export class MessagesService {
    * way in SCHEDULES, its schedule id being the msgID (a retry finds the
    * pending schedule).
    */
-  private async publish(caller: Caller, topic: TopicDeclaration, message: IngressMessage, deliverAt?: Date): Promise<IngressResult> {
+  private encode(caller: Caller, topic: TopicDeclaration, message: IngressMessage): Encoded {
     const givenKey = message.idempotencyKey;
     const key = givenKey ?? randomUUID();
     const msgId = idempotentMsgId(caller.id, topic.name, key);
@@ -224,7 +245,12 @@ export class MessagesService {
     const digest = givenKey === undefined ? '' : payloadDigest(wire.data);
     // Only a client's own key can come back with another payload; a generated one costs no header.
     const headers: HeaderEntries = givenKey === undefined ? wire.headers : [...wire.headers, [PAYLOAD_DIGEST_HEADER, digest]];
-    const { subject, data } = wire;
+    return { givenKey, key, msgId, answerId: message.answerId, subject: wire.subject, data: wire.data, headers, digest };
+  }
+
+  /** Sends what `encode` made: the charged bytes are the stored payloads (see QuotasService.publishBytes). */
+  private async publish(caller: Caller, topic: TopicDeclaration, encoded: Encoded, deliverAt?: Date): Promise<IngressResult> {
+    const { givenKey, key, msgId, subject, data, headers, digest } = encoded;
     let result: IngressResult;
     try {
       result = deliverAt
@@ -241,8 +267,12 @@ export class MessagesService {
       const storedDigest = stored?.header?.get(PAYLOAD_DIGEST_HEADER);
       if (storedDigest && storedDigest !== digest) throw new IdempotencyKeyReusedError(key, result.seq);
     }
-    return { ...result, id: message.answerId ?? key };
+    return { ...result, id: encoded.answerId ?? key };
   }
+}
+
+function byteLength(data: Uint8Array | string): number {
+  return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
 }
 
 function isFull(err: unknown): boolean {

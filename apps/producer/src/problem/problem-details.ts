@@ -78,8 +78,8 @@ export const problems = {
   unprocessable: (detail: string) =>
     new ProblemException({ type: problemType('unprocessable'), title: 'Unprocessable content', status: HttpStatus.UNPROCESSABLE_ENTITY, detail }),
   /** A full `discard: new` stream: the request was fine, there is no room; retrying at once cannot help. */
-  streamFull: (detail: string, stream: string | undefined) =>
-    new ProblemException({ type: problemType('stream-full'), title: 'Stream full', status: HttpStatus.INSUFFICIENT_STORAGE, detail, stream }),
+  streamFull: (detail: string, stream: string | undefined, extra: Record<string, unknown> = {}) =>
+    new ProblemException({ type: problemType('stream-full'), title: 'Stream full', status: HttpStatus.INSUFFICIENT_STORAGE, detail, stream, ...extra }),
   unauthorized: (detail: string) =>
     new ProblemException(
       { type: problemType('unauthorized'), title: 'Unauthorized', status: HttpStatus.UNAUTHORIZED, detail },
@@ -93,13 +93,17 @@ export const problems = {
       detail: `the credential lacks the scope ${scope}`,
       scope,
     }),
-  tooManyRequests: (retryAfterSeconds: number) =>
+  /** A shared quota is used up for its window: `quota` names it, with its `limit` per `windowSeconds`. */
+  quotaExceeded: (quota: string, limit: number, windowMs: number, retryAfterSeconds: number, detail: string) =>
     new ProblemException(
       {
         type: problemType('rate-limited'),
         title: 'Too many requests',
         status: HttpStatus.TOO_MANY_REQUESTS,
-        detail: `rate limit reached; retry in ${retryAfterSeconds} s`,
+        detail,
+        quota,
+        limit,
+        windowSeconds: windowMs / 1000,
       },
       { 'retry-after': String(retryAfterSeconds) },
     ),

@@ -14,7 +14,12 @@ import {
 } from '#jetstream';
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { BatchNotConfirmedError, IdempotencyKeyReusedError } from '../messages/messages.errors.js';
+import { QuotaExceededError } from '../quotas/quota.errors.js';
+import { quotaProblem } from '../quotas/quota.problem.js';
 import { problems, ProblemException, type ProblemDetails } from './problem-details.js';
+
+/** Retry-After of a 507 for a full SCHEDULES. */
+const SCHEDULES_FULL_RETRY_AFTER_SECONDS = 60;
 
 /** Operator settings that shape problem documents. */
 export interface ProblemSettings {
@@ -40,7 +45,12 @@ function domainProblem(error: unknown, { retryAfterSeconds, maxFieldErrors }: Pr
   if (error instanceof ReplayRefusedError) return problems.conflict(error.message);
   if (error instanceof IdempotencyKeyReusedError) return problems.idempotencyKeyReused(error.key, error.originalSeq);
   if (error instanceof StreamFullError) return problems.streamFull(error.message, error.stream);
-  if (error instanceof SchedulesFullError) return problems.streamFull(error.message, SCHEDULES_STREAM);
+  if (error instanceof SchedulesFullError) {
+    // Room comes back as schedules fall due or are cancelled, at no known time: a minute is a polite guess, not a promise.
+    const full = problems.streamFull(error.message, SCHEDULES_STREAM, { quota: `schedules-${error.measure}`, limit: error.limit });
+    return new ProblemException(full.problem, { 'retry-after': String(SCHEDULES_FULL_RETRY_AFTER_SECONDS) });
+  }
+  if (error instanceof QuotaExceededError) return quotaProblem(error);
   if (error instanceof PublishTimeoutError) {
     return problems.brokerUnavailable(
       `${error.message}; retry with Idempotency-Key: ${error.msgId} so a stored copy is not duplicated`,

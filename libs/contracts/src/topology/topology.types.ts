@@ -47,6 +47,10 @@ export interface StreamDeclaration {
   allowMsgSchedules?: boolean;
   /** Honours a per-message `Nats-TTL` header. */
   allowMsgTtl?: boolean;
+  /** A distributed counter stream (ADR-49, nats-server ≥ 2.12): a publish with `Nats-Incr` adds to its subject's value. */
+  allowMsgCounter?: boolean;
+  /** Messages kept per subject; unset: no limit. */
+  maxMsgsPerSubject?: number;
   /** Other streams this one copies from, each filtered and renamed by one subject transform. */
   sources?: StreamSourceDeclaration[];
   /** The server refuses to delete single messages (append-only; once on, no update turns it off). */

@@ -29,4 +29,19 @@ describe('validateTopicPayload', () => {
   it('refuses an array of lines nested in another array', () => {
     expect(validateTopicPayload(orders, { ...valid, lines: [[{ sku: 'a', quantity: 1 }]] }).map((e) => e.field)).toEqual(['lines']);
   });
+
+  it('refuses an invalid payload past the validation budget as a whole, without class-validator', () => {
+    const wide = Object.fromEntries(Array.from({ length: 65_535 }, (_, i) => [`k${i}`, i]));
+    expect(validateTopicPayload(orders, { ...valid, ...wide })).toEqual([{ field: '(body)', messages: [expect.stringMatching(/more than 5000 values/)] }]);
+    const long = { ...valid, lines: Array.from({ length: 10_000 }, () => ({ sku: 'a', quantity: 1 })) };
+    expect(validateTopicPayload(orders, long, 'messages[0].payload')).toEqual([{ field: 'messages[0].payload', messages: [expect.stringMatching(/too many to check/)] }]);
+    // Under the budget, every field error is still named.
+    expect(validateTopicPayload(orders, { ...valid, lines: Array.from({ length: 600 }, () => ({ sku: 'a', quantity: 1 })) }).map((e) => e.field)).toEqual(['lines']);
+  });
+
+  it('refuses nesting past the payload bounds instead of recursing without end (a cyclic object)', () => {
+    const cyclic: Record<string, unknown> = { ...valid };
+    cyclic.orderId = { self: cyclic };
+    expect(validateTopicPayload(orders, cyclic).map((e) => e.messages.join())).toEqual([expect.stringMatching(/nested deeper than 64|more than 5000 values/)]);
+  });
 });

@@ -16,6 +16,7 @@ import type { NatsConnectionOptions } from '../connection/nats-connection.js';
 import { DEFAULT_AUDIT_OPTIONS, withAudit, type AuditOptions } from '../audit/audit.topology.js';
 import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } from '../dead-letter/dead-letter.topology.js';
 import { withProcessedMarkers } from '../idempotency/idempotency.topology.js';
+import { withCounters } from '../counters/counter.topology.js';
 import { withSchedules } from '../schedule/schedule.topology.js';
 import { NATS_COMPONENTS, natsInboxPrefix, type NatsComponent } from '../security/nats-permissions.js';
 import { EnvBoolean, EnvList, EnvNumber, EnvNumberList } from './env-transforms.js';
@@ -236,12 +237,13 @@ export class JetStreamEnvironment {
   /**
    * Everything to provision and serve: the domain's declarations (`declare`,
    * e.g. `buildTopology` of libs/contracts) with these settings, plus the
-   * dead-letter streams, the schedules stream, the audit stream and the processed-marker bucket.
+   * dead-letter streams, the schedules stream, the shared counters, the audit stream and the processed-marker bucket.
    */
   topology(declare: (options: TopologyOptions) => Topology): Topology {
     const replicas = this.STREAM_REPLICAS;
     const withInfrastructure = withDeadLetters(declare(this.topologyOptions()), this.deadLetterOptions());
-    const withAuditTrail = withAudit(withSchedules(withInfrastructure, { replicas }), this.auditOptions());
+    const withCounterStream = withCounters(withSchedules(withInfrastructure, { replicas }), { replicas });
+    const withAuditTrail = withAudit(withCounterStream, this.auditOptions());
     return withProcessedMarkers(withAuditTrail, { replicas, maxBytes: this.PROCESSED_MARKERS_MAX_BYTES });
   }
 

@@ -11,6 +11,8 @@ import {
   atSchedule,
   decodeSchedule,
   dueSubject,
+  ledgerFilter,
+  ledgerSubject,
   NATS_SCHEDULE_HEADERS,
   pendingSubject,
   type PendingSchedule,
@@ -41,6 +43,16 @@ export interface ScheduleResult extends PublishResult {
   deliverAt?: string;
 }
 
+/** Whose schedules an operation may see: `scheduledBy` set, only that principal's; unset, everyone's. */
+export interface ScheduleOwner {
+  scheduledBy?: string;
+}
+
+/** Most schedules one listing page reads when it filters by owner (the server cannot filter on a header). */
+export const SCHEDULE_LIST_SCAN_LIMIT = 5_000;
+
+const owns = (owner: ScheduleOwner, scheduledBy: string | undefined) => owner.scheduledBy === undefined || owner.scheduledBy === scheduledBy;
+
 /** How old the SCHEDULES message count may be when a new schedule is checked against the cap. */
 const CAPACITY_CHECK_INTERVAL_MS = 1_000;
 
@@ -54,14 +66,18 @@ const WRONG_LAST_SEQUENCE = 10071;
  * The one implementation behind the ingress and the schedules API.
  */
 export class MessageScheduler {
-  /** The last SCHEDULES message count and when it was read (shared by concurrent schedules). */
-  private count?: { messages: Promise<number>; at: number };
+  /** The last SCHEDULES message count and size, and when they were read (shared by concurrent schedules). */
+  private count?: { state: Promise<{ messages: number; bytes: number }>; at: number };
 
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly publisher: JetStreamPublisher,
     /** Most messages SCHEDULES may hold; beyond it new schedules are refused (the server allows it no discard-new limit). Undefined: no cap (retries of stored messages). */
     private readonly maxMessages?: number,
+    /** Most bytes SCHEDULES may hold, likewise: its `max_bytes` would evict the oldest schedules (discard old), so the cap is the scheduler's. */
+    private readonly maxBytes?: number,
+    /** Most schedules one `scheduledBy` may have pending (counted by the server in the ledger); undefined: no ledger is kept. */
+    private readonly maxPendingPerCaller?: number,
   ) {}
 
   /**
@@ -70,7 +86,14 @@ export class MessageScheduler {
    * pending schedule as a duplicate, never replaces it.
    */
   async schedule(r: ScheduleRequest): Promise<ScheduleResult> {
-    if (this.maxMessages !== undefined && (await this.messages()) >= this.maxMessages) throw new SchedulesFullError(this.maxMessages);
+    if (this.maxMessages !== undefined || this.maxBytes !== undefined) {
+      const { messages, bytes } = await this.state();
+      if (this.maxMessages !== undefined && messages >= this.maxMessages) throw new SchedulesFullError(this.maxMessages, 'messages');
+      if (this.maxBytes !== undefined && bytes + byteLength(r.data) > this.maxBytes) throw new SchedulesFullError(this.maxBytes, 'bytes');
+    }
+    if (this.maxPendingPerCaller !== undefined && (await this.pendingOf(r.scheduledBy)) >= this.maxPendingPerCaller) {
+      throw new SchedulesFullError(this.maxPendingPerCaller, 'per-caller');
+    }
     const headers: HeaderEntries = [
       ...(r.headers ?? []),
       [NATS_SCHEDULE_HEADERS.schedule, atSchedule(r.deliverAt)],
@@ -91,7 +114,10 @@ export class MessageScheduler {
         topic: r.topic,
         trace: r.trace,
       });
-      if (!ack.duplicate) return { ...ack, scheduleId: r.id, deliverAt };
+      if (!ack.duplicate) {
+        await this.record(r);
+        return { ...ack, scheduleId: r.id, deliverAt };
+      }
       // A repeat within the duplicate window: the first request's time holds, if it is still pending.
       const pending = await this.get(r.id).catch((err: unknown) => {
         if (err instanceof ScheduleNotFoundError) return undefined;
@@ -106,55 +132,105 @@ export class MessageScheduler {
   }
 
   /**
-   * Messages in SCHEDULES, read at most once a second: the cap is a guard
-   * against runaway growth, not an exact quota, and a stream info per publish
+   * Messages and bytes in SCHEDULES, read at most once a second: the caps
+   * are a guard against runaway growth, not exact quotas (per-caller bytes
+   * are the ingress's publish-bytes quota), and a stream info per publish
    * would cost a round trip and server work on every scheduled message.
+   * Between two reads each process may add up to a second of its schedules.
    */
-  private messages(): Promise<number> {
+  private state(): Promise<{ messages: number; bytes: number }> {
     const now = performance.now();
     if (!this.count || now - this.count.at > CAPACITY_CHECK_INTERVAL_MS) {
-      const messages = this.jsm.streams.info(SCHEDULES_STREAM).then((i) => i.state.messages);
+      const state = this.jsm.streams.info(SCHEDULES_STREAM).then((i) => ({ messages: i.state.messages, bytes: i.state.bytes }));
       // A failed read is not remembered: the next schedule asks again.
-      messages.catch(() => (this.count = undefined));
-      this.count = { messages, at: now };
+      state.catch(() => (this.count = undefined));
+      this.count = { state, at: now };
     }
-    return this.count.messages;
+    return this.count.state;
   }
 
-  /** Pending schedules, oldest first, after SCHEDULES sequence `after`. */
-  async list(page: { after: number; limit: number }): Promise<ScheduleListing> {
+  /**
+   * The ledger entry of a stored schedule: it expires when the schedule falls
+   * due (the server's per-message TTL, rounded up to the second), so the count
+   * needs no one to take delivered schedules off. One that cannot be written
+   * (the schedule is stored) leaves the caller's count one short: lenient, not wrong the other way.
+   */
+  private async record(r: ScheduleRequest): Promise<void> {
+    if (this.maxPendingPerCaller === undefined) return;
+    const ttlSeconds = Math.max(1, Math.ceil((r.deliverAt.getTime() - Date.now()) / 1000));
+    await this.publisher
+      .publish(ledgerSubject(r.scheduledBy, r.id), new Uint8Array(0), { headers: [['Nats-TTL', `${ttlSeconds}s`]], expectStream: SCHEDULES_STREAM, topic: r.topic })
+      .catch(() => undefined);
+  }
+
+  /** How many ledger entries `scheduledBy` has: the server counts them by subject (`Nats-Num-Pending` of a direct get). */
+  private async pendingOf(scheduledBy: string): Promise<number> {
+    try {
+      const batch = await this.jsm.direct.getBatch(SCHEDULES_STREAM, { seq: 1, next_by_subj: ledgerFilter(scheduledBy), batch: 1 });
+      let count = 0;
+      for await (const m of batch) count = m.pending + 1;
+      return count;
+    } catch (err) {
+      if (isNotFound(err) || (err as { code?: number }).code === 404) return 0;
+      throw err;
+    }
+  }
+
+  /**
+   * Pending schedules, oldest first, after SCHEDULES sequence `after`; with
+   * `scheduledBy`, only that principal's. A page ends after `limit` items or
+   * SCHEDULE_LIST_SCAN_LIMIT schedules read (an owner's few among many others'), and
+   * `next` continues it.
+   */
+  async list(page: { after: number; limit: number }, owner: ScheduleOwner = {}): Promise<ScheduleListing> {
     const { state } = await this.jsm.streams.info(SCHEDULES_STREAM);
     const items: PendingSchedule[] = [];
+    let scanned = 0;
     const walk = walkStream(this.jsm, SCHEDULES_STREAM, { after: page.after, last: state.last_seq, subject: `${SCHEDULE_PENDING_PREFIX}.*` });
     for await (const m of walk) {
-      items.push(decodeSchedule(m));
-      if (items.length === page.limit) return { items, next: m.seq < state.last_seq ? m.seq : null };
+      scanned++;
+      if (owns(owner, m.header?.get(SCHEDULE_HEADERS.scheduledBy))) items.push(decodeSchedule(m));
+      if (items.length === page.limit || scanned === SCHEDULE_LIST_SCAN_LIMIT) return { items, next: m.seq < state.last_seq ? m.seq : null };
     }
     return { items, next: null };
   }
 
-  async get(id: string): Promise<PendingSchedule> {
+  /** The pending schedule; one of another principal than `owner.scheduledBy` is not found, as if it did not exist. */
+  async get(id: string, owner: ScheduleOwner = {}): Promise<PendingSchedule> {
     const m = await this.jsm.direct.getMessage(SCHEDULES_STREAM, { last_by_subj: pendingSubject(id) });
-    if (!m) throw new ScheduleNotFoundError(id);
+    if (!m || !owns(owner, m.header?.get(SCHEDULE_HEADERS.scheduledBy))) throw new ScheduleNotFoundError(id);
     return decodeSchedule(m);
   }
 
   /**
    * Deletes the schedule's message, by sequence: if the server delivered it
    * in between, the delete finds nothing and the caller learns it was too late.
+   * The sequence is the one whose owner was checked: a schedule's subject takes
+   * a new message only once the old one is gone, so no other can be deleted.
    */
-  async cancel(id: string): Promise<PendingSchedule> {
-    const pending = await this.get(id);
+  async cancel(id: string, owner: ScheduleOwner = {}): Promise<PendingSchedule> {
+    const pending = await this.get(id, owner);
     try {
       await this.jsm.streams.deleteMessage(SCHEDULES_STREAM, pending.seq, false);
     } catch (err) {
       if (isNotFound(err)) throw new ScheduleNotFoundError(id);
       throw err;
     }
+    if (pending.scheduledBy) await this.forget(pending.scheduledBy, id);
     return pending;
+  }
+
+  /** Takes a cancelled schedule off its caller's ledger (if the entry is gone already, nothing to do). */
+  private async forget(scheduledBy: string, id: string): Promise<void> {
+    const entry = await this.jsm.direct.getMessage(SCHEDULES_STREAM, { last_by_subj: ledgerSubject(scheduledBy, id) }).catch(() => null);
+    if (entry) await this.jsm.streams.deleteMessage(SCHEDULES_STREAM, entry.seq, false).catch(() => undefined);
   }
 }
 
 function isWrongLastSequence(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE;
+}
+
+function byteLength(data: Uint8Array | string): number {
+  return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
 }

@@ -23,6 +23,14 @@ export const SCHEDULE_DUE_PREFIX = 'schedules.due';
  */
 export const SCHEDULE_DUE_TTL = '24h';
 
+/**
+ * One empty message per pending schedule, `schedules.ledger.<owner>.<id>`
+ * (owner: a digest of the principal), expiring (per-message TTL) when the
+ * schedule falls due and deleted when it is cancelled: the server counts a
+ * caller's pending schedules as the messages under its owner token.
+ */
+export const SCHEDULE_LEDGER_PREFIX = 'schedules.ledger';
+
 /** Headers of a schedule message that nestjet writes (the server's own are `Nats-Schedule*`). */
 export const SCHEDULE_HEADERS = {
   /** The principal that scheduled it. */

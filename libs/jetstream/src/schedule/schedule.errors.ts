@@ -6,10 +6,19 @@ export class ScheduleNotFoundError extends Error {
   }
 }
 
-/** SCHEDULES holds as many pending schedules as it may (SCHEDULES_MAX_PENDING): nothing new is stored. */
+/** SCHEDULES holds as many messages or bytes as it may (SCHEDULES_MAX_MESSAGES, SCHEDULES_MAX_BYTES), or the caller as many pending schedules (SCHEDULES_MAX_PENDING_PER_CALLER): nothing new is stored. */
 export class SchedulesFullError extends Error {
-  constructor(readonly limit: number) {
-    super(`${limit} schedules are pending, the most SCHEDULES may hold; nothing was stored`);
+  constructor(
+    readonly limit: number,
+    readonly measure: 'messages' | 'bytes' | 'per-caller' = 'messages',
+  ) {
+    super(
+      measure === 'messages'
+        ? `${limit} schedules are pending, the most SCHEDULES may hold; nothing was stored`
+        : measure === 'bytes'
+          ? `SCHEDULES holds ${limit} bytes, the most it may; nothing was stored`
+          : `${limit} of your schedules are pending, the most one caller may have; nothing was stored`,
+    );
     this.name = 'SchedulesFullError';
   }
 }

@@ -1,6 +1,7 @@
 import type { StoredMsg } from '@nats-io/jetstream';
 import { storedPayload } from '../admin/stored-payload.js';
-import { SCHEDULE_DUE_PREFIX, SCHEDULE_HEADERS, SCHEDULE_PENDING_PREFIX } from './schedule.constants.js';
+import { createHash } from 'node:crypto';
+import { SCHEDULE_DUE_PREFIX, SCHEDULE_HEADERS, SCHEDULE_LEDGER_PREFIX, SCHEDULE_PENDING_PREFIX } from './schedule.constants.js';
 
 /** A pending schedule as the admin API shows it. */
 export interface PendingSchedule {
@@ -36,6 +37,11 @@ export const SCHEDULE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export const pendingSubject = (id: string) => `${SCHEDULE_PENDING_PREFIX}.${id}`;
 export const dueSubject = (subject: string) => `${SCHEDULE_DUE_PREFIX}.${subject}`;
+
+/** A principal id as a subject token (ids hold `:`, `#`, `.`). */
+const ownerToken = (scheduledBy: string) => createHash('sha256').update(scheduledBy).digest('base64url').slice(0, 22);
+export const ledgerSubject = (scheduledBy: string, id: string) => `${SCHEDULE_LEDGER_PREFIX}.${ownerToken(scheduledBy)}.${id}`;
+export const ledgerFilter = (scheduledBy: string) => `${SCHEDULE_LEDGER_PREFIX}.${ownerToken(scheduledBy)}.*`;
 
 /** `@at <RFC 3339>`: a one-off schedule (cron and intervals also exist; nestjet makes only these). */
 export const atSchedule = (at: Date) => `@at ${at.toISOString()}`;

@@ -1,5 +1,5 @@
 import type { StreamDeclaration, StreamSourceDeclaration, Topology } from '#contracts';
-import { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule.constants.js';
+import { SCHEDULE_DUE_PREFIX, SCHEDULE_LEDGER_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule.constants.js';
 
 export interface ScheduleOptions {
   replicas: number;
@@ -10,16 +10,17 @@ export interface ScheduleOptions {
  * (no age limit, so a schedule a year ahead is not aged out before it fires)
  * and every stream that carries a topic copies its due messages back under the
  * original subject. The server refuses schedules on a `discard: new` stream,
- * so SCHEDULES has no size limit of its own; the ingress caps pending
- * schedules instead (SCHEDULES_MAX_PENDING) and refuses beyond it.
+ * so SCHEDULES has no size limit of its own (max_bytes with discard old would
+ * evict the oldest schedules); the ingress caps its messages and bytes instead
+ * (SCHEDULES_MAX_MESSAGES, SCHEDULES_MAX_BYTES) and refuses beyond them.
  */
 export function withSchedules(topology: Topology, options: ScheduleOptions): Topology {
   const targets = new Set(topology.topics.map((t) => t.stream));
   if (targets.size === 0) return topology;
   const schedules: StreamDeclaration = {
     name: SCHEDULES_STREAM,
-    description: 'Messages waiting for their delivery time (one subject per schedule) and, briefly, those due',
-    subjects: [`${SCHEDULE_PENDING_PREFIX}.*`, `${SCHEDULE_DUE_PREFIX}.>`],
+    description: 'Messages waiting for their delivery time (one subject per schedule), briefly those due, and a ledger of who scheduled what',
+    subjects: [`${SCHEDULE_PENDING_PREFIX}.*`, `${SCHEDULE_DUE_PREFIX}.>`, `${SCHEDULE_LEDGER_PREFIX}.*.*`],
     retention: 'limits',
     storage: 'file',
     replicas: options.replicas,

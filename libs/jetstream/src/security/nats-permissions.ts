@@ -10,7 +10,8 @@ import {
 import { AUDIT_STREAM } from '../audit/audit.constants.js';
 import { PRESENCE_SUBJECT_PREFIX, presenceSubject } from '../presence/presence.constants.js';
 import { PINNED_GROUP } from '../topology/jetstream-config.mapper.js';
-import { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from '../schedule/schedule.constants.js';
+import { COUNTERS_PREFIX, COUNTERS_STREAM } from '../counters/counter.constants.js';
+import { SCHEDULE_DUE_PREFIX, SCHEDULE_LEDGER_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from '../schedule/schedule.constants.js';
 
 /** The NATS users, one per component; each gets only what its code calls. */
 export const NATS_COMPONENTS = ['producer', 'consumer', 'dlq', 'provisioner', 'operator'] as const;
@@ -113,7 +114,7 @@ function permissions(component: NatsComponent, publish: string[], publishDeny: s
  * topology (with dead letters, see `withDeadLetters`):
  * - producer: publish to topic subjects and pending schedules; read stream and consumer info (readiness,
  *   /v1/topics, metrics); get a stored message of a topic's stream (an Idempotency-Key repeat is compared
- *   with it); read and delete pending schedules.
+ *   with it); read and delete pending schedules; add to the shared quota counters.
  * - consumer: pull and ack its durables; info reads; read/write KV buckets (the failure records, the
  *   processed-markers); unpin and watch the presence of partition durables.
  * - dlq: the DLQ router and admin: pull and ack advisories, read/delete originals, write `dlq.>`,
@@ -147,6 +148,7 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
   const streams = topology.streams.map((s) => s.name);
   const buckets = topology.buckets.map((b) => b.name);
   const schedules = topology.streams.some((s) => s.name === SCHEDULES_STREAM);
+  const counters = topology.streams.some((s) => s.name === COUNTERS_STREAM);
   const sources = deadLetterSources(advisories);
   const workers = topology.consumers.filter((c) => c !== router);
   const partitions = workers.filter((c) => c.partition);
@@ -162,8 +164,12 @@ export function natsPermissions(topology: Topology): Record<NatsComponent, NatsP
         ...streamCalls(unique(topology.topics.map((t) => t.stream)), 'MSG.GET'),
         // The operations API pauses, resumes and resets the declared workers (scope consumers:manage).
         ...workers.flatMap((c) => [api(`CONSUMER.PAUSE.${c.stream}.${c.durable}`), api(`CONSUMER.RESET.${c.stream}.${c.durable}`)]),
-        // Scheduled publishes; listing, reading and cancelling schedules.
-        ...(schedules ? [`${SCHEDULE_PENDING_PREFIX}.*`, ...streamCalls([SCHEDULES_STREAM], 'MSG.GET', 'MSG.DELETE'), ...directGet(SCHEDULES_STREAM)] : []),
+        // Scheduled publishes and their ledger (pending schedules per caller); listing, reading and cancelling schedules.
+        ...(schedules
+          ? [`${SCHEDULE_PENDING_PREFIX}.*`, `${SCHEDULE_LEDGER_PREFIX}.*.*`, ...streamCalls([SCHEDULES_STREAM], 'MSG.GET', 'MSG.DELETE'), ...directGet(SCHEDULES_STREAM)]
+          : []),
+        // Quotas shared by the producer pods (increments; the PubAck answers the total).
+        ...(counters ? [`${COUNTERS_PREFIX}.>`] : []),
         // The admin API appends its audit records and reads them back (GET /v1/audit, verify).
         ...(audit ? [...auditSubjects, ...directGet(AUDIT_STREAM)] : []),
       ],

@@ -25,8 +25,11 @@ export function toStreamConfig(s: StreamDeclaration): Partial<StreamConfig> & { 
     allow_direct: s.allowDirect ?? false,
     allow_msg_schedules: s.allowMsgSchedules ?? false,
     allow_msg_ttl: s.allowMsgTtl ?? false,
-    deny_delete: s.denyDelete ?? false,
-    deny_purge: s.denyPurge ?? false,
+    // Only when set: servers before 2.12 do not know the field, and the default keeps drift checks quiet.
+    ...(s.allowMsgCounter ? { allow_msg_counter: true } : {}),
+    ...(s.maxMsgsPerSubject !== undefined ? { max_msgs_per_subject: s.maxMsgsPerSubject } : {}),
+    ...(s.denyDelete ? { deny_delete: true } : {}),
+    ...(s.denyPurge ? { deny_purge: true } : {}),
     // The server reports no sources as absent, not as [].
     ...(s.sources?.length ? { sources: toSources(s.sources) } : {}),
   };

@@ -1,5 +1,5 @@
-import { flattenValidationErrors, summarizeFieldErrors } from '#contracts';
-import { ValidationPipe } from '@nestjs/common';
+import { flattenValidationErrors, oversizedPayloadErrors, summarizeFieldErrors, type FieldError, type TopicDeclaration } from '#contracts';
+import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { PayloadValidationError } from '../errors/non-retryable.error.js';
 
 /**
@@ -11,10 +11,18 @@ export class JetStreamValidationPipe extends ValidationPipe {
     super({
       transform: true,
       whitelist: true,
-      exceptionFactory: (errors) => {
-        const fields = flattenValidationErrors(errors);
-        return new PayloadValidationError(`payload failed validation: ${summarizeFieldErrors(fields)}`, fields);
-      },
+      exceptionFactory: (errors) => invalid(flattenValidationErrors(errors)),
     });
   }
+
+  // A hostile message must not stall the worker in class-validator: too big an invalid payload is refused whole.
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const oversized = metadata.metatype ? oversizedPayloadErrors(metadata.metatype as TopicDeclaration['payload'], value) : undefined;
+    if (oversized) throw invalid(oversized);
+    return super.transform(value, metadata);
+  }
+}
+
+function invalid(fields: FieldError[]): PayloadValidationError {
+  return new PayloadValidationError(`payload failed validation: ${summarizeFieldErrors(fields)}`, fields);
 }

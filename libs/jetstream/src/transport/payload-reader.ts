@@ -1,6 +1,7 @@
 import { currentVersion, parseEventType, topicVersions, type TopicDeclaration, type Upcasters } from '#contracts';
 import type { JsMsg } from '@nats-io/jetstream';
 import { CE_HEADER_PREFIX, CONTENT_TYPE_HEADER } from '../cloud-events/cloud-event.headers.js';
+import { PayloadBoundsError } from '../codec/payload-bounds.js';
 import { codecOfContentType } from '../codec/payload-codec.js';
 import { NonRetryableError, PayloadValidationError } from '../errors/non-retryable.error.js';
 
@@ -56,8 +57,10 @@ export function readPayload(msg: JsMsg, handler: VersionedHandler | undefined): 
   let payload: unknown;
   try {
     payload = codec.decode(msg.data);
-  } catch {
-    throw new PayloadValidationError(`payload is not valid ${codec.name === 'json' ? 'JSON' : 'MessagePack'}`);
+  } catch (err) {
+    // The reason goes into the dead letter: a hostile payload is named for what it is, and never reaches a handler.
+    const reason = err instanceof PayloadBoundsError ? err.message : (err as Error).message.slice(0, 200);
+    throw new PayloadValidationError(`payload is not valid ${codec.name === 'json' ? 'JSON' : 'MessagePack'}: ${reason}`);
   }
   if (!handler) return payload;
   const version = versionOf(msg, handler.topic) ?? handler.version;

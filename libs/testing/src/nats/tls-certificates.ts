@@ -44,8 +44,8 @@ function sign(dir: string, name: string, csr: string, extensions: string[], file
 
 /**
  * Generates the files with the `openssl` CLI (once: existing files are kept).
- * The server certificate names `hosts` (IP addresses or DNS names); the
- * client certificate is for mTLS. Keys are readable by the owner only.
+ * The server certificate names `hosts` (IP addresses or DNS names) and
+ * serves routes too; the client certificate is for mTLS. Keys are readable by the owner only.
  */
 export function generateTlsFiles(dir: string, hosts: string[] = ['127.0.0.1', 'localhost']): TlsFiles {
   const files = tlsFilesIn(dir);
@@ -57,7 +57,8 @@ export function generateTlsFiles(dir: string, hosts: string[] = ['127.0.0.1', 'l
     dir,
   );
   const san = hosts.map((h) => (/^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
-  sign(dir, 'server', request(dir, 'server', 'nats-server'), [`subjectAltName=${san}`, 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth'], files);
+  // clientAuth too: a server of a cluster presents this certificate on the routes it solicits (mutual TLS).
+  sign(dir, 'server', request(dir, 'server', 'nats-server'), [`subjectAltName=${san}`, 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth,clientAuth'], files);
   sign(dir, 'client', request(dir, 'client', 'nestjet-client'), ['keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth'], files);
   for (const key of [files.caKey, files.serverKey, files.clientKey]) chmodSync(key, 0o600);
   return files;
