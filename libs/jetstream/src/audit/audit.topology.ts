@@ -12,7 +12,8 @@ export interface AuditOptions {
 
 export const DEFAULT_AUDIT_OPTIONS: AuditOptions = {
   maxAgeMs: 365 * 24 * 3600_000,
-  maxBytes: 1024 ** 3,
+  // A record is about 500 bytes: room for some 500,000 admin actions (the server reserves it against its file store).
+  maxBytes: 256 * 1024 ** 2,
   replicas: 1,
 };
 

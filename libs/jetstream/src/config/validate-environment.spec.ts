@@ -105,7 +105,7 @@ describe('validateEnvironment', () => {
       ['DLQ_ADVISORIES', 64 * 1024 ** 2, 'new'],
       ['DLQ', 65536, 'new'],
       ['DLQ_REJECTED', 64 * 1024 ** 2, 'new'],
-      ['AUDIT', 1024 ** 3, 'new'],
+      ['AUDIT', 256 * 1024 ** 2, 'new'],
     ]);
     expect(topology.buckets.map((b) => [b.name, b.maxBytes])).toEqual([
       ['nestjet_failures', 256 * 1024 ** 2],
