@@ -23,6 +23,7 @@ import {
   waitFor,
   writeApiKeysFile,
 } from '#test-support';
+import { AuditTrail } from '#jetstream';
 import { hashApiKey } from '../apps/producer/src/auth/api-key.store.js';
 
 interface AuditRecord {
@@ -250,6 +251,35 @@ describe('audit trail: every admin action recorded, chained and verifiable', () 
     const verification = await verify();
     expect(verification).toMatchObject({ intact: true, first: { seq: 1, genesis: true }, problems: [] });
     expect(verification.checked).toBe(verification.stream.lastSeq);
+  });
+
+  it('reads a trail longer than one batch: verify checks every record, an action filter pages across batches', async () => {
+    // Appended in-process as the producer's NATS user, as the admin API would (AuditTrail), to make a long trail quickly.
+    const producerNc = await nats.connect('producer');
+    try {
+      const trail = new AuditTrail(await jetstreamManager(producerNc, { checkAPI: false }));
+      const result = { outcome: 'succeeded' as const, status: 200 };
+      await Promise.all(
+        Array.from({ length: 700 }, (_, i) =>
+          trail.append({ action: i % 7 === 0 ? 'schedule.cancel' : 'consumer.resume', principal: 'key:bulk', target: `schedule/bulk-${i}`, result }),
+        ),
+      );
+    } finally {
+      await producerNc.close();
+    }
+    const verification = await verify();
+    expect(verification).toMatchObject({ intact: true, first: { seq: 1, genesis: true } });
+    expect(verification.checked).toBe(verification.stream.lastSeq);
+    expect(verification.checked).toBeGreaterThan(700);
+    const seen: AuditRecord[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await audit(`?action=schedule.cancel&principal=key:bulk&limit=37&after=${after}`);
+      seen.push(...page.items);
+      if (page.next === null) break;
+      after = page.next;
+    }
+    expect(seen.map((r) => r.target)).toEqual(Array.from({ length: 100 }, (_, k) => `schedule/bulk-${k * 7}`));
   });
 
   it('the server refuses to delete or purge audit records, even for a user with every permission; verify catches an unchained write', async () => {

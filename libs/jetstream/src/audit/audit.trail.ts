@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import type { Page } from '../admin/page-query.js';
-import { walkStream } from '../admin/stream-walk.js';
 import { ChainVerifier, chainRecord, GENESIS_HASH, parseRecord, type AuditEntry, type AuditRecord, type ChainVerification } from './audit-chain.js';
 import { AUDIT_STREAM, auditSubject } from './audit.constants.js';
 import type { AuditFilter } from './audit.query.js';
@@ -10,6 +9,8 @@ import type { AuditFilter } from './audit.query.js';
 const MAX_APPEND_ATTEMPTS = 20;
 /** Most records one listing page reads; `next` continues. */
 const LIST_SCAN_LIMIT = 5_000;
+/** Records per batched direct get: verify reads the whole trail, one request per record would take minutes. */
+const READ_BATCH = 256;
 
 export interface AuditListing {
   items: AuditRecord[];
@@ -87,7 +88,7 @@ export class AuditTrail {
     const items: AuditRecord[] = [];
     let scanned = 0;
     const subject = filter.action ? auditSubject(filter.action) : undefined;
-    for await (const m of walkStream(this.jsm, AUDIT_STREAM, { after: page.after, last: state.last_seq, subject })) {
+    for await (const m of this.read(page.after + 1, state.last_seq, subject)) {
       scanned++;
       const record = parseRecord(m.data);
       if (record && matches(filter, record)) items.push(record);
@@ -101,9 +102,32 @@ export class AuditTrail {
     const { state } = await this.jsm.streams.info(AUDIT_STREAM);
     const verifier = new ChainVerifier();
     if (state.messages > 0) {
-      for await (const m of walkStream(this.jsm, AUDIT_STREAM, { after: state.first_seq - 1, last: state.last_seq })) verifier.add(m.seq, m.data);
+      for await (const m of this.read(state.first_seq, state.last_seq)) verifier.add(m.seq, m.data);
     }
     return { ...verifier.result(), stream: { firstSeq: state.first_seq, lastSeq: state.last_seq, messages: state.messages } };
+  }
+
+  /** Records from sequence `from` to `last` (on `subject` when given), oldest first, READ_BATCH per request. */
+  private async *read(from: number, last: number, subject?: string): AsyncGenerator<StoredMsg> {
+    let seq = from;
+    while (seq <= last) {
+      let read = 0;
+      const batch = await this.jsm.direct.getBatch(AUDIT_STREAM, { seq, batch: READ_BATCH, ...(subject ? { next_by_subj: subject } : {}) });
+      try {
+        for await (const m of batch) {
+          if (m.seq > last) return;
+          read++;
+          seq = m.seq + 1;
+          yield m;
+        }
+      } catch (err) {
+        // Nothing (more) at or after `seq`, on `subject`: the server answers a batch with status 404.
+        if ((err as { code?: unknown }).code === 404) return;
+        throw err;
+      }
+      // A batch may end early (the server caps its bytes); only an empty one means nothing is left.
+      if (read === 0) return;
+    }
   }
 }
 
