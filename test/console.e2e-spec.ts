@@ -55,7 +55,7 @@ describe('operations console in a real browser', () => {
   let context: BrowserContext | undefined;
   let errors: PageErrors;
   /** The operator's credential, typed into the sign-in form (the test process's own key stays for setup calls). */
-  const operatorKey = testKey('console-operator', ['ops:read', 'consumers:manage', 'dlq:read', 'dlq:replay', 'dlq:purge', 'topics:read', 'publish:>']);
+  const operatorKey = testKey('console-operator', ['ops:read', 'consumers:manage', 'dlq:read', 'dlq:replay', 'dlq:purge', 'topics:read', 'publish:>', 'audit:read']);
 
   beforeAll(async () => {
     let started: TracedSystem;
@@ -305,6 +305,22 @@ describe('operations console in a real browser', () => {
       await postJson(`${producer.url}/v1/ops/consumers/ORDERS/fulfillment/resume`, {}, authHeaders(operatorKey));
     }
 
+    expect(errors.errors).toEqual([]);
+  });
+
+  it('shows the pause and resume in the audit trail, filters it by action, and says the chain is intact', async () => {
+    const page = await openPage();
+    await signInAs(page);
+    await navLink(page, 'Audit').click();
+    await heading(page, 'Audit trail').waitFor();
+    await page.getByRole('status').filter({ hasText: /Intact/ }).waitFor();
+    const rows = page.getByRole('table', { name: /Audit records/ }).getByRole('row');
+    await rows.filter({ hasText: 'consumer.pause' }).filter({ hasText: 'key:console-operator' }).first().waitFor();
+    await page.getByLabel('Action').selectOption('consumer.resume');
+    await button(page, 'Apply filters').click();
+    await rows.filter({ hasText: 'consumer.resume' }).first().waitFor();
+    await waitFor('only resumes to be listed', async () => (await rows.filter({ hasText: 'consumer.pause' }).count()) === 0, 10_000, 200);
+    await shot(page, '05-audit');
     expect(errors.errors).toEqual([]);
   });
 

@@ -132,6 +132,34 @@ describe('NATS least privilege: the server enforces each component’s permissio
     await as(nats, 'operator', async (nc) => (await jetstreamManager(nc)).streams.deleteMessage('DLQ', ack.seq));
   });
 
+  it('only the producer (the admin API) appends audit records, and no user deletes, purges, removes or reconfigures AUDIT', async () => {
+    for (const component of APP_USERS.filter((c) => c !== 'producer')) {
+      const outcome = await as(nats, component, (nc) => jetstream(nc).publish('audit.dlq.purge', '{}').then(() => 'stored', (e: Error) => e.message));
+      expect({ component, outcome }).toEqual({ component, outcome: expect.stringMatching(PERMISSION_DENIED) });
+    }
+    const ack = await as(nats, 'producer', (nc) => jetstream(nc).publish('audit.dlq.purge', '{}'));
+    expect(ack.stream).toBe('AUDIT');
+    for (const component of APP_USERS) {
+      await as(nats, component, async (nc) => {
+        // checkAPI: false, as the apps do: not every user may call $JS.API.INFO.
+        const jsm = await jetstreamManager(nc, { checkAPI: false });
+        const info = (await jsm.streams.info('AUDIT').catch(() => null))?.config;
+        const attempts: [string, () => Promise<unknown>][] = [
+          ['delete a record', () => jsm.streams.deleteMessage('AUDIT', ack.seq)],
+          ['erase a record', () => jsm.streams.deleteMessage('AUDIT', ack.seq, true)],
+          ['purge', () => jsm.streams.purge('AUDIT')],
+          ['delete the stream', () => jsm.streams.delete('AUDIT')],
+          ...(component === 'provisioner' || !info ? [] : ([['shorten its retention', () => jsm.streams.update('AUDIT', { ...info, max_age: 1_000_000_000 })]] as [string, () => Promise<unknown>][])),
+        ];
+        for (const [what, attempt] of attempts) {
+          const outcome = await attempt().then(() => 'done', (e: Error) => e.message);
+          expect({ component, what, outcome }).toEqual({ component, what, outcome: expect.stringMatching(PERMISSION_DENIED) });
+        }
+      });
+    }
+    expect(await as(nats, 'operator', (nc) => streamCount(nc, 'AUDIT'))).toBe(1);
+  });
+
   it('only the producer (publishes) and dlq (retry copies) can schedule, and nobody but the server produces due messages', async () => {
     const due = 'schedules.due.orders.created.eu.std';
     for (const component of APP_USERS.filter((c) => c !== 'operator')) {

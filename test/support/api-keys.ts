@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { generateApiKey, hashApiKey } from '../../apps/producer/src/auth/api-key.store.js';
 import { idempotentMsgId } from '../../apps/producer/src/messages/idempotency.js';
 
-export const ALL_SCOPES = ['publish:>', 'topics:read', 'dlq:read', 'dlq:replay', 'dlq:purge', 'ops:read', 'consumers:manage', 'schedules:read', 'schedules:cancel', 'schedules:admin'];
+export const ALL_SCOPES = ['publish:>', 'topics:read', 'dlq:read', 'dlq:replay', 'dlq:purge', 'ops:read', 'consumers:manage', 'schedules:read', 'schedules:cancel', 'schedules:admin', 'audit:read'];
 
 export interface TestKey {
   id: string;

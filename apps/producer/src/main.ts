@@ -5,6 +5,7 @@ import { exitOnConfigurationError, JETSTREAM_TOPOLOGY, validateEnvironment } fro
 import { PinoLogger, serviceVersion } from '#telemetry';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AuditRecorder } from './audit/audit.recorder.js';
 import { registerAuthentication } from './auth/auth.hooks.js';
 import { registerPublishScopeCheck } from './auth/publish-scope.hook.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -46,6 +47,8 @@ async function bootstrap(): Promise<void> {
   await serveConsole(app, env, logger);
   // Before listen: /readyz cannot say ready while the code is still cold.
   await app.init();
+  const audit = app.get(AuditRecorder);
+  if (env.API_KEYS_FILE) authenticator.onKeysReloaded((reload) => void audit.recordKeysReload(reload, env.API_KEYS_FILE!));
   const warm = await warmUp(fastify, authenticator, app.get<Topology>(JETSTREAM_TOPOLOGY).topics, env.WARM_UP_REQUESTS);
   logger.log({ event: 'producer.warmed-up', ...warm });
   await app.listen(env.PORT, env.HOST);

@@ -90,3 +90,65 @@ export const SCHEDULE_LISTING_SCHEMA: Schema = {
   required: ['items', 'next'],
   properties: { items: { type: 'array', items: PENDING_SCHEDULE_SCHEMA }, next },
 };
+
+const hash: Schema = { type: 'string', pattern: '^[0-9a-f]{64}$' };
+
+/** One audit record as GET /v1/audit answers it (AuditRecord in libs/jetstream). */
+export const AUDIT_RECORD_SCHEMA: Schema = {
+  type: 'object',
+  required: ['v', 'seq', 'time', 'action', 'principal', 'target', 'host', 'result', 'prev', 'hash'],
+  properties: {
+    v: { type: 'integer', enum: [1] },
+    seq: { ...seq, description: 'Its AUDIT stream sequence' },
+    time: dateTime,
+    action: { type: 'string', example: 'dlq.purge' },
+    principal: { type: 'string', description: '`key:<id>`, `jwt:<iss>#<sub>`, or `system:<what>`', example: 'key:ops' },
+    target: { type: 'string', example: 'dlq/42' },
+    requestId: { type: 'string', description: "The request's id on `host`" },
+    traceId: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+    host: { type: 'string', description: 'The producer pod that served it' },
+    result: {
+      type: 'object',
+      required: ['outcome', 'status'],
+      properties: { outcome: { type: 'string', enum: ['succeeded', 'refused', 'failed'] }, status: { type: 'integer' }, detail: { type: 'string' } },
+    },
+    details: { type: 'object', description: "The action's specifics: an edited replay's payload digests (sha256 before/after), a reset's sequence, bulk counts" },
+    prev: { ...hash, description: 'Hash of the record before it (64 zeros for the first record of the trail)' },
+    hash: { ...hash, description: 'SHA-256 of this record without `hash`, as canonical JSON (keys sorted, no spaces)' },
+  },
+};
+
+export const AUDIT_LISTING_SCHEMA: Schema = {
+  type: 'object',
+  required: ['items', 'next', 'total'],
+  properties: { items: { type: 'array', items: AUDIT_RECORD_SCHEMA }, next, total: { type: 'integer', minimum: 0, description: 'Records in the trail' } },
+};
+
+export const AUDIT_VERIFICATION_SCHEMA: Schema = {
+  type: 'object',
+  required: ['intact', 'checked', 'first', 'last', 'problems', 'problemsOmitted', 'stream'],
+  properties: {
+    intact: { type: 'boolean' },
+    checked: { type: 'integer', minimum: 0 },
+    first: {
+      type: 'object',
+      nullable: true,
+      description: 'Where the verifiable chain starts: genesis false when older records aged out (its prev cannot be checked)',
+      properties: { seq, genesis: { type: 'boolean' } },
+    },
+    last: { type: 'object', nullable: true, properties: { seq, hash } },
+    problems: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['seq', 'kind', 'detail'],
+        properties: { seq, kind: { type: 'string', enum: ['malformed', 'altered', 'misplaced', 'missing', 'unlinked'] }, detail: { type: 'string' } },
+      },
+    },
+    problemsOmitted: { type: 'integer', minimum: 0 },
+    stream: {
+      type: 'object',
+      properties: { firstSeq: { type: 'integer', minimum: 0 }, lastSeq: { type: 'integer', minimum: 0 }, messages: { type: 'integer', minimum: 0 } },
+    },
+  },
+};

@@ -1,5 +1,6 @@
 import { buildTopology, type Topology } from '#contracts';
 import {
+  AuditTrail,
   DeadLetterModule,
   JETSTREAM_MANAGER,
   JETSTREAM_TOPOLOGY,
@@ -14,7 +15,10 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { TelemetryModule } from '#telemetry';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditInterceptor } from './audit/audit.interceptor.js';
+import { AuditRecorder } from './audit/audit.recorder.js';
 import { ScopeGuard } from './auth/scope.guard.js';
 import { ProducerEnvironment } from './config/producer.environment.js';
 import { DlqController } from './dlq/dlq.controller.js';
@@ -47,11 +51,15 @@ export class ProducerModule {
         JetStreamHealthModule,
         TelemetryModule,
       ],
-      controllers: [MessagesController, SchedulesController, TopicsController, ...(env.ADMIN_API_ENABLED ? [DlqController, OperationsController] : [])],
+      controllers: [MessagesController, SchedulesController, TopicsController, ...(env.ADMIN_API_ENABLED ? [DlqController, OperationsController, AuditController] : [])],
       providers: [
         { provide: ProducerEnvironment, useValue: env },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_GUARD, useClass: ScopeGuard },
+        // Every admin action, wherever it is served (schedule cancels are on ingress-only pods too), is recorded.
+        { provide: AuditTrail, inject: [JETSTREAM_MANAGER], useFactory: (jsm: JetStreamManager) => new AuditTrail(jsm) },
+        AuditRecorder,
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         MessagesService,
         QuotasService,
         ContractDocument,

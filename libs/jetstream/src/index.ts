@@ -78,6 +78,13 @@ export { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } 
 
 export { MAX_PAGE_LIMIT, parsePage, type Page } from './admin/page-query.js';
 
+// Audit trail of admin actions: an append-only, hash-chained stream
+export { AUDIT_ACTIONS, AUDIT_STREAM, AUDIT_SUBJECT_PREFIX, type AuditAction } from './audit/audit.constants.js';
+export { canonicalJson, GENESIS_HASH, verifyChain, type AuditEntry, type AuditRecord, type AuditResult, type ChainProblem, type ChainVerification } from './audit/audit-chain.js';
+export { parseAuditQuery, type AuditFilter } from './audit/audit.query.js';
+export { AuditTrail, type AuditListing, type AuditNote, type AuditVerification } from './audit/audit.trail.js';
+export { DEFAULT_AUDIT_OPTIONS, withAudit, type AuditOptions } from './audit/audit.topology.js';
+
 // Exactly-once effects: processed-markers of idempotent handlers
 export { ProcessedMarkers } from './idempotency/processed-markers.js';
 export { DEFAULT_IDEMPOTENCY_HORIZON_MS, PROCESSED_BUCKET } from './idempotency/idempotency.constants.js';

@@ -93,3 +93,34 @@ export interface PublishResult {
   seq: number;
   duplicate: boolean;
 }
+
+/** An admin action as GET /v1/audit answers it. */
+export interface AuditRecord {
+  seq: number;
+  time: string;
+  action: string;
+  principal: string;
+  target: string;
+  requestId?: string;
+  traceId?: string;
+  host: string;
+  result: { outcome: 'succeeded' | 'refused' | 'failed'; status: number; detail?: string };
+  details?: Record<string, unknown>;
+  prev: string;
+  hash: string;
+}
+
+export interface AuditListing {
+  items: AuditRecord[];
+  next: number | null;
+  total: number;
+}
+
+export interface AuditVerification {
+  intact: boolean;
+  checked: number;
+  first: { seq: number; genesis: boolean } | null;
+  last: { seq: number; hash: string } | null;
+  problems: { seq: number; kind: string; detail: string }[];
+  problemsOmitted: number;
+}

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'preact/hooks';
+import { AuditPage } from '../audit/audit.page';
 import { ConsumerPage } from '../consumers/consumer.page';
 import { DeadLetterListPage } from '../dead-letters/dead-letter-list.page';
 import { DeadLetterPage } from '../dead-letters/dead-letter.page';
@@ -47,6 +48,7 @@ function Shell({ principalId }: { principalId: string }) {
           {link(href.overview(), 'overview', 'Overview')}
           {link(href.dlq(), 'dlq', 'Dead letters')}
           {link(href.publish(), 'publish', 'Publish')}
+          {link(href.audit(), 'audit', 'Audit')}
         </nav>
         <span class="who" title="Signed in as">
           {principalId}
@@ -76,6 +78,8 @@ function Page({ route }: { route: Route }) {
       return <PublishPage />;
     case 'trace':
       return <TracePage key={route.traceId} traceId={route.traceId} />;
+    case 'audit':
+      return <AuditPage />;
     case 'not-found':
       return (
         <section>

@@ -7,6 +7,7 @@ export type Route =
   | { page: 'dead-letter'; id: string }
   | { page: 'publish' }
   | { page: 'trace'; traceId: string }
+  | { page: 'audit' }
   | { page: 'not-found'; path: string };
 
 function decode(part: string): string {
@@ -27,6 +28,7 @@ export function parseHash(hash: string): Route {
   if (head === 'dlq' && parts.length === 2) return { page: 'dead-letter', id: a! };
   if (head === 'publish' && parts.length === 1) return { page: 'publish' };
   if (head === 'traces' && parts.length === 2) return { page: 'trace', traceId: a! };
+  if (head === 'audit' && parts.length === 1) return { page: 'audit' };
   return { page: 'not-found', path };
 }
 
@@ -37,6 +39,7 @@ export const href = {
   deadLetter: (id: number | string) => `#/dlq/${encodeURIComponent(String(id))}`,
   publish: () => '#/publish',
   trace: (traceId: string) => `#/traces/${encodeURIComponent(traceId)}`,
+  audit: () => '#/audit',
 };
 
 export function useRoute(): Route {

@@ -14,6 +14,13 @@ interface StoredKey {
   quotas?: QuotaOverrides;
 }
 
+export interface KeyChanges {
+  added: string[];
+  removed: string[];
+  rotated: string[];
+  rescoped: string[];
+}
+
 /** A new API key: 256 random bits, prefixed so secret scanners recognise it. */
 export function generateApiKey(): string {
   return `nj_${randomBytes(32).toString('base64url')}`;
@@ -68,6 +75,19 @@ export class ApiKeyStore {
 
   get size(): number {
     return this.keys.length;
+  }
+
+  /** Which key ids `next` adds, removes, gives a new secret (rotated) or new scopes: what the audit trail records of a reload, never a secret. */
+  changesTo(next: ApiKeyStore): KeyChanges {
+    const before = new Map(this.keys.map((k) => [k.id, k]));
+    const after = new Map(next.keys.map((k) => [k.id, k]));
+    const kept = [...after.values()].filter((k) => before.has(k.id));
+    return {
+      added: [...after.keys()].filter((id) => !before.has(id)),
+      removed: [...before.keys()].filter((id) => !after.has(id)),
+      rotated: kept.filter((k) => !k.digest.equals(before.get(k.id)!.digest)).map((k) => k.id),
+      rescoped: kept.filter((k) => [...k.scopes].sort().join(' ') !== [...before.get(k.id)!.scopes].sort().join(' ')).map((k) => k.id),
+    };
   }
 
   find(presented: string): Principal | undefined {

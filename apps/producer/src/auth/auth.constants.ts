@@ -1,5 +1,5 @@
 /** Every scope a credential can hold; `publish:` is followed by a topic pattern (NATS wildcards, matched whole: `orders` does not cover `orders.created`). */
-export const SCOPES = ['topics:read', 'dlq:read', 'dlq:replay', 'dlq:purge', 'ops:read', 'consumers:manage', 'schedules:read', 'schedules:cancel', 'schedules:admin'] as const;
+export const SCOPES = ['topics:read', 'dlq:read', 'dlq:replay', 'dlq:purge', 'ops:read', 'consumers:manage', 'schedules:read', 'schedules:cancel', 'schedules:admin', 'audit:read'] as const;
 export const PUBLISH_SCOPE_PREFIX = 'publish:';
 
 export type FixedScope = (typeof SCOPES)[number];

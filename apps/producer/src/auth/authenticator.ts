@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { ProducerEnvironment } from '../config/producer.environment.js';
 import { ANONYMOUS_ID, PUBLISH_SCOPE_PREFIX, SCOPES, WARM_UP_ID } from './auth.constants.js';
-import { ApiKeyStore, generateApiKey } from './api-key.store.js';
+import { ApiKeyStore, generateApiKey, type KeyChanges } from './api-key.store.js';
 import { JwtVerifier } from './jwt.verifier.js';
 import type { Principal } from './principal.js';
 
@@ -13,6 +13,9 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 const KEYS_FILE_CHECK_MS = 5_000;
 
 export type Authentication = { principal: Principal } | { failure: string } | { none: true };
+
+/** A reload of API_KEYS_FILE, applied (with what changed) or refused (with why): key rotation, for the audit trail. */
+export type KeysReload = { changes: KeyChanges } | { error: string };
 
 /**
  * Turns the credential of a request (`Authorization: Bearer …` or
@@ -25,6 +28,8 @@ export class Authenticator {
   private keysCheckedAt = Date.now();
   private warmUp?: { digest: Buffer; principal: Principal };
   private keysFileVersion?: number;
+  private keysReloaded?: (reload: KeysReload) => void;
+  private keysFileRefused?: number;
 
   private constructor(
     readonly open: boolean,
@@ -92,6 +97,11 @@ export class Authenticator {
     this.warmUp = undefined;
   }
 
+  /** Told of every reload of API_KEYS_FILE (the audit trail records key rotations). */
+  onKeysReloaded(listener: (reload: KeysReload) => void): void {
+    this.keysReloaded = listener;
+  }
+
   async authenticate(request: FastifyRequest): Promise<Authentication> {
     if (this.open) return { principal: { id: ANONYMOUS_ID, scopes: [...SCOPES, `${PUBLISH_SCOPE_PREFIX}>`] } };
     const authorization = request.headers.authorization;
@@ -127,14 +137,21 @@ export class Authenticator {
   private reloadKeysIfChanged(): void {
     if (!this.keysFile || Date.now() - this.keysCheckedAt < KEYS_FILE_CHECK_MS) return;
     this.keysCheckedAt = Date.now();
+    let version: number | undefined;
     try {
-      const version = statSync(this.keysFile).mtimeMs;
+      version = statSync(this.keysFile).mtimeMs;
       if (version === this.keysFileVersion) return;
-      this.keys = ApiKeyStore.fromFile(this.keysFile);
+      const next = ApiKeyStore.fromFile(this.keysFile);
+      const changes = this.keys ? this.keys.changesTo(next) : { added: [], removed: [], rotated: [], rescoped: [] };
+      this.keys = next;
       this.keysFileVersion = version;
-      this.logger.log({ event: 'auth.keys-reloaded', apiKeys: this.keys.size });
+      this.logger.log({ event: 'auth.keys-reloaded', apiKeys: this.keys.size, ...changes });
+      this.keysReloaded?.({ changes });
     } catch (err) {
       this.logger.error({ event: 'auth.keys-reload-failed', error: (err as Error).message });
+      // Retried every few seconds while the file stays broken: reported once per version of it.
+      if (version !== this.keysFileRefused) this.keysReloaded?.({ error: (err as Error).message });
+      this.keysFileRefused = version;
     }
   }
 }

@@ -8,9 +8,12 @@ import {
   type DeadLetter,
   type DeadLetterListing,
   type RejectedAdvisory,
+  type ReplayResult,
 } from '#jetstream';
+import type { FastifyRequest } from 'fastify';
 import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Audited, field, param, withQuery } from '../audit/audited.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { requireEmptyBody } from '../http/empty-body.js';
 import { JsonContentTypeGuard } from '../http/media-type.guard.js';
@@ -109,6 +112,7 @@ export class DlqController {
   @RequireScope('dlq:replay')
   @UseGuards(JsonContentTypeGuard)
   @ApiOperation({ summary: 'Replay every dead letter matching the filter (query string); ?dryRun=true only counts; records replayed before are skipped unless ?force=true. Needs a filter or all=true.' })
+  @Audited({ action: 'dlq.replay-bulk', target: (r) => withQuery('dlq', r), details: (_r, answer) => bulkCounts(answer) })
   @ApiBulk()
   @ApiAcceptedResponse({ description: 'Replayed (or, with dryRun, counted) what matched', schema: BULK_REPLAY_SCHEMA })
   @flag('force', 'true: replay records that were replayed before too')
@@ -125,6 +129,7 @@ export class DlqController {
   @HttpCode(202)
   @RequireScope('dlq:replay')
   @UseGuards(JsonContentTypeGuard)
+  @Audited({ action: 'dlq.replay', target: (r) => `dlq/${param(r, 'id')}`, details: replayDetails })
   @ApiOperation({ summary: 'Republish to the original topic subject with a new msgID; optional edited payload, validated like ingress. 409 if replayed before (?force=true to repeat) or not a topic subject; 422 if the edit routes past the failed consumer' })
   @ApiRecordId()
   @ApiAcceptedResponse({ description: 'Republished; the answer names the new message', schema: { type: 'object' } })
@@ -160,6 +165,7 @@ export class DlqController {
   @HttpCode(204)
   @RequireScope('dlq:purge')
   @UseGuards(JsonContentTypeGuard)
+  @Audited({ action: 'dlq.purge', target: (r) => `dlq/${param(r, 'id')}` })
   @ApiOperation({ summary: 'Purge one dead letter' })
   @ApiRecordId()
   @ApiEmptyJsonBody()
@@ -172,6 +178,7 @@ export class DlqController {
   @Delete()
   @RequireScope('dlq:purge')
   @UseGuards(JsonContentTypeGuard)
+  @Audited({ action: 'dlq.purge-bulk', target: (r) => withQuery('dlq', r), details: (_r, answer) => bulkCounts(answer) })
   @ApiOperation({ summary: 'Purge every dead letter matching the filter; ?dryRun=true only counts. Needs at least one filter.' })
   @ApiBulk()
   @ApiOkResponse({ description: 'Purged (or, with dryRun, counted) what matched', schema: BULK_PURGE_SCHEMA })
@@ -208,4 +215,22 @@ function pickFilter(query: Record<string, string>): Record<string, string> {
     if (!FILTER_QUERIES.includes(k)) throw new ValidationFailedError([{ field: k, messages: ['is not a filter of bulk operations'] }]);
   }
   return rest;
+}
+
+/** What the audit trail keeps of a replay: whether it was edited (with the payload's digests before and after) and where it went. */
+function replayDetails(request: FastifyRequest, answer?: unknown): Record<string, unknown> {
+  const edited = field(request, 'payload') !== undefined;
+  const result = answer as ReplayResult | undefined;
+  return {
+    edited,
+    ...(result?.payloadDigests ? { payloadSha256: result.payloadDigests } : {}),
+    ...(result ? { replayedTo: { stream: result.stream, seq: result.seq, subject: result.subject }, forced: result.forced } : {}),
+  };
+}
+
+/** A bulk action's counts (the ids are in the DLQ, which outlives nothing the trail needs). */
+function bulkCounts(answer?: unknown): Record<string, unknown> | undefined {
+  if (answer === null || typeof answer !== 'object') return undefined;
+  const { matched, purged, replayed, skipped, truncated } = answer as { matched?: number; purged?: number; replayed?: unknown[]; skipped?: unknown[]; truncated?: boolean };
+  return { matched, purged, replayed: replayed?.length, skipped: skipped?.length, truncated };
 }

@@ -6,6 +6,7 @@ import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiSecur
 import { JetStreamApiError } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyRequest } from 'fastify';
+import { Audited, field, param } from '../audit/audited.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { requireEmptyBody } from '../http/empty-body.js';
 import { JsonContentTypeGuard } from '../http/media-type.guard.js';
@@ -27,6 +28,8 @@ const ApiConsumer = () =>
     ApiParam({ name: 'consumer', description: 'A durable declared on that stream', example: 'fulfillment' }),
     ApiProblems({ 404: 'No such consumer declared on that stream' }),
   );
+
+const consumerTarget = (r: FastifyRequest) => `consumer/${param(r, 'stream')}/${param(r, 'consumer')}`;
 
 /** Pause, resume and reset change a consumer; they share these answers. */
 const ApiManage = () =>
@@ -101,6 +104,7 @@ export class OperationsController {
   @HttpCode(200)
   @RequireScope('consumers:manage')
   @UseGuards(JsonContentTypeGuard)
+  @Audited({ action: 'consumer.pause', target: consumerTarget, details: (r, answer) => ({ until: field(r, 'until'), pauseUntil: (answer as { pauseUntil?: unknown } | undefined)?.pauseUntil }) })
   @ApiOperation({ summary: 'Pause deliveries to a consumer until a time (default 24 h from now); the server resumes it then' })
   @ApiManage()
   @ApiBody({
@@ -121,6 +125,7 @@ export class OperationsController {
   @HttpCode(200)
   @RequireScope('consumers:manage')
   @UseGuards(JsonContentTypeGuard)
+  @Audited({ action: 'consumer.resume', target: consumerTarget })
   @ApiOperation({ summary: 'Resume a paused consumer now' })
   @ApiManage()
   @ApiEmptyJsonBody()
@@ -137,6 +142,7 @@ export class OperationsController {
   @HttpCode(200)
   @RequireScope('consumers:manage')
   @UseGuards(JsonContentTypeGuard)
+  @Audited({ action: 'consumer.reset', target: consumerTarget, details: (r, answer) => ({ seq: field(r, 'seq'), resetSeq: (answer as { resetSeq?: unknown } | undefined)?.resetSeq }) })
   @ApiOperation({ summary: 'Deliver again from a stream sequence (`{"seq": n}`), or clear the delivery state keeping the ack floor (`{}`); the durable stays (nats-server ≥ 2.14)' })
   @ApiManage()
   @ApiBody({

@@ -3,6 +3,7 @@ import { applyDecorators, Controller, Delete, Get, Param, Query, Req } from '@ne
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { PENDING_SCHEDULE_SCHEMA, SCHEDULE_LISTING_SCHEMA } from '../openapi.schemas.js';
+import { Audited, param } from '../audit/audited.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { grants } from '../auth/scope.js';
 import { ApiProblems } from '../problem/api-problems.js';
@@ -74,6 +75,7 @@ export class SchedulesController {
 
   @Delete(':id')
   @RequireScope('schedules:cancel')
+  @Audited({ action: 'schedule.cancel', target: (r) => `schedule/${param(r, 'id')}` })
   @ApiOperation({
     summary: "Cancel a pending schedule of the caller (with schedules:admin: anyone's): it will not be delivered. Answers the cancelled schedule; 404 if it was already delivered",
   })

@@ -53,6 +53,10 @@ export interface StreamDeclaration {
   maxMsgsPerSubject?: number;
   /** Other streams this one copies from, each filtered and renamed by one subject transform. */
   sources?: StreamSourceDeclaration[];
+  /** The server refuses to delete single messages (append-only; once on, no update turns it off). */
+  denyDelete?: boolean;
+  /** The server refuses to purge the stream (once on, no update turns it off). */
+  denyPurge?: boolean;
 }
 
 export interface StreamSourceDeclaration {

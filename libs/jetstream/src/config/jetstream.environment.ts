@@ -13,6 +13,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import type { NatsConnectionOptions } from '../connection/nats-connection.js';
+import { DEFAULT_AUDIT_OPTIONS, withAudit, type AuditOptions } from '../audit/audit.topology.js';
 import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } from '../dead-letter/dead-letter.topology.js';
 import { withProcessedMarkers } from '../idempotency/idempotency.topology.js';
 import { withCounters } from '../counters/counter.topology.js';
@@ -187,6 +188,19 @@ export class JetStreamEnvironment {
   @Max(10_000)
   DLQ_ROUTER_MAX_DELIVER: number = DEFAULT_DEAD_LETTER_OPTIONS.routerMaxDeliver;
 
+  /** How long the AUDIT stream keeps admin-action records; the oldest kept record then starts the verifiable chain. */
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  AUDIT_MAX_AGE_DAYS: number = DEFAULT_AUDIT_OPTIONS.maxAgeMs / (24 * 3600_000);
+
+  /** Size of the AUDIT stream; full, it refuses new records (actions go on and are logged as unrecorded). */
+  @EnvNumber()
+  @IsInt()
+  @Min(1024)
+  AUDIT_MAX_BYTES: number = DEFAULT_AUDIT_OPTIONS.maxBytes;
+
   /**
    * The main connection of a process that acts as `component`: replies arrive
    * in that component's inbox (see `natsInboxPrefix`), or in the inbox of the
@@ -224,13 +238,18 @@ export class JetStreamEnvironment {
   /**
    * Everything to provision and serve: the domain's declarations (`declare`,
    * e.g. `buildTopology` of libs/contracts) with these settings, plus the
-   * dead-letter streams, the schedules stream, the shared counters and the processed-marker bucket.
+   * dead-letter streams, the schedules stream, the shared counters, the audit stream and the processed-marker bucket.
    */
   topology(declare: (options: TopologyOptions) => Topology): Topology {
     const replicas = this.STREAM_REPLICAS;
     const withInfrastructure = withDeadLetters(declare(this.topologyOptions()), this.deadLetterOptions());
     const withCounterStream = withCounters(withSchedules(withInfrastructure, { replicas }), { replicas });
-    return withProcessedMarkers(withCounterStream, { replicas, maxBytes: this.PROCESSED_MARKERS_MAX_BYTES });
+    const withAuditTrail = withAudit(withCounterStream, this.auditOptions());
+    return withProcessedMarkers(withAuditTrail, { replicas, maxBytes: this.PROCESSED_MARKERS_MAX_BYTES });
+  }
+
+  auditOptions(): AuditOptions {
+    return { maxAgeMs: this.AUDIT_MAX_AGE_DAYS * 24 * 3600_000, maxBytes: this.AUDIT_MAX_BYTES, replicas: this.STREAM_REPLICAS };
   }
 
   topologyOptions(): TopologyOptions {

@@ -105,6 +105,7 @@ describe('validateEnvironment', () => {
       ['DLQ_ADVISORIES', 64 * 1024 ** 2, 'new'],
       ['DLQ', 65536, 'new'],
       ['DLQ_REJECTED', 64 * 1024 ** 2, 'new'],
+      ['AUDIT', 256 * 1024 ** 2, 'new'],
     ]);
     expect(topology.buckets.map((b) => [b.name, b.maxBytes])).toEqual([
       ['nestjet_failures', 256 * 1024 ** 2],
@@ -114,5 +115,15 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment(JetStreamEnvironment, { DLQ_ROUTER_MAX_DELIVER: '-1', DLQ_MAX_BYTES: '-1' })).toThrow(
       /DLQ_MAX_BYTES \("-1"\)[\s\S]*DLQ_ROUTER_MAX_DELIVER \("-1"\)/,
     );
+  });
+
+  it('keeps the audit trail append-only for AUDIT_MAX_AGE_DAYS, and refuses retention it cannot honour', () => {
+    const env = validateEnvironment(JetStreamEnvironment, { AUDIT_MAX_AGE_DAYS: '30', AUDIT_MAX_BYTES: '1048576' });
+    const audit = env.topology(() => ({ streams: [], consumers: [], topics: [], buckets: [] })).streams.find((s) => s.name === 'AUDIT');
+    expect(audit).toMatchObject({ subjects: ['audit.>'], maxAgeMs: 30 * 24 * 3600_000, maxBytes: 1048576, discard: 'new', denyDelete: true, denyPurge: true });
+    expect(validateEnvironment(JetStreamEnvironment, {}).AUDIT_MAX_AGE_DAYS).toBe(365);
+    for (const bad of ['0', '1.5', 'forever', '-3']) {
+      expect(() => validateEnvironment(JetStreamEnvironment, { AUDIT_MAX_AGE_DAYS: bad })).toThrow(/AUDIT_MAX_AGE_DAYS/);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Topology } from '#contracts';
 import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import { traceReplay } from '#telemetry';
@@ -19,6 +19,8 @@ export interface ReplayResult extends PublishResult {
   subject: string;
   /** The record had been replayed before and `force` was set. */
   forced: boolean;
+  /** An edited replay: SHA-256 (hex) of the stored payload's bytes and of the replayed ones, for the audit trail. */
+  payloadDigests?: { before: string; after: string };
 }
 
 export interface ReplayOptions {
@@ -135,7 +137,8 @@ export class DeadLetterService {
     const done: ReplayMark = { ...mark, state: 'done', replayedAt: new Date().toISOString(), stream: ack.stream, seq: ack.seq };
     // Stored already: a failed mark only weakens the twice-guard, it must not turn a done replay into an error.
     await this.replays.complete(claim, done).catch(() => undefined);
-    return { ...ack, replayOf: record.id, subject, forced: claim.previous !== null };
+    const payloadDigests = edited !== undefined ? { before: sha256(data), after: sha256(body) } : undefined;
+    return { ...ack, replayOf: record.id, subject, forced: claim.previous !== null, ...(payloadDigests ? { payloadDigests } : {}) };
   }
 
   /** Replays every match; records replayed before (unless `force`), without payload, or refused are skipped and reported. */
@@ -220,4 +223,8 @@ export class DeadLetterService {
   private async *walk(filter: DeadLetterFilter, after: number, last: number): AsyncGenerator<StoredDeadLetter> {
     for await (const m of walkStream(this.jsm, DLQ_STREAM, { after, last, subject: dlqSubjectFilter(filter) })) yield decodeDeadLetter(m);
   }
+}
+
+function sha256(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }

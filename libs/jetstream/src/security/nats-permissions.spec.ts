@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildTopology } from '#contracts';
+import { DEFAULT_AUDIT_OPTIONS, withAudit } from '../audit/audit.topology.js';
 import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters } from '../dead-letter/dead-letter.topology.js';
 import { withProcessedMarkers } from '../idempotency/idempotency.topology.js';
 import { PINNED_GROUP } from '../topology/jetstream-config.mapper.js';
@@ -53,6 +54,19 @@ describe('natsPermissions', () => {
     for (const call of ['STREAM.DELETE.ORDERS', 'STREAM.PURGE.ORDERS', 'CONSUMER.DELETE.ORDERS.fulfillment', 'STREAM.CREATE.OTHER']) {
       expect({ call, by: publishers(`$JS.API.${call}`) }).toEqual({ call, by: ['operator'] });
     }
+  });
+
+  it('lets only the producer (the admin API) append audit records and read them, and nobody remove or reconfigure them', () => {
+    const audited = natsPermissions(withAudit(topology, DEFAULT_AUDIT_OPTIONS));
+    const by = (subject: string) => natsUsers(withAudit(topology, DEFAULT_AUDIT_OPTIONS)).filter((c) => allows(audited[c]!.publish, subject));
+    expect(by('audit.dlq.purge')).toEqual(['producer']);
+    expect(by('$JS.API.DIRECT.GET.AUDIT')).toEqual(['producer', 'operator']);
+    for (const call of ['STREAM.MSG.DELETE.AUDIT', 'STREAM.PURGE.AUDIT', 'STREAM.DELETE.AUDIT']) {
+      expect({ call, by: by(`$JS.API.${call}`) }).toEqual({ call, by: [] });
+    }
+    // Applying a new retention is the provisioner's; the server refuses an update that turns deny_delete or deny_purge off.
+    expect(by('$JS.API.STREAM.UPDATE.AUDIT')).toEqual(['provisioner']);
+    expect(by('$JS.API.STREAM.CREATE.AUDIT')).toEqual(['provisioner', 'operator']);
   });
 
   it('lets each worker pull and ack only its own durables, in both ack subject forms', () => {

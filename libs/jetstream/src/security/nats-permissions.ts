@@ -10,6 +10,7 @@ import {
   dlqSubject,
 } from '../dead-letter/dead-letter.constants.js';
 import { PROCESSED_BUCKET } from '../idempotency/idempotency.constants.js';
+import { AUDIT_STREAM } from '../audit/audit.constants.js';
 import { PRESENCE_SUBJECT_PREFIX, presenceSubject } from '../presence/presence.constants.js';
 import { PINNED_GROUP } from '../topology/jetstream-config.mapper.js';
 import { COUNTERS_PREFIX, COUNTERS_STREAM } from '../counters/counter.constants.js';
@@ -169,8 +170,12 @@ function permissions(component: string, publish: string[], publishDeny: string[]
  *   read/delete DLQ records, replay to topic subjects, read and forget failure records; schedule
  *   retry copies (RetryRescheduler).
  * - provisioner: create, update and read streams, consumers and KV buckets; no deletes, no messages.
- * - operator: the human `nats` CLI: everything except forging advisories or dead letters.
- * Nobody may publish to `$JS.EVENT.>`; only dlq may write any DLQ subject, a group only `dlq.<stream>.<its durable>`.
+ * - operator: the human `nats` CLI: everything except forging advisories, dead letters or audit records,
+ *   and except deleting, purging, removing or reconfiguring the AUDIT stream.
+ * Nobody may publish to `$JS.EVENT.>`; only dlq may write any DLQ subject, a group only `dlq.<stream>.<its durable>`;
+ * nobody but the producer (which serves the admin API) may append to AUDIT, and nobody may delete from it (the stream
+ * itself denies deletes and purges too). The provisioner may update AUDIT to apply a new retention;
+ * the server refuses an update that would turn deny_delete or deny_purge off.
  */
 export function natsPermissions(topology: Topology): Record<NatsUser, NatsPermissions> {
   const dlq = topology.streams.find((s) => s.name === DLQ_STREAM);
@@ -183,7 +188,11 @@ export function natsPermissions(topology: Topology): Record<NatsUser, NatsPermis
   }
   // Dead letters and rejected advisories: only dlq writes either.
   const dlqSubjects = [...dlq.subjects, ...rejected.subjects];
-  const domainStreams = topology.streams.filter((s) => s !== dlq && s !== rejected && s !== advisories);
+  const audit = topology.streams.find((s) => s.name === AUDIT_STREAM);
+  const auditSubjects = audit?.subjects ?? [];
+  // Whatever could remove or rewrite audit records; denied to every user, the operator included.
+  const auditTampering = audit ? streamCalls([AUDIT_STREAM], 'MSG.DELETE', 'PURGE', 'DELETE', 'UPDATE') : [];
+  const domainStreams = topology.streams.filter((s) => s !== dlq && s !== rejected && s !== advisories && s !== audit);
   const messageSubjects = unique([...domainStreams.flatMap((s) => s.subjects), ...topicSubjects(topology)]);
   const streams = topology.streams.map((s) => s.name);
   const buckets = topology.buckets.map((b) => b.name);
@@ -209,9 +218,11 @@ export function natsPermissions(topology: Topology): Record<NatsUser, NatsPermis
           : []),
         // Quotas shared by the producer pods (increments; the PubAck answers the total).
         ...(counters ? [`${COUNTERS_PREFIX}.>`] : []),
+        // The admin API appends its audit records and reads them back (GET /v1/audit, verify).
+        ...(audit ? [...auditSubjects, ...directGet(AUDIT_STREAM)] : []),
       ],
       // Due messages are the server's to produce: a publish there would skip validation and land in the topic's stream.
-      [...dlqSubjects, `${SCHEDULE_DUE_PREFIX}.>`],
+      [...dlqSubjects, `${SCHEDULE_DUE_PREFIX}.>`, ...auditTampering],
       // Which workers are bound, for the operations view (PresenceTracker).
       [`${PRESENCE_SUBJECT_PREFIX}.>`],
     ),
@@ -235,7 +246,7 @@ export function natsPermissions(topology: Topology): Record<NatsUser, NatsPermis
         // Retries due later than the ack wait, rescheduled as copies (RetryRescheduler).
         ...(schedules ? [`${SCHEDULE_PENDING_PREFIX}.*`, ...directGet(SCHEDULES_STREAM)] : []),
       ],
-      [`${SCHEDULE_DUE_PREFIX}.>`],
+      [`${SCHEDULE_DUE_PREFIX}.>`, ...auditSubjects, ...auditTampering],
     ),
     provisioner: permissions(
       'provisioner',
@@ -250,10 +261,10 @@ export function natsPermissions(topology: Topology): Record<NatsUser, NatsPermis
           api(`CONSUMER.INFO.${c.stream}.${c.durable}`),
         ]),
       ],
-      [...dlqSubjects, ...messageSubjects],
+      [...dlqSubjects, ...messageSubjects, ...auditSubjects, ...streamCalls(audit ? [AUDIT_STREAM] : [], 'MSG.DELETE', 'PURGE', 'DELETE')],
     ),
     operator: {
-      publish: { allow: ['>'], deny: compact([ADVISORIES, ...dlqSubjects]) },
+      publish: { allow: ['>'], deny: compact([ADVISORIES, ...dlqSubjects, ...auditSubjects, ...auditTampering]) },
       subscribe: {
         allow: ['>'],
         deny: [...natsUsers(topology), ALL_GROUPS_USER].filter((c) => c !== 'operator').map((c) => `${natsInboxPrefix(c)}.>`),

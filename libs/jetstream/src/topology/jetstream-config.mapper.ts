@@ -28,6 +28,8 @@ export function toStreamConfig(s: StreamDeclaration): Partial<StreamConfig> & { 
     // Only when set: servers before 2.12 do not know the field, and the default keeps drift checks quiet.
     ...(s.allowMsgCounter ? { allow_msg_counter: true } : {}),
     ...(s.maxMsgsPerSubject !== undefined ? { max_msgs_per_subject: s.maxMsgsPerSubject } : {}),
+    ...(s.denyDelete ? { deny_delete: true } : {}),
+    ...(s.denyPurge ? { deny_purge: true } : {}),
     // The server reports no sources as absent, not as [].
     ...(s.sources?.length ? { sources: toSources(s.sources) } : {}),
   };
@@ -83,6 +85,9 @@ export const UPDATABLE_STREAM_FIELDS = [
   'allow_direct',
   'allow_msg_ttl',
   'sources',
+  // Turning them on applies in place; the server refuses to turn them off.
+  'deny_delete',
+  'deny_purge',
 ] as const;
 /** Switching schedules on is refused on a stream that holds messages: drift to resolve by hand. */
 export const FIXED_STREAM_FIELDS = ['retention', 'storage', 'allow_msg_schedules'] as const;
