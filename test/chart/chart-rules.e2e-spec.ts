@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { buildTopology, consumerNameOf, DEFAULT_TOPOLOGY_OPTIONS } from '#contracts';
-import { DEFAULT_DEAD_LETTER_OPTIONS } from '#jetstream';
+import { DEFAULT_AUDIT_OPTIONS, DEFAULT_DEAD_LETTER_OPTIONS } from '#jetstream';
 import { CHART_DIR, chartWithoutNatsDependency, findObject, helmTemplate, validateObjects, type K8sObject } from '#test-support';
 
 // Chart unit tests: the rules a reviewer would check by eye, asserted on the real
@@ -260,6 +260,9 @@ describe('helm chart rules', () => {
         // Backpressure is on by default: byte limits as in the code (discard new there).
         DLQ_MAX_BYTES: String(DEFAULT_DEAD_LETTER_OPTIONS.maxBytes),
         STREAM_MAX_BYTES: String(DEFAULT_TOPOLOGY_OPTIONS.maxBytes),
+        // The audit trail's retention, as in the code.
+        AUDIT_MAX_AGE_DAYS: String(DEFAULT_AUDIT_OPTIONS.maxAgeMs / 86_400_000),
+        AUDIT_MAX_BYTES: String(DEFAULT_AUDIT_OPTIONS.maxBytes),
       });
     }
     expect(findObject(minimal, 'ConfigMap', 'nestjet').data.DLQ_MAX_AGE_MS).toBe('1209600000');

@@ -56,7 +56,7 @@ describe('helm chart security defaults', () => {
     const sha = (k: string) => `sha256:${createHash('sha256').update(k).digest('hex')}`;
     expect(file).toEqual([
       { id: 'helm', hash: sha(key), scopes: ['publish:orders.*', 'topics:read'] },
-      { id: 'helm-admin', hash: sha(adminKey), scopes: ['topics:read', 'ops:read', 'consumers:manage', 'dlq:read', 'dlq:replay', 'dlq:purge', 'schedules:read', 'schedules:cancel', 'schedules:admin'] },
+      { id: 'helm-admin', hash: sha(adminKey), scopes: ['topics:read', 'ops:read', 'consumers:manage', 'dlq:read', 'dlq:replay', 'dlq:purge', 'schedules:read', 'schedules:cancel', 'schedules:admin', 'audit:read'] },
     ]);
     // The producer mounts the hashed file only; the plain key is for people and the helm test.
     const producer = findObject(defaults, 'Deployment', '-producer');

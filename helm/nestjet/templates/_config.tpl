@@ -14,6 +14,8 @@ ORDERED_PINNED_TIMEOUT_MS: {{ .Values.topology.orderedPinnedTimeoutMs | int64 | 
 DLQ_MAX_AGE_MS: {{ .Values.topology.dlqMaxAgeMs | int64 | quote }}
 DLQ_MAX_BYTES: {{ .Values.topology.dlqMaxBytes | int64 | quote }}
 DLQ_EXTRA_STREAMS: {{ join "," .Values.topology.dlqExtraStreams | quote }}
+AUDIT_MAX_AGE_DAYS: {{ .Values.topology.auditMaxAgeDays | int64 | quote }}
+AUDIT_MAX_BYTES: {{ .Values.topology.auditMaxBytes | int64 | quote }}
 LOG_LEVEL: {{ .Values.logLevel | quote }}
 AUTO_PROVISION: "false"
 {{- if include "nestjet.natsPlaintextSecret" . }}
