@@ -216,6 +216,11 @@ describe('helm chart rules', () => {
       'Deployment/nestjet-consumer-orders',
       'PodDisruptionBudget/nestjet-consumer-orders',
     ]);
+    // The helm test waits for the acks of the consumers this release runs: every group's, or the enabled ones'.
+    const smokeConsumers = (objects: K8sObject[]) =>
+      (findObject(objects, 'Pod', '-smoke-test').spec.containers[0].env as Array<{ name: string; value?: string }>).find((e) => e.name === 'CONSUMERS')?.value;
+    expect(smokeConsumers(minimal)).toBe('ledger,fulfillment,notifications,fraud-review');
+    expect(smokeConsumers(withoutLedger)).toBe('fulfillment,notifications,fraud-review');
   });
 
   it("topology.consumerStreams: the defaults are the code's declared topology, and each KEDA trigger reads its durable's stream", async () => {

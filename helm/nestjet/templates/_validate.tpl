@@ -50,20 +50,21 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 {{- $partitions := int .Values.topology.orderingPartitions }}
 {{- range $group := include "nestjet.consumerGroupNames" . | fromJsonArray }}
 {{- $v := include "nestjet.consumerGroupValues" (list $ $group) | fromJson }}
-{{- /* consumer.x when the group does not override it, else consumer.groups.<group>.x */}}
-{{- $at := printf "consumer.groups.%s" $group }}
-{{- $o := get ($c.groups | default dict) $group | default dict }}
-{{- $autoscaler := ternary $at "consumer" (or (hasKey $o "keda") (hasKey $o "hpa")) }}
+{{- $path := dict }}
+{{- range list "keda.enabled" "hpa.enabled" "terminationGracePeriodSeconds" "shutdownTimeoutMs" "keda.minReplicaCount" "keda.maxReplicaCount" }}
+{{- $_ := set $path . (include "nestjet.consumerValuePath" (list $ $group .)) }}
+{{- end }}
+{{- /* A message about shared values names no group, so it is listed once (uniq below). */}}
+{{- $which := "" }}
 {{- if and $v.keda.enabled $v.hpa.enabled }}
-{{- $messages = append $messages (printf "%s.keda.enabled and %s.hpa.enabled are mutually exclusive: two autoscalers would fight over the %s group's replicas" $autoscaler $autoscaler $group) }}
+{{- $which = ternary "" (printf " (group %s)" $group) (and (hasPrefix "consumer.keda" (get $path "keda.enabled")) (hasPrefix "consumer.hpa" (get $path "hpa.enabled"))) }}
+{{- $messages = append $messages (printf "%s and %s are mutually exclusive: two autoscalers would fight over the consumer's replicas%s" (get $path "keda.enabled") (get $path "hpa.enabled") $which) }}
 {{- end }}
 {{- if le (int $v.terminationGracePeriodSeconds) (div (int $v.shutdownTimeoutMs) 1000) }}
-{{- $drain := ternary $at "consumer" (or (hasKey $o "terminationGracePeriodSeconds") (hasKey $o "shutdownTimeoutMs")) }}
-{{- $messages = append $messages (printf "%s.terminationGracePeriodSeconds (%d) must be longer than %s.shutdownTimeoutMs (%d ms): Kubernetes would SIGKILL pods in the middle of their drain" $drain (int $v.terminationGracePeriodSeconds) $drain (int $v.shutdownTimeoutMs)) }}
+{{- $messages = append $messages (printf "%s (%d) must be longer than %s (%d ms): Kubernetes would SIGKILL pods in the middle of their drain" (get $path "terminationGracePeriodSeconds") (int $v.terminationGracePeriodSeconds) (get $path "shutdownTimeoutMs") (int $v.shutdownTimeoutMs)) }}
 {{- end }}
-{{- $keda := ternary $at "consumer" (hasKey $o "keda") }}
 {{- if and $v.keda.enabled (gt (int $v.keda.minReplicaCount) (int $v.keda.maxReplicaCount)) }}
-{{- $messages = append $messages (printf "%s.keda.minReplicaCount must not exceed %s.keda.maxReplicaCount (group %s)" $keda $keda $group) }}
+{{- $messages = append $messages (printf "%s must not exceed %s" (get $path "keda.minReplicaCount") (get $path "keda.maxReplicaCount")) }}
 {{- end }}
 {{- $consumers := include "nestjet.consumerGroupConsumers" (list $ $group) | fromJsonArray }}
 {{- $unordered := list }}
@@ -74,10 +75,24 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 {{- end }}
 {{- end }}
 {{- if and $v.keda.enabled (empty $unordered) (gt (int $v.keda.maxReplicaCount) $partitions) }}
-{{- $messages = append $messages (printf "%s.keda.maxReplicaCount %d exceeds topology.orderingPartitions %d: the consumers of the group %s (%s) are all ordered, and a partition is worked by one pod at a time" $keda (int $v.keda.maxReplicaCount) $partitions $group (join ", " $consumers)) }}
+{{- $messages = append $messages (printf "%s %d exceeds topology.orderingPartitions %d: the consumers of the group %s (%s) are all ordered, and a partition is worked by one pod at a time" (get $path "keda.maxReplicaCount") (int $v.keda.maxReplicaCount) $partitions $group (join ", " $consumers)) }}
 {{- end }}
 {{- end }}
+{{- $messages = uniq $messages }}
 {{- toJson $messages }}
+{{- end }}
+
+{{/*
+Where a group's value comes from: consumer.groups.<group>.<key> when the group overrides it, else consumer.<key>.
+include "nestjet.consumerValuePath" (list $ "ledger" "keda.maxReplicaCount")
+*/}}
+{{- define "nestjet.consumerValuePath" -}}
+{{- $node := get ((index . 0).Values.consumer.groups | default dict) (index . 1) | default dict }}
+{{- $overridden := true }}
+{{- range splitList "." (index . 2) }}
+{{- if and $overridden (kindIs "map" $node) (hasKey $node .) }}{{ $node = get $node . }}{{ else }}{{ $overridden = false }}{{ end }}
+{{- end }}
+{{- ternary (printf "consumer.groups.%s.%s" (index . 1) (index . 2)) (printf "consumer.%s" (index . 2)) $overridden }}
 {{- end }}
 
 {{/* NATS users, credentials and TLS: a JSON list of messages. */}}
