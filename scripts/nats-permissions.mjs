@@ -1,7 +1,8 @@
-// Writes helm/nestjet/files/nats-permissions.json: the NATS permissions of each component and consumer
-// group for the default topology (`natsPermissions` in libs/jetstream/src/security), plus `consumer`,
-// the user of the chart's consumer Deployment, which runs every group (`allGroupsPermissions`). The
-// chart reads it; a test fails when it is stale.
+// Writes the chart's two files generated from the default topology (a test fails when either is stale):
+// - helm/nestjet/files/nats-permissions.json: the NATS permissions of each component and consumer group
+//   (`natsPermissions` in libs/jetstream/src/security), one user per key;
+// - helm/nestjet/files/consumer-groups.json: each consumer group's consumers (`consumerGroupMembers`), from
+//   which the chart renders one consumer Deployment per group, run as the group's user consumer-<group>.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from './lib/build.mjs';
@@ -10,11 +11,14 @@ import { log, ROOT } from './lib/run.mjs';
 
 ensureNodeModules();
 build();
-const { buildTopology } = await import('#contracts');
-const { ALL_GROUPS_USER, allGroupsPermissions, JetStreamEnvironment, natsPermissions, validateEnvironment } = await import('#jetstream');
-const file = join(ROOT, 'helm', 'nestjet', 'files', 'nats-permissions.json');
+const { buildTopology, consumerGroupMembers } = await import('#contracts');
+const { JetStreamEnvironment, natsPermissions, validateEnvironment } = await import('#jetstream');
+const files = join(ROOT, 'helm', 'nestjet', 'files');
 const topology = validateEnvironment(JetStreamEnvironment, {}).topology(buildTopology);
-const { producer, ...others } = natsPermissions(topology);
-// The chart's users in the chart's order (producer, consumer, dlq, provisioner, operator), the group users between.
-writeFileSync(file, `${JSON.stringify({ producer, [ALL_GROUPS_USER]: allGroupsPermissions(topology), ...others }, null, 2)}\n`);
-log(`wrote ${file}`);
+for (const [name, content] of [
+  ['nats-permissions.json', natsPermissions(topology)],
+  ['consumer-groups.json', consumerGroupMembers(buildTopology())],
+]) {
+  writeFileSync(join(files, name), `${JSON.stringify(content, null, 2)}\n`);
+  log(`wrote ${join(files, name)}`);
+}

@@ -142,7 +142,7 @@ describe('container image: the Dockerfile entrypoint runs the built apps', () =>
     expect(entrypoint.slice(0, 3)).toEqual(['/usr/bin/tini', '--', 'node']);
     expect(instr(runtime, 'RUN').join(' ')).toMatch(/apt-get install .*tini/);
     const [uid] = instr(runtime, 'USER')[0]!.split(':');
-    const pod = findObject(objects, 'Deployment', '-consumer').spec.template.spec;
+    const pod = findObject(objects, 'Deployment', '-consumer-orders').spec.template.spec;
     expect(Number(uid)).toBe(pod.securityContext.runAsUser);
     const labels = instr(runtime, 'LABEL').join(' ');
     for (const l of ['title', 'description', 'source', 'version', 'revision', 'created', 'licenses']) expect(labels).toContain(`org.opencontainers.image.${l}=`);
@@ -186,7 +186,9 @@ describe('container image: the Dockerfile entrypoint runs the built apps', () =>
     const entrypoint = execForm(runtime, 'ENTRYPOINT');
     const cmd = execForm(runtime, 'CMD');
     const producerDep = findObject(objects, 'Deployment', '-producer');
-    const consumerDep = findObject(objects, 'Deployment', '-consumer');
+    // One consumer Deployment per consumer group, each as its group's NATS user.
+    const consumerDep = findObject(objects, 'Deployment', '-consumer-orders');
+    const ledgerDep = findObject(objects, 'Deployment', '-consumer-ledger');
     const job = findObject(objects, 'Job', '-provision');
     // Producer relies on the image CMD; consumer and provision on the chart's args.
     expect(producerDep.spec.template.spec.containers[0].args).toEqual(cmd);
@@ -198,18 +200,23 @@ describe('container image: the Dockerfile entrypoint runs the built apps', () =>
     procs.push(prov);
     expect((await prov.exit).code).toBe(0);
 
-    const [producerPort, consumerPort] = [await freePort(), await freePort()];
+    const [producerPort, consumerPort, ledgerPort] = [await freePort(), await freePort(), await freePort()];
     const producer = run([...entrypoint, ...cmd], imageRoot, { ...containerEnv(objects, producerDep, imageRoot), ...local, ...nats.env('producer'), ...nats.dlqEnv(), PORT: String(producerPort) });
-    const consumerEnv = { ...containerEnv(objects, consumerDep, imageRoot), ...local, ...nats.env('consumer'), PORT: String(consumerPort), SIMULATED_WORK_MS: '1500', SHUTDOWN_TIMEOUT_MS: '8000' };
+    const consumerEnv = { ...containerEnv(objects, consumerDep, imageRoot), ...local, ...nats.env('consumer-orders'), PORT: String(consumerPort), SIMULATED_WORK_MS: '1500', SHUTDOWN_TIMEOUT_MS: '8000' };
+    expect((consumerEnv as Record<string, string>).CONSUMER_GROUP).toBe('orders');
     const consumer = run([...entrypoint, ...consumerDep.spec.template.spec.containers[0].args], imageRoot, consumerEnv);
-    procs.push(producer, consumer);
+    const ledgerEnv = { ...containerEnv(objects, ledgerDep, imageRoot), ...local, ...nats.env('consumer-ledger'), PORT: String(ledgerPort) };
+    expect((ledgerEnv as Record<string, string>).CONSUMER_GROUP).toBe('ledger');
+    const ledger = run([...entrypoint, ...ledgerDep.spec.template.spec.containers[0].args], imageRoot, ledgerEnv);
+    procs.push(producer, consumer, ledger);
     const ready = (p: Proc, event: string) => () => {
       if (p.child.exitCode !== null) throw new Error(`exited: ${p.raw.slice(-10).join('\n')}`);
       return p.events.some((e) => e.event === event);
     };
     await waitFor('producer.ready', ready(producer, 'producer.ready'), 30_000);
     await waitFor('consumer.ready', ready(consumer, 'consumer.ready'), 30_000);
-    for (const [port, path] of [[producerPort, '/readyz'], [consumerPort, '/readyz'], [consumerPort, '/healthz']] as const) {
+    await waitFor('consumer.ready (ledger)', ready(ledger, 'consumer.ready'), 30_000);
+    for (const [port, path] of [[producerPort, '/readyz'], [consumerPort, '/readyz'], [consumerPort, '/healthz'], [ledgerPort, '/readyz']] as const) {
       expect((await fetch(`http://127.0.0.1:${port}${path}`)).status).toBe(200);
     }
 
@@ -246,10 +253,11 @@ describe('container image: the Dockerfile entrypoint runs the built apps', () =>
     const started = Date.now();
     consumer.child.kill('SIGTERM');
     producer.child.kill('SIGTERM');
-    const [cExit, pExit] = await Promise.all([consumer.exit, producer.exit]);
+    ledger.child.kill('SIGTERM');
+    const [cExit, pExit, lExit] = await Promise.all([consumer.exit, producer.exit, ledger.exit]);
     const drainMs = Date.now() - started;
     // tini exits with the child's status; a node that re-raised SIGTERM after its shutdown hooks reports 128+15.
-    for (const e of [cExit, pExit]) expect([0, 143]).toContain(e.code);
+    for (const e of [cExit, pExit, lExit]) expect([0, 143]).toContain(e.code);
     expect(consumer.events.filter((e) => e.event === 'consumer.stopped')).toHaveLength(1);
     // The in-flight orders finished and were acked before the process left.
     expect(imgDone()).toBe(6);

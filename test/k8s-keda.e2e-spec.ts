@@ -50,8 +50,9 @@ describe('KEDA nats-jetstream scaler against the chart ScaledObject and real nat
   it('single server: finds account, stream and durables after provision; lag follows a real backlog up and back to 0', async () => {
     single = await NatsServer.start();
     const objects = await helmTemplate({ profiles: ['keda'] });
-    const so = findObject(objects, 'ScaledObject', '-consumer');
-    const triggers = so.spec.triggers.map((t: { metadata: TriggerMeta }) => t.metadata) as TriggerMeta[];
+    // One ScaledObject per consumer group: orders (fulfillment, notifications, fraud-review), then the ledger's partitions.
+    const so = findObject(objects, 'ScaledObject', '-consumer-orders');
+    const triggers = ['-consumer-orders', '-consumer-ledger'].flatMap((name) => findObject(objects, 'ScaledObject', name).spec.triggers.map((t: { metadata: TriggerMeta }) => t.metadata)) as TriggerMeta[];
     const dns = (host: string) => {
       if (host !== 'nats-headless.nats.svc.cluster.local:8222') throw new Error(`unexpected DNS lookup ${host}`);
       return `127.0.0.1:${single!.monitorPort}`;
@@ -99,7 +100,7 @@ describe('KEDA nats-jetstream scaler against the chart ScaledObject and real nat
 
   it('3-node cluster (R3 streams, sync_interval always): KEDA finds the consumer leader via /varz and reads lag from it', async () => {
     const objects = await helmTemplate({ profiles: ['bundled-nats'] });
-    const so = findObject(objects, 'ScaledObject', '-consumer');
+    const so = findObject(objects, 'ScaledObject', '-consumer-orders');
     const endpoint = so.spec.triggers[0].metadata.natsServerMonitoringEndpoint as string;
     expect(endpoint).toBe('nestjet-nats-headless.apps.svc.cluster.local:8222');
     const headless = endpoint.split(':')[0]!;
@@ -164,7 +165,7 @@ describe('KEDA nats-jetstream scaler through consumer leader changes and a missi
   /** The chart's ScaledObject against a fresh 3-node cluster named like the official chart's pods, provisioned at R3, with a 300-order backlog nobody consumes. */
   async function chartCluster() {
     const objects = await helmTemplate({ profiles: ['bundled-nats'] });
-    const so = findObject(objects, 'ScaledObject', '-consumer');
+    const so = findObject(objects, 'ScaledObject', '-consumer-orders');
     const endpoint = so.spec.triggers[0].metadata.natsServerMonitoringEndpoint as string;
     const headless = endpoint.split(':')[0]!;
     cluster = await NatsCluster.start({ names: ['nestjet-nats-0', 'nestjet-nats-1', 'nestjet-nats-2'], noAdvertise: true, jetstreamExtra: ['sync_interval: always'] });

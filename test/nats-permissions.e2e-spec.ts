@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALL_GROUPS_USER, allGroupsPermissions, connectNats, ConfigurationError, natsPermissions, natsUsers } from '#jetstream';
+import { buildTopology, consumerGroupMembers } from '#contracts';
+import { connectNats, ConfigurationError, natsPermissions, natsUsers } from '#jetstream';
 import type { TestNatsUser } from '#testing';
 import {
   AppGroup,
@@ -343,11 +344,16 @@ describe('NATS credentials are not sent in plaintext over the network', () => {
   });
 });
 
-describe('helm/nestjet/files/nats-permissions.json', () => {
-  it('is natsPermissions() of the default topology and the chart consumer\'s allGroupsPermissions() (regenerate: node scripts/nats-permissions.mjs)', () => {
+describe('helm/nestjet/files: generated from the topology (regenerate: node scripts/nats-permissions.mjs)', () => {
+  it('nats-permissions.json is natsPermissions() of the default topology: the chart\'s users, one per consumer group', () => {
     const committed = readFileSync(join(ROOT, 'helm', 'nestjet', 'files', 'nats-permissions.json'), 'utf8');
-    const topology = topologyFor();
-    const { producer, ...others } = natsPermissions(topology);
-    expect(committed).toBe(`${JSON.stringify({ producer, [ALL_GROUPS_USER]: allGroupsPermissions(topology), ...others }, null, 2)}\n`);
+    expect(committed).toBe(`${JSON.stringify(natsPermissions(topologyFor()), null, 2)}\n`);
+  });
+
+  it("consumer-groups.json is each group's consumers in the default topology (one consumer Deployment per group)", () => {
+    const committed = readFileSync(join(ROOT, 'helm', 'nestjet', 'files', 'consumer-groups.json'), 'utf8');
+    expect(committed).toBe(`${JSON.stringify(consumerGroupMembers(buildTopology()), null, 2)}\n`);
+    // The same groups as the users of nats-permissions.json.
+    expect(Object.keys(JSON.parse(committed) as object).map((g) => `consumer-${g}`)).toEqual(natsUsers(topologyFor()).filter((u) => u.startsWith('consumer-')));
   });
 });

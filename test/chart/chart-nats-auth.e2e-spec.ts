@@ -12,8 +12,10 @@ import { chartWithOfficialNats, mayPublish, mountedFileOf, OFFICIAL_NATS_CHART, 
 // values, run by a real nats-server: the users of files/nats-permissions.json
 // with the passwords of the chart's Secrets, and nothing anonymous.
 
-const USERS = ['producer', 'consumer', 'dlq', 'provisioner', 'operator'] as const;
 const permissions = JSON.parse(readFileSync(join(CHART_DIR, 'files', 'nats-permissions.json'), 'utf8')) as Record<string, unknown>;
+/** Every user of the file: the components and one per consumer group (consumer-orders, consumer-ledger). */
+const USERS = Object.keys(permissions);
+const passwordEnv = (user: string) => `NATS_${user.toUpperCase().replaceAll('-', '_')}_PASSWORD`;
 
 /** What a user may do on the bus, whatever the generated permissions list in detail (issue 9). */
 async function expectLeastPrivilege(server: RenderedNatsServer, password: (user: string) => string): Promise<void> {
@@ -21,6 +23,8 @@ async function expectLeastPrivilege(server: RenderedNatsServer, password: (user:
   await expect(server.connect('producer', 'wrong-password')).rejects.toThrow(/Authorization Violation/i);
   const nc: Record<string, NatsConnection> = {};
   for (const user of USERS) nc[user] = await server.connect(user, password(user));
+  const orders = nc['consumer-orders']!;
+  const ledger = nc['consumer-ledger']!;
   try {
     // The provisioner creates the topology; the producer cannot.
     const jsm = await jetstreamManager(nc.provisioner!);
@@ -31,15 +35,31 @@ async function expectLeastPrivilege(server: RenderedNatsServer, password: (user:
     expect(await mayPublish(nc.producer!, '$JS.API.STREAM.PURGE.ORDERS')).toBe(false);
     // The producer publishes topics; the consumer cannot.
     expect(await mayPublish(nc.producer!, 'orders.created.eu.std')).toBe(true);
-    expect(await mayPublish(nc.consumer!, 'orders.created.eu.std')).toBe(false);
-    // Only the dlq user writes any dead letter; the consumer user only its durables' (direct dead-lettering).
+    for (const group of [orders, ledger]) expect(await mayPublish(group, 'orders.created.eu.std')).toBe(false);
+    // Only the dlq user writes any dead letter; a group's user only its own durables' (direct dead-lettering).
     for (const user of ['producer', 'provisioner'] as const) expect({ user, dlq: await mayPublish(nc[user]!, 'dlq.ORDERS.fulfillment') }).toEqual({ user, dlq: false });
-    expect(await mayPublish(nc.consumer!, 'dlq.ORDERS.fulfillment')).toBe(true);
-    for (const subject of ['dlq.ORDERS.undeclared', 'dlq.rejected']) expect({ subject, consumer: await mayPublish(nc.consumer!, subject) }).toEqual({ subject, consumer: false });
+    expect(await mayPublish(orders, 'dlq.ORDERS.fulfillment')).toBe(true);
+    expect(await mayPublish(ledger, 'dlq.ORDERS.ledger-p3')).toBe(true);
+    for (const subject of ['dlq.ORDERS.undeclared', 'dlq.rejected']) expect({ subject, consumer: await mayPublish(orders, subject) }).toEqual({ subject, consumer: false });
     expect(await mayPublish(nc.dlq!, 'dlq.ORDERS.fulfillment')).toBe(true);
     expect(await mayPublish(nc.dlq!, 'dlq.ORDERS.undeclared')).toBe(true);
     // Deletes of originals stay with dlq.
-    expect(await mayPublish(nc.consumer!, '$JS.API.STREAM.MSG.DELETE.ORDERS')).toBe(false);
+    for (const group of [orders, ledger]) expect(await mayPublish(group, '$JS.API.STREAM.MSG.DELETE.ORDERS')).toBe(false);
+    // Each group's user: its own durables, markers, failure records and dead letters, none of the other group's.
+    const own = (durable: string) => [
+      `$JS.API.CONSUMER.MSG.NEXT.ORDERS.${durable}`,
+      `$KV.nestjet_processed.${durable}.some-key`,
+      `$JS.API.DIRECT.GET.KV_nestjet_processed.$KV.nestjet_processed.${durable}.some-key`,
+      `$KV.nestjet_failures.ORDERS.7.${durable}`,
+      `dlq.ORDERS.${durable}`,
+    ];
+    for (const [user, conn, mine, theirs] of [
+      ['consumer-orders', orders, 'fulfillment', 'ledger-p0'],
+      ['consumer-ledger', ledger, 'ledger-p0', 'fraud-review'],
+    ] as const) {
+      for (const subject of own(mine)) expect({ user, subject, allowed: await mayPublish(conn, subject) }).toEqual({ user, subject, allowed: true });
+      for (const subject of own(theirs)) expect({ user, subject, allowed: await mayPublish(conn, subject) }).toEqual({ user, subject, allowed: false });
+    }
     // Nobody forges advisories, the operator included.
     for (const user of USERS) expect({ user, forged: await mayPublish(nc[user]!, '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfillment') }).toEqual({ user, forged: false });
     // The operator reads everything.
@@ -75,9 +95,12 @@ describe('bundled NATS rendered by the official nats chart', () => {
     const sts = findObject(objects, 'StatefulSet', 'nestjet-nats');
     const nats = sts.spec.template.spec.containers.find((c: { name: string }) => c.name === 'nats');
     expect(findObject(objects, 'ConfigMap', 'nestjet-nats-config').data['nats.conf']).toMatch(/^\s*include \.\.\/nestjet-auth\/authorization\.conf;$/m);
+    expect(USERS).toEqual(['producer', 'consumer-orders', 'consumer-ledger', 'dlq', 'provisioner', 'operator']);
     for (const user of USERS) {
-      expect(nats.env).toContainEqual({ name: `NATS_${user.toUpperCase()}_PASSWORD`, valueFrom: { secretKeyRef: { name: `nestjet-nats-${user}`, key: 'password' } } });
+      expect(nats.env).toContainEqual({ name: passwordEnv(user), valueFrom: { secretKeyRef: { name: `nestjet-nats-${user}`, key: 'password' } } });
     }
+    // One Secret per user, the group users' included.
+    expect(objects.filter((o) => o.kind === 'Secret' && o.metadata.labels?.['nestjet.io/nats-user']).map((o) => o.metadata.name).sort()).toEqual(USERS.map((u) => `nestjet-nats-${u}`).sort());
     expect(nats.volumeMounts).toContainEqual({ name: 'nestjet-auth', mountPath: '/etc/nestjet-auth', readOnly: true });
     expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'nestjet-auth', configMap: { name: 'nestjet-nats-nestjet-auth' } });
     // The config reloader watches the included file too.
@@ -108,8 +131,8 @@ describe('bundled NATS rendered by the official nats chart', () => {
     const server = await RenderedNatsServer.start(rendered, 'nestjet-nats', local.port);
     try {
       // The server runs the users of files/nats-permissions.json.
-      const users = [...findObject(rendered, 'ConfigMap', '-nestjet-auth').data['authorization.conf'].matchAll(/\{user: "(\w+)"/g)].map((m) => m[1]);
-      expect(users).toEqual(Object.keys(permissions).filter((u) => (USERS as readonly string[]).includes(u)));
+      const users = [...findObject(rendered, 'ConfigMap', '-nestjet-auth').data['authorization.conf'].matchAll(/\{user: "([\w-]+)"/g)].map((m) => m[1]);
+      expect(users.sort()).toEqual([...USERS].sort());
       await expectLeastPrivilege(server, (user) => renderedPassword(rendered, `nestjet-nats-${user}`));
     } finally {
       await server.dispose();

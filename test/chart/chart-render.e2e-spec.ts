@@ -32,15 +32,18 @@ async function officialNatsValues(): Promise<unknown> {
   return parse(stdout) as unknown;
 }
 
-/** k8s/nats-values.yaml's authorization block: every user of files/nats-permissions.json, its password from the server's env. */
+const natsPermissions = () => JSON.parse(readFileSync(join(CHART_DIR, 'files', 'nats-permissions.json'), 'utf8')) as Record<string, unknown>;
+/** The server's env var with a user's password: NATS_CONSUMER_ORDERS_PASSWORD for consumer-orders. */
+const passwordEnv = (user: string) => `NATS_${user.toUpperCase().replaceAll('-', '_')}_PASSWORD`;
+
+/** k8s/nats-values.yaml's authorization block: every user of files/nats-permissions.json (one per consumer group included), its password from the server's env. */
 function standaloneAuthorization(): { users: Array<{ user: string; password: string; permissions: unknown }> } {
-  const permissions = JSON.parse(readFileSync(join(CHART_DIR, 'files', 'nats-permissions.json'), 'utf8')) as Record<string, unknown>;
-  return {
-    // The chart's users; the per-group users consumer-<group> of the file are not deployed by the chart yet.
-    users: Object.entries(permissions)
-      .filter(([user]) => ['producer', 'consumer', 'dlq', 'provisioner', 'operator'].includes(user))
-      .map(([user, p]) => ({ user, password: `<< $NATS_${user.toUpperCase()}_PASSWORD >>`, permissions: p })),
-  };
+  return { users: Object.entries(natsPermissions()).map(([user, p]) => ({ user, password: `<< $${passwordEnv(user)} >>`, permissions: p })) };
+}
+
+/** k8s/nats-values.yaml's container.env: each user's password from the Secret nestjet-nats-<user> an operator creates. */
+function standalonePasswordEnv(): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(natsPermissions()).map((user) => [passwordEnv(user), { valueFrom: { secretKeyRef: { name: `nestjet-nats-${user}`, key: 'password' } } }]));
 }
 
 const MANIFEST_HEADER = '# Rendered from helm/nestjet with k8s/nestjet-values.yaml by test/chart/chart-render.e2e-spec.ts. Do not edit.\n';
@@ -85,7 +88,10 @@ describe('helm chart: lint, render, schema', () => {
   it('rejects bad values through values.schema.json with messages naming the field', async () => {
     const cases: Array<[Record<string, string | number | boolean>, RegExp]> = [
       [{ 'consumer.keda.minReplicaCount': -1 }, /at '\/consumer\/keda\/minReplicaCount': minimum: got -1, want 0/],
-      [{ 'consumer.durables[0]': 'billing' }, /at '\/consumer\/durables\/0': value must be one of 'fulfillment', 'notifications', 'fraud-review', 'ledger'/],
+      [{ 'consumer.groups.orders.replicas': 2 }, /at '\/consumer\/groups\/orders': additional properties 'replicas' not allowed/],
+      [{ 'consumer.groups.orders.keda.maxReplicaCount': -1 }, /at '\/consumer\/groups\/orders\/keda\/maxReplicaCount': minimum: got -1, want/],
+      [{ 'consumer.groups.orders.port': 3005 }, /at '\/consumer\/groups\/orders': additional properties 'port' not allowed/],
+      [{ 'externalNats.auth.consumer-orders.secret': 'x' }, /at '\/externalNats\/auth\/consumer-orders': additional properties 'secret' not allowed/],
       [{ 'topology.orderingPartitions': 0 }, /at '\/topology\/orderingPartitions': minimum: got 0, want 1/],
       [{ 'topology.orderedPinnedTimeoutMs': 10 }, /at '\/topology\/orderedPinnedTimeoutMs': minimum: got 10, want 1,000/],
       [{ 'consumer.kedaa.enabled': 'true' }, /at '\/consumer': additional properties 'kedaa' not allowed/],
@@ -142,13 +148,29 @@ describe('helm chart: lint, render, schema', () => {
       ],
       [{ 'consumer.keda.enabled': true, 'consumer.keda.minReplicaCount': 5, 'consumer.keda.maxReplicaCount': 2 }, /minReplicaCount must not exceed/],
       [
-        { 'consumer.keda.enabled': true, 'consumer.durables': '{ledger}', 'consumer.keda.maxReplicaCount': 12 },
-        /consumer.keda.maxReplicaCount 12 exceeds topology.orderingPartitions 8: the consumers \(ledger\) are all ordered/,
+        { 'consumer.keda.enabled': true, 'consumer.groups.ledger.keda.maxReplicaCount': 12 },
+        /consumer.groups.ledger.keda.maxReplicaCount 12 exceeds topology.orderingPartitions 8: the consumers of the group ledger \(ledger\) are all ordered/,
       ],
+      [{ 'consumer.keda.enabled': true, 'topology.orderingPartitions': 4 }, /consumer.groups.ledger.keda.maxReplicaCount 8 exceeds topology.orderingPartitions 4/],
+      [{ 'consumer.groups.orders.keda.enabled': true, 'consumer.groups.orders.hpa.enabled': true }, /consumer.groups.orders.keda.enabled and consumer.groups.orders.hpa.enabled are mutually exclusive: two autoscalers would fight over the consumer's replicas \(group orders\)/],
+      [{ 'consumer.groups.ledger.terminationGracePeriodSeconds': 10 }, /consumer.groups.ledger.terminationGracePeriodSeconds \(10\) must be longer than consumer.shutdownTimeoutMs \(25000 ms\)/],
+      [{ 'consumer.groups.billing.replicaCount': 2 }, /consumer.groups.billing: no such consumer group in the topology \(files\/consumer-groups.json has ledger, orders\)/],
+      // Removed values say what replaced them.
+      [{ 'consumer.durables': '{fulfillment,ledger}' }, /consumer.durables was removed: each consumer group of the topology \(files\/consumer-groups.json: .*"orders":\["fulfillment","notifications","fraud-review"\].*\) runs in its own Deployment <fullname>-consumer-<group> as the NATS user consumer-<group>/],
+      [
+        { 'nats.enabled': false, 'externalNats.auth.consumer.existingSecret': 'nestjet-nats-consumer' },
+        /externalNats.auth.consumer was removed with the all-groups consumer user: .* set externalNats.auth.consumer-<group>.existingSecret for ledger, orders/,
+      ],
+      [
+        { 'nats.enabled': false, 'externalNats.auth.consumer-ledger.existingSecret': '' },
+        /externalNats.auth.type=userPassword needs externalNats.auth.consumer-ledger.existingSecret \(the consumer-ledger NATS user's Secret\)/,
+      ],
+      // A group without its password variable in the bundled server's env could never log in.
+      [{ 'nats.enabled': true, 'nats.container.env.NATS_CONSUMER_LEDGER_PASSWORD': 'null' }, /nats.container.env.NATS_CONSUMER_LEDGER_PASSWORD is missing: the bundled NATS server reads the password of the user consumer-ledger from it/],
       // `null` in --set deletes the default entry.
       [
         { 'topology.consumerStreams.fraud-review': 'null' },
-        /consumer.durables has fraud-review but topology.consumerStreams has no stream for it: set topology.consumerStreams.fraud-review/,
+        /the consumer group orders runs fraud-review but topology.consumerStreams has no stream for it: set topology.consumerStreams.fraud-review/,
       ],
     ];
     for (const [set, message] of cases) expect(await helmTemplateError({ set })).toMatch(message);
@@ -215,12 +237,21 @@ describe('helm chart: lint, render, schema', () => {
       writeFileSync(appsFile, apps);
       writeFileSync(jobFile, job);
       natsValues.setIn(['config', 'merge', 'authorization'], natsValues.createNode(standaloneAuthorization(), { flow: false }));
+      // One line per variable: `NAME:` then `valueFrom: { secretKeyRef: {...} }`.
+      const env = natsValues.createNode({}) as YAMLMap;
+      for (const [name, value] of Object.entries(standalonePasswordEnv())) {
+        const entry = natsValues.createNode({}) as YAMLMap;
+        entry.set('valueFrom', natsValues.createNode((value as { valueFrom: unknown }).valueFrom, { flow: true }));
+        env.set(name, entry);
+      }
+      natsValues.setIn(['container', 'env'], env);
       writeFileSync(natsFile, natsValues.toString({ lineWidth: 0 }));
     }
     expect(readFileSync(appsFile, 'utf8')).toBe(apps);
     expect(readFileSync(jobFile, 'utf8')).toBe(job);
     // NATS installed on its own gets the users of files/nats-permissions.json.
     expect((natsValues.getIn(['config', 'merge', 'authorization']) as YAMLMap | undefined)?.toJSON()).toEqual(standaloneAuthorization());
+    expect((natsValues.getIn(['container', 'env']) as YAMLMap | undefined)?.toJSON()).toEqual(standalonePasswordEnv());
     const objects: K8sObject[] = [...parseManifests(apps), ...parseManifests(job), ...parseManifests(readFileSync(join(ROOT, 'k8s', 'jaeger.yaml'), 'utf8'))];
     await validateObjects(objects);
     // --no-hooks keeps the Job and the helm test Pod out of the apply-able file.

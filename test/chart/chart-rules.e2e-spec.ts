@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { buildTopology, consumerNameOf, DEFAULT_TOPOLOGY_OPTIONS } from '#contracts';
+import { buildTopology, consumerGroupOf, consumerNameOf, DEFAULT_TOPOLOGY_OPTIONS } from '#contracts';
 import { DEFAULT_AUDIT_OPTIONS, DEFAULT_DEAD_LETTER_OPTIONS } from '#jetstream';
 import { CHART_DIR, chartWithoutNatsDependency, findObject, helmTemplate, validateObjects, type K8sObject } from '#test-support';
 
@@ -10,6 +10,9 @@ import { CHART_DIR, chartWithoutNatsDependency, findObject, helmTemplate, valida
 // `helm template` output of each profile.
 
 const podSpec = (o: K8sObject) => o.spec.template.spec;
+/** The example shop's consumer groups (files/consumer-groups.json), one Deployment each. */
+const GROUPS = ['orders', 'ledger'];
+const GROUP_DEPLOYMENTS = GROUPS.map((g) => `-consumer-${g}`);
 const container = (o: K8sObject) => podSpec(o).containers[0];
 const envOf = (o: K8sObject): Record<string, unknown> =>
   Object.fromEntries((container(o).env as Array<{ name: string; value?: string; valueFrom?: unknown }>).map((e) => [e.name, e.value ?? e.valueFrom]));
@@ -27,7 +30,7 @@ describe('helm chart rules', () => {
   });
 
   it('probes: startup and liveness on /healthz, readiness on /readyz, on the named http port', () => {
-    for (const name of ['-producer', '-consumer']) {
+    for (const name of ['-producer', ...GROUP_DEPLOYMENTS]) {
       const c = container(findObject(minimal, 'Deployment', name));
       expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
       expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
@@ -39,8 +42,8 @@ describe('helm chart rules', () => {
   it('security context on every pod the chart runs: non-root, read-only root FS, no escalation, no capabilities, RuntimeDefault seccomp', () => {
     const pods = minimal.filter((o) => o.kind === 'Deployment' || o.kind === 'Job').map(podSpec);
     pods.push(findObject(minimal, 'Pod', '-smoke-test').spec);
-    // producer, consumer, DLQ router, provision Job, smoke test.
-    expect(pods).toHaveLength(5);
+    // producer, one consumer per group, DLQ router, provision Job, smoke test.
+    expect(pods).toHaveLength(6);
     for (const spec of pods) {
       expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } });
       expect(spec.automountServiceAccountToken).toBe(false);
@@ -56,16 +59,18 @@ describe('helm chart rules', () => {
       }
     }
     // A read-only root FS still needs a writable /tmp.
-    for (const name of ['-producer', '-consumer']) {
+    for (const name of ['-producer', ...GROUP_DEPLOYMENTS]) {
       expect(container(findObject(minimal, 'Deployment', name)).volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     }
   });
 
-  it('grace period is longer than the drain timeout, and the drain timeout reaches the consumer', () => {
-    const consumer = findObject(minimal, 'Deployment', '-consumer');
-    const drainMs = Number(envOf(consumer).SHUTDOWN_TIMEOUT_MS);
-    expect(drainMs).toBe(25_000);
-    expect(podSpec(consumer).terminationGracePeriodSeconds * 1000).toBeGreaterThan(drainMs);
+  it('grace period is longer than the drain timeout, and the drain timeout reaches every consumer group', () => {
+    for (const name of GROUP_DEPLOYMENTS) {
+      const consumer = findObject(minimal, 'Deployment', name);
+      const drainMs = Number(envOf(consumer).SHUTDOWN_TIMEOUT_MS);
+      expect(drainMs).toBe(25_000);
+      expect(podSpec(consumer).terminationGracePeriodSeconds * 1000).toBeGreaterThan(drainMs);
+    }
   });
 
   it('provision hook: SA and ConfigMap first (weight -10), then the Job, before any consumer pod with external NATS', () => {
@@ -90,7 +95,7 @@ describe('helm chart rules', () => {
     expect(job.metadata.name).toBe('nestjet-provision-1');
     expect(job.metadata.annotations?.['helm.sh/hook']).toBeUndefined();
     expect(bundled.filter((o) => o.metadata.annotations?.['helm.sh/hook']?.includes('install'))).toEqual([]);
-    const consumer = findObject(bundled, 'Deployment', '-consumer');
+    const consumer = findObject(bundled, 'Deployment', '-consumer-orders');
     const [wait] = podSpec(consumer).initContainers;
     expect(wait.name).toBe('wait-for-topology');
     expect(wait.args).toEqual(['dist/apps/consumer/src/wait-for-topology.js']);
@@ -107,33 +112,115 @@ describe('helm chart rules', () => {
       const router = envOf(findObject(objects, 'Deployment', '-dlq-router'));
       expect(router).toMatchObject({ CONSUMERS: 'none', DLQ_ROUTER_ENABLED: 'true', NATS_USER: { secretKeyRef: { name: expect.stringMatching(/-dlq$/), key: 'user' } } });
       expect(Object.keys(router).filter((k) => k.startsWith('DLQ_NATS'))).toEqual([]);
-      expect(envOf(findObject(objects, 'Deployment', '-consumer')).DLQ_ROUTER_ENABLED).toBe('false');
+      for (const name of GROUP_DEPLOYMENTS) expect(envOf(findObject(objects, 'Deployment', name)).DLQ_ROUTER_ENABLED).toBe('false');
     }
     const producer = container(findObject(minimal, 'Deployment', '-producer'));
     expect(producer.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
     expect(podSpec(findObject(minimal, 'Deployment', '-producer')).terminationGracePeriodSeconds).toBeGreaterThan(5);
   });
 
-  it('ScaledObject: one nats-jetstream trigger per durable (an ordered consumer: per partition durable), as KEDA reads its metadata', () => {
-    const so = findObject(keda, 'ScaledObject', '-consumer');
-    expect(so.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'nestjet-consumer' });
-    expect(so.spec).toMatchObject({ minReplicaCount: 0, maxReplicaCount: 8, pollingInterval: 15, cooldownPeriod: 120 });
-    const durables = ['fulfillment', 'notifications', 'fraud-review', ...Array.from({ length: 8 }, (_, p) => `ledger-p${p}`)];
-    expect(so.spec.triggers).toHaveLength(durables.length);
-    so.spec.triggers.forEach((t: { type: string; metadata: Record<string, unknown> }, i: number) => {
-      expect(t.type).toBe('nats-jetstream');
-      expect(t.metadata).toEqual({
-        natsServerMonitoringEndpoint: 'nats-headless.nats.svc.cluster.local:8222',
-        account: '$G',
-        stream: 'ORDERS',
-        consumer: durables[i],
-        lagThreshold: '200',
-        activationLagThreshold: '5',
-        useHttps: 'false',
+  it("ScaledObject per consumer group: one nats-jetstream trigger per durable of that group only (an ordered consumer: per partition durable), as KEDA reads its metadata", () => {
+    const expected: Record<string, { durables: string[]; max: number }> = {
+      orders: { durables: ['fulfillment', 'notifications', 'fraud-review'], max: 8 },
+      // The ledger group's own maximum (values.yaml: consumer.groups.ledger.keda): one pod per partition at most.
+      ledger: { durables: Array.from({ length: 8 }, (_, p) => `ledger-p${p}`), max: 8 },
+    };
+    expect(keda.filter((o) => o.kind === 'ScaledObject').map((o) => o.metadata.name).sort()).toEqual(['nestjet-consumer-ledger', 'nestjet-consumer-orders']);
+    for (const [group, { durables, max }] of Object.entries(expected)) {
+      const so = findObject(keda, 'ScaledObject', `-consumer-${group}`);
+      expect(so.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'consumer', 'nestjet.io/consumer-group': group });
+      expect(so.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: `nestjet-consumer-${group}` });
+      expect(so.spec).toMatchObject({ minReplicaCount: 0, maxReplicaCount: max, pollingInterval: 15, cooldownPeriod: 120 });
+      expect(so.spec.triggers).toHaveLength(durables.length);
+      so.spec.triggers.forEach((t: { type: string; metadata: Record<string, unknown> }, i: number) => {
+        expect(t.type).toBe('nats-jetstream');
+        expect(t.metadata).toEqual({
+          natsServerMonitoringEndpoint: 'nats-headless.nats.svc.cluster.local:8222',
+          account: '$G',
+          stream: 'ORDERS',
+          consumer: durables[i],
+          lagThreshold: '200',
+          activationLagThreshold: '5',
+          useHttps: 'false',
+        });
+        // KEDA parses every metadata value from a string.
+        for (const v of Object.values(t.metadata)) expect(typeof v).toBe('string');
       });
-      // KEDA parses every metadata value from a string.
-      for (const v of Object.values(t.metadata)) expect(typeof v).toBe('string');
+    }
+  });
+
+  it('consumer groups: one Deployment each, as its own NATS user with CONSUMER_GROUP set, holding only its own NATS Secret (and the TLS CA)', () => {
+    for (const objects of [minimal, bundled]) {
+      const deployments = objects.filter((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === 'consumer');
+      expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['nestjet-consumer-ledger', 'nestjet-consumer-orders']);
+      for (const group of GROUPS) {
+        const d = findObject(objects, 'Deployment', `-consumer-${group}`);
+        const nats = `nestjet-nats-consumer-${group}`;
+        const env = envOf(d);
+        expect(env.CONSUMER_GROUP).toBe(group);
+        // CONSUMERS is the app's default for the group: exactly what its user may pull.
+        expect('CONSUMERS' in env).toBe(false);
+        expect(env.NATS_USER).toEqual({ secretKeyRef: { name: nats, key: 'user' } });
+        expect(env.NATS_PASSWORD).toEqual({ secretKeyRef: { name: nats, key: 'password' } });
+        // Every Secret the pod can read: its user's, and the CA of the bundled NATS's TLS Secret (a volume of ca.crt only).
+        const pod = podSpec(d);
+        const secretRefs = [...pod.containers, ...(pod.initContainers ?? [])].flatMap((c: { env: Array<{ valueFrom?: { secretKeyRef?: { name: string } } }> }) =>
+          c.env.flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [])),
+        );
+        expect([...new Set(secretRefs)]).toEqual([nats]);
+        const secretVolumes = (pod.volumes as Array<{ secret?: { secretName: string; items?: Array<{ key: string }> } }>).filter((v) => v.secret);
+        expect(secretVolumes.map((v) => [v.secret!.secretName, v.secret!.items?.map((i) => i.key)])).toEqual([[objects === bundled ? 'nestjet-nats-tls' : 'nats-ca', ['ca.crt']]]);
+        expect(pod.initContainers[0].env).toEqual(container(d).env);
+        // Selected by the group's own label, under the shared consumer component (NetworkPolicy, Service, PodMonitor).
+        expect(d.spec.selector.matchLabels).toEqual({
+          'app.kubernetes.io/name': 'nestjet',
+          'app.kubernetes.io/instance': 'nestjet',
+          'app.kubernetes.io/component': 'consumer',
+          'nestjet.io/consumer-group': group,
+        });
+        expect(d.spec.template.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
+        // Its own PDB, over its own pods only.
+        expect(findObject(objects, 'PodDisruptionBudget', `-consumer-${group}`).spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: d.spec.selector.matchLabels } });
+      }
+    }
+    // The NetworkPolicy of the consumers still selects every group's pods.
+    const policy = findObject(minimal, 'NetworkPolicy', '-consumer');
+    for (const group of GROUPS) expect(findObject(minimal, 'Deployment', `-consumer-${group}`).spec.template.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
+  });
+
+  it('consumer.groups.<group>: overrides one group on top of consumer.*, enabled=false leaves it out', async () => {
+    const objects = await helmTemplate({
+      profiles: ['keda'],
+      set: {
+        'consumer.groups.orders.keda.maxReplicaCount': 20,
+        'consumer.groups.orders.resources.limits.memory': '1Gi',
+        'consumer.groups.orders.concurrency': 8,
+        'consumer.groups.ledger.keda.enabled': false,
+        'consumer.groups.ledger.replicaCount': 2,
+      },
     });
+    await validateObjects(objects);
+    const orders = findObject(objects, 'Deployment', '-consumer-orders');
+    expect(container(orders).resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } });
+    expect(envOf(orders).CONSUMER_CONCURRENCY).toBe('8');
+    expect(orders.spec.replicas).toBeUndefined();
+    expect(findObject(objects, 'ScaledObject', '-consumer-orders').spec).toMatchObject({ minReplicaCount: 0, maxReplicaCount: 20, pollingInterval: 15 });
+    // false overrides true: the ledger runs on a fixed count, without a ScaledObject.
+    const ledger = findObject(objects, 'Deployment', '-consumer-ledger');
+    expect(ledger.spec.replicas).toBe(2);
+    expect(envOf(ledger).CONSUMER_CONCURRENCY).toBe('32');
+    expect(objects.filter((o) => o.kind === 'ScaledObject').map((o) => o.metadata.name)).toEqual(['nestjet-consumer-orders']);
+
+    const withoutLedger = await helmTemplate({ profiles: ['minimal'], set: { 'consumer.groups.ledger.enabled': false } });
+    expect(withoutLedger.filter((o) => o.metadata.labels?.['nestjet.io/consumer-group']).map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'Deployment/nestjet-consumer-orders',
+      'PodDisruptionBudget/nestjet-consumer-orders',
+    ]);
+    // The helm test waits for the acks of the consumers this release runs: every group's, or the enabled ones'.
+    const smokeConsumers = (objects: K8sObject[]) =>
+      (findObject(objects, 'Pod', '-smoke-test').spec.containers[0].env as Array<{ name: string; value?: string }>).find((e) => e.name === 'CONSUMERS')?.value;
+    expect(smokeConsumers(minimal)).toBe('ledger,fulfillment,notifications,fraud-review');
+    expect(smokeConsumers(withoutLedger)).toBe('fulfillment,notifications,fraud-review');
   });
 
   it("topology.consumerStreams: the defaults are the code's declared topology, and each KEDA trigger reads its durable's stream", async () => {
@@ -148,33 +235,30 @@ describe('helm chart rules', () => {
     ]);
     const values = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as {
       topology: { consumerStreams: Record<string, string>; orderedConsumers: string[]; orderingPartitions: number; orderedPinnedTimeoutMs: number };
-      consumer: { durables: string[] };
     };
     expect(values.topology.consumerStreams).toEqual(Object.fromEntries(consumers));
-    expect(values.consumer.durables).toEqual(consumers.map(([name]) => name));
     expect(values.topology.orderedConsumers).toEqual([...new Set(declared.filter((c) => c.partition).map(consumerNameOf))]);
     expect([values.topology.orderingPartitions, values.topology.orderedPinnedTimeoutMs]).toEqual([DEFAULT_TOPOLOGY_OPTIONS.partitions, DEFAULT_TOPOLOGY_OPTIONS.pinnedTimeoutMs]);
 
-    const triggers = findObject(keda, 'ScaledObject', '-consumer').spec.triggers as Array<{ metadata: Record<string, string> }>;
-    expect(triggers.map((t) => [t.metadata.consumer, t.metadata.stream])).toEqual(declared.map((c) => [c.durable, c.stream]));
+    // Each group's triggers are its durables in the declared topology.
+    for (const group of GROUPS) {
+      const triggers = findObject(keda, 'ScaledObject', `-consumer-${group}`).spec.triggers as Array<{ metadata: Record<string, string> }>;
+      expect(triggers.map((t) => [t.metadata.consumer, t.metadata.stream])).toEqual(declared.filter((c) => consumerGroupOf(c) === group).map((c) => [c.durable, c.stream]));
+    }
     // Every process gets the same partition count.
     expect(findObject(keda, 'ConfigMap', 'nestjet').data).toMatchObject({ ORDERING_PARTITIONS: '8', ORDERED_PINNED_TIMEOUT_MS: '10000' });
-    const four = await helmTemplate({ profiles: ['keda'], set: { 'topology.orderingPartitions': 4 } });
-    expect(findObject(four, 'ScaledObject', '-consumer').spec.triggers.filter((t: { metadata: Record<string, string> }) => t.metadata.consumer.startsWith('ledger'))).toHaveLength(4);
+    // Fewer partitions: fewer ledger durables, and at most as many ledger pods (the chart refuses more).
+    const four = await helmTemplate({ profiles: ['keda'], set: { 'topology.orderingPartitions': 4, 'consumer.groups.ledger.keda.maxReplicaCount': 4 } });
+    expect(findObject(four, 'ScaledObject', '-consumer-ledger').spec.triggers.map((t: { metadata: Record<string, string> }) => t.metadata.consumer)).toEqual(['ledger-p0', 'ledger-p1', 'ledger-p2', 'ledger-p3']);
     // The stream comes from values, per durable.
     const moved = await helmTemplate({ profiles: ['keda'], set: { 'topology.consumerStreams.fraud-review': 'RISK' } });
-    expect(findObject(moved, 'ScaledObject', '-consumer').spec.triggers.map((t: { metadata: Record<string, string> }) => t.metadata.stream)).toEqual([
-      'ORDERS',
-      'ORDERS',
-      'RISK',
-      ...Array.from({ length: 8 }, () => 'ORDERS'),
-    ]);
+    expect(findObject(moved, 'ScaledObject', '-consumer-orders').spec.triggers.map((t: { metadata: Record<string, string> }) => t.metadata.stream)).toEqual(['ORDERS', 'ORDERS', 'RISK']);
   });
 
   it('bundled NATS: URL, KEDA endpoint (headless service) and account point at the nats subchart objects', () => {
     expect(findObject(bundled, 'ConfigMap', 'nestjet').data.NATS_URL).toBe('tls://nestjet-nats.apps.svc.cluster.local:4222');
     expect(findObject(bundled, 'ConfigMap', 'nestjet').data.STREAM_REPLICAS).toBe('3');
-    const so = findObject(bundled, 'ScaledObject', '-consumer');
+    const so = findObject(bundled, 'ScaledObject', '-consumer-orders');
     expect(so.spec.triggers[0].metadata.natsServerMonitoringEndpoint).toBe('nestjet-nats-headless.apps.svc.cluster.local:8222');
     // A release whose name contains "nats" gets unprefixed subchart objects (nats.fullname).
     return helmTemplate({ profiles: ['bundled-nats'], release: 'orders-nats' }).then((objs) => {
@@ -186,20 +270,28 @@ describe('helm chart rules', () => {
   });
 
   it('replicas: no field when KEDA, the HPA or kubectl scale owns the count; fixed count otherwise', async () => {
-    const replicasOf = async (profile: string) => findObject(await helmTemplate({ profiles: [profile] }), 'Deployment', '-consumer').spec.replicas;
-    expect(await replicasOf('keda')).toBeUndefined();
-    expect(await replicasOf('hpa')).toBeUndefined();
-    expect(await replicasOf('manual-scale')).toBeUndefined();
-    expect(await replicasOf('fixed-replicas')).toBe(3);
-    expect(await replicasOf('minimal')).toBe(1);
-    const hpa = findObject(await helmTemplate({ profiles: ['hpa'] }), 'HorizontalPodAutoscaler', '-consumer');
-    expect(hpa.spec).toMatchObject({ minReplicas: 1, maxReplicas: 6, scaleTargetRef: { name: 'nestjet-consumer' } });
+    const replicasOf = async (profile: string) => {
+      const objects = await helmTemplate({ profiles: [profile] });
+      return GROUPS.map((group) => findObject(objects, 'Deployment', `-consumer-${group}`).spec.replicas);
+    };
+    expect(await replicasOf('keda')).toEqual([undefined, undefined]);
+    expect(await replicasOf('hpa')).toEqual([undefined, undefined]);
+    expect(await replicasOf('manual-scale')).toEqual([undefined, undefined]);
+    expect(await replicasOf('fixed-replicas')).toEqual([3, 3]);
+    expect(await replicasOf('minimal')).toEqual([1, 1]);
+    // One HPA per group, each scaling its own Deployment.
+    const hpaObjects = await helmTemplate({ profiles: ['hpa'] });
+    for (const group of GROUPS) {
+      const hpa = findObject(hpaObjects, 'HorizontalPodAutoscaler', `-consumer-${group}`);
+      expect(hpa.spec).toMatchObject({ minReplicas: 1, maxReplicas: 6, scaleTargetRef: { name: `nestjet-consumer-${group}` } });
+    }
   });
 
   it('external NATS with TLS and creds: each component mounts its own .creds file and the CA read-only from existing Secrets, no secret in values', () => {
     const expected: Array<[K8sObject, Record<string, string>]> = [
       [findObject(external, 'Deployment', '-producer'), { 'nats-creds': 'nestjet-producer-creds', 'nats-dlq-creds': 'nestjet-dlq-creds' }],
-      [findObject(external, 'Deployment', '-consumer'), { 'nats-creds': 'nestjet-consumer-creds' }],
+      [findObject(external, 'Deployment', '-consumer-orders'), { 'nats-creds': 'nestjet-consumer-orders-creds' }],
+      [findObject(external, 'Deployment', '-consumer-ledger'), { 'nats-creds': 'nestjet-consumer-ledger-creds' }],
       [findObject(external, 'Deployment', '-dlq-router'), { 'nats-creds': 'nestjet-dlq-creds' }],
       [findObject(external, 'Job', '-provision'), { 'nats-creds': 'nestjet-provisioner-creds' }],
     ];
@@ -217,7 +309,7 @@ describe('helm chart rules', () => {
     expect(findObject(external, 'ConfigMap', 'nestjet').data.NATS_URL).toMatch(/^tls:\/\/nats-0\..*,tls:\/\/nats-2\./);
     // No password travels: creds files sign a nonce.
     expect(findObject(external, 'ConfigMap', 'nestjet').data.NATS_ALLOW_PLAINTEXT_AUTH).toBeUndefined();
-    expect(findObject(external, 'ScaledObject', '-consumer').spec.triggers[0].metadata).toMatchObject({ useHttps: 'true', account: 'ORDERS_ACCOUNT' });
+    expect(findObject(external, 'ScaledObject', '-consumer-orders').spec.triggers[0].metadata).toMatchObject({ useHttps: 'true', account: 'ORDERS_ACCOUNT' });
     // The only Secrets the chart renders hold the generated API keys.
     expect(external.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).sort()).toEqual(['nestjet-admin-api-key', 'nestjet-api-key', 'nestjet-api-keys']);
   });
@@ -228,9 +320,9 @@ describe('helm chart rules', () => {
     expect(envOf(findObject(set, 'Deployment', '-producer')).PUBLIC_URL).toBe('https://events.example.com');
   });
 
-  it('admin API and DLQ router: values reach the producer and consumer env; the producer connects as the dlq user only with the admin API, the consumer never (it dead-letters its own durables as the consumer user)', async () => {
+  it("admin API and DLQ router: values reach the producer and consumer env; the producer connects as the dlq user only with the admin API, the consumer never (it dead-letters its own durables as its group's user)", async () => {
     const producer = envOf(findObject(minimal, 'Deployment', '-producer'));
-    const consumer = envOf(findObject(minimal, 'Deployment', '-consumer'));
+    const consumer = envOf(findObject(minimal, 'Deployment', '-consumer-orders'));
     expect(producer.ADMIN_API_ENABLED).toBe('true');
     expect(consumer.DLQ_ROUTER_ENABLED).toBe('false');
     expect('ADMIN_API_ENABLED' in consumer).toBe(false);
@@ -239,12 +331,12 @@ describe('helm chart rules', () => {
     expect(producer.DLQ_NATS_USER).toEqual({ secretKeyRef: { name: 'nestjet-nats-dlq', key: 'user' } });
     expect(producer.DLQ_NATS_PASSWORD).toEqual({ secretKeyRef: { name: 'nestjet-nats-dlq', key: 'password' } });
     expect(Object.keys(consumer).filter((k) => k.startsWith('DLQ_NATS'))).toEqual([]);
-    expect(consumer.NATS_USER).toEqual({ secretKeyRef: { name: 'nestjet-nats-consumer', key: 'user' } });
+    expect(consumer.NATS_USER).toEqual({ secretKeyRef: { name: 'nestjet-nats-consumer-orders', key: 'user' } });
 
     const off = await helmTemplate({ profiles: ['minimal'], set: { 'producer.adminApi.enabled': false, 'consumer.dlqRouter.enabled': false } });
     await validateObjects(off);
     const producerOff = envOf(findObject(off, 'Deployment', '-producer'));
-    const consumerOff = envOf(findObject(off, 'Deployment', '-consumer'));
+    const consumerOff = envOf(findObject(off, 'Deployment', '-consumer-orders'));
     expect(producerOff.ADMIN_API_ENABLED).toBe('false');
     expect(consumerOff.DLQ_ROUTER_ENABLED).toBe('false');
     expect(Object.keys(producerOff).filter((k) => k.startsWith('DLQ_NATS'))).toEqual([]);
@@ -273,7 +365,7 @@ describe('helm chart rules', () => {
     }
     // The Job reads them through its ConfigMap; app pods roll when they change.
     expect(container(findObject(changed, 'Job', '-provision')).envFrom).toEqual([{ configMapRef: { name: 'nestjet-provision' } }]);
-    const checksum = (objects: K8sObject[]) => findObject(objects, 'Deployment', '-consumer').spec.template.metadata.annotations['checksum/config'];
+    const checksum = (objects: K8sObject[]) => findObject(objects, 'Deployment', '-consumer-ledger').spec.template.metadata.annotations['checksum/config'];
     expect(checksum(changed)).not.toBe(checksum(minimal));
   });
 
@@ -285,12 +377,12 @@ describe('helm chart rules', () => {
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0.25',
     });
-    expect(envOf(findObject(bundled, 'Deployment', '-consumer')).OTEL_SERVICE_NAME).toBe('nestjet-consumer');
+    for (const name of GROUP_DEPLOYMENTS) expect(envOf(findObject(bundled, 'Deployment', name)).OTEL_SERVICE_NAME).toBe('nestjet-consumer');
     expect(envOf(findObject(minimal, 'Deployment', '-producer')).OTEL_SDK_DISABLED).toBe('true');
   });
 
   it('PDBs never block a consumer scaled to zero; NetworkPolicy allows DNS, NATS and OTLP egress only', () => {
-    expect(findObject(minimal, 'PodDisruptionBudget', '-consumer').spec).toMatchObject({ maxUnavailable: 1 });
+    for (const name of GROUP_DEPLOYMENTS) expect(findObject(minimal, 'PodDisruptionBudget', name).spec).toMatchObject({ maxUnavailable: 1 });
     expect(findObject(minimal, 'PodDisruptionBudget', '-producer').spec).toMatchObject({ minAvailable: 1 });
     const np = findObject(bundled, 'NetworkPolicy', '-consumer');
     const egressPorts = np.spec.egress.flatMap((e: { ports: Array<{ port: number }> }) => e.ports.map((p) => p.port));
@@ -319,10 +411,10 @@ describe('helm chart rules', () => {
   });
 
   it('the schema validator rejects broken objects (so a pass above means something)', async () => {
-    const deployment = structuredClone(findObject(minimal, 'Deployment', '-consumer'));
+    const deployment = structuredClone(findObject(minimal, 'Deployment', '-consumer-orders'));
     deployment.spec.template.spec.containers[0].ports[0].containerPort = 'http';
     await expect(validateObjects([deployment])).rejects.toThrow(/containerPort must be integer/);
-    const so = structuredClone(findObject(keda, 'ScaledObject', '-consumer'));
+    const so = structuredClone(findObject(keda, 'ScaledObject', '-consumer-orders'));
     so.spec.minReplicaCount = 'zero';
     await expect(validateObjects([so])).rejects.toThrow(/minReplicaCount must be integer/);
     await expect(validateObjects([{ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 'x' } }])).rejects.toThrow(/no schema/);

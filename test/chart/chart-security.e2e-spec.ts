@@ -7,7 +7,9 @@ import { CHART_DIR, chartWithoutNatsDependency, findObject, helmTemplate, helmTe
 // Security defaults of the chart (issue 9), asserted on `helm template` with
 // default values unless a test says otherwise.
 
-const USERS = ['producer', 'consumer', 'dlq', 'provisioner', 'operator'];
+/** The chart's NATS users: the components and one per consumer group (files/consumer-groups.json). */
+const USERS = ['producer', 'consumer-orders', 'consumer-ledger', 'dlq', 'provisioner', 'operator'];
+const GROUPS = ['orders', 'ledger'];
 const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
 const podSpec = (o: K8sObject) => (o.kind === 'Pod' ? o.spec : o.spec.template.spec);
 const container = (o: K8sObject) => podSpec(o).containers[0];
@@ -24,7 +26,7 @@ function secretsOf(o: K8sObject): string[] {
 /** The users of the rendered authorization.conf: name, password variable, permissions. */
 function authorizationUsers(objects: K8sObject[]): Array<{ user: string; passwordVar: string; permissions: unknown }> {
   const conf = findObject(objects, 'ConfigMap', '-nestjet-auth').data['authorization.conf'] as string;
-  return [...conf.matchAll(/^\s*\{user: "(\w+)", password: \$(\w+), permissions: (\{.*\})\}$/gm)].map((m) => ({
+  return [...conf.matchAll(/^\s*\{user: "([\w-]+)", password: \$(\w+), permissions: (\{.*\})\}$/gm)].map((m) => ({
     user: m[1]!,
     passwordVar: m[2]!,
     permissions: JSON.parse(m[3]!) as unknown,
@@ -69,8 +71,11 @@ describe('helm chart security defaults', () => {
   it("each pod reads its own NATS user's Secret: the producer never the provisioner's, the consumer never the producer's", () => {
     // nestjet-nats-tls: only its ca.crt is projected into the app pods (NATS_TLS_CA).
     expect(secretsOf(findObject(defaults, 'Deployment', '-producer'))).toEqual(['nestjet-api-keys', 'nestjet-nats-dlq', 'nestjet-nats-producer', 'nestjet-nats-tls']);
-    // No dlq credential in consumer pods: only the router's own Deployment and the admin API hold it.
-    expect(secretsOf(findObject(defaults, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer', 'nestjet-nats-tls']);
+    // Each consumer group's pods: its own user's Secret only, never another group's, and no dlq credential
+    // (only the router's own Deployment and the admin API hold it).
+    for (const group of GROUPS) {
+      expect(secretsOf(findObject(defaults, 'Deployment', `-consumer-${group}`))).toEqual([`nestjet-nats-consumer-${group}`, 'nestjet-nats-tls']);
+    }
     expect(secretsOf(findObject(defaults, 'Deployment', '-dlq-router'))).toEqual(['nestjet-nats-dlq', 'nestjet-nats-tls']);
     expect(secretsOf(findObject(defaults, 'Job', '-provision-1'))).toEqual(['nestjet-nats-provisioner', 'nestjet-nats-tls']);
     expect(secretsOf(findObject(defaults, 'Pod', '-smoke-test'))).toEqual(['nestjet-api-key', 'nestjet-nats-operator', 'nestjet-nats-tls']);
@@ -88,7 +93,10 @@ describe('helm chart security defaults', () => {
 
   it('bundled NATS authorization: the users and permissions of files/nats-permissions.json, passwords from the environment; the file is what counts', async () => {
     const permissions = JSON.parse(readFileSync(join(CHART_DIR, 'files', 'nats-permissions.json'), 'utf8')) as Record<string, unknown>;
-    expect(authorizationUsers(defaults)).toEqual(USERS.map((u) => ({ user: u, passwordVar: `NATS_${u.toUpperCase()}_PASSWORD`, permissions: permissions[u] })));
+    expect(Object.keys(permissions)).toEqual(USERS);
+    // The bundled server's users sorted as the chart ranges them; consumer-orders' password is $NATS_CONSUMER_ORDERS_PASSWORD.
+    const sorted = ['producer', 'consumer-ledger', 'consumer-orders', 'dlq', 'provisioner', 'operator'];
+    expect(authorizationUsers(defaults)).toEqual(sorted.map((u) => ({ user: u, passwordVar: `NATS_${u.toUpperCase().replaceAll('-', '_')}_PASSWORD`, permissions: permissions[u] })));
     // A changed file changes the server's permissions; a missing user fails the render.
     const changed = structuredClone(permissions) as Record<string, { publish: { allow: string[] } }>;
     changed.producer!.publish.allow = ['orders.created.>'];
@@ -290,7 +298,7 @@ describe('helm chart security defaults', () => {
     expect(cert.spec.usages).toEqual(expect.arrayContaining(['server auth', 'client auth']));
     // cert-manager writes the Secret: the chart generates none.
     expect(objects.some((o) => o.kind === 'Secret' && o.metadata.name === 'nestjet-nats-tls')).toBe(false);
-    for (const o of [findObject(objects, 'Deployment', '-producer'), findObject(objects, 'Deployment', '-consumer'), findObject(objects, 'Job', '-provision-1'), findObject(objects, 'Pod', '-smoke-test')]) {
+    for (const o of [findObject(objects, 'Deployment', '-producer'), findObject(objects, 'Deployment', '-consumer-orders'), findObject(objects, 'Deployment', '-consumer-ledger'), findObject(objects, 'Job', '-provision-1'), findObject(objects, 'Pod', '-smoke-test')]) {
       expect(envOf(o).NATS_TLS_CA!.value).toBe('/etc/nestjet/nats-tls/ca.crt');
       expect(podSpec(o).volumes).toContainEqual({ name: 'nats-tls', secret: { secretName: 'nestjet-nats-tls', defaultMode: 0o444, items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
     }
@@ -302,7 +310,7 @@ describe('helm chart security defaults', () => {
     const objects = await helmTemplate({ set: { 'natsUsers.createSecrets': false } });
     // The route Secret is a NATS credential too; the TLS certificate is natsTls.generate's.
     expect(objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).sort()).toEqual(['nestjet-admin-api-key', 'nestjet-api-key', 'nestjet-api-keys', 'nestjet-nats-tls']);
-    expect(secretsOf(findObject(objects, 'Deployment', '-consumer'))).toEqual(['nestjet-nats-consumer', 'nestjet-nats-tls']);
+    for (const group of GROUPS) expect(secretsOf(findObject(objects, 'Deployment', `-consumer-${group}`))).toEqual([`nestjet-nats-consumer-${group}`, 'nestjet-nats-tls']);
     expect(secretsOf(findObject(objects, 'Deployment', '-dlq-router'))).toEqual(['nestjet-nats-dlq', 'nestjet-nats-tls']);
   });
 });

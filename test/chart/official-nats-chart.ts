@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { natsInboxPrefix } from '#jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { CHART_DIR, findObject, freePort, ROOT, toolPath, waitFor, type K8sObject } from '#test-support';
 
-/** The NATS users the chart creates (`consumer` runs every consumer group; no per-group Deployments yet). */
-export const CHART_NATS_USERS = ['producer', 'consumer', 'dlq', 'provisioner', 'operator'] as const;
+/** The NATS users the chart creates: the keys of files/nats-permissions.json (the components and one consumer-<group> per consumer group). */
+export const CHART_NATS_USERS: readonly string[] = Object.keys(JSON.parse(readFileSync(join(CHART_DIR, 'files', 'nats-permissions.json'), 'utf8')) as object);
 
 /**
  * The official nats chart 1.3.16 (the last 1.x release, helm/charts/nats of
@@ -136,7 +136,7 @@ export class RenderedNatsServer {
   /** Trusts the rendered CA unless told otherwise (caFile null: no CA, the system roots). */
   connect(user?: string, pass?: string, caFile: string | null | undefined = this.caFile): Promise<NatsConnection> {
     // Each nestjet user may only read replies in its own inbox, as the apps do (NATS_USER names the component).
-    const inboxPrefix = (CHART_NATS_USERS as readonly string[]).includes(user ?? '') ? natsInboxPrefix(user!) : undefined;
+    const inboxPrefix = CHART_NATS_USERS.includes(user ?? '') ? natsInboxPrefix(user!) : undefined;
     return connect({ servers: this.url, user, pass, inboxPrefix, reconnect: false, name: `chart-test-${user ?? 'anonymous'}`, tls: caFile ? { caFile } : undefined });
   }
 

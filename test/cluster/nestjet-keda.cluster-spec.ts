@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildTopology, ORDERS_STREAM } from '#contracts';
+import { buildTopology, consumerGroupMembers, ORDERS_STREAM } from '#contracts';
 import { inspect, waitFor, type Processed } from '#test-support';
 import { durablesFor, judge } from '../faults/fault-outcome.js';
 import { PublishLoad } from '../faults/publish-load.js';
@@ -35,6 +35,15 @@ const processedEvents = (): Processed[] => collector.of('message.processed') as 
 async function deploymentReplicas(name: string): Promise<{ spec: number; ready: number }> {
   const d = await kubectlJson<{ spec: { replicas?: number }; status: { readyReplicas?: number } }>(['-n', NAMESPACE, 'get', 'deployment', name]);
   return { spec: d.spec.replicas ?? 0, ready: d.status.readyReplicas ?? 0 };
+}
+
+/** The chart's consumer Deployments, one per consumer group (each with its own ScaledObject). */
+const CONSUMER_DEPLOYMENTS = Object.keys(consumerGroupMembers(buildTopology())).map((group) => `${RELEASE}-consumer-${group}`);
+
+/** Replicas of every consumer group's Deployment, summed. */
+async function consumerReplicas(): Promise<{ spec: number; ready: number; each: Array<{ spec: number; ready: number }> }> {
+  const each = await Promise.all(CONSUMER_DEPLOYMENTS.map(deploymentReplicas));
+  return { spec: each.reduce((n, d) => n + d.spec, 0), ready: each.reduce((n, d) => n + d.ready, 0), each };
 }
 
 let target: LoadTarget | undefined;
@@ -95,7 +104,7 @@ describe('helm install on a real cluster', () => {
 
 describe('KEDA on JetStream lag', () => {
   it('scales the consumers from zero when 5,000 orders pile up, processes every 202, and back to zero; the DLQ router keeps running', async () => {
-    await waitFor('KEDA to scale the idle consumers to zero', async () => (await deploymentReplicas(`${RELEASE}-consumer`)).spec === 0, 180_000, 2000);
+    await waitFor('KEDA to scale the idle consumer groups to zero', async () => (await consumerReplicas()).spec === 0, 180_000, 2000);
     const load = new PublishLoad(producerUrl, { ratePerSecond: 250, retryForMs: 120_000 }).start();
     const from = Date.now();
     await waitFor('5,000 orders started', () => load.orders.length >= 5000, 120_000, 200);
@@ -103,10 +112,11 @@ describe('KEDA on JetStream lag', () => {
     const to = Date.now();
     // Lag exists from the first accepted order on (KEDA's activation threshold is 5).
     const lagSeenAt = Math.min(...load.accepted().map((o) => o.acceptedAt!));
-    const firstReady = await waitFor('a consumer pod ready', async () => ((await deploymentReplicas(`${RELEASE}-consumer`)).ready > 0 ? Date.now() : 0), 120_000, 500);
-    const peak = await waitFor('KEDA to add pods beyond the first', async () => {
-      const d = await deploymentReplicas(`${RELEASE}-consumer`);
-      return d.ready > 1 ? d : undefined;
+    const firstReady = await waitFor('a consumer pod ready', async () => ((await consumerReplicas()).ready > 0 ? Date.now() : 0), 120_000, 500);
+    // Each group's ScaledObject scales its own Deployment on its own durables' lag.
+    const peak = await waitFor('KEDA to add pods beyond the first in a group', async () => {
+      const d = await consumerReplicas();
+      return d.each.some((g) => g.ready > 1) ? d : undefined;
     }, 180_000, 1000);
     const scaledAt = Date.now();
     log(`KEDA's HPA: ${(await kubectl(['-n', NAMESPACE, 'get', 'hpa', '--no-headers'])).trim()}`);
@@ -117,7 +127,7 @@ describe('KEDA on JetStream lag', () => {
     expect(outcome.violations).toEqual([]);
     expect(outcome.accepted).toBe(load.orders.length);
 
-    await waitFor('KEDA to scale the drained consumers back to zero', async () => (await deploymentReplicas(`${RELEASE}-consumer`)).spec === 0, 240_000, 2000);
+    await waitFor('KEDA to scale the drained consumer groups back to zero', async () => (await consumerReplicas()).spec === 0, 240_000, 2000);
     log(`KEDA: back to zero ${((Date.now() - scaledAt) / 1000).toFixed(1)} s after the scale-up`);
     const router = await deploymentReplicas(`${RELEASE}-dlq-router`);
     expect(router.ready).toBe(1);
@@ -128,7 +138,7 @@ describe('helm upgrade', () => {
   it('rolls producers and consumers on a changed value under load without losing a message', async () => {
     // Keep consumers running through the upgrade: KEDA holds at least one.
     await release.helm('upgrade', mergeValues(values, { consumer: { keda: { minReplicaCount: 1 } } }));
-    await waitFor('one consumer pod ready', async () => (await deploymentReplicas(`${RELEASE}-consumer`)).ready >= 1, 180_000, 1000);
+    await waitFor('one consumer pod ready per group', async () => (await consumerReplicas()).each.every((g) => g.ready >= 1), 180_000, 1000);
     const before = await kubectlJson<{ items: Array<{ metadata: { name: string } }> }>(['-n', NAMESPACE, 'get', 'pods', '-l', `app.kubernetes.io/instance=${RELEASE}`]);
     const load = new PublishLoad(producerUrl, { ratePerSecond: 40, retryForMs: 120_000 }).start();
     await sleep(3000);
@@ -154,15 +164,16 @@ describe('without KEDA', () => {
     // drain rate is set by the worker count, not by this machine's two cores.
     const slow = { simulatedWorkMs: 100, concurrency: 2, prefetch: 2 };
     await release.helm('upgrade', mergeValues(values, { consumer: { ...slow, keda: { enabled: false }, replicaCount: null } }));
-    const consumer = `${RELEASE}-consumer`;
+    // `workers` pods per consumer group.
+    const scale = (replicas: number) => Promise.all(CONSUMER_DEPLOYMENTS.map((d) => kubectl(['-n', NAMESPACE, 'scale', `deployment/${d}`, `--replicas=${replicas}`])));
     const drain = async (workers: number): Promise<number> => {
-      await kubectl(['-n', NAMESPACE, 'scale', `deployment/${consumer}`, '--replicas=0']);
+      await scale(0);
       await waitFor('no consumer pod', async () => (await kubectlJson<{ items: unknown[] }>(['-n', NAMESPACE, 'get', 'pods', '-l', CONSUMER_SELECTOR])).items.length === 0, 120_000, 1000);
       const load = new PublishLoad(producerUrl, { ratePerSecond: 200, retryForMs: 60_000 }).start();
       await waitFor('600 orders started', () => load.orders.length >= 600, 60_000, 100);
       await load.stop();
-      await kubectl(['-n', NAMESPACE, 'scale', `deployment/${consumer}`, `--replicas=${workers}`]);
-      await waitFor(`${workers} consumer pods ready`, async () => (await readyPods(NAMESPACE, CONSUMER_SELECTOR)).length === workers, 180_000, 500);
+      await scale(workers);
+      await waitFor(`${workers} consumer pods ready per group`, async () => (await readyPods(NAMESPACE, CONSUMER_SELECTOR)).length === workers * CONSUMER_DEPLOYMENTS.length, 180_000, 500);
       const started = Date.now();
       const expected = load.accepted().flatMap((o) => durablesFor(o).map((d) => `${d}/${o.orderId}`));
       await waitFor('the lag drained', () => {

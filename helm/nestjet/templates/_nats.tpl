@@ -76,12 +76,21 @@ token or none.
 {{- end }}
 
 {{/*
-The NATS users: one per component, keys of files/nats-permissions.json. The consumer pods run
-every consumer group as `consumer`; the per-group users consumer-<group> of the file are not
-created by the chart (one Deployment per group is still to come).
+The NATS users, keys of files/nats-permissions.json: one per component and one per consumer group,
+consumer-<group> (files/consumer-groups.json), each group's whether or not this release runs it, so
+the bundled server knows them all.
 */}}
 {{- define "nestjet.natsUsers" -}}
-{{- toJson (list "producer" "consumer" "dlq" "provisioner" "operator") }}
+{{- $groups := list }}
+{{- range $group, $_ := include "nestjet.consumerGroupsFile" . | fromJson }}
+{{- $groups = append $groups (printf "consumer-%s" $group) }}
+{{- end }}
+{{- toJson (concat (list "producer") $groups (list "dlq" "provisioner" "operator")) }}
+{{- end }}
+
+{{/* Env var of the bundled NATS server with a user's password: NATS_CONSUMER_ORDERS_PASSWORD for consumer-orders. */}}
+{{- define "nestjet.natsPasswordEnv" -}}
+{{- printf "NATS_%s_PASSWORD" (upper . | replace "-" "_") }}
 {{- end }}
 
 {{/*
@@ -94,7 +103,7 @@ nats.container.env). External NATS: externalNats.auth.<user>.existingSecret.
 {{- if $ctx.Values.nats.enabled }}
 {{- printf "%s-%s" (include "nestjet.natsFullname" $ctx) (index . 1) }}
 {{- else }}
-{{- (get $ctx.Values.externalNats.auth (index . 1)).existingSecret }}
+{{- (get $ctx.Values.externalNats.auth (index . 1) | default dict).existingSecret }}
 {{- end }}
 {{- end }}
 
@@ -235,7 +244,7 @@ renders without the subchart's templates too.
 The authorization block of the bundled NATS (authorization.conf, included by
 nats.conf): one user per component with its permissions from
 files/nats-permissions.json and its password from the server's environment
-(NATS_<USER>_PASSWORD, set in values.yaml nats.container.env). JSON is valid
+(NATS_<USER>_PASSWORD, dashes as underscores, set in values.yaml nats.container.env). JSON is valid
 nats.conf, except Go's \u003e escapes of ">", "<" and "&": the server's parser
 knows only \xXX, so they are written back as the characters.
 */}}
@@ -244,7 +253,7 @@ knows only \xXX, so they are written back as the characters.
 authorization {
   users: [
   {{- range (include "nestjet.natsUsers" . | fromJsonArray) }}
-    {user: {{ . | quote }}, password: ${{ printf "NATS_%s_PASSWORD" (upper .) }}, permissions: {{ get $perms . | toJson | replace "\\u003e" ">" | replace "\\u003c" "<" | replace "\\u0026" "&" }}}
+    {user: {{ . | quote }}, password: ${{ include "nestjet.natsPasswordEnv" . }}, permissions: {{ get $perms . | toJson | replace "\\u003e" ">" | replace "\\u003c" "<" | replace "\\u0026" "&" }}}
   {{- end }}
   ]
 }

@@ -5,13 +5,7 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 */}}
 {{- define "nestjet.validate" -}}
 {{- $messages := list }}
-{{- $c := .Values.consumer }}
-{{- if and $c.keda.enabled $c.hpa.enabled }}
-{{- $messages = append $messages "consumer.keda.enabled and consumer.hpa.enabled are mutually exclusive: two autoscalers would fight over the consumer's replicas" }}
-{{- end }}
-{{- if le (int $c.terminationGracePeriodSeconds) (div (int $c.shutdownTimeoutMs) 1000) }}
-{{- $messages = append $messages (printf "consumer.terminationGracePeriodSeconds (%d) must be longer than consumer.shutdownTimeoutMs (%d ms): Kubernetes would SIGKILL pods in the middle of their drain" (int $c.terminationGracePeriodSeconds) (int $c.shutdownTimeoutMs)) }}
-{{- end }}
+{{- $messages = concat $messages (include "nestjet.validateConsumerGroups" . | fromJsonArray) }}
 {{- $p := .Values.producer }}
 {{- if le (int $p.terminationGracePeriodSeconds) (int $p.preStopSleepSeconds) }}
 {{- $messages = append $messages (printf "producer.terminationGracePeriodSeconds (%d) must be longer than producer.preStopSleepSeconds (%d): the pod would be killed before it stops serving" (int $p.terminationGracePeriodSeconds) (int $p.preStopSleepSeconds)) }}
@@ -30,31 +24,75 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 {{- end }}
 {{- $messages = concat $messages (include "nestjet.validateNatsAuth" . | fromJsonArray) }}
 {{- $messages = concat $messages (include "nestjet.validateRestAuth" . | fromJsonArray) }}
-{{- if and $c.keda.enabled (gt (int $c.keda.minReplicaCount) (int $c.keda.maxReplicaCount)) }}
-{{- $messages = append $messages "consumer.keda.minReplicaCount must not exceed consumer.keda.maxReplicaCount" }}
-{{- end }}
-{{- $ordered := .Values.topology.orderedConsumers | default list }}
-{{- $unordered := list }}
-{{- range $c.durables }}
-{{- if not (has . $ordered) }}
-{{- $unordered = append $unordered . }}
-{{- end }}
-{{- end }}
-{{- if and $c.keda.enabled (empty $unordered) (not (empty $c.durables)) (gt (int $c.keda.maxReplicaCount) (int .Values.topology.orderingPartitions)) }}
-{{- $messages = append $messages (printf "consumer.keda.maxReplicaCount %d exceeds topology.orderingPartitions %d: the consumers (%s) are all ordered, and a partition is worked by one pod at a time" (int $c.keda.maxReplicaCount) (int .Values.topology.orderingPartitions) (join ", " $c.durables)) }}
-{{- end }}
 {{- if or (lt (int .Values.topology.orderingPartitions) 1) (gt (int .Values.topology.orderingPartitions) 256) }}
 {{- $messages = append $messages "topology.orderingPartitions must be 1 to 256" }}
-{{- end }}
-{{- $streams := .Values.topology.consumerStreams | default dict }}
-{{- range $c.durables }}
-{{- if empty (index $streams .) }}
-{{- $messages = append $messages (printf "consumer.durables has %s but topology.consumerStreams has no stream for it: set topology.consumerStreams.%s to the stream this durable reads" . .) }}
-{{- end }}
 {{- end }}
 {{- if $messages }}
 {{- fail (printf "\nVALUES VALIDATION:\n%s" (join "\n" $messages)) }}
 {{- end }}
+{{- end }}
+
+{{/* The consumer groups' Deployments (consumer.*, consumer.groups.<group>.*): a JSON list of messages. */}}
+{{- define "nestjet.validateConsumerGroups" -}}
+{{- $messages := list }}
+{{- $c := .Values.consumer }}
+{{- if hasKey $c "durables" }}
+{{- $messages = append $messages (printf "consumer.durables was removed: each consumer group of the topology (files/consumer-groups.json: %s) runs in its own Deployment <fullname>-consumer-<group> as the NATS user consumer-<group>, with that group's consumers. Remove consumer.durables; to leave a group to another deployment set consumer.groups.<group>.enabled=false" (include "nestjet.consumerGroupsFile" . | fromJson | toJson)) }}
+{{- end }}
+{{- $known := keys (include "nestjet.consumerGroupsFile" . | fromJson) | sortAlpha }}
+{{- range $name, $_ := $c.groups | default dict }}
+{{- if not (has $name $known) }}
+{{- $messages = append $messages (printf "consumer.groups.%s: no such consumer group in the topology (files/consumer-groups.json has %s)" $name (join ", " $known)) }}
+{{- end }}
+{{- end }}
+{{- $streams := .Values.topology.consumerStreams | default dict }}
+{{- $ordered := .Values.topology.orderedConsumers | default list }}
+{{- $partitions := int .Values.topology.orderingPartitions }}
+{{- range $group := include "nestjet.consumerGroupNames" . | fromJsonArray }}
+{{- $v := include "nestjet.consumerGroupValues" (list $ $group) | fromJson }}
+{{- $path := dict }}
+{{- range list "keda.enabled" "hpa.enabled" "terminationGracePeriodSeconds" "shutdownTimeoutMs" "keda.minReplicaCount" "keda.maxReplicaCount" }}
+{{- $_ := set $path . (include "nestjet.consumerValuePath" (list $ $group .)) }}
+{{- end }}
+{{- /* A message about shared values names no group, so it is listed once (uniq below). */}}
+{{- $which := "" }}
+{{- if and $v.keda.enabled $v.hpa.enabled }}
+{{- $which = ternary "" (printf " (group %s)" $group) (and (hasPrefix "consumer.keda" (get $path "keda.enabled")) (hasPrefix "consumer.hpa" (get $path "hpa.enabled"))) }}
+{{- $messages = append $messages (printf "%s and %s are mutually exclusive: two autoscalers would fight over the consumer's replicas%s" (get $path "keda.enabled") (get $path "hpa.enabled") $which) }}
+{{- end }}
+{{- if le (int $v.terminationGracePeriodSeconds) (div (int $v.shutdownTimeoutMs) 1000) }}
+{{- $messages = append $messages (printf "%s (%d) must be longer than %s (%d ms): Kubernetes would SIGKILL pods in the middle of their drain" (get $path "terminationGracePeriodSeconds") (int $v.terminationGracePeriodSeconds) (get $path "shutdownTimeoutMs") (int $v.shutdownTimeoutMs)) }}
+{{- end }}
+{{- if and $v.keda.enabled (gt (int $v.keda.minReplicaCount) (int $v.keda.maxReplicaCount)) }}
+{{- $messages = append $messages (printf "%s must not exceed %s" (get $path "keda.minReplicaCount") (get $path "keda.maxReplicaCount")) }}
+{{- end }}
+{{- $consumers := include "nestjet.consumerGroupConsumers" (list $ $group) | fromJsonArray }}
+{{- $unordered := list }}
+{{- range $consumers }}
+{{- if not (has . $ordered) }}{{ $unordered = append $unordered . }}{{ end }}
+{{- if empty (index $streams .) }}
+{{- $messages = append $messages (printf "the consumer group %s runs %s but topology.consumerStreams has no stream for it: set topology.consumerStreams.%s to the stream this consumer reads" $group . .) }}
+{{- end }}
+{{- end }}
+{{- if and $v.keda.enabled (empty $unordered) (gt (int $v.keda.maxReplicaCount) $partitions) }}
+{{- $messages = append $messages (printf "%s %d exceeds topology.orderingPartitions %d: the consumers of the group %s (%s) are all ordered, and a partition is worked by one pod at a time" (get $path "keda.maxReplicaCount") (int $v.keda.maxReplicaCount) $partitions $group (join ", " $consumers)) }}
+{{- end }}
+{{- end }}
+{{- $messages = uniq $messages }}
+{{- toJson $messages }}
+{{- end }}
+
+{{/*
+Where a group's value comes from: consumer.groups.<group>.<key> when the group overrides it, else consumer.<key>.
+include "nestjet.consumerValuePath" (list $ "ledger" "keda.maxReplicaCount")
+*/}}
+{{- define "nestjet.consumerValuePath" -}}
+{{- $node := get ((index . 0).Values.consumer.groups | default dict) (index . 1) | default dict }}
+{{- $overridden := true }}
+{{- range splitList "." (index . 2) }}
+{{- if and $overridden (kindIs "map" $node) (hasKey $node .) }}{{ $node = get $node . }}{{ else }}{{ $overridden = false }}{{ end }}
+{{- end }}
+{{- ternary (printf "consumer.groups.%s.%s" (index . 1) (index . 2)) (printf "consumer.%s" (index . 2)) $overridden }}
 {{- end }}
 
 {{/* NATS users, credentials and TLS: a JSON list of messages. */}}
@@ -62,19 +100,32 @@ of the bitnami charts), so one `helm template` shows everything to fix.
 {{- $messages := list }}
 {{- $auth := .Values.externalNats.auth }}
 {{- if hasKey $auth "existingSecret" }}
-{{- $messages = append $messages "externalNats.auth.existingSecret was removed: one credential shared by every component let the producer delete streams. Give each component its own NATS user and Secret: externalNats.auth.{producer,consumer,dlq,provisioner,operator}.existingSecret (permissions: helm/nestjet/files/nats-permissions.json, a server config: k8s/nats-values.yaml)" }}
+{{- $messages = append $messages "externalNats.auth.existingSecret was removed: one credential shared by every component let the producer delete streams. Give each component its own NATS user and Secret: externalNats.auth.{producer,consumer-<group>,dlq,provisioner,operator}.existingSecret (permissions: helm/nestjet/files/nats-permissions.json, a server config: k8s/nats-values.yaml)" }}
 {{- end }}
 {{- if not .Values.nats.enabled }}
 {{- if ne $auth.type "none" }}
-{{- $needed := list (list "producer" true) (list "consumer" true) (list "dlq" (or .Values.producer.adminApi.enabled .Values.consumer.dlqRouter.enabled)) (list "provisioner" .Values.provision.enabled) (list "operator" .Values.tests.enabled) }}
+{{- $needed := list (list "producer" true) (list "dlq" (or .Values.producer.adminApi.enabled .Values.consumer.dlqRouter.enabled)) (list "provisioner" .Values.provision.enabled) (list "operator" .Values.tests.enabled) }}
+{{- range include "nestjet.consumerGroupNames" . | fromJsonArray }}
+{{- $needed = append $needed (list (printf "consumer-%s" .) true) }}
+{{- end }}
 {{- range $needed }}
-{{- if and (index . 1) (empty (get $auth (index . 0)).existingSecret) }}
+{{- if and (index . 1) (empty (get $auth (index . 0) | default dict).existingSecret) }}
 {{- $messages = append $messages (printf "externalNats.auth.type=%s needs externalNats.auth.%s.existingSecret (the %s NATS user's Secret)" $auth.type (index . 0) (index . 0)) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
+{{- if hasKey $auth "consumer" }}
+{{- $messages = append $messages (printf "externalNats.auth.consumer was removed with the all-groups consumer user: each consumer group's Deployment connects as its own user consumer-<group> (only its durables, markers and failure records). Create one Secret per group and set externalNats.auth.consumer-<group>.existingSecret for %s (permissions: helm/nestjet/files/nats-permissions.json, a server config: k8s/nats-values.yaml)" (include "nestjet.consumerGroupNames" . | fromJsonArray | join ", ")) }}
+{{- end }}
 {{- if .Values.nats.enabled }}
+{{- $env := dig "container" "env" (dict) .Values.nats }}
+{{- range include "nestjet.natsUsers" . | fromJsonArray }}
+{{- $var := include "nestjet.natsPasswordEnv" . }}
+{{- if not (hasKey $env $var) }}
+{{- $messages = append $messages (printf "nats.container.env.%s is missing: the bundled NATS server reads the password of the user %s from it. Add {valueFrom: {secretKeyRef: {name: <nats>-%s, key: password}}} as values.yaml does for the other users" $var . .) }}
+{{- end }}
+{{- end }}
 {{- $tls := dig "config" "nats" "tls" (dict) .Values.nats }}
 {{- if and $tls.enabled (empty $tls.secretName) }}
 {{- $messages = append $messages "nats.config.nats.tls.enabled needs nats.config.nats.tls.secretName (the Secret natsTls.certManager writes, or your own with tls.crt, tls.key and ca.crt)" }}

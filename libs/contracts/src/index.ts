@@ -19,7 +19,7 @@ export { buildTopology } from './topology/topology.js';
 export { filterCoversTopic, subjectFor, subjectMatches, wildcardMatches } from './topology/subject.js';
 export { UnknownTopicError } from './topology/topology.errors.js';
 export { consumerNameOf, partitionOf, partitionToken } from './topology/partition.js';
-export { consumerGroupOf, consumerGroups } from './topology/consumer-group.js';
+export { consumerGroupMembers, consumerGroupOf, consumerGroups } from './topology/consumer-group.js';
 export {
   HIGH_VALUE_THRESHOLD,
   ORDER_CONSUMERS,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildTopology } from './topology.js';
-import { consumerGroupOf, consumerGroups } from './consumer-group.js';
+import { consumerGroupMembers, consumerGroupOf, consumerGroups } from './consumer-group.js';
 import type { ConsumerDeclaration } from './topology.types.js';
 
 const consumer = (c: Partial<ConsumerDeclaration>): ConsumerDeclaration => ({
@@ -29,5 +29,13 @@ describe('consumer groups', () => {
   it('refuses a group name that cannot be part of a NATS user name', () => {
     expect(() => consumerGroups({ consumers: [consumer({ group: 'a.b' })] })).toThrow(/consumer group "a\.b"/);
     expect(() => consumerGroups({ consumers: [consumer({ group: '' })] })).toThrow(/consumer group ""/);
+  });
+
+  it("lists each group's consumers by name, a partitioned consumer once", () => {
+    expect(consumerGroupMembers(buildTopology())).toEqual({ orders: ['fulfillment', 'notifications', 'fraud-review'], ledger: ['ledger'] });
+    expect(consumerGroupMembers({ consumers: [consumer({ durable: 'a', group: 'g' }), consumer({ durable: 'b' }), consumer({ durable: 'c', group: 'g' })] })).toEqual({
+      g: ['a', 'c'],
+      b: ['b'],
+    });
   });
 });

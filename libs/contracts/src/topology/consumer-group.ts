@@ -1,3 +1,4 @@
+import { consumerNameOf } from './partition.js';
 import type { ConsumerDeclaration, Topology } from './topology.types.js';
 
 /** Names a group may take (durable names mostly are): part of a NATS user name (`consumer-<group>`) and of an inbox prefix. */
@@ -14,4 +15,14 @@ export function consumerGroups(topology: Pick<Topology, 'consumers'>): string[] 
   const bad = groups.find((g) => !GROUP_NAME.test(g));
   if (bad !== undefined) throw new Error(`consumer group "${bad}" must match ${GROUP_NAME.source}`);
   return groups;
+}
+
+/**
+ * Each group's consumers by name (a partitioned consumer once, not per partition durable), groups in
+ * declaration order: what a deployment per group runs (the chart's files/consumer-groups.json).
+ */
+export function consumerGroupMembers(topology: Pick<Topology, 'consumers'>): Record<string, string[]> {
+  return Object.fromEntries(
+    consumerGroups(topology).map((group) => [group, [...new Set(topology.consumers.filter((c) => consumerGroupOf(c) === group).map(consumerNameOf))]]),
+  );
 }

@@ -34,8 +34,8 @@ export function groupOfUser(user: string | undefined): string | undefined {
 }
 
 /**
- * The user of a worker that runs every consumer group in one process: the chart's single consumer
- * Deployment and the apps tests start. It holds each group's powers together (no isolation between
+ * The user of a worker that runs every consumer group in one process: the apps tests start (the
+ * chart and `npm start` run one worker per group, each as `consumer-<group>`). It holds each group's powers together (no isolation between
  * groups that share a process anyway) and, like a group's user, no dlq credential.
  */
 export const ALL_GROUPS_USER = 'consumer';
