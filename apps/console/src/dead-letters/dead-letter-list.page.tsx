@@ -3,6 +3,7 @@ import { api } from '../api/api.client';
 import type { DeadLetter, DeadLetterListing } from '../api/api.types';
 import { href } from '../shell/hash-router';
 import { fmtInt, fmtTime } from '../shared/format';
+import { LoadMore } from '../shared/load-more';
 import { Empty, ErrorNote, Loading } from '../shared/status';
 import { BulkActionDialog } from './bulk-action.dialog';
 import { FilterForm, type DeadLetterFilter } from './dead-letter-filters';
@@ -135,18 +136,7 @@ export function DeadLetterListPage() {
           </table>
         </div>
       )}
-      {list !== null && (
-        <div class="actions">
-          {list.next != null && (
-            <button type="button" onClick={() => void load(filter, list.next)} disabled={loading}>
-              Load more
-            </button>
-          )}
-          <p class="muted" aria-live="polite">
-            {loading ? 'Loading…' : `Showing ${fmtInt(items.length)}${list.next != null ? '; more available' : ''}.`}
-          </p>
-        </div>
-      )}
+      {list !== null && <LoadMore shown={items.length} next={list.next} loading={loading} onMore={() => void load(filter, list.next)} />}
       <BulkActionDialog action={bulk} filter={filter} onClose={closeBulk} onDone={bulkDone} />
     </section>
   );
