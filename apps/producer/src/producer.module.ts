@@ -15,7 +15,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { TelemetryModule } from '#telemetry';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { AuditRecorder } from './audit/audit.recorder.js';
@@ -59,7 +59,7 @@ export class ProducerModule {
         // Every admin action, wherever it is served (schedule cancels are on ingress-only pods too), is recorded.
         { provide: AuditTrail, inject: [JETSTREAM_MANAGER], useFactory: (jsm: JetStreamManager) => new AuditTrail(jsm) },
         AuditRecorder,
-        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        AuditInterceptor,
         MessagesService,
         QuotasService,
         ContractDocument,

@@ -4,7 +4,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { mergeMap, type Observable } from 'rxjs';
 import { AuditRecorder } from './audit.recorder.js';
-import { AUDITED, type AuditSpec } from './audited.decorator.js';
+import { AUDITED } from './audit.constants.js';
+import type { AuditSpec } from './audited.decorator.js';
 
 /**
  * Records each successful call of an `@Audited` route before the answer is

@@ -1,7 +1,9 @@
 import type { AuditAction } from '#jetstream';
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
+import { AUDITED } from './audit.constants.js';
+import { AuditInterceptor } from './audit.interceptor.js';
 
 /** How a route's admin action is recorded in the audit trail. */
 export interface AuditSpec {
@@ -12,16 +14,15 @@ export interface AuditSpec {
   details?: (request: FastifyRequest, answer?: unknown) => Record<string, unknown> | undefined;
 }
 
-export const AUDITED = 'nestjet:audited';
-
 /**
  * Records every attempt of this route: AuditInterceptor records a success,
  * ProblemDetailsFilter any refusal or failure, wherever it was raised (a
  * guard's missing scope or media type, a pipe, the handler). The spec is
  * Nest metadata for the interceptor and Fastify route config for the filter,
- * which sees only the request.
+ * which sees only the request. The interceptor is the route's own, not global:
+ * a global one put every publish through Nest's RxJS interceptor chain.
  */
-export const Audited = (spec: AuditSpec) => applyDecorators(SetMetadata(AUDITED, spec), RouteConfig({ [AUDITED]: spec }));
+export const Audited = (spec: AuditSpec) => applyDecorators(SetMetadata(AUDITED, spec), RouteConfig({ [AUDITED]: spec }), UseInterceptors(AuditInterceptor));
 
 /** The audit spec of the route a request reached, if it is audited. */
 export function auditSpecOf(request: FastifyRequest): AuditSpec | undefined {
