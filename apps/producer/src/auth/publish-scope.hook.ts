@@ -9,10 +9,12 @@ import { grants, publishScope } from './scope.js';
  * make the producer decode a body for a topic it may not publish to.
  */
 export function registerPublishScopeCheck(fastify: FastifyInstance): void {
-  fastify.addHook('preParsing', async (request) => {
+  // A callback hook, not an async one: it runs on every request, and has nothing to wait for.
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
     const topic = publishTopicOf(request);
-    if (topic === undefined || !request.principal) return;
+    if (topic === undefined || !request.principal) return done(null, payload);
     const required = publishScope(topic);
-    if (!grants(request.principal.scopes, required)) throw problems.forbidden(required);
+    if (!grants(request.principal.scopes, required)) return done(problems.forbidden(required));
+    done(null, payload);
   });
 }
