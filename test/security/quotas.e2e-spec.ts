@@ -8,6 +8,7 @@ const bystander = testKey('bystander', ['publish:>']);
 const bulky = testKey('bulky', ['publish:>'], { requests: 1_000, publishBytes: 1_500 });
 const scheduler = testKey('scheduler', ['publish:>'], { requests: 100_000 });
 const planner = testKey('planner', ['publish:>', 'schedules:cancel']);
+const hoarder = testKey('hoarder', ['publish:>', 'schedules:cancel']);
 
 interface QuotaProblem {
   status: number;
@@ -28,7 +29,7 @@ describe('quotas shared by two producer pods', () => {
     nats = await NatsServer.start();
     await provision(nats);
     jwks = await JwksIssuer.start();
-    keysFile = writeApiKeysFile([flooder, bystander, bulky, scheduler, planner]);
+    keysFile = writeApiKeysFile([flooder, bystander, bulky, scheduler, planner, hoarder]);
     const env = {
       ...jwks.env,
       JWT_QUOTA_CLAIM: 'nestjet_quotas',
@@ -147,6 +148,36 @@ describe('quotas shared by two producer pods', () => {
     expect((await fetch(`${pods[1]!.url}/v1/schedules/${scheduleId}`, { method: 'DELETE', headers: authHeaders(planner) })).status).toBe(200);
     expect((await plan(pods[0]!, 600_000)).status).toBe(202);
     expect((await plan(pods[1]!, 600_000)).status).toBe(507);
+  });
+
+  it("counts a caller's pending schedule bytes across pods in 4 KiB units: 507 past SCHEDULES_MAX_PENDING_BYTES_PER_CALLER, room again on cancel", async () => {
+    const env = { API_KEYS_FILE: keysFile, SCHEDULES_MAX_PENDING_BYTES_PER_CALLER: String(4 * 4096), WARM_UP_REQUESTS: '0' };
+    const bytePods = await Promise.all([startProducer(nats, env), startProducer(nats, env)]);
+    try {
+      // An order of 150 lines is between 4 and 8 KiB: two units; a plain order is one.
+      const big = () => order({ lines: Array.from({ length: 150 }, (_, i) => ({ sku: `SKU-${String(i).padStart(16, '0')}`, quantity: 1 })) });
+      expect(JSON.stringify(big()).length).toBeGreaterThan(4096);
+      expect(JSON.stringify(big()).length).toBeLessThan(8192);
+      const plan = (pod: Producer, payload: Record<string, unknown>, key = hoarder) => postJson(url(pod, '?delayMs=600000'), payload, authHeaders(key));
+      const stored = [await plan(bytePods[0]!, big()), await plan(bytePods[1]!, big())];
+      expect(stored.map((r) => r.status)).toEqual([202, 202]);
+      // 4 units held: even a small schedule is one too many, on either pod.
+      for (const pod of bytePods) {
+        const refused = await plan(pod, order());
+        expect(refused.status).toBe(507);
+        expect(await refused.json()).toMatchObject({ status: 507, stream: 'SCHEDULES', quota: 'schedules-bytes-per-caller', limit: 4 * 4096 });
+      }
+      // Another caller is not affected.
+      expect((await plan(bytePods[1]!, big(), bystander)).status).toBe(202);
+      // Cancelling a big one gives back its two units.
+      const { scheduleId } = (await stored[0]!.json()) as { scheduleId: string };
+      expect((await fetch(`${bytePods[1]!.url}/v1/schedules/${scheduleId}`, { method: 'DELETE', headers: authHeaders(hoarder) })).status).toBe(200);
+      expect((await plan(bytePods[0]!, order())).status).toBe(202);
+      expect((await plan(bytePods[1]!, order())).status).toBe(202);
+      expect((await plan(bytePods[0]!, order())).status).toBe(507);
+    } finally {
+      await Promise.all(bytePods.map((p) => p.app.stop()));
+    }
   });
 
   it('refuses schedules past SCHEDULES_MAX_BYTES with 507 naming the quota, and publishing now still works', async () => {

@@ -75,7 +75,7 @@ export function withProblemResponses(document: OpenAPIObject): OpenAPIObject {
           quota: {
             type: 'string',
             description: 'On 429 and 507: the quota reached',
-            enum: ['requests', 'publish-bytes', 'public-requests', 'auth-failures', 'schedules-messages', 'schedules-bytes', 'schedules-per-caller'],
+            enum: ['requests', 'publish-bytes', 'public-requests', 'auth-failures', 'schedules-messages', 'schedules-bytes', 'schedules-per-caller', 'schedules-bytes-per-caller'],
           },
           limit: { type: 'integer', minimum: 1, description: 'On 429 and 507: the quota, in requests or bytes' },
           windowSeconds: { type: 'number', description: 'On 429: the window the quota counts in' },

@@ -66,7 +66,7 @@ export class ProducerModule {
         {
           provide: MessageScheduler,
           inject: [JETSTREAM_MANAGER, JetStreamPublisher],
-          useFactory: (jsm: JetStreamManager, publisher: JetStreamPublisher) => new MessageScheduler(jsm, publisher, env.SCHEDULES_MAX_MESSAGES, env.SCHEDULES_MAX_BYTES, env.SCHEDULES_MAX_PENDING_PER_CALLER),
+          useFactory: (jsm: JetStreamManager, publisher: JetStreamPublisher) => new MessageScheduler(jsm, publisher, env.SCHEDULES_MAX_MESSAGES, env.SCHEDULES_MAX_BYTES, env.SCHEDULES_MAX_PENDING_PER_CALLER, env.SCHEDULES_MAX_PENDING_BYTES_PER_CALLER),
         },
         ...(env.ADMIN_API_ENABLED
           ? [

@@ -39,6 +39,16 @@ export class ProducerEnvironment extends ServiceEnvironment {
   @Min(1)
   SCHEDULES_MAX_PENDING_PER_CALLER = 100_000;
 
+  /**
+   * Most payload bytes one caller's pending schedules may hold, counted by the server across all pods in
+   * 4 KiB units rounded up per schedule; beyond it 507 (quota `schedules-bytes-per-caller`). The default,
+   * a quarter of SCHEDULES_MAX_BYTES, leaves room for other callers.
+   */
+  @EnvNumber()
+  @IsInt()
+  @Min(4096)
+  SCHEDULES_MAX_PENDING_BYTES_PER_CALLER = 268_435_456;
+
   /** Most bytes the SCHEDULES stream may hold; beyond it scheduling answers 507 (quota `schedules-bytes`). Keep it well under the JetStream volume. */
   @EnvNumber()
   @IsInt()

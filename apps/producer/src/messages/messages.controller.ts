@@ -53,7 +53,7 @@ const problem = { description: 'application/problem+json (RFC 9457)' };
 @ApiResponse({
   status: 507,
   ...problem,
-  description: 'The stream is full (discard new), or SCHEDULES is at a cap (`quota`: `schedules-messages`, `schedules-bytes`, or `schedules-per-caller`): not stored, nothing evicted; honour Retry-After',
+  description: 'The stream is full (discard new), or SCHEDULES is at a cap (`quota`: `schedules-messages`, `schedules-bytes`, `schedules-per-caller`, or `schedules-bytes-per-caller`): not stored, nothing evicted; honour Retry-After',
 })
 @ApiQuery({
   name: 'deliverAt',

@@ -1,16 +1,18 @@
 import type { Context } from '@opentelemetry/api';
-import { JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamApiError, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { walkStream } from '../admin/stream-walk.js';
 import { isNotFound } from '../errors/jetstream-api.errors.js';
 import { PublishRejectedError } from '../errors/publish.errors.js';
 import { HEADERS, type HeaderEntries } from '../headers/message-headers.js';
 import type { JetStreamPublisher, PublishResult } from '../publisher/jetstream.publisher.js';
-import { SCHEDULE_DUE_TTL, SCHEDULE_HEADERS, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule.constants.js';
+import { SCHEDULE_BYTE_UNIT, SCHEDULE_DUE_TTL, SCHEDULE_HEADERS, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule.constants.js';
 import { ScheduleNotFoundError, SchedulesFullError } from './schedule.errors.js';
 import {
   atSchedule,
   decodeSchedule,
   dueSubject,
+  heldFilter,
+  heldSubject,
   ledgerFilter,
   ledgerSubject,
   NATS_SCHEDULE_HEADERS,
@@ -78,6 +80,8 @@ export class MessageScheduler {
     private readonly maxBytes?: number,
     /** Most schedules one `scheduledBy` may have pending (counted by the server in the ledger); undefined: no ledger is kept. */
     private readonly maxPendingPerCaller?: number,
+    /** Most payload bytes one `scheduledBy` may have pending, counted in SCHEDULE_BYTE_UNIT units by the server; undefined: not kept. */
+    private readonly maxPendingBytesPerCaller?: number,
   ) {}
 
   /**
@@ -91,8 +95,12 @@ export class MessageScheduler {
       if (this.maxMessages !== undefined && messages >= this.maxMessages) throw new SchedulesFullError(this.maxMessages, 'messages');
       if (this.maxBytes !== undefined && bytes + byteLength(r.data) > this.maxBytes) throw new SchedulesFullError(this.maxBytes, 'bytes');
     }
-    if (this.maxPendingPerCaller !== undefined && (await this.pendingOf(r.scheduledBy)) >= this.maxPendingPerCaller) {
+    if (this.maxPendingPerCaller !== undefined && (await this.countOf(ledgerFilter(r.scheduledBy))) >= this.maxPendingPerCaller) {
       throw new SchedulesFullError(this.maxPendingPerCaller, 'per-caller');
+    }
+    if (this.maxPendingBytesPerCaller !== undefined) {
+      const held = (await this.countOf(heldFilter(r.scheduledBy))) + unitsOf(r.data);
+      if (held * SCHEDULE_BYTE_UNIT > this.maxPendingBytesPerCaller) throw new SchedulesFullError(this.maxPendingBytesPerCaller, 'bytes-per-caller');
     }
     const headers: HeaderEntries = [
       ...(r.headers ?? []),
@@ -156,17 +164,20 @@ export class MessageScheduler {
    * (the schedule is stored) leaves the caller's count one short: lenient, not wrong the other way.
    */
   private async record(r: ScheduleRequest): Promise<void> {
-    if (this.maxPendingPerCaller === undefined) return;
+    const subjects = [
+      ...(this.maxPendingPerCaller === undefined ? [] : [ledgerSubject(r.scheduledBy, r.id)]),
+      ...(this.maxPendingBytesPerCaller === undefined ? [] : Array.from({ length: unitsOf(r.data) }, (_, n) => heldSubject(r.scheduledBy, r.id, n))),
+    ];
+    if (subjects.length === 0) return;
     const ttlSeconds = Math.max(1, Math.ceil((r.deliverAt.getTime() - Date.now()) / 1000));
-    await this.publisher
-      .publish(ledgerSubject(r.scheduledBy, r.id), new Uint8Array(0), { headers: [['Nats-TTL', `${ttlSeconds}s`]], expectStream: SCHEDULES_STREAM, topic: r.topic })
-      .catch(() => undefined);
+    const options = { headers: [['Nats-TTL', `${ttlSeconds}s`]] as HeaderEntries, expectStream: SCHEDULES_STREAM, topic: r.topic };
+    await Promise.all(subjects.map((subject) => this.publisher.publish(subject, new Uint8Array(0), options).catch(() => undefined)));
   }
 
-  /** How many ledger entries `scheduledBy` has: the server counts them by subject (`Nats-Num-Pending` of a direct get). */
-  private async pendingOf(scheduledBy: string): Promise<number> {
+  /** How many ledger entries match `filter`: the server counts them by subject (`Nats-Num-Pending` of a direct get). */
+  private async countOf(filter: string): Promise<number> {
     try {
-      const batch = await this.jsm.direct.getBatch(SCHEDULES_STREAM, { seq: 1, next_by_subj: ledgerFilter(scheduledBy), batch: 1 });
+      const batch = await this.jsm.direct.getBatch(SCHEDULES_STREAM, { seq: 1, next_by_subj: filter, batch: 1 });
       let count = 0;
       for await (const m of batch) count = m.pending + 1;
       return count;
@@ -197,9 +208,13 @@ export class MessageScheduler {
 
   /** The pending schedule; one of another principal than `owner.scheduledBy` is not found, as if it did not exist. */
   async get(id: string, owner: ScheduleOwner = {}): Promise<PendingSchedule> {
+    return decodeSchedule(await this.stored(id, owner));
+  }
+
+  private async stored(id: string, owner: ScheduleOwner): Promise<StoredMsg> {
     const m = await this.jsm.direct.getMessage(SCHEDULES_STREAM, { last_by_subj: pendingSubject(id) });
     if (!m || !owns(owner, m.header?.get(SCHEDULE_HEADERS.scheduledBy))) throw new ScheduleNotFoundError(id);
-    return decodeSchedule(m);
+    return m;
   }
 
   /**
@@ -209,26 +224,41 @@ export class MessageScheduler {
    * a new message only once the old one is gone, so no other can be deleted.
    */
   async cancel(id: string, owner: ScheduleOwner = {}): Promise<PendingSchedule> {
-    const pending = await this.get(id, owner);
+    const stored = await this.stored(id, owner);
+    const pending = decodeSchedule(stored);
     try {
       await this.jsm.streams.deleteMessage(SCHEDULES_STREAM, pending.seq, false);
     } catch (err) {
       if (isNotFound(err)) throw new ScheduleNotFoundError(id);
       throw err;
     }
-    if (pending.scheduledBy) await this.forget(pending.scheduledBy, id);
+    if (pending.scheduledBy) await this.forget(pending.scheduledBy, id, stored.data.byteLength);
     return pending;
   }
 
-  /** Takes a cancelled schedule off its caller's ledger (if the entry is gone already, nothing to do). */
-  private async forget(scheduledBy: string, id: string): Promise<void> {
-    const entry = await this.jsm.direct.getMessage(SCHEDULES_STREAM, { last_by_subj: ledgerSubject(scheduledBy, id) }).catch(() => null);
-    if (entry) await this.jsm.streams.deleteMessage(SCHEDULES_STREAM, entry.seq, false).catch(() => undefined);
+  /** Takes a cancelled schedule off its caller's ledgers (entries already gone: nothing to do). */
+  private async forget(scheduledBy: string, id: string, bytes: number): Promise<void> {
+    const subjects = [ledgerSubject(scheduledBy, id), ...Array.from({ length: unitsOfLength(bytes) }, (_, n) => heldSubject(scheduledBy, id, n))];
+    await Promise.all(
+      subjects.map(async (subject) => {
+        const entry = await this.jsm.direct.getMessage(SCHEDULES_STREAM, { last_by_subj: subject }).catch(() => null);
+        if (entry) await this.jsm.streams.deleteMessage(SCHEDULES_STREAM, entry.seq, false).catch(() => undefined);
+      }),
+    );
   }
 }
 
 function isWrongLastSequence(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE;
+}
+
+/** How many SCHEDULE_BYTE_UNITs a payload is counted as (at least one). */
+function unitsOf(data: Uint8Array | string): number {
+  return unitsOfLength(byteLength(data));
+}
+
+function unitsOfLength(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / SCHEDULE_BYTE_UNIT));
 }
 
 function byteLength(data: Uint8Array | string): number {

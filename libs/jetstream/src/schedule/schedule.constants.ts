@@ -31,6 +31,19 @@ export const SCHEDULE_DUE_TTL = '24h';
  */
 export const SCHEDULE_LEDGER_PREFIX = 'schedules.ledger';
 
+/**
+ * The bytes a caller's pending schedules hold, kept like their count: per
+ * schedule, one empty message per SCHEDULE_BYTE_UNIT of its payload (rounded
+ * up), `schedules.held.<owner>.<id>.<n>`, expiring when it falls due and
+ * deleted when it is cancelled. The server counts them; nobody has to take
+ * fired schedules off (ADR-49 counters are refused on a stream with schedules
+ * or per-message TTLs, so a byte counter could not expire by itself).
+ */
+export const SCHEDULE_HELD_PREFIX = 'schedules.held';
+
+/** The unit pending schedule bytes are counted in: a 1 MiB payload is 256 entries, a small one 1. */
+export const SCHEDULE_BYTE_UNIT = 4096;
+
 /** Headers of a schedule message that nestjet writes (the server's own are `Nats-Schedule*`). */
 export const SCHEDULE_HEADERS = {
   /** The principal that scheduled it. */

@@ -1,7 +1,7 @@
 import type { StoredMsg } from '@nats-io/jetstream';
 import { storedPayload } from '../admin/stored-payload.js';
 import { createHash } from 'node:crypto';
-import { SCHEDULE_DUE_PREFIX, SCHEDULE_HEADERS, SCHEDULE_LEDGER_PREFIX, SCHEDULE_PENDING_PREFIX } from './schedule.constants.js';
+import { SCHEDULE_DUE_PREFIX, SCHEDULE_HEADERS, SCHEDULE_HELD_PREFIX, SCHEDULE_LEDGER_PREFIX, SCHEDULE_PENDING_PREFIX } from './schedule.constants.js';
 
 /** A pending schedule as the admin API shows it. */
 export interface PendingSchedule {
@@ -42,6 +42,8 @@ export const dueSubject = (subject: string) => `${SCHEDULE_DUE_PREFIX}.${subject
 const ownerToken = (scheduledBy: string) => createHash('sha256').update(scheduledBy).digest('base64url').slice(0, 22);
 export const ledgerSubject = (scheduledBy: string, id: string) => `${SCHEDULE_LEDGER_PREFIX}.${ownerToken(scheduledBy)}.${id}`;
 export const ledgerFilter = (scheduledBy: string) => `${SCHEDULE_LEDGER_PREFIX}.${ownerToken(scheduledBy)}.*`;
+export const heldSubject = (scheduledBy: string, id: string, unit: number) => `${SCHEDULE_HELD_PREFIX}.${ownerToken(scheduledBy)}.${id}.${unit}`;
+export const heldFilter = (scheduledBy: string) => `${SCHEDULE_HELD_PREFIX}.${ownerToken(scheduledBy)}.>`;
 
 /** `@at <RFC 3339>`: a one-off schedule (cron and intervals also exist; nestjet makes only these). */
 export const atSchedule = (at: Date) => `@at ${at.toISOString()}`;

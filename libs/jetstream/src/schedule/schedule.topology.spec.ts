@@ -8,7 +8,7 @@ describe('withSchedules', () => {
 
   it('adds a schedules stream that never ages out or evicts pending schedules by size', () => {
     expect(schedules).toMatchObject({
-      subjects: ['schedules.pending.*', 'schedules.due.>', 'schedules.ledger.*.*'],
+      subjects: ['schedules.pending.*', 'schedules.due.>', 'schedules.ledger.*.*', 'schedules.held.*.*.*'],
       retention: 'limits',
       replicas: 3,
       maxAgeMs: 0,

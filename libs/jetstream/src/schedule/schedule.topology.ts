@@ -1,5 +1,5 @@
 import type { StreamDeclaration, StreamSourceDeclaration, Topology } from '#contracts';
-import { SCHEDULE_DUE_PREFIX, SCHEDULE_LEDGER_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule.constants.js';
+import { SCHEDULE_DUE_PREFIX, SCHEDULE_HELD_PREFIX, SCHEDULE_LEDGER_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule.constants.js';
 
 export interface ScheduleOptions {
   replicas: number;
@@ -20,7 +20,7 @@ export function withSchedules(topology: Topology, options: ScheduleOptions): Top
   const schedules: StreamDeclaration = {
     name: SCHEDULES_STREAM,
     description: 'Messages waiting for their delivery time (one subject per schedule), briefly those due, and a ledger of who scheduled what',
-    subjects: [`${SCHEDULE_PENDING_PREFIX}.*`, `${SCHEDULE_DUE_PREFIX}.>`, `${SCHEDULE_LEDGER_PREFIX}.*.*`],
+    subjects: [`${SCHEDULE_PENDING_PREFIX}.*`, `${SCHEDULE_DUE_PREFIX}.>`, `${SCHEDULE_LEDGER_PREFIX}.*.*`, `${SCHEDULE_HELD_PREFIX}.*.*.*`],
     retention: 'limits',
     storage: 'file',
     replicas: options.replicas,

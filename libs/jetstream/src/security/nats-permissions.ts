@@ -14,7 +14,7 @@ import { AUDIT_STREAM } from '../audit/audit.constants.js';
 import { PRESENCE_SUBJECT_PREFIX, presenceSubject } from '../presence/presence.constants.js';
 import { PINNED_GROUP } from '../topology/jetstream-config.mapper.js';
 import { COUNTERS_PREFIX, COUNTERS_STREAM } from '../counters/counter.constants.js';
-import { SCHEDULE_DUE_PREFIX, SCHEDULE_LEDGER_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from '../schedule/schedule.constants.js';
+import { SCHEDULE_DUE_PREFIX, SCHEDULE_HELD_PREFIX, SCHEDULE_LEDGER_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from '../schedule/schedule.constants.js';
 
 /** The NATS users of the fixed components; each gets only what its code calls. Workers get one user per consumer group. */
 export const NATS_COMPONENTS = ['producer', 'dlq', 'provisioner', 'operator'] as const;
@@ -214,7 +214,7 @@ export function natsPermissions(topology: Topology): Record<NatsUser, NatsPermis
         ...workers.flatMap((c) => [api(`CONSUMER.PAUSE.${c.stream}.${c.durable}`), api(`CONSUMER.RESET.${c.stream}.${c.durable}`)]),
         // Scheduled publishes and their ledger (pending schedules per caller); listing, reading and cancelling schedules.
         ...(schedules
-          ? [`${SCHEDULE_PENDING_PREFIX}.*`, `${SCHEDULE_LEDGER_PREFIX}.*.*`, ...streamCalls([SCHEDULES_STREAM], 'MSG.GET', 'MSG.DELETE'), ...directGet(SCHEDULES_STREAM)]
+          ? [`${SCHEDULE_PENDING_PREFIX}.*`, `${SCHEDULE_LEDGER_PREFIX}.*.*`, `${SCHEDULE_HELD_PREFIX}.*.*.*`, ...streamCalls([SCHEDULES_STREAM], 'MSG.GET', 'MSG.DELETE'), ...directGet(SCHEDULES_STREAM)]
           : []),
         // Quotas shared by the producer pods (increments; the PubAck answers the total).
         ...(counters ? [`${COUNTERS_PREFIX}.>`] : []),
