@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api } from '../api/api.client';
 import type { AuditListing, AuditRecord, AuditVerification } from '../api/api.types';
 import { href } from '../shell/hash-router';
 import { fmtInt, fmtTime } from '../shared/format';
 import { LoadMore } from '../shared/load-more';
+import { usePagedList } from '../shared/use-paged-list';
 import { Empty, ErrorNote, Loading } from '../shared/status';
 
 const PAGE_SIZE = 100;
@@ -176,28 +177,10 @@ function targetCell(target: string) {
 
 export function AuditPage() {
   useEffect(() => void (document.title = 'Audit trail · nestjet console'), []);
-  const [filter, setFilter] = useState<AuditFilter>({});
-  const [list, setList] = useState<AuditListing | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const generation = useRef(0);
-
-  const load = useCallback(async (f: AuditFilter, after: number | null) => {
-    const mine = ++generation.current;
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.get<AuditListing>('/v1/audit', { ...f, limit: PAGE_SIZE, ...(after != null ? { after } : {}) });
-      if (mine !== generation.current) return;
-      setList((prev) => ({ ...page, items: after != null && prev ? [...prev.items, ...page.items] : page.items }));
-    } catch (e) {
-      if (mine === generation.current) setError(e);
-    } finally {
-      if (mine === generation.current) setLoading(false);
-    }
-  }, []);
-
-  useEffect(() => void load(filter, null), [filter, load]);
+  const { filter, apply, list, loading, error, load } = usePagedList<AuditFilter, AuditListing, AuditListing>('/v1/audit', PAGE_SIZE, (prev, page) => ({
+    ...page,
+    items: prev ? [...prev.items, ...page.items] : page.items,
+  }));
 
   const items = list?.items ?? [];
   return (
@@ -209,10 +192,7 @@ export function AuditPage() {
       <VerifyPanel />
       <AuditFilterForm
         busy={loading && list === null}
-        onApply={(f) => {
-          setList(null);
-          setFilter(f);
-        }}
+        onApply={apply}
       />
       {error != null && <ErrorNote error={error} retry={() => void load(filter, null)} />}
       {list === null && loading && <Loading what="audit records" />}

@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api } from '../api/api.client';
 import type { DeadLetter, DeadLetterListing } from '../api/api.types';
 import { href } from '../shell/hash-router';
 import { fmtInt, fmtTime } from '../shared/format';
 import { LoadMore } from '../shared/load-more';
+import { usePagedList } from '../shared/use-paged-list';
 import { Empty, ErrorNote, Loading } from '../shared/status';
 import { BulkActionDialog } from './bulk-action.dialog';
 import { FilterForm, type DeadLetterFilter } from './dead-letter-filters';
@@ -19,41 +20,18 @@ interface ListState {
 
 export function DeadLetterListPage() {
   useEffect(() => void (document.title = 'Dead letters · nestjet console'), []);
-  const [filter, setFilter] = useState<DeadLetterFilter>({});
-  const [list, setList] = useState<ListState | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
+  const { filter, apply: applyFilter, list, loading, error, load } = usePagedList<DeadLetterFilter, DeadLetterListing, ListState>('/v1/dlq', PAGE_SIZE, (prev, page) => ({
+    items: prev ? [...prev.items, ...page.items] : page.items,
+    next: page.next,
+    total: page.total ?? null,
+    scanned: (prev?.scanned ?? 0) + (page.scanned ?? 0),
+  }));
   const [bulk, setBulk] = useState<'replay' | 'purge' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const generation = useRef(0);
-
-  /** `after` null starts over; otherwise the page is appended. Older answers for a previous filter are dropped. */
-  const load = useCallback(async (f: DeadLetterFilter, after: number | null) => {
-    const mine = ++generation.current;
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.get<DeadLetterListing>('/v1/dlq', { ...f, limit: PAGE_SIZE, ...(after != null ? { after } : {}) });
-      if (mine !== generation.current) return;
-      setList((prev) => ({
-        items: after != null && prev ? [...prev.items, ...page.items] : page.items,
-        next: page.next,
-        total: page.total ?? null,
-        scanned: (after != null && prev ? prev.scanned : 0) + (page.scanned ?? 0),
-      }));
-    } catch (e) {
-      if (mine === generation.current) setError(e);
-    } finally {
-      if (mine === generation.current) setLoading(false);
-    }
-  }, []);
-
-  useEffect(() => void load(filter, null), [filter, load]);
 
   const apply = (f: DeadLetterFilter) => {
     setNotice(null);
-    setList(null);
-    setFilter(f);
+    applyFilter(f);
   };
   const closeBulk = useCallback(() => setBulk(null), []);
   const bulkDone = useCallback(
