@@ -12,6 +12,8 @@ try {
   ensureTools(['nats-server', 'helm', 'jaeger'], ['nats']);
   ensureDebianPackages([
     { bin: 'promtool', pkg: 'prometheus' },
+    // The TLS tests make their certificates with the openssl CLI.
+    { bin: 'openssl', pkg: 'openssl' },
     // The image test runs the Dockerfile's ENTRYPOINT, /usr/bin/tini.
     { bin: 'tini', pkg: 'tini' },
     // The console's browser tests drive Debian's Chromium headless (playwright-core).
