@@ -56,8 +56,13 @@ describe('per-key ordering that scales out (ledger: a durable per partition, pin
   });
 
   it('10,000 orders of 100 customers on 3 workers, one SIGKILLed mid-run: each customer in publish order, nothing lost', async () => {
+    // The server pins every partition to the first worker that pulls once messages arrive; the balancer hands the
+    // excess to the others within seconds (a balancing tick, then the pin timeout). The kill must come mid-run
+    // with the ledger spread, so from round 30 publishing slows down until a second worker is busy.
+    const busyWorkers = () => workers.filter((w) => w.events('ledger.started').length > 0).length;
     const publishing = (async () => {
       for (let n = 0; n < PER_CUSTOMER; n++) {
+        if (n >= 30 && busyWorkers() < 2) await new Promise((resolve) => setTimeout(resolve, 200));
         // One order per customer per round: a customer's orders are published strictly one after the other.
         const messages = Array.from({ length: CUSTOMERS }, (_, c) => ({
           payload: { orderId: `c${c}-${n}`, customerId: `cus-${c}`, amount: 10 + c, currency: 'EUR', region: ['eu', 'us', 'apac'][c % 3] },
@@ -66,8 +71,11 @@ describe('per-key ordering that scales out (ledger: a durable per partition, pin
         if (res.status !== 202) throw new Error(`round ${n}: ${res.status} ${await res.text()}`);
       }
     })();
-    await waitFor('3,000 ledger entries started', () => starts(workers).length >= 3000, 120_000, 20);
-    const victim = workers[1]!;
+    await waitFor('3,000 ledger entries started on at least 2 workers', () => starts(workers).length >= 3000 && busyWorkers() >= 2, 120_000, 20);
+    // The victim is the busiest worker at this moment: one that certainly holds partitions with work in flight.
+    const startedBefore = workers.map((w) => starts([w]).length);
+    const victimIndex = startedBefore.indexOf(Math.max(...startedBefore));
+    const victim = workers[victimIndex]!;
     victim.signal('SIGKILL');
     await victim.waitForExit();
     const startedByVictim = starts([victim]).length;
@@ -101,12 +109,12 @@ describe('per-key ordering that scales out (ledger: a durable per partition, pin
 
     const perWorker = workers.map((w) => starts([w]).length);
     const redelivered = all.filter((s) => s.deliveryCount > 1).length;
-    // Scaled out: the survivors each ran part of the ledger.
-    expect(perWorker[0]).toBeGreaterThan(0);
-    expect(perWorker[2]).toBeGreaterThan(0);
+    // Scaled out: before the kill the ledger already ran on more than one worker, and after it the survivors took over.
+    expect(startedBefore.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
     expect(startedByVictim).toBeGreaterThan(0);
+    expect(perWorker.filter((_, i) => i !== victimIndex).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(total - startedByVictim);
     process.stdout.write(
-      `ordered: ${total} orders of ${CUSTOMERS} customers, starts per worker ${perWorker.join('/')} (worker 2 SIGKILLed after ${startedByVictim}), ` +
+      `ordered: ${total} orders of ${CUSTOMERS} customers, starts per worker ${perWorker.join('/')} (worker ${victimIndex + 1} SIGKILLed after ${startedByVictim}), ` +
         `${redelivered} redelivered in-flight, ${violations.length} out of order\n`,
     );
   }, 300_000);
