@@ -17,6 +17,8 @@ export class JetStreamValidationPipe extends ValidationPipe {
 
   // A hostile message must not stall the worker in class-validator: too big an invalid payload is refused whole.
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Only `@Payload()` is validated: `@Ctx()` and custom parameters pass through as ValidationPipe leaves them.
+    if (metadata.type !== 'body') return super.transform(value, metadata);
     const oversized = metadata.metatype ? oversizedPayloadErrors(metadata.metatype as TopicDeclaration['payload'], value) : undefined;
     if (oversized) throw invalid(oversized);
     return super.transform(value, metadata);
