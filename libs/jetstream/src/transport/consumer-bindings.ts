@@ -1,6 +1,26 @@
 import { consumerNameOf, type Topology } from '#contracts';
 import { PINNED_GROUP } from '../topology/jetstream-config.mapper.js';
-import type { ConsumerBinding } from './jetstream.transport.js';
+
+/** One durable this process pulls from, and how. */
+export interface ConsumerBinding {
+  stream: string;
+  durable: string;
+  /** The name handlers bind to: the durable's, or its partitioned consumer's. */
+  consumer: string;
+  maxDeliver: number;
+  retryDelaysMs: number[];
+  /** Handlers running at once in this process for this consumer. */
+  concurrency: number;
+  /** Messages held beyond the running handlers (queued locally, kept alive); bounded so a stopping pod holds little. */
+  prefetch: number;
+  /**
+   * Longest a running handler's message is kept alive with `working()`; a handler
+   * still running then is presumed hung and its message left to the ack wait. 0: never.
+   */
+  maxKeepAliveMs: number;
+  /** A partition's durable: pulls name the priority group, and one worker at a time is pinned. */
+  pinned?: { group: string; timeoutMs: number };
+}
 
 /**
  * Bindings for the named consumers of the topology (a partitioned consumer

@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { LoggerService } from '@nestjs/common';
 import { HeldMessages } from './held-messages.js';
 import { PullStream } from './pull-stream.js';
-import { settleQuietly } from './settle-quietly.js';
+import { settleQuietly } from '../delivery/settle-quietly.js';
 import { retryPauseMs } from '../connection/while-unavailable.js';
 
 export interface ConsumerWorkerOptions {

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { settleQuietly } from './settle-quietly.js';
+import { settleQuietly } from '../delivery/settle-quietly.js';
 
 /** What the keep-alive needs of a message (a nats.js `JsMsg`). */
 export interface HeldMessage {

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { BaseRpcContext } from '@nestjs/microservices';
 import { cloudEventOf, type CloudEventAttributes } from '../cloud-events/cloud-event.headers.js';
 import { markerKey, messageKeyOf } from '../idempotency/idempotency-key.js';
-import { settleQuietly } from './settle-quietly.js';
+import { settleQuietly } from '../delivery/settle-quietly.js';
 
 const logger = new Logger('JetStreamContext');
 

@@ -2,7 +2,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
 import type { PresenceTracker } from '../presence/presence.tracker.js';
 import type { ConsumerWorker } from './consumer-worker.js';
-import type { ConsumerBinding } from './jetstream.transport.js';
+import type { ConsumerBinding } from './consumer-bindings.js';
 
 /** How often a worker compares its partitions with its fair share: a new worker announces itself at once, so it gets work within about this. */
 const BALANCE_INTERVAL_MS = 1_000;

@@ -35,3 +35,11 @@ export function parseTraceparent(value: string | undefined): SpanContext | undef
   if (!m) return undefined;
   return { traceId: m[1]!, spanId: m[2]!, traceFlags: parseInt(m[3]!, 16), isRemote: true };
 }
+
+/** The sampled flag of a `traceparent` value; undefined when there is none or it is malformed. */
+export function traceparentSampled(value: string | undefined): boolean | undefined {
+  // 00-<32 hex>-<16 hex>-<2 hex flags>: 55 characters; bit 0 of the flags is "sampled".
+  if (value?.length !== 55 || !value.startsWith('00-')) return undefined;
+  const flags = parseInt(value.slice(53), 16);
+  return Number.isNaN(flags) ? undefined : (flags & 1) === 1;
+}

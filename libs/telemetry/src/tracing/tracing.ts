@@ -29,6 +29,17 @@ export function tracingConfigured(env: NodeJS.ProcessEnv = process.env): boolean
 }
 
 /**
+ * Whether the configured sampler follows a remote parent's decision (the
+ * OpenTelemetry default, `parentbased_always_on`, and every `parentbased_*`):
+ * then a message whose `traceparent` says "not sampled" records nothing, and
+ * the consumer can skip its span without asking the SDK.
+ */
+export function samplingFollowsParent(env: NodeJS.ProcessEnv = process.env): boolean {
+  const sampler = env.OTEL_TRACES_SAMPLER?.trim() || 'parentbased_always_on';
+  return sampler.startsWith('parentbased_');
+}
+
+/**
  * Starts the OpenTelemetry SDK (through an app's `instrumentation.ts`, first:
  * a library that records spans at load time finds the provider). Endpoint,
  * sampler and batching follow the standard OTEL_* variables.

@@ -1,6 +1,6 @@
 import { subjectMatches } from '#contracts';
 
-interface Route<H> {
+export interface Route<H> {
   pattern: string;
   handler: H;
 }

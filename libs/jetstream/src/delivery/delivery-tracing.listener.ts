@@ -1,0 +1,54 @@
+import { context } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
+import { recordFailure, startProcessSpan, traceparentSampled } from '#telemetry';
+import { REPLAY_HEADERS } from '../dead-letter/dead-letter.constants.js';
+import { HEADERS } from '../headers/message-headers.js';
+import type { Delivery, Outcome } from './delivery.js';
+import type { DeliveryListener } from './delivery-listener.js';
+
+const TRACEPARENT = 'traceparent';
+
+/**
+ * `process <subject>` spans, for a process whose tracer provider is
+ * registered. A message the sampler will not record costs nothing: when the
+ * sampler follows the parent and the message's `traceparent` says "not
+ * sampled", no span, attribute or context is built and the handler runs as
+ * it would untraced; a root the SDK declines is dropped before the handler's
+ * context is entered. Only a recorded span's context is made active around
+ * the handler, so what the handler publishes or calls is its child. The one
+ * thing an unrecorded message does not pass on is its "not sampled" decision:
+ * what its handler publishes is sampled afresh.
+ */
+export class DeliveryTracingListener implements DeliveryListener {
+  constructor(private readonly followsParent: boolean) {}
+
+  async around(d: Delivery, work: () => Promise<Outcome>): Promise<Outcome> {
+    const { msg } = d;
+    const headers = msg.headers;
+    if (this.followsParent && traceparentSampled(headers?.get(TRACEPARENT)) === false) return work();
+    const { span, ctx } = startProcessSpan({
+      subject: msg.subject,
+      headers,
+      stream: msg.info.stream,
+      streamSequence: msg.info.streamSequence,
+      deliveryCount: msg.info.deliveryCount,
+      consumer: d.binding.durable,
+      msgId: headers?.get(HEADERS.msgId) ?? '',
+      bodySize: msg.data.byteLength,
+      replayOf: headers?.get(REPLAY_HEADERS.originalTraceparent) || undefined,
+    });
+    if (!span.isRecording()) {
+      span.end();
+      return work();
+    }
+    d.trace = span;
+    const outcome = await context.with(ctx, work);
+    span.setAttribute('nestjet.outcome', outcome);
+    span.end();
+    return outcome;
+  }
+
+  failed(d: Delivery): void {
+    if (d.trace && d.error) recordFailure(d.trace as Span, d.error);
+  }
+}
