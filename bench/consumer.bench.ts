@@ -9,9 +9,13 @@ import { drainIn, type Drain } from './drain-process.js';
 /**
  * Consumer throughput with a no-op handler and explicit acks, every side on
  * its own durable over the same backlog, each in a fresh process: bare nats.js
- * (async iterator and callback form of consume(); the faster is the baseline),
- * the nestjet pull transport with the bench settings and with the consumer
- * app's defaults, and the NestJS JetStream transport on npm as the peer.
+ * (async iterator and callback form of consume(), and the callback loop that
+ * parses each JSON payload — the baseline: every real consumer reads its
+ * payload), the nestjet pull transport with the bench settings and with the
+ * consumer app's defaults, and the NestJS JetStream peers: the transport on
+ * npm always, and @horizon-republic/nestjs-jetstream (HR) when
+ * BENCH_HR_PEER_DIR names a build of it (CI cannot fetch it; see
+ * docs/performance.md), with its defaults and with nestjet's bench settings.
  */
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -30,11 +34,31 @@ interface Side {
   ownDurable?: boolean;
 }
 
+const hrPeerDir = process.env.BENCH_HR_PEER_DIR;
+const hrSides: Side[] = hrPeerDir
+  ? [
+      {
+        key: 'hr-matched',
+        label: `@horizon-republic/nestjs-jetstream, matched (concurrency ${tuned.BENCH_CONCURRENCY}, max_messages ${tuned.BENCH_PREFETCH}, max_ack_pending their sum)`,
+        file: 'hr-peer-consumer.main.js',
+        env: { BENCH_HR_PEER_DIR: hrPeerDir, BENCH_HR_SETTINGS: 'matched', BENCH_CONCURRENCY: tuned.BENCH_CONCURRENCY, BENCH_PREFETCH: tuned.BENCH_PREFETCH },
+        ownDurable: true,
+      },
+      {
+        key: 'hr-defaults',
+        label: '@horizon-republic/nestjs-jetstream, its defaults (max_ack_pending 100, max_messages 100, concurrency unlimited)',
+        file: 'hr-peer-consumer.main.js',
+        env: { BENCH_HR_PEER_DIR: hrPeerDir, BENCH_HR_SETTINGS: 'defaults' },
+        ownDurable: true,
+      },
+    ]
+  : [];
+
 const sides: Side[] = [
   { key: 'iterator', label: 'raw nats.js: for await (m of consume()) m.ack()', file: 'raw-consumer.main.js', env: { BENCH_RAW_MODE: 'iterator' } },
   { key: 'callback', label: 'raw nats.js: consume({ callback: m => m.ack() })', file: 'raw-consumer.main.js', env: { BENCH_RAW_MODE: 'callback' } },
-  // Context, not a baseline: the callback loop that also parses each payload, as every real consumer does.
-  { key: 'json', label: 'raw nats.js callback + m.json() (context, not the baseline)', file: 'raw-consumer.main.js', env: { BENCH_RAW_MODE: 'callback-json' } },
+  // The baseline: the fastest loop that does what every real consumer does, parse its payload.
+  { key: 'json', label: 'raw nats.js: consume({ callback: m => { m.json(); m.ack() } }) (baseline)', file: 'raw-consumer.main.js', env: { BENCH_RAW_MODE: 'callback-json' } },
   { key: 'nestjet', label: `nestjet pull transport, bench settings (concurrency ${tuned.BENCH_CONCURRENCY}, prefetch ${tuned.BENCH_PREFETCH})`, file: 'noop-consumer.main.js', env: tuned },
   {
     key: 'defaults',
@@ -49,6 +73,7 @@ const sides: Side[] = [
     env: { BENCH_MAX_ACK_PENDING: String(MAX_ACK_PENDING) },
     ownDurable: true,
   },
+  ...hrSides,
 ];
 
 async function addDurable(jsm: JetStreamManager, name: string): Promise<void> {
@@ -78,28 +103,42 @@ try {
 
   const rate = (key: string) => median(drains.get(key)!.map((d) => d.rate));
   const rss = (key: string) => Math.max(...drains.get(key)!.map((d) => d.rssMiB));
-  const raw = Math.max(rate('iterator'), rate('callback'));
-  const rawForm = rate('callback') >= rate('iterator') ? 'callback' : 'async iterator';
-  const [nest, defaultsRate, peer] = [rate('nestjet'), rate('defaults'), rate('peer')];
+  const raw = rate('json');
+  const [nest, defaultsRate, plugins] = [rate('nestjet'), rate('defaults'), rate('peer')];
+  // Matched settings: nestjet's bench tuning against each peer at the same concurrency and messages in flight
+  // (the @nestjs-plugins transport has no concurrency setting: its push durable is bounded by max_ack_pending).
+  const peers = [{ name: '@nestjs-plugins', rate: plugins }, ...(hrPeerDir ? [{ name: 'HR', rate: rate('hr-matched') }] : [])];
+  const fastestPeer = peers.reduce((a, b) => (b.rate > a.rate ? b : a));
   // What no Nest transport can avoid on top of the loop that parses its payloads: the handler pipeline.
   const pipelineMicros = await nestPipelineMicros();
-  const ceiling = 1 / (1 / rate('json') + pipelineMicros / 1e6) / raw;
+  const ceiling = 1 / (1 / raw + pipelineMicros / 1e6) / raw;
+  const nestjetRss = Math.max(rss('nestjet'), rss('defaults'));
   process.stdout.write(
     `\n### Consumer (${MESSAGES} messages, no-op handler, explicit ack, each side a fresh process, ${ROUNDS} rounds after a warm-up, median)\n${environment()}\n\n` +
       table(
         ['side', 'msg/s', 'peak RSS MiB'],
         sides.map((s) => [s.label, rate(s.key).toFixed(0), rss(s.key).toFixed(0)]),
       ) +
-      `\n\nbaseline: the faster raw form (${rawForm}). nestjet / raw: bench settings **${(nest / raw).toFixed(2)}×**, app defaults **${(defaultsRate / raw).toFixed(2)}×** (target ≥ 0.9×); ` +
-      `nestjet (defaults) / peer **${(defaultsRate / peer).toFixed(2)}×**; unacked after the nestjet and raw processes exited: ${unacked}\n\n` +
+      `\n\nbaseline: the raw callback loop that parses each JSON payload. nestjet / raw: bench settings **${(nest / raw).toFixed(2)}×**, app defaults **${(defaultsRate / raw).toFixed(2)}×** (target ≥ 0.9×); ` +
+      `nestjet (bench settings) / ${peers.map((p) => `${p.name} **${(nest / p.rate).toFixed(2)}×**`).join(', ')} (target ≥ 1.5× the faster)` +
+      `${hrPeerDir ? `; nestjet (app defaults) / HR (its defaults) **${(defaultsRate / rate('hr-defaults')).toFixed(2)}×**` : '; HR not run (set BENCH_HR_PEER_DIR, see docs/performance.md)'}; ` +
+      `unacked after the nestjet and raw processes exited: ${unacked}\n\n` +
       `One call of the no-op handler through Nest's microservice pipeline alone (\`@JetStreamHandler()\`, context creator, pipes, interceptors, RPC proxy; no message) costs ` +
-      `${pipelineMicros.toFixed(2)} µs of CPU: added to the raw loop that parses its payloads, that caps any Nest transport at ${ceiling.toFixed(2)}× of the ${rawForm} loop here, ` +
+      `${pipelineMicros.toFixed(2)} µs of CPU: added to the raw loop that parses its payloads, that caps any Nest transport at ${ceiling.toFixed(2)}× of it here, ` +
       `before reading a message's delivery count or headers.\n`,
   );
-  const figures = { messages: MESSAGES, rawIterator: rate('iterator'), rawCallback: rate('callback'), rawCallbackJson: rate('json'), rawForm, pipelineMicros, ceiling, rssMiB: Object.fromEntries(sides.map((s) => [s.key, rss(s.key)])) };
-  emitResult({ name: 'consumer', compares: `nestjet ${tuned.BENCH_CONCURRENCY}/${tuned.BENCH_PREFETCH} / fastest raw nats.js msg/s`, ratio: nest / raw, target: 0.9, nestjet: nest, raw, ...figures });
-  emitResult({ name: 'consumer-defaults', compares: `nestjet app defaults ${appDefaults.BENCH_CONCURRENCY}/${appDefaults.BENCH_PREFETCH} / fastest raw nats.js msg/s`, ratio: defaultsRate / raw, target: 0.9, nestjet: defaultsRate, raw, ceiling });
-  emitResult({ name: 'peer-consumer', compares: 'nestjet app defaults / @nestjs-plugins transport msg/s', ratio: defaultsRate / peer, nestjet: defaultsRate, peer });
+  const figures = { messages: MESSAGES, rawIterator: rate('iterator'), rawCallback: rate('callback'), rawCallbackJson: raw, pipelineMicros, ceiling, rssMiB: Object.fromEntries(sides.map((s) => [s.key, rss(s.key)])) };
+  emitResult({ name: 'consumer', compares: `nestjet ${tuned.BENCH_CONCURRENCY}/${tuned.BENCH_PREFETCH} / raw nats.js callback + JSON msg/s`, ratio: nest / raw, target: 0.9, nestjet: nest, raw, ...figures });
+  emitResult({ name: 'consumer-defaults', compares: `nestjet app defaults ${appDefaults.BENCH_CONCURRENCY}/${appDefaults.BENCH_PREFETCH} / raw nats.js callback + JSON msg/s`, ratio: defaultsRate / raw, target: 0.9, nestjet: defaultsRate, raw, ceiling });
+  emitResult({
+    name: 'peer-consumer',
+    compares: `nestjet ${tuned.BENCH_CONCURRENCY}/${tuned.BENCH_PREFETCH} / the faster peer at matched settings (${peers.map((p) => p.name).join(', ')}: ${fastestPeer.name})`,
+    ratio: nest / fastestPeer.rate,
+    target: 1.5,
+    nestjet: nest,
+    peers: Object.fromEntries(peers.map((p) => [p.name, p.rate])),
+  });
+  emitResult({ name: 'rss-consumer', compares: 'peak RSS of the nestjet consumer draining the backlog, MiB', ratio: nestjetRss, target: 150, lowerIsBetter: true });
 } finally {
   await nats.dispose();
 }

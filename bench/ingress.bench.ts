@@ -81,6 +81,7 @@ try {
       `nestjet / plain NestJS ${(n.rps / p.rps).toFixed(2)}×; producer RSS ${n.rss.toFixed(0)} MiB (target ≤ 150)\n`,
   );
   emitResult({ name: 'ingress', compares: 'nestjet (API key) / raw Fastify req/s', ratio: n.rps / b.rps, target: 0.8, raw: b, nestjet: n, open: o, plainNest: p });
+  emitResult({ name: 'rss-producer', compares: 'RSS of the nestjet producer at the end of the load, MiB', ratio: n.rss, target: 150, lowerIsBetter: true });
   emitResult({ name: 'ingress-open', compares: 'nestjet (AUTH_MODE=none) / raw req/s', ratio: o.rps / b.rps });
   emitResult({ name: 'ingress-plain-nest', compares: 'nestjet (API key) / plain NestJS req/s', ratio: n.rps / p.rps });
 } finally {

@@ -1,6 +1,6 @@
 // `npm run bench [ingress|consumer|tracing|latency|guarantees|codecs …]`: every selected bench on each runtime
 // (BENCH_RUNTIMES, default "20,22"), their Markdown tables as they finish, then one summary
-// table and one `RATIO <comparison> <x>` line per comparison, x the lower of the runtimes'.
+// table and one `RATIO <comparison> <x>` line per comparison, x the worse of the runtimes' figures.
 // Exit 0 when every bench ran, whatever the figures (a measurement, not a test); `--no-build`
 // skips the install, tool and build steps (the short bench in `npm test` runs after a build).
 import { spawn } from 'node:child_process';
@@ -60,7 +60,7 @@ for (const runtime of runtimes) {
 }
 const { table, ratioLines } = summary(runs);
 process.stdout.write(`\n## Summary — ${machine} — ${date} UTC\n\n${table}\n\n`);
-process.stdout.write(`Each RATIO is the LOWER of ${runs.map((r) => r.label).join(' and ')}: the bar must hold on every runtime.\n`);
+process.stdout.write(`Each RATIO is the worse of ${runs.map((r) => r.label).join(" and ")} (the lower ratio; the higher rss-mb): the bar must hold on every runtime.\n`);
 if (failed.length > 0) process.stdout.write(`Benches that failed: ${failed.join('; ')}\n`);
 process.stdout.write(`${ratioLines.join('\n')}\n`);
 process.exit(failed.length > 0 ? 1 : 0);

@@ -35,8 +35,8 @@ describe('npm run bench, short', () => {
     expect(stdout).toMatch(/\| plain NestJS controller \+ ValidationPipe \+ js\.publish \| \d+ \|/);
     expect(stdout).toMatch(/\| @nestjs-plugins\/nestjs-nats-jetstream-transport 2\.2\.6 [^|]*\| \d+ \|/);
     const ratios = [...stdout.matchAll(/^RATIO (\S+) (\S+)$/gm)].map((m) => [m[1], Number(m[2])] as const);
-    expect(ratios.map(([name]) => name)).toEqual(['ingress', 'consumer', 'consumer-defaults', 'tracing-ingress', 'tracing-consumer', 'peer-consumer']);
+    expect(ratios.map(([name]) => name)).toEqual(['consumer-defaults', 'peer-consumer', 'tracing-10-ingress', 'tracing-10-consumer', 'tracing-100-vs-ceiling', 'ingress', 'rss-mb']);
     for (const [name, x] of ratios) expect({ name, positiveFinite: Number.isFinite(x) && x > 0 }).toEqual({ name, positiveFinite: true });
-    expect(stdout.trimEnd().split('\n').slice(-6).every((l) => l.startsWith('RATIO '))).toBe(true);
+    expect(stdout.trimEnd().split('\n').slice(-7).every((l) => l.startsWith('RATIO '))).toBe(true);
   }, 300_000);
 });

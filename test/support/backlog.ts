@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { buildTopology, ORDER_TOPICS, subjectFor, type TopicDeclaration } from '#contracts';
 
 const ORDERS_CREATED = buildTopology().topics.find((t) => t.name === ORDER_TOPICS.created) as TopicDeclaration<{ customerId: string }>;
@@ -9,7 +9,7 @@ const ORDERS_CREATED = buildTopology().topics.find((t) => t.name === ORDER_TOPIC
  * returning their stream sequences. Faster than going through HTTP when a test
  * only needs a backlog.
  */
-export async function publishBacklog(nc: NatsConnection, count: number, prefix = 'backlog'): Promise<number[]> {
+export async function publishBacklog(nc: NatsConnection, count: number, prefix = 'backlog', options: { traceparent?: (n: number) => string } = {}): Promise<number[]> {
   const js = jetstream(nc);
   const seqs: number[] = [];
   const window = 200;
@@ -19,7 +19,10 @@ export async function publishBacklog(nc: NatsConnection, count: number, prefix =
         const n = start + i;
         const payload = { orderId: `${prefix}-${n}`, customerId: `c-${n % 100}`, amount: n % 10 === 0 ? 5000 : 20, currency: 'EUR', region: 'eu' };
         // The subject the ingress would give it (route and partition), so every declared durable sees its share.
-        return js.publish(subjectFor(ORDERS_CREATED, payload), JSON.stringify(payload), { msgID: `${prefix}-${n}` });
+        const traceparent = options.traceparent?.(n);
+        const h = traceparent ? headers() : undefined;
+        if (traceparent) h!.set('traceparent', traceparent);
+        return js.publish(subjectFor(ORDERS_CREATED, payload), JSON.stringify(payload), { msgID: `${prefix}-${n}`, headers: h });
       }),
     );
     seqs.push(...acks.map((a) => a.seq));

@@ -10,9 +10,10 @@ import type { Delivery } from './delivery.js';
 export class DedupeStage {
   constructor(private readonly guard: IdempotencyGuard) {}
 
-  async processedBefore(d: Delivery): Promise<boolean> {
+  /** False at once (no promise) for a handler that is not idempotent: the common case pays nothing here. */
+  processedBefore(d: Delivery): boolean | Promise<boolean> {
     if (!d.route) return false;
     d.marker = this.guard.markerFor(d.binding.consumer, d.msg, d.route.handler.extras);
-    return d.marker !== undefined && (await this.guard.processedBefore(d.binding.consumer, d.msg, d.marker));
+    return d.marker !== undefined && this.guard.processedBefore(d.binding.consumer, d.msg, d.marker);
   }
 }

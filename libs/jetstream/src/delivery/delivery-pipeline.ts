@@ -79,7 +79,8 @@ export class DeliveryPipeline {
   }
 
   private async process(d: Delivery): Promise<Outcome> {
-    if (await this.dedupe.processedBefore(d)) {
+    const seen = this.dedupe.processedBefore(d);
+    if (seen === true || (seen !== false && (await seen))) {
       this.settle.skip(d.msg);
       return 'skip';
     }
@@ -96,9 +97,13 @@ export class DeliveryPipeline {
     if (this.abandoned) return this.dropLate(d);
     const failure = this.decide.run(d);
     if (failure) for (const failed of this.listeners.failed) await failed(d, failure);
-    const settlement = await this.settle.prepare(d);
+    // Checked again before a retry copy is stored: after shutdown gave up, the naked original carries the retry.
     if (this.abandoned) return this.dropLate(d);
-    await this.settle.apply(d);
+    const prepared = this.settle.prepare(d);
+    const settlement = prepared instanceof Promise ? await prepared : prepared;
+    if (this.abandoned) return this.dropLate(d);
+    const confirming = this.settle.apply(d);
+    if (confirming) await confirming;
     if (settlement.kind === 'ack' && d.msg.info.deliveryCount > 1) {
       for (const recovered of this.listeners.recovered) await recovered(d);
     }

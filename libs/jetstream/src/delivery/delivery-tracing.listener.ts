@@ -42,10 +42,13 @@ export class DeliveryTracingListener implements DeliveryListener {
       return work();
     }
     d.trace = span;
-    const outcome = await context.with(ctx, work);
-    span.setAttribute('nestjet.outcome', outcome);
-    span.end();
-    return outcome;
+    try {
+      const outcome = await context.with(ctx, work);
+      span.setAttribute('nestjet.outcome', outcome);
+      return outcome;
+    } finally {
+      span.end();
+    }
   }
 
   failed(d: Delivery): void {

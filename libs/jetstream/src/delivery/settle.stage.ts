@@ -29,9 +29,12 @@ export class SettleStage {
   }
 
   /** The settlement as applied: a reschedule that could not be stored became a nak. */
-  async prepare(d: Delivery): Promise<Settlement> {
+  prepare(d: Delivery): Settlement | Promise<Settlement> {
     const s = d.settlement!;
-    if (s.kind !== 'reschedule') return s;
+    return s.kind === 'reschedule' ? this.reschedule(d, s) : s;
+  }
+
+  private async reschedule(d: Delivery, s: Settlement & { kind: 'reschedule' }): Promise<Settlement> {
     const { msg, binding } = d;
     const where = { consumer: binding.durable, stream: msg.info.stream, streamSequence: msg.info.streamSequence, attempt: d.attempt, delayMs: s.delayMs };
     try {
@@ -44,9 +47,11 @@ export class SettleStage {
     }
   }
 
-  async apply(d: Delivery): Promise<void> {
+  /** Undefined at once unless the ack must be confirmed (an idempotent success). */
+  apply(d: Delivery): Promise<void> | undefined {
     const s = d.settlement!;
-    if (d.marker && s.kind === 'ack') await this.guard.ackAck(d.binding.consumer, d.msg);
-    else this.coalescer.add(() => applySettlement(d.msg, s));
+    if (d.marker && s.kind === 'ack') return this.guard.ackAck(d.binding.consumer, d.msg);
+    this.coalescer.add(() => applySettlement(d.msg, s));
+    return undefined;
   }
 }
