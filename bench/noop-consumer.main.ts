@@ -64,7 +64,9 @@ const bindings =
 // The benchmark's ad-hoc durables are not in the topology: the runner passes the operator's credentials.
 const connection = { servers: [process.env.NATS_URL!], user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD };
 const markerConnection = idempotent ? await connectNats(connection, 'bench-markers') : undefined;
-const app = await NestFactory.createMicroservice(NoopModule, {
+// The transport reads the application when it binds, to call the handler directly as the consumer app does.
+let app: Awaited<ReturnType<typeof NestFactory.createMicroservice>> | undefined;
+app = await NestFactory.createMicroservice(NoopModule, {
   logger: false,
   strategy: new JetStreamPullTransport({
     name: 'bench-noop',
@@ -72,6 +74,7 @@ const app = await NestFactory.createMicroservice(NoopModule, {
     bindings,
     shutdownTimeoutMs: 10_000,
     markers: markerConnection ? new ProcessedMarkers(markerConnection) : undefined,
+    application: () => app,
   }),
 });
 await app.listen();

@@ -98,17 +98,19 @@ export class ConsumerEnvironment extends ServiceEnvironment {
   @IsInt()
   @Min(1)
   @Max(10_000)
-  CONSUMER_CONCURRENCY = 32;
+  CONSUMER_CONCURRENCY = 64;
 
   /**
    * Messages held per consumer beyond the running handlers, so the next pull arrives before the
-   * queue runs dry; small keeps work spread across pods and shutdowns short.
+   * queue runs dry: with 64 running, 256 held was the fastest of the settings measured (issue 25,
+   * docs/performance.md). Every held message is kept alive, so slow handlers stay safe; a stopping
+   * pod finishes (or, past SHUTDOWN_TIMEOUT_MS, naks) what it holds.
    */
   @EnvNumber()
   @IsInt()
   @Min(1)
   @Max(10_000)
-  CONSUMER_PREFETCH = 64;
+  CONSUMER_PREFETCH = 256;
 
   /**
    * Longest a running handler's message is kept alive (`working()` before each ack wait runs out);

@@ -173,7 +173,8 @@ export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = {
   duplicateWindowMs: 2 * 60_000,
   ackWaitMs: 30_000,
   maxDeliver: 5,
-  maxAckPending: 1000,
+  // 10 pods (the chart's KEDA maximum) × (64 running + 256 held) by default, with room to spare.
+  maxAckPending: 4000,
   retryDelaysMs: [1_000, 5_000, 15_000, 30_000],
   partitions: 8,
   pinnedTimeoutMs: 10_000,

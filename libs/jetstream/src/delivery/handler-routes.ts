@@ -39,6 +39,12 @@ export class HandlerRoutes<H> {
     return found;
   }
 
+  /** Swaps each route's handler for what `swap` makes of it (the same one to keep it). */
+  replaceHandlers(swap: (route: Route<H>) => H): void {
+    for (const list of this.routes.values()) for (const route of list) route.handler = swap(route);
+    this.cache.clear();
+  }
+
   handlers(): H[] {
     return [...this.routes.values()].flat().map((r) => r.handler);
   }

@@ -6,7 +6,7 @@ import { RetryRescheduler } from '../schedule/retry-rescheduler.js';
 import { JetStreamPullTransport, type JetStreamTransportOptions } from './jetstream.transport.js';
 
 /** What the app does not already hold: the worker's own connection, bindings and timings. */
-export type AppPullTransportOptions = Omit<JetStreamTransportOptions, 'failureHook' | 'rescheduler' | 'markers'>;
+export type AppPullTransportOptions = Omit<JetStreamTransportOptions, 'failureHook' | 'rescheduler' | 'markers' | 'application'>;
 
 /**
  * The pull transport of an app that imports `JetStreamModule` and
@@ -21,5 +21,6 @@ export function appPullTransport(app: INestApplicationContext, options: AppPullT
     failureHook: app.get(DirectDeadLetterHook),
     rescheduler: app.get(RetryRescheduler) ?? undefined,
     markers: new ProcessedMarkers(app.get(NATS_CONNECTION)),
+    application: () => app,
   });
 }

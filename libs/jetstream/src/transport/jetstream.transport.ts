@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager, type Consumer } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Logger } from '@nestjs/common';
+import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { consumerMetrics, nestjetMetrics, samplingFollowsParent, tracingActive } from '#telemetry';
 import type { TopicDeclaration } from '#contracts';
@@ -11,6 +11,7 @@ import { DeliveryPipeline } from '../delivery/delivery-pipeline.js';
 import { DeliveryTracingListener } from '../delivery/delivery-tracing.listener.js';
 import type { DeliveryListener } from '../delivery/delivery-listener.js';
 import { FailureRecordListener } from '../delivery/failure-record.listener.js';
+import { DirectHandlers } from '../delivery/direct-handlers.js';
 import { HandlerRoutes } from '../delivery/handler-routes.js';
 import { versionedHandler } from '../delivery/payload-reader.js';
 import { DEFAULT_IDEMPOTENCY_HORIZON_MS } from '../idempotency/idempotency.constants.js';
@@ -46,6 +47,12 @@ export interface JetStreamTransportOptions {
   idempotencyHorizonMs?: number;
   /** The declared topics: handlers of versioned topics get older payloads upcast; without them payloads arrive as published. */
   topics?: readonly TopicDeclaration[];
+  /**
+   * The Nest application whose handlers this transport runs, read when it binds: with it, handlers that
+   * Nest's RPC pipeline would add nothing to are called directly (see DirectHandlers); without it, every
+   * handler goes through that pipeline.
+   */
+  application?: () => INestApplicationContext | undefined;
 }
 
 /** Nanoseconds (the JetStream API's unit) to milliseconds. */
@@ -60,6 +67,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   override readonly transportId = JETSTREAM_TRANSPORT;
   protected override readonly logger = new Logger('JetStreamPullTransport');
   private readonly routes = new HandlerRoutes<MessageHandler>();
+  private readonly patternExtras = new WeakMap<MessageHandler, object>();
   private readonly workers: ConsumerWorker[] = [];
   /** The server's ack timeout of each bound consumer: retries due later are rescheduled. */
   private readonly ackWaits = new Map<string, number>();
@@ -90,6 +98,8 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     this.idempotency.check(extras);
     const normalized = this.normalizePattern(pattern as string);
     callback.extras = { ...extras, versioned: versionedHandler(normalized, extras, this.options.topics ?? []) };
+    // Nest hands over the pattern's own metadata object: DirectHandlers finds the method by it.
+    this.patternExtras.set(callback, extras);
     const consumer = typeof extras.consumer === 'string' ? extras.consumer : undefined;
     this.routes.add(consumer, normalized, callback);
   }
@@ -101,6 +111,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
         // Normal with one deployment per consumer group: the other groups' handlers are in the same app.
         this.logger.log({ event: 'consumers.not-bound', consumers: unknown, hint: 'handlers of consumers this process does not bind (another consumer group runs them, or CONSUMERS leaves them out)' });
       }
+      this.invokeDirectlyWherePossible();
       this.nc = await connectNats(this.options.connection, this.options.name, this.logger);
       const pipeline = (this.pipeline = this.createPipeline());
       const partitioned: { binding: ConsumerBinding; worker: ConsumerWorker }[] = [];
@@ -144,6 +155,25 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
     } catch (err) {
       callback(err);
     }
+  }
+
+  /** Handlers Nest's RPC pipeline would add nothing to are called directly from here on (see DirectHandlers). */
+  private invokeDirectlyWherePossible(): void {
+    const app = this.options.application?.();
+    if (!app) return;
+    const direct = new DirectHandlers(app);
+    const viaNest: string[] = [];
+    this.routes.replaceHandlers(({ pattern, handler }) => {
+      const call = direct.resolve(this.patternExtras.get(handler));
+      if (!call) {
+        viaNest.push(pattern);
+        return handler;
+      }
+      call.extras = handler.extras;
+      call.isEventHandler = handler.isEventHandler;
+      return call;
+    });
+    this.logger.log({ event: 'handlers.resolved', direct: this.routes.handlers().length - viaNest.length, viaNestPipeline: viaNest });
   }
 
   /**
