@@ -145,19 +145,19 @@ describe('DirectHandlers', () => {
   });
 
   // Known divergences (see the report): remove `.failing` once direct-handlers.ts matches Nest.
-  it.failing('calls a method without parameter decorators with the arguments Nest gives it (the payload alone)', async () => {
+  it('calls a method without parameter decorators with the arguments Nest gives it (the payload alone)', async () => {
     const { viaDirect, viaNest } = await bothWays(await start(OrdersModule), 'orders.bare', order);
     expect(viaNest.args).toEqual([[order]]);
     expect(viaDirect).toEqual(viaNest);
   });
 
-  it.failing('validates the first parameter of a method without parameter decorators, as Nest does', async () => {
+  it('validates the first parameter of a method without parameter decorators, as Nest does', async () => {
     const { viaDirect, viaNest } = await bothWays(await start(OrdersModule), 'orders.bare-typed', { ...order, amount: -1 });
     expect(viaNest.error).toBeInstanceOf(PayloadValidationError);
     expect(viaDirect).toEqual(viaNest);
   });
 
-  it.failing('leaves a class without JetStreamExceptionFilter to Nest, whose default filter replaces errors', async () => {
+  it('leaves a class without JetStreamExceptionFilter to Nest, whose default filter replaces errors', async () => {
     const app = await start(OrdersModule);
     expect((await outcome(app.nest('plain.fail'), order)).error).toEqual({ status: 'error', message: 'Internal server error' });
     expect(app.resolve('plain.fail')).toBeUndefined();

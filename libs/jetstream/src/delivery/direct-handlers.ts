@@ -81,8 +81,6 @@ export class DirectHandlers {
     if (!params) return undefined;
     const { instance, method } = found;
     const arity = params.reduce((n, p) => Math.max(n, p.index + 1), 0);
-    // No parameter decorators: Nest passes the handler its own arguments, the payload and the context.
-    if (params.length === 0) return ((payload: unknown, ctx: JetStreamContext) => Promise.resolve(method.call(instance, payload, ctx))) as unknown as DeliveryHandler;
     const direct = async (payload: unknown, ctx: JetStreamContext): Promise<unknown> => {
       const args = new Array<unknown>(arity);
       for (const p of params) {
@@ -133,7 +131,9 @@ function noGlobalEnhancers(app: INestApplicationContext): boolean {
 function onlyNestjetEnhancers({ classRef, method }: HandlerMethod): PipeTransform | 'none' | undefined {
   const of = (key: string) => [...((Reflect.getMetadata(key, classRef) as unknown[]) ?? []), ...((Reflect.getMetadata(key, method) as unknown[]) ?? [])];
   if (of(GUARDS_METADATA).length > 0 || of(INTERCEPTORS_METADATA).length > 0) return undefined;
-  if (!of(EXCEPTION_FILTERS_METADATA).every((f) => f instanceof JetStreamExceptionFilter)) return undefined;
+  // Without nestjet's filter, Nest's default RPC filter would replace errors: that class keeps Nest's pipeline.
+  const filters = of(EXCEPTION_FILTERS_METADATA);
+  if (filters.length === 0 || !filters.every((f) => f instanceof JetStreamExceptionFilter)) return undefined;
   const pipes = of(PIPES_METADATA);
   if (pipes.length > 1 || !pipes.every((p) => p instanceof JetStreamValidationPipe)) return undefined;
   return (pipes[0] as JetStreamValidationPipe | undefined) ?? 'none';
@@ -141,7 +141,8 @@ function onlyNestjetEnhancers({ classRef, method }: HandlerMethod): PipeTransfor
 
 /** `@Payload()` and `@Ctx()` parameters without pipes of their own; undefined for anything else. */
 function paramSources({ classRef, methodKey }: HandlerMethod): ParamSource[] | undefined {
-  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, classRef, methodKey) ?? {}) as Record<string, { index: number; data?: unknown; pipes?: unknown[] }>;
+  // Without parameter decorators Nest's default is `@Payload()` on the first parameter (validated, and no context).
+  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, classRef, methodKey) ?? { [`${RpcParamtype.PAYLOAD}:0`]: { index: 0 } }) as Record<string, { index: number; data?: unknown; pipes?: unknown[] }>;
   const types = (Reflect.getMetadata(PARAMTYPES_METADATA, (classRef as { prototype: object }).prototype, methodKey) ?? []) as unknown[];
   const sources: ParamSource[] = [];
   for (const [key, arg] of Object.entries(args)) {
