@@ -1,8 +1,8 @@
 export { PinoLogger } from './logging/pino.logger.js';
-export { samplingFollowsParent, serviceVersion, shutdownTracing, startTracing, tracingConfigured } from './tracing/tracing.js';
+export { activeTraceContexts, samplingFollowsParent, serviceVersion, shutdownTracing, startTracing, tracingConfigured, tracingStartedByNestjet } from './tracing/tracing.js';
 export { recordFailure, tracingActive } from './tracing/tracer.js';
 export { endServerSpan, startServerSpan, type ServerRequestFacts, type ServerSpan } from './tracing/http-server.spans.js';
-export { injectTraceContext, traceparentSampled } from './tracing/nats-headers.propagation.js';
+export { extractTraceContext, injectTraceContext, traceparentSampled } from './tracing/nats-headers.propagation.js';
 export {
   startProcessSpan,
   traceDeadLetter,

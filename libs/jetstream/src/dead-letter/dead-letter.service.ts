@@ -127,8 +127,8 @@ export class DeadLetterService {
     if (originalTraceparent) headers.push([REPLAY_HEADERS.originalTraceparent, originalTraceparent]);
     let ack: PublishResult;
     try {
-      ack = await traceReplay({ id: record.id, subject, consumer: record.consumer, original: originalTraceparent }, () =>
-        this.publisher.publish(subject, body, { msgId, headers, expectStream: target.stream }),
+      ack = await traceReplay({ id: record.id, subject, consumer: record.consumer, original: originalTraceparent }, (trace) =>
+        this.publisher.publish(subject, body, { msgId, headers, expectStream: target.stream, trace }),
       );
     } catch (err) {
       await this.replays.release(claim).catch(() => undefined);

@@ -48,8 +48,9 @@ export function finalFailureFacts(f: FinalFailure, originalHeaders: HeaderEntrie
  * and target stream.
  */
 export function writeDeadLetter(publisher: JetStreamPublisher, facts: DeadLetterFacts, data: Uint8Array, originalHeaders: HeaderEntries): Promise<PublishResult> {
-  return traceDeadLetter(toMsgHdrs(originalHeaders), facts, () =>
+  return traceDeadLetter(toMsgHdrs(originalHeaders), facts, (trace) =>
     publisher.publish(dlqSubject(facts.stream, facts.consumer), data, {
+      trace,
       msgId: deadLetterMsgId(facts.stream, facts.streamSequence, facts.consumer),
       headers: encodeDeadLetter(facts, originalHeaders),
       expectStream: DLQ_STREAM,

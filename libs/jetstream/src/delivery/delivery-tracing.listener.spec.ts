@@ -118,6 +118,16 @@ describe('DeliveryTracingListener with a tracer provider', () => {
     expect(exporter.getFinishedSpans()).toEqual([]);
   });
 
+  it('hands the recorded span\'s context to the handler in both modes (explicit: not made the active one)', async () => {
+    for (const mode of ['active', 'explicit'] as const) {
+      exporter.reset();
+      const d = delivery(SAMPLED);
+      await new DeliveryTracingListener(true, mode).around(d, work());
+      const [span] = exporter.getFinishedSpans();
+      expect(trace.getSpan(d.traceContext!)?.spanContext().spanId).toBe(span!.spanContext().spanId);
+    }
+  });
+
   it('records a root span for a delivery without a traceparent', async () => {
     const d = delivery();
     await new DeliveryTracingListener(true).around(d, work());

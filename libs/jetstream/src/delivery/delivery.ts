@@ -1,4 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
+import type { Context } from '@opentelemetry/api';
 import type { MessageHandler } from '@nestjs/microservices';
 import type { DeliveryMarker } from '../idempotency/idempotency.guard.js';
 import type { ConsumerBinding } from '../transport/consumer-bindings.js';
@@ -29,6 +30,8 @@ export class Delivery {
   startedAt = 0;
   /** Opaque to the pipeline: what a listener keeps per delivery (the tracing listener's span). */
   trace?: unknown;
+  /** The recorded span's context, handed to the handler as `ctx.getTraceContext()`. */
+  traceContext?: Context;
 
   constructor(
     readonly binding: ConsumerBinding,

@@ -13,7 +13,7 @@ export class InvokeStage {
 
   async run(d: Delivery): Promise<void> {
     try {
-      const result: unknown = await d.route!.handler(d.payload, new JetStreamContext([d.msg, d.binding.consumer, d.attempt]));
+      const result: unknown = await d.route!.handler(d.payload, new JetStreamContext([d.msg, d.binding.consumer, d.attempt, d.traceContext]));
       // Most handlers return a value or a promise; only pay for rxjs when they return a stream.
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
       if (d.marker) await this.guard.markProcessed(d.binding.consumer, d.msg, d.marker);

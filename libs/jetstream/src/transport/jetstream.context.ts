@@ -1,13 +1,15 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { Logger } from '@nestjs/common';
 import { BaseRpcContext } from '@nestjs/microservices';
+import type { Context } from '@opentelemetry/api';
+import { extractTraceContext } from '#telemetry';
 import { cloudEventOf, type CloudEventAttributes } from '../cloud-events/cloud-event.headers.js';
 import { markerKey, messageKeyOf } from '../idempotency/idempotency-key.js';
 import { settleQuietly } from '../delivery/settle-quietly.js';
 
 const logger = new Logger('JetStreamContext');
 
-type JetStreamContextArgs = [message: JsMsg, consumer: string, attempt?: number];
+type JetStreamContextArgs = [message: JsMsg, consumer: string, attempt?: number, traceContext?: Context];
 
 /** What `@Ctx()` gives a handler: the message, its delivery facts, and `working()`. */
 export class JetStreamContext extends BaseRpcContext<JetStreamContextArgs> {
@@ -63,6 +65,18 @@ export class JetStreamContext extends BaseRpcContext<JetStreamContextArgs> {
    */
   getCloudEvent(): CloudEventAttributes | undefined {
     return cloudEventOf(this.args[0].headers);
+  }
+
+  /**
+   * The trace context of this delivery, to parent what the handler does on
+   * it explicitly (`publisher.publish(topic, payload, { trace: ctx.getTraceContext() })`):
+   * the `process` span when it is recorded, else the publisher's context from
+   * the headers, so work it starts keeps that trace's sampling decision.
+   * Needed with CONSUMER_TRACE_CONTEXT=explicit; with `active` the context
+   * is also the active one while the handler runs.
+   */
+  getTraceContext(): Context {
+    return this.args[3] ?? extractTraceContext(this.args[0].headers);
   }
 
   getHeader(name: string): string | undefined {

@@ -2,13 +2,13 @@ import { jetstream, jetstreamManager, type Consumer } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { consumerMetrics, nestjetMetrics, samplingFollowsParent, tracingActive } from '#telemetry';
+import { activeTraceContexts, consumerMetrics, nestjetMetrics, samplingFollowsParent, tracingActive, tracingStartedByNestjet } from '#telemetry';
 import type { TopicDeclaration } from '#contracts';
 import { connectNats, type NatsConnectionOptions } from '../connection/nats-connection.js';
 import { whileUnavailable } from '../connection/while-unavailable.js';
 import { DeliveryMetricsListener } from '../delivery/delivery-metrics.listener.js';
 import { DeliveryPipeline } from '../delivery/delivery-pipeline.js';
-import { DeliveryTracingListener } from '../delivery/delivery-tracing.listener.js';
+import { DeliveryTracingListener, type HandlerTraceContext } from '../delivery/delivery-tracing.listener.js';
 import type { DeliveryListener } from '../delivery/delivery-listener.js';
 import { FailureRecordListener } from '../delivery/failure-record.listener.js';
 import { DirectHandlers } from '../delivery/direct-handlers.js';
@@ -53,6 +53,12 @@ export interface JetStreamTransportOptions {
    * handler goes through that pipeline.
    */
   application?: () => INestApplicationContext | undefined;
+  /**
+   * Whether a recorded delivery's span is the active context inside its handler (see HandlerTraceContext).
+   * Default: what nestjet's startTracing was told (TRACE_CONTEXT, `active` unless `explicit`), and `active`
+   * under any other SDK set-up.
+   */
+  traceContext?: HandlerTraceContext;
 }
 
 /** Nanoseconds (the JetStream API's unit) to milliseconds. */
@@ -182,7 +188,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
    */
   private createPipeline(): DeliveryPipeline {
     const listeners: DeliveryListener[] = [new FailureRecordListener(this.logger, this.options.failureHook), new DeliveryMetricsListener(consumerMetrics)];
-    if (tracingActive()) listeners.push(new DeliveryTracingListener(samplingFollowsParent()));
+    if (tracingActive()) listeners.push(new DeliveryTracingListener(samplingFollowsParent(), this.handlerTraceContext()));
     return new DeliveryPipeline({
       routes: this.routes,
       guard: this.idempotency,
@@ -191,6 +197,11 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
       rescheduler: this.options.rescheduler,
       ackWaitOf: (durable) => this.ackWaits.get(durable),
     });
+  }
+
+  private handlerTraceContext(): HandlerTraceContext {
+    if (this.options.traceContext) return this.options.traceContext;
+    return tracingStartedByNestjet() && !activeTraceContexts() ? 'explicit' : 'active';
   }
 
   /** The server's ack timeout for this consumer: its ack wait, or its shortest backoff step when it has a backoff. */

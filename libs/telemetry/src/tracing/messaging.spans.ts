@@ -115,10 +115,14 @@ export interface DeadLetterSpanFacts {
   deliveryCount: number;
 }
 
-/** `dead-letter <stream>/<consumer>` in the original message's trace, so Jaeger shows the attempts and then the routing. */
-export function traceDeadLetter<T>(original: MsgHdrs, d: DeadLetterSpanFacts, work: () => Promise<T>): Promise<T> {
+/**
+ * `dead-letter <stream>/<consumer>` in the original message's trace, so Jaeger shows the attempts and then the
+ * routing. `work` gets the span's context to parent what it publishes (passed on, not made active: see TRACE_CONTEXT).
+ */
+export function traceDeadLetter<T>(original: MsgHdrs, d: DeadLetterSpanFacts, work: (ctx: Context) => Promise<T>): Promise<T> {
   const link = remoteSpanContext(original);
-  return tracer().startActiveSpan(
+  const parent = extractTraceContext(original);
+  const span = tracer().startSpan(
     `dead-letter ${d.stream}/${d.consumer}`,
     {
       kind: SpanKind.INTERNAL,
@@ -132,9 +136,10 @@ export function traceDeadLetter<T>(original: MsgHdrs, d: DeadLetterSpanFacts, wo
         'nestjet.dlq.kind': d.kind,
       },
     },
-    extractTraceContext(original),
-    (span) => within(span, work),
+    parent,
   );
+  const ctx = trace.setSpan(parent, span);
+  return within(span, () => work(ctx));
 }
 
 export interface ReplayFacts {
@@ -146,17 +151,19 @@ export interface ReplayFacts {
   original: string | undefined;
 }
 
-/** `replay <subject>`: a new trace (a replay is new work), linked to the original's. */
-export function traceReplay<T>(r: ReplayFacts, work: () => Promise<T>): Promise<T> {
+/** `replay <subject>`: a new trace (a replay is new work), linked to the original's; `work` gets its context, as for traceDeadLetter. */
+export function traceReplay<T>(r: ReplayFacts, work: (ctx: Context) => Promise<T>): Promise<T> {
   const original = parseTraceparent(r.original);
-  return tracer().startActiveSpan(
+  const parent = context.active();
+  const span = tracer().startSpan(
     `replay ${r.subject}`,
     {
       root: true,
       links: original ? [{ context: original, attributes: { 'nestjet.link': 'replay-of' } }] : [],
       attributes: { 'nestjet.dlq.id': r.id, [MESSAGING.destination]: r.subject, [MESSAGING.consumerGroup]: r.consumer },
     },
-    context.active(),
-    (span) => within(span, work),
+    parent,
   );
+  const ctx = trace.setSpan(parent, span);
+  return within(span, () => work(ctx));
 }

@@ -53,7 +53,13 @@ export function startTracing(defaultServiceName: string): boolean {
   const { OTLPTraceExporter } = requireWhenTracing('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
   const { resourceFromAttributes } = requireWhenTracing('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } = requireWhenTracing('@opentelemetry/semantic-conventions') as typeof import('@opentelemetry/semantic-conventions');
+  activeContexts = traceContextMode() === 'active';
   sdk = new NodeSDK({
+    // nestjet passes every span's context on explicitly. An active context (AsyncLocalStorage) is what log
+    // lines and instrumentations inside handlers read, and it turns on async hooks for every promise in the
+    // process; TRACE_CONTEXT=explicit runs without it (no trace ids in handlers' own log lines).
+    // The SDK reads `null` as "register none" (its type does not say so).
+    contextManager: activeContexts ? undefined : (null as unknown as undefined),
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? defaultServiceName,
       [ATTR_SERVICE_VERSION]: serviceVersion(),
@@ -65,6 +71,31 @@ export function startTracing(defaultServiceName: string): boolean {
   });
   sdk.start();
   return true;
+}
+
+let activeContexts = false;
+
+/** TRACE_CONTEXT: `active` (default) or `explicit`; anything else stops the start with a clear message. */
+function traceContextMode(env: NodeJS.ProcessEnv = process.env): 'active' | 'explicit' {
+  const mode = env.TRACE_CONTEXT?.trim() || 'active';
+  if (mode !== 'active' && mode !== 'explicit') throw new Error(`TRACE_CONTEXT=${mode}: expected "active" (the default) or "explicit"`);
+  return mode;
+}
+
+/** Whether the SDK nestjet started keeps an active context (TRACE_CONTEXT=active, the default): spans entered with `context.with` are what `trace.getActiveSpan()` and the log lines' trace ids read. */
+export function activeTraceContexts(): boolean {
+  return activeContexts;
+}
+
+/**
+ * Whether nestjet's own `startTracing` started the SDK: it registers no
+ * instrumentations, so nothing but nestjet's own publish paths (which also
+ * take their parent explicitly) reads the active context inside a handler.
+ * False when another SDK setup registered the provider (it may carry
+ * instrumentations that read the active context) or none is registered.
+ */
+export function tracingStartedByNestjet(): boolean {
+  return sdk !== undefined;
 }
 
 /** Flushes pending spans; call on shutdown. */
