@@ -123,7 +123,6 @@ export class ConsumerEnvironment extends ServiceEnvironment {
   @Max(86_400_000)
   CONSUMER_MAX_KEEPALIVE_MS = 300_000;
 
-
   /** How long a handler marked `idempotent: true` recognises a message it processed (its marker's TTL); default 24 h. */
   @EnvNumber()
   @IsInt()
