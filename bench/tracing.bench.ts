@@ -84,8 +84,18 @@ try {
       }
     }
   }
-  await nc.close();
   const sinkEnd = await sinkStats();
+  // The HR peer with its tracing on, 100 % to the same sink (opt-in: BENCH_HR_PEER_DIR names a build of it).
+  const hrPeerDir = process.env.BENCH_HR_PEER_DIR;
+  const hrTraced: number[] = [];
+  if (hrPeerDir) {
+    for (let i = 0; i <= ROUNDS; i++) {
+      const hr = { BENCH_HR_PEER_DIR: hrPeerDir, BENCH_HR_SETTINGS: 'matched', BENCH_HR_TRACING: '1', BENCH_CONCURRENCY: BENCH_TUNING.BENCH_CONCURRENCY, BENCH_PREFETCH: BENCH_TUNING.BENCH_PREFETCH };
+      const d = await drainIn('hr-peer-consumer.main.js', { ...nats.env('operator'), BENCH_MESSAGES: String(MESSAGES), BENCH_DURABLE: `hr-traced-${i}`, ...modes.sink, ...hr });
+      if (i > 0) hrTraced.push(d.rate);
+    }
+  }
+  await nc.close();
   // After the traced drains, so they did not run beside it; its exports are not counted as theirs.
   const spanMicros = await spanCostMicros(`http://127.0.0.1:${sinkPort}/v1/traces`);
   const ceiling = ratioCeiling(median(mps.get('off')!), spanMicros);
@@ -109,13 +119,16 @@ try {
       `and ${sinkEnd.requests - sinkIngress.requests} (${kib(sinkEnd.bytes - sinkIngress.bytes)} KiB) from the consumers; Jaeger services seen: ${services}\n\n` +
       `One consumer \`process\` span alone — the OpenTelemetry SDK creating, batching and exporting it to the sink in protobuf, no message or handler around it — ` +
       `costs ${spanMicros.toFixed(1)} µs of CPU; at the untraced ${r(mps.get('off')!)} msg/s that caps the consumer's 100 % ratio at ${ceiling.toFixed(2)} ` +
-      `and its 10 % ratio at ${ceiling10.toFixed(2)} whatever nestjet does; with TRACE_CONTEXT=explicit (no active context in handlers) the consumer at 10 % runs at **${ratio(mps, 'explicit').toFixed(2)}×** of off (nestjet at 100 % reaches **${(ratio(mps, 'sink') / ceiling).toFixed(2)}** of its ceiling, at 10 % **${(ratio(mps, 'ratio') / ceiling10).toFixed(2)}**).\n`,
+      `and its 10 % ratio at ${ceiling10.toFixed(2)} whatever nestjet does${hrTraced.length > 0 ? `; HR with its tracing on, 100 % to the same sink: ${r(hrTraced)} msg/s (nestjet / HR **${(median(mps.get('sink')!) / median(hrTraced)).toFixed(2)}×**)` : '; HR not run (BENCH_HR_PEER_DIR)'}; with TRACE_CONTEXT=explicit (no active context in handlers) the consumer at 10 % runs at **${ratio(mps, 'explicit').toFixed(2)}×** of off (nestjet at 100 % reaches **${(ratio(mps, 'sink') / ceiling).toFixed(2)}** of its ceiling, at 10 % **${(ratio(mps, 'ratio') / ceiling10).toFixed(2)}**).\n`,
   );
   const sent = { ingressExports: sinkIngress.requests - sinkBefore.requests, ingressBytes: sinkIngress.bytes - sinkBefore.bytes, consumerExports: sinkEnd.requests - sinkIngress.requests, consumerBytes: sinkEnd.bytes - sinkIngress.bytes };
   emitResult({ name: 'tracing-ingress', compares: '100 % sampled → OTLP sink / off, req/s', ratio: ratio(rps, 'sink'), target: 0.85, off: median(rps.get('off')!), on: median(rps.get('sink')!), ...sent });
   emitResult({ name: 'tracing-consumer', compares: '100 % sampled → OTLP sink / off, msg/s', ratio: ratio(mps, 'sink'), target: 0.85, off: median(mps.get('off')!), on: median(mps.get('sink')!), spanMicros, ceiling });
   emitResult({ name: 'tracing-10-ingress', compares: '10 % parent-based → Jaeger / off, req/s', ratio: ratio(rps, 'ratio'), target: 0.95, on: median(rps.get('ratio')!) });
   emitResult({ name: 'tracing-10-consumer', compares: '10 % parent-based (1 in 10 messages carries a sampled traceparent) → Jaeger / off, msg/s', ratio: ratio(mps, 'ratio'), target: 0.95, on: median(mps.get('ratio')!), spanMicros, ceiling: ceiling10 });
+  if (hrTraced.length > 0) {
+    emitResult({ name: 'tracing-100-vs-hr', compares: 'nestjet / HR, both consumers 100 % sampled → OTLP sink, matched settings, msg/s', ratio: median(mps.get('sink')!) / median(hrTraced), target: 1.2, hr: median(hrTraced) });
+  }
   emitResult({ name: 'tracing-100-vs-ceiling', compares: 'consumer at 100 % / off, over the ceiling the SDK\'s own per-span cost allows', ratio: ratio(mps, 'sink') / ceiling, target: 0.9, spanMicros, ceiling });
 } finally {
   await sink.stop();
