@@ -116,7 +116,7 @@ describe('helm chart rules: consumer groups', () => {
     // false overrides true: the ledger runs on a fixed count, without a ScaledObject.
     const ledger = findObject(objects, 'Deployment', '-consumer-ledger');
     expect(ledger.spec.replicas).toBe(2);
-    expect(envOf(ledger).CONSUMER_CONCURRENCY).toBe('32');
+    expect(envOf(ledger).CONSUMER_CONCURRENCY).toBe('64');
     expect(objects.filter((o) => o.kind === 'ScaledObject').map((o) => o.metadata.name)).toEqual(['nestjet-consumer-orders']);
 
     const withoutLedger = await helmTemplate({ profiles: ['minimal'], set: { 'consumer.groups.ledger.enabled': false } });

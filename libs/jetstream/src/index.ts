@@ -58,6 +58,7 @@ export { DeadLetterModule, type DeadLetterModuleOptions } from './dead-letter/de
 export { DeadLetterService, LIST_SCAN_LIMIT, type ReplayOptions, type ReplayResult, type SkippedReplay } from './dead-letter/dead-letter.service.js';
 export { KvFailureRecorder } from './dead-letter/failure.recorder.js';
 export { DirectDeadLetterHook } from './dead-letter/direct-dead-letter.hook.js';
+export { DeadLetterSink, type DeadLetterCounters, type DeadLetterSource } from './dead-letter/dead-letter.sink.js';
 export { DEFAULT_RECONCILE_OPTIONS, DeadLetterReconciler, type ReconcileOptions, type SweepResult } from './dead-letter/dead-letter.reconciler.js';
 export { AlreadyReplayedError, DeadLetterNotFoundError, ReplayRefusedError, ReplayUnreachableError } from './dead-letter/dead-letter.errors.js';
 export type { ReplayMark } from './dead-letter/replay-log.js';

@@ -1,4 +1,5 @@
 import type { Topology } from '#contracts';
+import { nestjetMetrics } from '#telemetry';
 import {
   Inject,
   Injectable,
@@ -18,6 +19,7 @@ import { JetStreamPublisher } from '../publisher/jetstream.publisher.js';
 import { DEAD_LETTER_MODULE_OPTIONS, DLQ_ADVISORY_STREAM, DLQ_ROUTER_DURABLE } from './dead-letter.constants.js';
 import { DEFAULT_RECONCILE_OPTIONS, DeadLetterReconciler, type ReconcileOptions } from './dead-letter.reconciler.js';
 import { DeadLetterRouter } from './dead-letter.router.js';
+import { DeadLetterSink, type DeadLetterCounters } from './dead-letter.sink.js';
 import { PresenceAnnouncer } from '../presence/presence.announcer.js';
 import { DeadLetterService } from './dead-letter.service.js';
 import { DirectDeadLetterHook } from './direct-dead-letter.hook.js';
@@ -94,6 +96,14 @@ class DeadLetterLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
  * `router: true`) the DLQ router and the reconciliation sweep.
  * Needs `JetStreamModule.forRoot()`.
  */
+/** The process's metrics of stored records: every writer's, counted once, where the sink stores them. */
+const deadLetterCounters: DeadLetterCounters = {
+  stored: ({ stream, consumer, kind }, source) => {
+    nestjetMetrics.deadLettered.inc({ stream, consumer, kind });
+    if (source === 'reconciler') nestjetMetrics.reconciled.inc({ stream, consumer, kind });
+  },
+};
+
 @Module({})
 export class DeadLetterModule {
   static forRoot(options: DeadLetterModuleOptions): DynamicModule {
@@ -123,10 +133,15 @@ export class DeadLetterModule {
           useFactory: (c: DeadLetterConnection, topology: Topology) => new DeadLetterService(c.jsm, topology, c.publisher),
         },
         {
-          provide: DirectDeadLetterHook,
-          inject: [KvFailureRecorder, DeadLetterConnection],
+          provide: DeadLetterSink,
+          inject: [DeadLetterConnection],
           // The worker's own user (consumer-<group>) may write dlq.<stream>.<its durables>, so the shared connection serves too.
-          useFactory: (recorder: KvFailureRecorder, c: DeadLetterConnection) => new DirectDeadLetterHook(recorder, c.recordPublisher),
+          useFactory: (c: DeadLetterConnection) => new DeadLetterSink(c.recordPublisher, deadLetterCounters),
+        },
+        {
+          provide: DirectDeadLetterHook,
+          inject: [KvFailureRecorder, DeadLetterSink],
+          useFactory: (recorder: KvFailureRecorder, sink: DeadLetterSink) => new DirectDeadLetterHook(recorder, sink),
         },
         {
           provide: RetryRescheduler,
@@ -138,14 +153,14 @@ export class DeadLetterModule {
         },
         {
           provide: DeadLetterRouter,
-          inject: [DeadLetterConnection, JETSTREAM_MODULE_OPTIONS],
-          useFactory: (c: DeadLetterConnection, o: JetStreamModuleOptions) => new DeadLetterRouter(c.jsm, c.recordPublisher, new KvFailureRecorder(c.nc), o.topology),
+          inject: [DeadLetterConnection, JETSTREAM_MODULE_OPTIONS, DeadLetterSink],
+          useFactory: (c: DeadLetterConnection, o: JetStreamModuleOptions, sink: DeadLetterSink) =>
+            new DeadLetterRouter(c.jsm, c.recordPublisher, new KvFailureRecorder(c.nc), o.topology, sink, (check) => nestjetMetrics.rejectedAdvisories.inc({ check })),
         },
         {
           provide: DeadLetterReconciler,
-          inject: [DeadLetterConnection],
-          useFactory: (c: DeadLetterConnection) =>
-            new DeadLetterReconciler(c.jsm, c.recordPublisher, new KvFailureRecorder(c.nc), options.reconcile ?? DEFAULT_RECONCILE_OPTIONS),
+          inject: [DeadLetterConnection, DeadLetterSink],
+          useFactory: (c: DeadLetterConnection, sink: DeadLetterSink) => new DeadLetterReconciler(c.jsm, sink, new KvFailureRecorder(c.nc), options.reconcile ?? DEFAULT_RECONCILE_OPTIONS),
         },
         DeadLetterLifecycle,
       ],

@@ -1,12 +1,11 @@
 import type { JetStreamManager, MsgRequest, StoredMsg } from '@nats-io/jetstream';
 import { Logger } from '@nestjs/common';
-import { nestjetMetrics } from '#telemetry';
 import { isNotFound } from '../errors/jetstream-api.errors.js';
 import { StreamFullError } from '../errors/publish.errors.js';
 import { headerEntries, type HeaderEntries } from '../headers/message-headers.js';
-import type { JetStreamPublisher } from '../publisher/jetstream.publisher.js';
 import { DLQ_FAILURE_BUCKET } from './dead-letter.constants.js';
-import { finalFailureFacts, writeDeadLetter } from './dead-letter.writer.js';
+import type { DeadLetterSink } from './dead-letter.sink.js';
+import { finalFailureFacts } from './dead-letter.writer.js';
 import { decodeFailureRecord, type FailureRecord, type KvFailureRecorder } from './failure.recorder.js';
 
 export interface ReconcileOptions {
@@ -68,7 +67,7 @@ export class DeadLetterReconciler {
   constructor(
     private readonly jsm: JetStreamManager,
     /** On the dead-letter connection (only the `dlq` user writes `dlq.>`). */
-    private readonly publisher: JetStreamPublisher,
+    private readonly sink: DeadLetterSink,
     private readonly failures: KvFailureRecorder,
     private readonly options: ReconcileOptions = DEFAULT_RECONCILE_OPTIONS,
   ) {}
@@ -147,13 +146,9 @@ export class DeadLetterReconciler {
     const data = stored?.data ?? copy?.data ?? new Uint8Array();
     const headers: HeaderEntries = stored ? headerEntries(stored.header) : (copy?.headers ?? []);
     const facts = finalFailureFacts({ ...record, kind, originalTime: stored?.time.toISOString() }, headers, !stored && !copy);
-    const { seq: dlqSeq, duplicate } = await writeDeadLetter(this.publisher, facts, data, headers);
+    const { seq: dlqSeq, duplicate } = await this.sink.write('reconciler', facts, data, headers);
     const where = { stream: record.stream, streamSequence: record.streamSequence, consumer: record.consumer, kind };
     this.logger.log({ event: 'dlq.reconciled', ...where, dlqSeq, duplicate });
-    if (!duplicate) {
-      nestjetMetrics.reconciled.inc({ stream: record.stream, consumer: record.consumer, kind });
-      nestjetMetrics.deadLettered.inc({ stream: record.stream, consumer: record.consumer, kind });
-    }
     // A newer revision (a later attempt, the router forgetting it) wins; the msgID keeps a retry a duplicate meanwhile.
     await this.failures.markDeadLettered(record, revision, dlqSeq).catch((err: unknown) => this.logger.debug({ event: 'dlq-reconciler.mark-skipped', ...where, error: String(err) }));
     return { duplicate };

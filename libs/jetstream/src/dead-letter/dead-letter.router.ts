@@ -2,7 +2,7 @@ import type { Topology } from '#contracts';
 import type { ConsumerMessages, JetStreamManager, JsMsg, StoredMsg } from '@nats-io/jetstream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { nestjetMetrics, type AdvisoryRejectionCheck } from '#telemetry';
+import type { AdvisoryRejectionCheck } from '#telemetry';
 import { isNotFound } from '../errors/jetstream-api.errors.js';
 import { StreamFullError } from '../errors/publish.errors.js';
 import { HEADERS, headerEntries, type HeaderEntries } from '../headers/message-headers.js';
@@ -13,7 +13,7 @@ import { corroborate, type AdvisoryEvidence, type ConsumerState } from './adviso
 import { DLQ_ADVISORY_STREAM, DLQ_REJECTED_STREAM, DLQ_REJECTED_SUBJECT, DLQ_ROUTER_DURABLE } from './dead-letter.constants.js';
 import { checkAdvisory, type DeadLetterAdvisory } from './dead-letter.advisory.js';
 import type { DeadLetterFacts } from './dead-letter.record.js';
-import { writeDeadLetter } from './dead-letter.writer.js';
+import type { DeadLetterSink } from './dead-letter.sink.js';
 import { advisorySources, type AdvisorySources } from './dead-letter.topology.js';
 import { describeFailure } from './failure-reason.js';
 import type { KvFailureRecorder } from './failure.recorder.js';
@@ -52,12 +52,14 @@ export class DeadLetterRouter {
   private readonly stopping = new AbortController();
   private loop?: Promise<void>;
 
-  /** `publisher` records no ingress metrics: routing has its own counters. */
+  /** `publisher` (rejected advisories) records no ingress metrics; `rejected` counts a refused advisory by the check that refused it. */
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly publisher: JetStreamPublisher,
     private readonly failures: KvFailureRecorder,
     topology: Topology,
+    private readonly sink: DeadLetterSink,
+    private readonly rejected?: (check: AdvisoryRejectionCheck) => void,
     private readonly concurrency = 4,
   ) {
     this.sources = advisorySources(topology);
@@ -145,7 +147,6 @@ export class DeadLetterRouter {
       const latencyMs = lastFailureAt ? Date.now() - Date.parse(lastFailureAt) : null;
       // `stored: false`: the transport (or the sweep) had stored the record already; `noted`: the failure record said so, nothing was published.
       this.logger.log({ event: 'dlq.routed', ...advisory, dlqSeq, stored, noted, latencyMs });
-      if (stored) nestjetMetrics.deadLettered.inc({ stream, consumer, kind: advisory.kind });
     } catch (err) {
       this.retry(m, err);
     }
@@ -197,7 +198,7 @@ export class DeadLetterRouter {
       originalMissing: missing,
     };
     // A duplicate: the transport stored it but could not note so in the failure record.
-    const ack = await writeDeadLetter(this.publisher, facts, data, originalHeaders);
+    const ack = await this.sink.write('router', facts, data, originalHeaders);
     if (await this.removesOriginal(a, stored)) await this.deleteOriginal(a);
     return { dlqSeq: ack.seq, stored: !ack.duplicate, noted: false, lastFailureAt: failure?.lastFailureAt };
   }
@@ -259,7 +260,7 @@ export class DeadLetterRouter {
       if (!(err instanceof StreamFullError)) return this.retry(m, err);
       this.logger.error({ event: 'dlq-router.rejected-not-stored', ...facts, advisory: new TextDecoder().decode(data.subarray(0, 4096)), error: err.message });
     }
-    nestjetMetrics.rejectedAdvisories.inc({ check });
+    this.rejected?.(check);
     settleQuietly(() => m.ack(), this.logger);
   }
 

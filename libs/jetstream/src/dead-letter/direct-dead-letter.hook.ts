@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { nestjetMetrics } from '#telemetry';
 import { StreamFullError } from '../errors/publish.errors.js';
-import type { JetStreamPublisher } from '../publisher/jetstream.publisher.js';
 import type { DeliveryFacts, MessageFailure, MessageFailureHook } from '../transport/message-failure.hook.js';
-import { writeDeadLetter, finalFailureFacts } from './dead-letter.writer.js';
+import type { DeadLetterSink } from './dead-letter.sink.js';
+import { finalFailureFacts } from './dead-letter.writer.js';
 import type { KvFailureRecorder } from './failure.recorder.js';
 
 /**
@@ -28,12 +27,11 @@ export class DirectDeadLetterHook implements MessageFailureHook {
 
   constructor(
     private readonly recorder: KvFailureRecorder,
-    /** Records no ingress metrics (routing counts its own). */
-    private readonly publisher: JetStreamPublisher,
+    private readonly sink: DeadLetterSink,
   ) {}
 
   async onFailure(f: MessageFailure): Promise<void> {
-    const dlqSeq = f.final && f.original ? await this.deadLetter(f, f.original, this.publisher) : undefined;
+    const dlqSeq = f.final && f.original ? await this.deadLetter(f, f.original) : undefined;
     // Written even when the record is stored: the router corroborates the advisory that follows with it.
     await this.recorder.onFailure(f, dlqSeq);
   }
@@ -47,7 +45,7 @@ export class DirectDeadLetterHook implements MessageFailureHook {
   }
 
   /** The DLQ sequence of the record, or undefined when it could not be stored now. */
-  private async deadLetter(f: MessageFailure, original: NonNullable<MessageFailure['original']>, publisher: JetStreamPublisher): Promise<number | undefined> {
+  private async deadLetter(f: MessageFailure, original: NonNullable<MessageFailure['original']>): Promise<number | undefined> {
     const kind = f.terminated ? 'terminated' : 'max_deliveries';
     const where = { stream: f.stream, streamSequence: f.streamSequence, consumer: f.consumer, kind };
     try {
@@ -58,9 +56,8 @@ export class DirectDeadLetterHook implements MessageFailureHook {
         { ...f, kind, firstFailureAt: previous?.firstFailureAt ?? at, lastFailureAt: at, originalTime: original.storedAt?.toISOString() },
         original.headers,
       );
-      const result = await writeDeadLetter(publisher, facts, original.data, original.headers);
+      const result = await this.sink.write('direct', facts, original.data, original.headers);
       this.logger.log({ event: 'dlq.stored', via: 'direct', ...where, dlqSeq: result.seq, duplicate: result.duplicate });
-      if (!result.duplicate) nestjetMetrics.deadLettered.inc({ stream: f.stream, consumer: f.consumer, kind });
       return result.seq;
     } catch (err) {
       this.logger.warn({
