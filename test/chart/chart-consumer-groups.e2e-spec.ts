@@ -3,17 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { buildTopology, consumerGroupOf, consumerNameOf, DEFAULT_TOPOLOGY_OPTIONS } from '#contracts';
-import { CHART_DIR, findObject, helmTemplate, validateObjects, type K8sObject } from '#test-support';
+import { CHART_DIR, findObject, helmTemplate, validateObjects, type K8sObject, CHART_CONSUMER_GROUPS, containerOf, envValues, podSpec } from '#test-support';
 
 // Chart unit tests of the consumer groups (one Deployment, NATS user and autoscaler each), asserted on the real
 // `helm template` output of each profile; the other rules are in chart-rules.e2e-spec.ts.
 
-const podSpec = (o: K8sObject) => o.spec.template.spec;
-/** The example shop's consumer groups (files/consumer-groups.json), one Deployment each. */
-const GROUPS = ['orders', 'ledger'];
-const container = (o: K8sObject) => podSpec(o).containers[0];
-const envOf = (o: K8sObject): Record<string, unknown> =>
-  Object.fromEntries((container(o).env as Array<{ name: string; value?: string; valueFrom?: unknown }>).map((e) => [e.name, e.value ?? e.valueFrom]));
+const GROUPS = CHART_CONSUMER_GROUPS;
 
 describe('helm chart rules: consumer groups', () => {
   let minimal: K8sObject[];
@@ -64,7 +59,7 @@ describe('helm chart rules: consumer groups', () => {
       for (const group of GROUPS) {
         const d = findObject(objects, 'Deployment', `-consumer-${group}`);
         const nats = `nestjet-nats-consumer-${group}`;
-        const env = envOf(d);
+        const env = envValues(d);
         expect(env.CONSUMER_GROUP).toBe(group);
         // CONSUMERS is the app's default for the group: exactly what its user may pull.
         expect('CONSUMERS' in env).toBe(false);
@@ -78,7 +73,7 @@ describe('helm chart rules: consumer groups', () => {
         expect([...new Set(secretRefs)]).toEqual([nats]);
         const secretVolumes = (pod.volumes as Array<{ secret?: { secretName: string; items?: Array<{ key: string }> } }>).filter((v) => v.secret);
         expect(secretVolumes.map((v) => [v.secret!.secretName, v.secret!.items?.map((i) => i.key)])).toEqual([[objects === bundled ? 'nestjet-nats-tls' : 'nats-ca', ['ca.crt']]]);
-        expect(pod.initContainers[0].env).toEqual(container(d).env);
+        expect(pod.initContainers[0].env).toEqual(containerOf(d).env);
         // Selected by the group's own label, under the shared consumer component (NetworkPolicy, Service, PodMonitor).
         expect(d.spec.selector.matchLabels).toEqual({
           'app.kubernetes.io/name': 'nestjet',
@@ -109,14 +104,14 @@ describe('helm chart rules: consumer groups', () => {
     });
     await validateObjects(objects);
     const orders = findObject(objects, 'Deployment', '-consumer-orders');
-    expect(container(orders).resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } });
-    expect(envOf(orders).CONSUMER_CONCURRENCY).toBe('8');
+    expect(containerOf(orders).resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } });
+    expect(envValues(orders).CONSUMER_CONCURRENCY).toBe('8');
     expect(orders.spec.replicas).toBeUndefined();
     expect(findObject(objects, 'ScaledObject', '-consumer-orders').spec).toMatchObject({ minReplicaCount: 0, maxReplicaCount: 20, pollingInterval: 15 });
     // false overrides true: the ledger runs on a fixed count, without a ScaledObject.
     const ledger = findObject(objects, 'Deployment', '-consumer-ledger');
     expect(ledger.spec.replicas).toBe(2);
-    expect(envOf(ledger).CONSUMER_CONCURRENCY).toBe('64');
+    expect(envValues(ledger).CONSUMER_CONCURRENCY).toBe('64');
     expect(objects.filter((o) => o.kind === 'ScaledObject').map((o) => o.metadata.name)).toEqual(['nestjet-consumer-orders']);
 
     const withoutLedger = await helmTemplate({ profiles: ['minimal'], set: { 'consumer.groups.ledger.enabled': false } });

@@ -1,13 +1,12 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, X509Certificate } from 'node:crypto';
-import { findObject, helmTemplate, validateObjects, type K8sObject } from '#test-support';
+import { findObject, helmTemplate, validateObjects, type K8sObject, podSpec } from '#test-support';
 
 // Issue 24 on `helm template`: the certificate the chart makes for the bundled
 // NATS, TRUST_PROXY behind the Ingress, and the admin API in a Deployment of its
 // own so the public Ingress's pods hold no DLQ credential and no admin key.
 
 const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
-const podSpec = (o: K8sObject) => o.spec.template.spec;
 type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
 const envOf = (o: K8sObject): Record<string, EnvVar> => Object.fromEntries((podSpec(o).containers[0].env as EnvVar[]).map((e) => [e.name, e]));
 const sha = (k: string) => `sha256:${createHash('sha256').update(k).digest('hex')}`;

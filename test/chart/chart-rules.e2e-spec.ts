@@ -3,18 +3,13 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { DEFAULT_TOPOLOGY_OPTIONS } from '#contracts';
 import { DEFAULT_AUDIT_OPTIONS, DEFAULT_DEAD_LETTER_OPTIONS } from '#jetstream';
-import { chartWithoutNatsDependency, findObject, helmTemplate, validateObjects, type K8sObject } from '#test-support';
+import { chartWithoutNatsDependency, findObject, helmTemplate, validateObjects, type K8sObject, CHART_CONSUMER_GROUPS, containerOf, envValues, podSpec } from '#test-support';
 
 // Chart unit tests: the rules a reviewer would check by eye, asserted on the real
 // `helm template` output of each profile.
 
-const podSpec = (o: K8sObject) => o.spec.template.spec;
-/** The example shop's consumer groups (files/consumer-groups.json), one Deployment each. */
-const GROUPS = ['orders', 'ledger'];
+const GROUPS = CHART_CONSUMER_GROUPS;
 const GROUP_DEPLOYMENTS = GROUPS.map((g) => `-consumer-${g}`);
-const container = (o: K8sObject) => podSpec(o).containers[0];
-const envOf = (o: K8sObject): Record<string, unknown> =>
-  Object.fromEntries((container(o).env as Array<{ name: string; value?: string; valueFrom?: unknown }>).map((e) => [e.name, e.value ?? e.valueFrom]));
 
 describe('helm chart rules', () => {
   let minimal: K8sObject[];
@@ -30,7 +25,7 @@ describe('helm chart rules', () => {
 
   it('probes: startup and liveness on /healthz, readiness on /readyz, on the named http port', () => {
     for (const name of ['-producer', ...GROUP_DEPLOYMENTS]) {
-      const c = container(findObject(minimal, 'Deployment', name));
+      const c = containerOf(findObject(minimal, 'Deployment', name));
       expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
       expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
       expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
@@ -59,14 +54,14 @@ describe('helm chart rules', () => {
     }
     // A read-only root FS still needs a writable /tmp.
     for (const name of ['-producer', ...GROUP_DEPLOYMENTS]) {
-      expect(container(findObject(minimal, 'Deployment', name)).volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+      expect(containerOf(findObject(minimal, 'Deployment', name)).volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     }
   });
 
   it('grace period is longer than the drain timeout, and the drain timeout reaches every consumer group', () => {
     for (const name of GROUP_DEPLOYMENTS) {
       const consumer = findObject(minimal, 'Deployment', name);
-      const drainMs = Number(envOf(consumer).SHUTDOWN_TIMEOUT_MS);
+      const drainMs = Number(envValues(consumer).SHUTDOWN_TIMEOUT_MS);
       expect(drainMs).toBe(25_000);
       expect(podSpec(consumer).terminationGracePeriodSeconds * 1000).toBeGreaterThan(drainMs);
     }
@@ -80,10 +75,10 @@ describe('helm chart rules', () => {
       ['Job', 'pre-install,pre-upgrade', '0'],
     ]);
     const job = findObject(minimal, 'Job', '-provision');
-    expect(container(job).args).toEqual(['dist/apps/consumer/src/provision.js']);
+    expect(containerOf(job).args).toEqual(['dist/apps/consumer/src/provision.js']);
     // The Job uses only objects that exist at hook time: its own SA and ConfigMap.
     expect(podSpec(job).serviceAccountName).toBe('nestjet-provision');
-    expect(container(job).envFrom).toEqual([{ configMapRef: { name: 'nestjet-provision' } }]);
+    expect(containerOf(job).envFrom).toEqual([{ configMapRef: { name: 'nestjet-provision' } }]);
     expect(findObject(minimal, 'ConfigMap', '-provision').data).toEqual(findObject(minimal, 'ConfigMap', 'nestjet').data);
     expect(podSpec(job).restartPolicy).toBe('Never');
     expect(job.spec.backoffLimit).toBeGreaterThan(0);
@@ -99,21 +94,21 @@ describe('helm chart rules', () => {
     expect(wait.name).toBe('wait-for-topology');
     expect(wait.args).toEqual(['dist/apps/consumer/src/wait-for-topology.js']);
     // Same identity and settings as the worker it holds back.
-    expect(wait.env).toEqual(container(consumer).env);
-    expect(wait.envFrom).toEqual(container(consumer).envFrom);
-    expect(wait.securityContext).toEqual(container(consumer).securityContext);
+    expect(wait.env).toEqual(containerOf(consumer).env);
+    expect(wait.envFrom).toEqual(containerOf(consumer).envFrom);
+    expect(wait.securityContext).toEqual(containerOf(consumer).securityContext);
     const strictJob = findObject(external, 'Job', '-provision');
-    expect(container(strictJob).args).toEqual(['dist/apps/consumer/src/provision.js', '--strict']);
+    expect(containerOf(strictJob).args).toEqual(['dist/apps/consumer/src/provision.js', '--strict']);
   });
 
   it('the DLQ router in a Deployment of its own as the dlq user (consumer pods hold no dlq credential), a rolling producer that keeps serving until its endpoints are gone', () => {
     for (const objects of [keda, minimal]) {
-      const router = envOf(findObject(objects, 'Deployment', '-dlq-router'));
+      const router = envValues(findObject(objects, 'Deployment', '-dlq-router'));
       expect(router).toMatchObject({ CONSUMERS: 'none', DLQ_ROUTER_ENABLED: 'true', NATS_USER: { secretKeyRef: { name: expect.stringMatching(/-dlq$/), key: 'user' } } });
       expect(Object.keys(router).filter((k) => k.startsWith('DLQ_NATS'))).toEqual([]);
-      for (const name of GROUP_DEPLOYMENTS) expect(envOf(findObject(objects, 'Deployment', name)).DLQ_ROUTER_ENABLED).toBe('false');
+      for (const name of GROUP_DEPLOYMENTS) expect(envValues(findObject(objects, 'Deployment', name)).DLQ_ROUTER_ENABLED).toBe('false');
     }
-    const producer = container(findObject(minimal, 'Deployment', '-producer'));
+    const producer = containerOf(findObject(minimal, 'Deployment', '-producer'));
     expect(producer.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
     expect(podSpec(findObject(minimal, 'Deployment', '-producer')).terminationGracePeriodSeconds).toBeGreaterThan(5);
   });
@@ -159,15 +154,15 @@ describe('helm chart rules', () => {
       [findObject(external, 'Job', '-provision'), { 'nats-creds': 'nestjet-provisioner-creds' }],
     ];
     for (const [o, creds] of expected) {
-      const env = envOf(o);
+      const env = envValues(o);
       expect(env.NATS_CREDS_FILE).toBe('/etc/nestjet/nats/nestjet.creds');
       expect(env.DLQ_NATS_CREDS_FILE).toBe('nats-dlq-creds' in creds ? '/etc/nestjet/nats-dlq/nestjet.creds' : undefined);
       expect(env.NATS_TLS_CA).toBe('/etc/nestjet/nats-tls/ca.crt');
       const volumes = podSpec(o).volumes as Array<{ name: string; secret?: { secretName: string } }>;
       expect(Object.fromEntries(volumes.filter((v) => v.name.endsWith('creds')).map((v) => [v.name, v.secret?.secretName]))).toEqual(creds);
       expect(volumes.find((v) => v.name === 'nats-tls')?.secret?.secretName).toBe('nats-ca');
-      expect(container(o).volumeMounts).toContainEqual({ name: 'nats-creds', mountPath: '/etc/nestjet/nats', readOnly: true });
-      expect(container(o).volumeMounts).toContainEqual({ name: 'nats-tls', mountPath: '/etc/nestjet/nats-tls', readOnly: true });
+      expect(containerOf(o).volumeMounts).toContainEqual({ name: 'nats-creds', mountPath: '/etc/nestjet/nats', readOnly: true });
+      expect(containerOf(o).volumeMounts).toContainEqual({ name: 'nats-tls', mountPath: '/etc/nestjet/nats-tls', readOnly: true });
     }
     expect(findObject(external, 'ConfigMap', 'nestjet').data.NATS_URL).toMatch(/^tls:\/\/nats-0\..*,tls:\/\/nats-2\./);
     // No password travels: creds files sign a nonce.
@@ -178,14 +173,14 @@ describe('helm chart rules', () => {
   });
 
   it('PUBLIC_URL (ce-dataschema links): the producer Service in the cluster unless producer.publicUrl says otherwise', async () => {
-    expect(envOf(findObject(minimal, 'Deployment', '-producer')).PUBLIC_URL).toMatch(/^http:\/\/nestjet-producer\.[a-z0-9-]+\.svc:80$/);
+    expect(envValues(findObject(minimal, 'Deployment', '-producer')).PUBLIC_URL).toMatch(/^http:\/\/nestjet-producer\.[a-z0-9-]+\.svc:80$/);
     const set = await helmTemplate({ profiles: ['minimal'], set: { 'producer.publicUrl': 'https://events.example.com' } });
-    expect(envOf(findObject(set, 'Deployment', '-producer')).PUBLIC_URL).toBe('https://events.example.com');
+    expect(envValues(findObject(set, 'Deployment', '-producer')).PUBLIC_URL).toBe('https://events.example.com');
   });
 
   it("admin API and DLQ router: values reach the producer and consumer env; the producer connects as the dlq user only with the admin API, the consumer never (it dead-letters its own durables as its group's user)", async () => {
-    const producer = envOf(findObject(minimal, 'Deployment', '-producer'));
-    const consumer = envOf(findObject(minimal, 'Deployment', '-consumer-orders'));
+    const producer = envValues(findObject(minimal, 'Deployment', '-producer'));
+    const consumer = envValues(findObject(minimal, 'Deployment', '-consumer-orders'));
     expect(producer.ADMIN_API_ENABLED).toBe('true');
     expect(consumer.DLQ_ROUTER_ENABLED).toBe('false');
     expect('ADMIN_API_ENABLED' in consumer).toBe(false);
@@ -198,8 +193,8 @@ describe('helm chart rules', () => {
 
     const off = await helmTemplate({ profiles: ['minimal'], set: { 'producer.adminApi.enabled': false, 'consumer.dlqRouter.enabled': false } });
     await validateObjects(off);
-    const producerOff = envOf(findObject(off, 'Deployment', '-producer'));
-    const consumerOff = envOf(findObject(off, 'Deployment', '-consumer-orders'));
+    const producerOff = envValues(findObject(off, 'Deployment', '-producer'));
+    const consumerOff = envValues(findObject(off, 'Deployment', '-consumer-orders'));
     expect(producerOff.ADMIN_API_ENABLED).toBe('false');
     expect(consumerOff.DLQ_ROUTER_ENABLED).toBe('false');
     expect(Object.keys(producerOff).filter((k) => k.startsWith('DLQ_NATS'))).toEqual([]);
@@ -227,21 +222,21 @@ describe('helm chart rules', () => {
       expect(findObject(changed, 'ConfigMap', name).data).toMatchObject({ DLQ_MAX_AGE_MS: '86400000', DLQ_EXTRA_STREAMS: 'BILLING,SHIPPING' });
     }
     // The Job reads them through its ConfigMap; app pods roll when they change.
-    expect(container(findObject(changed, 'Job', '-provision')).envFrom).toEqual([{ configMapRef: { name: 'nestjet-provision' } }]);
+    expect(containerOf(findObject(changed, 'Job', '-provision')).envFrom).toEqual([{ configMapRef: { name: 'nestjet-provision' } }]);
     const checksum = (objects: K8sObject[]) => findObject(objects, 'Deployment', '-consumer-ledger').spec.template.metadata.annotations['checksum/config'];
     expect(checksum(changed)).not.toBe(checksum(minimal));
   });
 
   it('OpenTelemetry: standard OTEL_* variables per service, export disabled without an endpoint', () => {
-    const producer = envOf(findObject(bundled, 'Deployment', '-producer'));
+    const producer = envValues(findObject(bundled, 'Deployment', '-producer'));
     expect(producer).toMatchObject({
       OTEL_SERVICE_NAME: 'nestjet-producer',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger-collector.observability.svc:4318',
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0.25',
     });
-    for (const name of GROUP_DEPLOYMENTS) expect(envOf(findObject(bundled, 'Deployment', name)).OTEL_SERVICE_NAME).toBe('nestjet-consumer');
-    expect(envOf(findObject(minimal, 'Deployment', '-producer')).OTEL_SDK_DISABLED).toBe('true');
+    for (const name of GROUP_DEPLOYMENTS) expect(envValues(findObject(bundled, 'Deployment', name)).OTEL_SERVICE_NAME).toBe('nestjet-consumer');
+    expect(envValues(findObject(minimal, 'Deployment', '-producer')).OTEL_SDK_DISABLED).toBe('true');
   });
 
   it('PDBs never block a consumer scaled to zero; NetworkPolicy allows DNS, NATS and OTLP egress only', () => {

@@ -2,23 +2,21 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHART_DIR, chartWithoutNatsDependency, findObject, helmTemplate, helmTemplateError, validateObjects, type K8sObject } from '#test-support';
+import { CHART_DIR, chartWithoutNatsDependency, findObject, helmTemplate, helmTemplateError, validateObjects, type K8sObject, CHART_CONSUMER_GROUPS, containerOf, podSpec } from '#test-support';
 
 // Security defaults of the chart (issue 9), asserted on `helm template` with
 // default values unless a test says otherwise.
 
 /** The chart's NATS users: the components and one per consumer group (files/consumer-groups.json). */
 const USERS = ['producer', 'consumer-orders', 'consumer-ledger', 'dlq', 'provisioner', 'operator'];
-const GROUPS = ['orders', 'ledger'];
+const GROUPS = CHART_CONSUMER_GROUPS;
 const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
-const podSpec = (o: K8sObject) => (o.kind === 'Pod' ? o.spec : o.spec.template.spec);
-const container = (o: K8sObject) => podSpec(o).containers[0];
 type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
-const envOf = (o: K8sObject): Record<string, EnvVar> => Object.fromEntries((container(o).env as EnvVar[]).map((e) => [e.name, e]));
+const envOf = (o: K8sObject): Record<string, EnvVar> => Object.fromEntries((containerOf(o).env as EnvVar[]).map((e) => [e.name, e]));
 
 /** Every Secret a pod reads, by env or volume. */
 function secretsOf(o: K8sObject): string[] {
-  const fromEnv = (container(o).env as EnvVar[]).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : []));
+  const fromEnv = (containerOf(o).env as EnvVar[]).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : []));
   const fromVolumes = ((podSpec(o).volumes ?? []) as Array<{ secret?: { secretName: string } }>).flatMap((v) => (v.secret ? [v.secret.secretName] : []));
   return [...new Set([...fromEnv, ...fromVolumes])].sort();
 }
@@ -84,7 +82,7 @@ describe('helm chart security defaults', () => {
     expect(producer.NATS_PASSWORD!.valueFrom).toEqual({ secretKeyRef: { name: 'nestjet-nats-producer', key: 'password' } });
     // No credential is ever a literal value.
     for (const o of defaults.filter((x) => ['Deployment', 'Job', 'Pod'].includes(x.kind))) {
-      for (const e of container(o).env as EnvVar[]) if (/PASSWORD|TOKEN|_KEY$/.test(e.name)) expect({ name: e.name, value: e.value }).toEqual({ name: e.name, value: undefined });
+      for (const e of containerOf(o).env as EnvVar[]) if (/PASSWORD|TOKEN|_KEY$/.test(e.name)) expect({ name: e.name, value: e.value }).toEqual({ name: e.name, value: undefined });
     }
     // TLS by default (issue 24): no password travels in plain text, and nothing allows it.
     expect(findObject(defaults, 'ConfigMap', 'nestjet').data.NATS_URL).toMatch(/^tls:\/\//);

@@ -151,3 +151,16 @@ export function findObject(objects: K8sObject[], kind: string, nameSuffix: strin
 export function kindsOf(objects: K8sObject[]): string[] {
   return objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
 }
+
+/** The example shop's consumer groups (files/consumer-groups.json): the chart renders one Deployment each. */
+export const CHART_CONSUMER_GROUPS = ['orders', 'ledger'];
+
+/** The pod spec of a workload (or of a bare Pod). */
+export const podSpec = (o: K8sObject) => (o.kind === 'Pod' ? o.spec : o.spec.template.spec);
+
+/** The first container of a workload. */
+export const containerOf = (o: K8sObject) => podSpec(o).containers[0];
+
+/** A workload's environment by name: the literal value, or the `valueFrom` reference. */
+export const envValues = (o: K8sObject): Record<string, unknown> =>
+  Object.fromEntries((containerOf(o).env as Array<{ name: string; value?: string; valueFrom?: unknown }>).map((e) => [e.name, e.value ?? e.valueFrom]));
