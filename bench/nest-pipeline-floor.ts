@@ -4,19 +4,8 @@ import { JetStreamContext, JetStreamHandler } from '#jetstream';
 import type { JsMsg } from '@nats-io/jetstream';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, Server, type CustomTransportStrategy } from '@nestjs/microservices';
-
-/** Keeps the handlers Nest registers and receives nothing: the pipeline is called directly. */
-class HandlersOnly extends Server implements CustomTransportStrategy {
-  listen(callback: () => void): void {
-    callback();
-  }
-  close(): void {}
-  on(): void {}
-  unwrap<T>(): T {
-    throw new Error('no client');
-  }
-}
+import { Ctx, EventPattern } from '@nestjs/microservices';
+import { HandlersOnlyServer } from '#testing';
 
 @JetStreamHandler()
 class NoopHandler {
@@ -38,7 +27,7 @@ class NoopModule {}
  * this per message on top of what a bare nats.js loop does.
  */
 export async function nestPipelineMicros(calls = 200_000): Promise<number> {
-  const server = new HandlersOnly();
+  const server = new HandlersOnlyServer();
   const app = await NestFactory.createMicroservice(NoopModule, { logger: false, strategy: server });
   await app.listen();
   try {

@@ -5,6 +5,9 @@ export { NatsServer, type NatsServerOptions } from './nats/nats-server.js';
 export { NatsEndpoint, NatsUsers, topologyFor, type TestNatsUser } from './nats/nats-users.js';
 export { generateTlsFiles, tlsFilesIn, type TlsFiles } from './nats/tls-certificates.js';
 
+// Nest's handler pipeline without a transport: what Nest registered, called directly
+export { HandlersOnlyServer } from './app/handlers-only.server.js';
+
 // Small helpers the harness is built on
 export { freePort } from './support/ports.js';
 export { toolPath } from './support/tool-path.js';

@@ -7,30 +7,14 @@ import {
   type CallHandler, type CanActivate, type INestMicroservice, type NestInterceptor, type Type,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, Payload, Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload, type MessageHandler } from '@nestjs/microservices';
+import { HandlersOnlyServer } from '#testing';
 import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants.js';
 import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import { PayloadValidationError } from '../errors/non-retryable.error.js';
 import { JetStreamHandler } from '../transport/jetstream-handler.decorator.js';
 import { JetStreamContext } from '../transport/jetstream.context.js';
 import { DirectHandlers } from './direct-handlers.js';
-
-/** Receives nothing; keeps what Nest registers and the `extras` object Nest hands over with each handler. */
-class HandlersOnly extends Server implements CustomTransportStrategy {
-  readonly extras = new Map<string, object>();
-  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler?: boolean, extras?: Record<string, unknown>): void {
-    this.extras.set(pattern as string, extras!);
-    super.addHandler(pattern, callback, isEventHandler, extras);
-  }
-  listen(callback: () => void): void {
-    callback();
-  }
-  close(): void {}
-  on(): void {}
-  unwrap<T>(): T {
-    throw new Error('no client');
-  }
-}
 
 const calls: unknown[][] = [];
 const boom = new TypeError('handler failed');
@@ -85,7 +69,7 @@ const apps: INestMicroservice[] = [];
 
 /** A started microservice; DirectHandlers is made after `configure` (useGlobal*) and listen, as the transport makes it. */
 async function start(module: Type, configure?: (app: INestMicroservice) => void) {
-  const server = new HandlersOnly();
+  const server = new HandlersOnlyServer();
   const app = await NestFactory.createMicroservice(module, { logger: false, strategy: server });
   apps.push(app);
   configure?.(app);
