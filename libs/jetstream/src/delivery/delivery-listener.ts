@@ -26,8 +26,6 @@ export interface DeliveryListener {
   recovered?(d: Delivery): Promise<void> | void;
 }
 
-type Sync<K extends keyof DeliveryListener> = (d: Delivery, ...rest: never[]) => void;
-
 /** The listeners of one pipeline, grouped by callback once. */
 export class DeliveryListeners {
   readonly delivered: ((d: Delivery) => void)[];
@@ -39,8 +37,8 @@ export class DeliveryListeners {
   readonly around?: (d: Delivery, work: () => Promise<Outcome>) => Promise<Outcome>;
 
   constructor(listeners: readonly DeliveryListener[]) {
-    const bound = <K extends keyof DeliveryListener>(key: K) =>
-      listeners.filter((l) => typeof l[key] === 'function').map((l) => (l[key] as Sync<K>).bind(l)) as never;
+    const bound = (key: keyof DeliveryListener) =>
+      listeners.filter((l) => typeof l[key] === 'function').map((l) => (l[key] as (...args: never[]) => unknown).bind(l)) as never;
     this.delivered = bound('delivered');
     this.redelivered = bound('redelivered');
     this.handled = bound('handled');

@@ -6,15 +6,13 @@ import type { DeliveryListener } from './delivery-listener.js';
 /**
  * Per-delivery metrics of a consumer process: outcomes, handler time and
  * end-to-end latency (publish to handler start, first delivery of an
- * original only). The metrics' label children are bound once per durable.
+ * original only). `metricsOf` hands out a durable's children bound once (consumerMetrics caches them).
  */
 export class DeliveryMetricsListener implements DeliveryListener {
-  private readonly bound = new Map<string, ConsumerMetrics>();
-
   constructor(private readonly metricsOf: (durable: string) => ConsumerMetrics) {}
 
   handled(d: Delivery, durationMs: number): void {
-    const m = this.metrics(d.binding.durable);
+    const m = this.metricsOf(d.binding.durable);
     m.handlerDuration.observe(durationMs / 1000);
     if (d.priorAttempts === 0 && d.msg.info.deliveryCount === 1) {
       const publishedAt = Number(d.msg.headers?.get(HEADERS.publishedAt));
@@ -23,12 +21,6 @@ export class DeliveryMetricsListener implements DeliveryListener {
   }
 
   settled(d: Delivery): void {
-    if (d.outcome && d.outcome !== 'abandoned') this.metrics(d.binding.durable).processed[d.outcome as ProcessOutcome].inc();
-  }
-
-  private metrics(durable: string): ConsumerMetrics {
-    let m = this.bound.get(durable);
-    if (!m) this.bound.set(durable, (m = this.metricsOf(durable)));
-    return m;
+    if (d.outcome && d.outcome !== 'abandoned') this.metricsOf(d.binding.durable).processed[d.outcome as ProcessOutcome].inc();
   }
 }
