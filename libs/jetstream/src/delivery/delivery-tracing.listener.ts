@@ -1,5 +1,4 @@
-import { context } from '@opentelemetry/api';
-import type { Span } from '@opentelemetry/api';
+import { context, type Span } from '@opentelemetry/api';
 import { recordFailure, startProcessSpan, traceparentSampled } from '#telemetry';
 import { REPLAY_HEADERS } from '../dead-letter/dead-letter.constants.js';
 import { HEADERS } from '../headers/message-headers.js';
