@@ -1,7 +1,7 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { nestjetMetrics } from '#telemetry';
+import { MetricsModule, NestjetMetrics } from '#telemetry';
 import { JetStreamAdmin } from './admin/jetstream.admin.js';
 import { connectNats } from './connection/nats-connection.js';
 import { DEFAULT_API_TIMEOUT_MS, JETSTREAM_MANAGER, JETSTREAM_MODULE_OPTIONS, JETSTREAM_TOPOLOGY, NATS_CONNECTION } from './jetstream.constants.js';
@@ -14,7 +14,8 @@ import { formatProvisionResults } from './topology/topology.provisioner.js';
  * One NATS connection per process for publishing and admin reads, one
  * JetStreamManager on it, the publisher, a `ClientProxy`, and the declared
  * topology. Global, so feature modules inject `JetStreamPublisher` or
- * `JetStreamAdmin` directly.
+ * `JetStreamAdmin` directly. Imports MetricsModule itself, so the app's
+ * metrics exist with or without TelemetryModule's /metrics.
  */
 @Module({})
 export class JetStreamModule implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,12 +25,14 @@ export class JetStreamModule implements OnApplicationBootstrap, OnApplicationShu
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(JETSTREAM_MODULE_OPTIONS) private readonly options: JetStreamModuleOptions,
     private readonly admin: JetStreamAdmin,
+    private readonly metrics: NestjetMetrics,
   ) {}
 
   static forRoot(options: JetStreamModuleOptions): DynamicModule {
     return {
       module: JetStreamModule,
       global: true,
+      imports: [MetricsModule],
       providers: [
         { provide: JETSTREAM_MODULE_OPTIONS, useValue: options },
         { provide: JETSTREAM_TOPOLOGY, useValue: options.topology },
@@ -44,8 +47,8 @@ export class JetStreamModule implements OnApplicationBootstrap, OnApplicationShu
         },
         {
           provide: JetStreamPublisher,
-          inject: [NATS_CONNECTION],
-          useFactory: (nc: NatsConnection) => new JetStreamPublisher(nc, options.publisher),
+          inject: [NATS_CONNECTION, NestjetMetrics],
+          useFactory: (nc: NatsConnection, metrics: NestjetMetrics) => new JetStreamPublisher(nc, options.publisher, (topic) => metrics.topic(topic)),
         },
         {
           provide: JetStreamClientProxy,
@@ -71,7 +74,7 @@ export class JetStreamModule implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    nestjetMetrics.useStatsSource(() => this.admin.brokerStats());
+    this.metrics.useStatsSource(() => this.admin.brokerStats());
     if (!this.options.autoProvision) return;
     const results = await this.admin.provision();
     this.logger.log(`provisioned topology\n${formatProvisionResults(results)}`);

@@ -16,11 +16,11 @@ export {
 export {
   ADVISORY_REJECTION_CHECKS,
   NestjetMetrics,
-  nestjetMetrics,
   type AdvisoryRejectionCheck,
   type BrokerStats,
   type ConsumerStats,
   type StreamStats,
 } from './metrics/nestjet.metrics.js';
-export { consumerMetrics, topicMetrics, type ConsumerMetrics, type ProcessOutcome, type PublishOutcome, type TopicMetrics } from './metrics/bound-metrics.js';
+export type { ConsumerMetrics, ProcessOutcome, PublishOutcome, TopicMetrics } from './metrics/bound-metrics.js';
+export { MetricsModule } from './metrics/metrics.module.js';
 export { TelemetryModule } from './telemetry.module.js';

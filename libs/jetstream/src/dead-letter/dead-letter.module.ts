@@ -1,5 +1,5 @@
 import type { Topology } from '#contracts';
-import { nestjetMetrics } from '#telemetry';
+import { MetricsModule, NestjetMetrics } from '#telemetry';
 import {
   Inject,
   Injectable,
@@ -88,6 +88,16 @@ class DeadLetterLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
   }
 }
 
+/** The app's metrics of stored records: every writer's, counted once, where the sink stores them. */
+function deadLetterCounters(metrics: NestjetMetrics): DeadLetterCounters {
+  return {
+    stored: ({ stream, consumer, kind }, source) => {
+      metrics.deadLettered.inc({ stream, consumer, kind });
+      if (source === 'reconciler') metrics.reconciled.inc({ stream, consumer, kind });
+    },
+  };
+}
+
 /**
  * Dead letters: the service behind the admin API and CLI, the failure recorder
  * the transport writes to (on the shared connection: the worker's user writes
@@ -96,30 +106,23 @@ class DeadLetterLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
  * `router: true`) the DLQ router and the reconciliation sweep.
  * Needs `JetStreamModule.forRoot()`.
  */
-/** The process's metrics of stored records: every writer's, counted once, where the sink stores them. */
-const deadLetterCounters: DeadLetterCounters = {
-  stored: ({ stream, consumer, kind }, source) => {
-    nestjetMetrics.deadLettered.inc({ stream, consumer, kind });
-    if (source === 'reconciler') nestjetMetrics.reconciled.inc({ stream, consumer, kind });
-  },
-};
-
 @Module({})
 export class DeadLetterModule {
   static forRoot(options: DeadLetterModuleOptions): DynamicModule {
     return {
       module: DeadLetterModule,
+      imports: [MetricsModule],
       providers: [
         { provide: DEAD_LETTER_MODULE_OPTIONS, useValue: options },
         {
           provide: DeadLetterConnection,
-          inject: [NATS_CONNECTION, JETSTREAM_MANAGER, JetStreamPublisher, JETSTREAM_MODULE_OPTIONS],
-          useFactory: async (nc: NatsConnection, jsm: JetStreamManager, publisher: JetStreamPublisher, o: JetStreamModuleOptions) => {
+          inject: [NATS_CONNECTION, JETSTREAM_MANAGER, JetStreamPublisher, JETSTREAM_MODULE_OPTIONS, NestjetMetrics],
+          useFactory: async (nc: NatsConnection, jsm: JetStreamManager, publisher: JetStreamPublisher, o: JetStreamModuleOptions, metrics: NestjetMetrics) => {
             const records = (c: NatsConnection) => new JetStreamPublisher(c, { ...o.publisher, recordMetrics: false });
             if (!options.connection) return new DeadLetterConnection(nc, jsm, publisher, records(nc), false);
             const own = await connectNats(options.connection, `${o.name}-dlq`, new Logger('NATS'));
             const ownJsm = await jetstreamManager(own, { timeout: o.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS, checkAPI: false });
-            return new DeadLetterConnection(own, ownJsm, new JetStreamPublisher(own, o.publisher), records(own), true);
+            return new DeadLetterConnection(own, ownJsm, new JetStreamPublisher(own, o.publisher, (topic) => metrics.topic(topic)), records(own), true);
           },
         },
         {
@@ -134,9 +137,9 @@ export class DeadLetterModule {
         },
         {
           provide: DeadLetterSink,
-          inject: [DeadLetterConnection],
+          inject: [DeadLetterConnection, NestjetMetrics],
           // The worker's own user (consumer-<group>) may write dlq.<stream>.<its durables>, so the shared connection serves too.
-          useFactory: (c: DeadLetterConnection) => new DeadLetterSink(c.recordPublisher, deadLetterCounters),
+          useFactory: (c: DeadLetterConnection, metrics: NestjetMetrics) => new DeadLetterSink(c.recordPublisher, deadLetterCounters(metrics)),
         },
         {
           provide: DirectDeadLetterHook,
@@ -153,9 +156,9 @@ export class DeadLetterModule {
         },
         {
           provide: DeadLetterRouter,
-          inject: [DeadLetterConnection, JETSTREAM_MODULE_OPTIONS, DeadLetterSink],
-          useFactory: (c: DeadLetterConnection, o: JetStreamModuleOptions, sink: DeadLetterSink) =>
-            new DeadLetterRouter(c.jsm, c.recordPublisher, new KvFailureRecorder(c.nc), o.topology, sink, (check) => nestjetMetrics.rejectedAdvisories.inc({ check })),
+          inject: [DeadLetterConnection, JETSTREAM_MODULE_OPTIONS, DeadLetterSink, NestjetMetrics],
+          useFactory: (c: DeadLetterConnection, o: JetStreamModuleOptions, sink: DeadLetterSink, metrics: NestjetMetrics) =>
+            new DeadLetterRouter(c.jsm, c.recordPublisher, new KvFailureRecorder(c.nc), o.topology, sink, (check) => metrics.rejectedAdvisories.inc({ check })),
         },
         {
           provide: DeadLetterReconciler,

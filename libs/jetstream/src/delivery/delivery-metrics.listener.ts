@@ -6,7 +6,7 @@ import type { DeliveryListener } from './delivery-listener.js';
 /**
  * Per-delivery metrics of a consumer process: outcomes, handler time and
  * end-to-end latency (publish to handler start, first delivery of an
- * original only). `metricsOf` hands out a durable's children bound once (consumerMetrics caches them).
+ * original only). `metricsOf` hands out a durable's children bound once (NestjetMetrics.consumer keeps them).
  */
 export class DeliveryMetricsListener implements DeliveryListener {
   constructor(private readonly metricsOf: (durable: string) => ConsumerMetrics) {}

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Context } from '@opentelemetry/api';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
-import { injectTraceContext, topicMetrics, tracePublish } from '#telemetry';
+import { injectTraceContext, tracePublish, type TopicMetrics } from '#telemetry';
 import { PublishRejectedError, PublishTimeoutError, StreamFullError } from '../errors/publish.errors.js';
 import { HEADERS, toMsgHdrs, type HeaderEntries } from '../headers/message-headers.js';
 import { isBrokerUnavailable, isStreamFull } from '../errors/jetstream-api.errors.js';
@@ -17,7 +17,10 @@ export interface PublisherOptions {
   /** First retry delay; later ones grow exponentially with decorrelated jitter. */
   retryInitialDelayMs: number;
   retryMaxDelayMs: number;
-  /** Count publishes in nestjet_published_messages_total; off for publishers that are not the ingress (the DLQ router). */
+  /**
+   * Count publishes in nestjet_published_messages_total, into the metrics the constructor is given; off for
+   * publishers that are not the ingress (the DLQ router).
+   */
   recordMetrics: boolean;
 }
 
@@ -60,10 +63,18 @@ export class JetStreamPublisher {
   private readonly inbox: PubAckInbox;
   private readonly options: PublisherOptions;
   private readonly backoff: ExponentialBackoff<unknown>;
+  /** Set only when publishes are counted, so the hot path asks one question. */
+  private readonly metricsOf?: (topic: string) => TopicMetrics;
 
-  constructor(nc: NatsConnection, options: Partial<PublisherOptions> = {}) {
+  /**
+   * `metricsOf` hands out a topic's metrics, bound once (NestjetMetrics.topic of the app's instance, see
+   * JetStreamModule). Without it nothing is counted: a publisher built outside an app (a CLI, a test) has no
+   * /metrics to feed.
+   */
+  constructor(nc: NatsConnection, options: Partial<PublisherOptions> = {}, metricsOf?: (topic: string) => TopicMetrics) {
     this.inbox = new PubAckInbox(nc);
     this.options = { ...DEFAULT_PUBLISHER_OPTIONS, ...options };
+    this.metricsOf = this.options.recordMetrics ? metricsOf : undefined;
     this.backoff = new ExponentialBackoff({ initialDelay: this.options.retryInitialDelayMs, maxDelay: this.options.retryMaxDelayMs });
   }
 
@@ -72,14 +83,13 @@ export class JetStreamPublisher {
     const id = opts.msgId ?? randomUUID();
     const bodySize = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
     return tracePublish({ subject, msgId: id, bodySize, parent: opts.trace }, (ctx) =>
-      this.options.recordMetrics
-        ? this.measured(subject, opts.topic, () => this.publishWithRetries(subject, data, id, opts, ctx))
+      this.metricsOf
+        ? this.measured(this.metricsOf(opts.topic ?? subject.split('.').slice(0, 2).join('.')), () => this.publishWithRetries(subject, data, id, opts, ctx))
         : this.publishWithRetries(subject, data, id, opts, ctx),
     );
   }
 
-  private async measured(subject: string, label: string | undefined, publish: () => Promise<PublishResult>): Promise<PublishResult> {
-    const metrics = topicMetrics(label ?? subject.split('.').slice(0, 2).join('.'));
+  private async measured(metrics: TopicMetrics, publish: () => Promise<PublishResult>): Promise<PublishResult> {
     const started = performance.now();
     try {
       const result = await publish();

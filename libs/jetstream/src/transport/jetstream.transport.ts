@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager, type Consumer } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { activeTraceContexts, consumerMetrics, nestjetMetrics, samplingFollowsParent, tracingActive, tracingStartedByNestjet } from '#telemetry';
+import { activeTraceContexts, NestjetMetrics, samplingFollowsParent, tracingActive, tracingStartedByNestjet } from '#telemetry';
 import type { TopicDeclaration } from '#contracts';
 import { connectNats, type NatsConnectionOptions } from '../connection/nats-connection.js';
 import { whileUnavailable } from '../connection/while-unavailable.js';
@@ -59,6 +59,11 @@ export interface JetStreamTransportOptions {
    * under any other SDK set-up.
    */
   traceContext?: HandlerTraceContext;
+  /**
+   * Where deliveries and bound consumers are counted: the app's (appPullTransport passes it). Without it the
+   * transport records into metrics of its own, so one built by hand still works; nobody scrapes those.
+   */
+  metrics?: NestjetMetrics;
 }
 
 /** Nanoseconds (the JetStream API's unit) to milliseconds. */
@@ -83,9 +88,11 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
   private balancer?: PartitionBalancer;
 
   private readonly idempotency: IdempotencyGuard;
+  private readonly metrics: NestjetMetrics;
 
   constructor(private readonly options: JetStreamTransportOptions) {
     super();
+    this.metrics = options.metrics ?? new NestjetMetrics();
     this.idempotency = new IdempotencyGuard(options.markers, options.idempotencyHorizonMs ?? DEFAULT_IDEMPOTENCY_HORIZON_MS, this.logger);
   }
 
@@ -137,7 +144,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
         );
         this.workers.push(worker);
         if (pinned) partitioned.push({ binding, worker });
-        nestjetMetrics.bound.inc({ consumer: binding.durable });
+        this.metrics.bound.inc({ consumer: binding.durable });
         this.logger.log({
           event: 'consumer.bound',
           stream: binding.stream,
@@ -187,7 +194,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
    * only when a tracer provider is registered (instrumentation runs first).
    */
   private createPipeline(): DeliveryPipeline {
-    const listeners: DeliveryListener[] = [new FailureRecordListener(this.logger, this.options.failureHook), new DeliveryMetricsListener(consumerMetrics)];
+    const listeners: DeliveryListener[] = [new FailureRecordListener(this.logger, this.options.failureHook), new DeliveryMetricsListener((durable) => this.metrics.consumer(durable))];
     if (tracingActive()) listeners.push(new DeliveryTracingListener(samplingFollowsParent(), this.handlerTraceContext()));
     return new DeliveryPipeline({
       routes: this.routes,
@@ -219,7 +226,7 @@ export class JetStreamPullTransport extends Server implements CustomTransportStr
    * nothing, and the connection drains at once.
    */
   async close(): Promise<void> {
-    for (const b of this.options.bindings) nestjetMetrics.bound.set({ consumer: b.durable }, 0);
+    for (const b of this.options.bindings) this.metrics.bound.set({ consumer: b.durable }, 0);
     this.presence?.stop();
     this.balancer?.stop();
     for (const w of this.workers) w.stopPulling();

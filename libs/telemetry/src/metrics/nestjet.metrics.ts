@@ -1,4 +1,7 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ConsumerMetrics, ProcessOutcome, PublishOutcome, TopicMetrics } from './bound-metrics.js';
+import { processRegistry } from './process.metrics.js';
 
 export interface ConsumerStats {
   stream: string;
@@ -31,13 +34,18 @@ export type AdvisoryRejectionCheck = (typeof ADVISORY_REJECTION_CHECKS)[number];
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /**
- * Every nestjet_* metric, in one registry per process. Label sets are bounded:
- * topics, consumers and streams come from the declared topology, outcomes and
- * results from fixed lists.
+ * Every nestjet_* metric of one application, in a registry of its own (with
+ * the process's metrics, see processRegistry); MetricsModule provides it.
+ * Label sets are bounded: topics, consumers and streams come from the
+ * declared topology, outcomes and results from fixed lists.
  */
+@Injectable()
 export class NestjetMetrics {
-  readonly registry = new Registry();
+  /** A copy of the shared process registry's list (the metrics themselves are shared), then this app's own. */
+  readonly registry = Registry.merge([processRegistry()]);
   private statsSource?: () => Promise<BrokerStats>;
+  private readonly topics = new Map<string, TopicMetrics>();
+  private readonly consumers = new Map<string, ConsumerMetrics>();
 
   readonly published = new Counter({
     name: 'nestjet_published_messages_total',
@@ -106,7 +114,6 @@ export class NestjetMetrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
     const metrics = this;
     const consumerGauge = (name: string, help: string, pick: (s: ConsumerStats) => number) =>
       new Gauge({
@@ -154,6 +161,40 @@ export class NestjetMetrics {
     });
   }
 
+  /**
+   * A topic's publish metrics, children bound on first use and kept: a label
+   * lookup (prom-client hashes the label object) per publish and per delivery
+   * showed in the producer's and the consumer's profiles. Topics and consumers
+   * come from the declared topology, so the maps stay small.
+   */
+  topic(topic: string): TopicMetrics {
+    let bound = this.topics.get(topic);
+    if (!bound) {
+      const published = (result: PublishOutcome) => this.published.labels({ topic, result });
+      bound = {
+        published: { stored: published('stored'), duplicate: published('duplicate'), timeout: published('timeout'), full: published('full'), rejected: published('rejected') },
+        publishDuration: this.publishDuration.labels({ topic }),
+      };
+      this.topics.set(topic, bound);
+    }
+    return bound;
+  }
+
+  /** A consumer's per-delivery metrics, children bound on first use and kept (see `topic`). */
+  consumer(consumer: string): ConsumerMetrics {
+    let bound = this.consumers.get(consumer);
+    if (!bound) {
+      const processed = (outcome: ProcessOutcome) => this.processed.labels({ consumer, outcome });
+      bound = {
+        processed: { ack: processed('ack'), nak: processed('nak'), reschedule: processed('reschedule'), term: processed('term'), skip: processed('skip') },
+        handlerDuration: this.handlerDuration.labels({ consumer }),
+        endToEnd: this.endToEnd.labels({ consumer }),
+      };
+      this.consumers.set(consumer, bound);
+    }
+    return bound;
+  }
+
   /** Where the consumer and DLQ gauges come from; polled on each scrape. */
   useStatsSource(source: () => Promise<BrokerStats>): void {
     this.statsSource = source;
@@ -171,5 +212,3 @@ export class NestjetMetrics {
   }
 }
 
-/** The process-wide metrics; libraries record into it without dependency injection. */
-export const nestjetMetrics = new NestjetMetrics();
