@@ -1,28 +1,12 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import type { JsMsg } from '@nats-io/jetstream';
-import { JetStreamStatus } from '@nats-io/jetstream/internal';
+import { JetStreamError, JsHeaders, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { replyInbox } from '../connection/reply-inbox.js';
-
-/**
- * nats.js's own `JsMsg` (ack, nak, working, term, info), as `fetch()` and
- * `consume()` build it. Its package exports the type but not the factory, so
- * it is loaded by file from the installed package: pinned by package-lock and
- * checked by every consumer test.
- */
-const requireFromHere = createRequire(import.meta.url);
-const { toJsMsg } = requireFromHere(join(dirname(requireFromHere.resolve('@nats-io/jetstream')), 'jsmsg.js')) as {
-  toJsMsg(m: Msg, ackTimeoutMs: number): JsMsg;
-};
+import { PulledMessage } from './pulled-message.js';
 
 /** On a pinned-client consumer, the server marks the pinned client's messages with its pin (ADR-42). */
 const PIN_ID_HEADER = 'Nats-Pin-Id';
 /** The answer to a pull whose pin is no longer the server's. */
 const PIN_MISMATCH = 423;
-
-/** How long the server may take to answer an ack sent with `ackAck()` (unused by the transport; nats.js's default). */
-const ACK_ACK_TIMEOUT_MS = 5_000;
 
 export interface PullStreamOptions {
   stream: string;
@@ -123,26 +107,27 @@ export class PullStream {
       if (this.outstanding > 0) this.outstanding--;
       const pin = this.options.group ? msg.headers?.get(PIN_ID_HEADER) : undefined;
       if (pin) this.pinId = pin;
-      this.events.message(toJsMsg(msg, ACK_ACK_TIMEOUT_MS));
+      this.events.message(new PulledMessage(msg, this.nc));
       return;
     }
-    const status = new JetStreamStatus(msg);
-    if (status.code === 100) return; // idle heartbeat
-    if (status.code === PIN_MISMATCH) {
+    const code = msg.headers?.code ?? 0;
+    if (code === 100) return; // idle heartbeat
+    if (code === PIN_MISMATCH) {
       // The server pinned another client: pull again without a pin, as a standby.
       this.pinId = undefined;
       this.outstanding = 0;
       this.events.room();
       return;
     }
-    const { msgsLeft } = status.parseDiscard();
+    const msgsLeft = parseInt(msg.headers?.get(JsHeaders.PendingMessagesHdr) ?? '', 10) || 0;
     if (msgsLeft > 0) this.outstanding = Math.max(0, this.outstanding - msgsLeft);
+    const description = msg.headers?.description?.toLowerCase() || (code === 503 ? 'no responders' : 'unknown');
     // 408: a pull expired; 409 with counts: a leadership change or a limit ended it. Either way, room again.
-    if (status.code === 408 || (status.code === 409 && msgsLeft > 0 && !status.isConsumerDeleted())) {
+    if (code === 408 || (code === 409 && msgsLeft > 0 && description !== 'consumer deleted')) {
       this.events.room();
       return;
     }
-    this.fail(status.toError());
+    this.fail(new PullStatusError(code, description));
   }
 
   private fail(err: Error): void {
@@ -155,5 +140,16 @@ export class PullStream {
     if (this.outstanding === 0 || performance.now() - this.lastHeard < 2 * this.options.heartbeatMs) return;
     this.outstanding = 0;
     this.events.room();
+  }
+}
+
+/** A pull the server ended with a status that leaves no room to ask again (consumer deleted, no responders, a limit). */
+export class PullStatusError extends JetStreamError {
+  constructor(
+    readonly code: number,
+    description: string,
+  ) {
+    super(`pull refused: ${code} ${description}`);
+    this.name = 'PullStatusError';
   }
 }
