@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { ConsumerMetrics, ProcessOutcome, PublishOutcome, TopicMetrics } from './bound-metrics.js';
 import { processRegistry } from './process.metrics.js';
+import { TallyCounter, TallyHistogram } from './tally-metrics.js';
 
 export interface ConsumerStats {
   stream: string;
@@ -47,43 +48,37 @@ export class NestjetMetrics {
   private readonly topics = new Map<string, TopicMetrics>();
   private readonly consumers = new Map<string, ConsumerMetrics>();
 
-  readonly published = new Counter({
+  private readonly publishedTallies = new TallyCounter({
     name: 'nestjet_published_messages_total',
     help: 'Publish attempts by topic and result (stored, duplicate, timeout, rejected, full)',
     labelNames: ['topic', 'result'] as const,
     registers: [this.registry],
   });
+  readonly published = this.publishedTallies.counter;
 
-  readonly publishDuration = new Histogram({
-    name: 'nestjet_publish_duration_seconds',
-    help: 'Time from publish call to JetStream PubAck, retries included',
-    labelNames: ['topic'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly publishDuration = new TallyHistogram<'topic'>(
+    'nestjet_publish_duration_seconds',
+    'Time from publish call to JetStream PubAck, retries included',
+    LATENCY_BUCKETS,
+    [this.registry],
+  );
 
-  readonly processed = new Counter({
+  private readonly processedTallies = new TallyCounter({
     name: 'nestjet_processed_messages_total',
     help: 'Deliveries settled by a consumer, by outcome (ack, nak, reschedule, term, skip)',
     labelNames: ['consumer', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly processed = this.processedTallies.counter;
 
-  readonly handlerDuration = new Histogram({
-    name: 'nestjet_handler_duration_seconds',
-    help: 'Handler run time per delivery',
-    labelNames: ['consumer'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly handlerDuration = new TallyHistogram<'consumer'>('nestjet_handler_duration_seconds', 'Handler run time per delivery', LATENCY_BUCKETS, [this.registry]);
 
-  readonly endToEnd = new Histogram({
-    name: 'nestjet_end_to_end_latency_seconds',
-    help: 'Time from publish (nestjet-published-at header) to handler start',
-    labelNames: ['consumer'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly endToEnd = new TallyHistogram<'consumer'>(
+    'nestjet_end_to_end_latency_seconds',
+    'Time from publish (nestjet-published-at header) to handler start',
+    LATENCY_BUCKETS,
+    [this.registry],
+  );
 
   readonly deadLettered = new Counter({
     name: 'nestjet_dead_lettered_messages_total',
@@ -162,18 +157,19 @@ export class NestjetMetrics {
   }
 
   /**
-   * A topic's publish metrics, children bound on first use and kept: a label
-   * lookup (prom-client hashes the label object) per publish and per delivery
-   * showed in the producer's and the consumer's profiles. Topics and consumers
+   * A topic's publish metrics, bound on first use and kept as plain tallies
+   * (TallyCounter, TallyHistogram): prom-client validates and hashes the labels
+   * on every call, even of a bound child, which showed in the producer's and
+   * the consumer's profiles. Topics and consumers
    * come from the declared topology, so the maps stay small.
    */
   topic(topic: string): TopicMetrics {
     let bound = this.topics.get(topic);
     if (!bound) {
-      const published = (result: PublishOutcome) => this.published.labels({ topic, result });
+      const published = (result: PublishOutcome) => this.publishedTallies.bind({ topic, result });
       bound = {
         published: { stored: published('stored'), duplicate: published('duplicate'), timeout: published('timeout'), full: published('full'), rejected: published('rejected') },
-        publishDuration: this.publishDuration.labels({ topic }),
+        publishDuration: this.publishDuration.bind({ topic }),
       };
       this.topics.set(topic, bound);
     }
@@ -184,11 +180,11 @@ export class NestjetMetrics {
   consumer(consumer: string): ConsumerMetrics {
     let bound = this.consumers.get(consumer);
     if (!bound) {
-      const processed = (outcome: ProcessOutcome) => this.processed.labels({ consumer, outcome });
+      const processed = (outcome: ProcessOutcome) => this.processedTallies.bind({ consumer, outcome });
       bound = {
         processed: { ack: processed('ack'), nak: processed('nak'), reschedule: processed('reschedule'), term: processed('term'), skip: processed('skip') },
-        handlerDuration: this.handlerDuration.labels({ consumer }),
-        endToEnd: this.endToEnd.labels({ consumer }),
+        handlerDuration: this.handlerDuration.bind({ consumer }),
+        endToEnd: this.endToEnd.bind({ consumer }),
       };
       this.consumers.set(consumer, bound);
     }
