@@ -44,12 +44,15 @@ describe('PulledMessage', () => {
 
   it('parses the reply subject once, and only when read', () => {
     const { m } = setup();
-    const split = jest.spyOn(String.prototype, 'split');
+    const scan = jest.spyOn(String.prototype, 'indexOf');
     m.ack();
-    expect(split).not.toHaveBeenCalled();
+    expect(scan).not.toHaveBeenCalled();
     expect(m.info).toBe(m.info);
-    expect(split).toHaveBeenCalledTimes(1);
-    split.mockRestore();
+    const calls = scan.mock.calls.length;
+    expect(calls).toBeGreaterThan(0);
+    void m.info.deliveryCount;
+    expect(scan).toHaveBeenCalledTimes(calls);
+    scan.mockRestore();
   });
 
   it('answers once: the first final answer wins, later ones are not sent', () => {
