@@ -117,6 +117,37 @@ describe('dead letters: replays go only to declared topic subjects, once unless 
     expect(await orders()).toEqual(before);
   });
 
+  it("delivers a replay to the durable that failed it alone, on its redelivery subject, and hands its handler the topic subject", async () => {
+    // Every other durable whose filter takes the subject; nobody pulls them here, so anything offered to one stays pending.
+    const others = ['notifications', 'fraud-review', 'ledger-p3', 'ledger-p5'];
+    const pendingOf = async () => Object.fromEntries(await Promise.all(others.map(async (d) => [d, (await jsm.consumers.info('ORDERS', d)).num_pending] as const)));
+    const before = await pendingOf();
+    const subject = 'orders.created.eu.high.p3';
+
+    const forFulfillment = await craft(subject, 'fulfillment', order({ amount: 2000 }));
+    const first = await replay(forFulfillment);
+    expect(first.status).toBe(202);
+    const done = (await first.json()) as { seq: number; subject: string };
+    expect(done.subject).toBe(subject);
+    const stored = await jsm.streams.getMessage('ORDERS', { seq: done.seq });
+    expect(stored!.subject).toBe(`nestjet-redeliver.ORDERS.fulfillment.${subject}`);
+    expect(stored!.header.get('nestjet-replay-of')).toBe(String(forFulfillment));
+    expect(stored!.header.has('nestjet-replay-for')).toBe(false);
+    const handled = await waitFor('fulfillment to process the replay', () => processed([flaky]).find((p) => p.seq === done.seq));
+    expect(handled).toMatchObject({ consumer: 'fulfillment', subject });
+
+    // A partition durable's replay stays with that durable: not fulfillment, not the other partitions, not the fan-out.
+    const forLedger = await craft(subject, 'ledger-p3', order({ amount: 2000 }));
+    const second = await replay(forLedger);
+    expect(second.status).toBe(202);
+    const ledgerSeq = ((await second.json()) as { seq: number }).seq;
+    expect((await jsm.streams.getMessage('ORDERS', { seq: ledgerSeq }))!.subject).toBe(`nestjet-redeliver.ORDERS.ledger-p3.${subject}`);
+    expect(await pendingOf()).toEqual({ ...before, 'ledger-p3': before['ledger-p3']! + 1 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(processed([flaky]).some((p) => p.seq === ledgerSeq)).toBe(false);
+    expect((await jsm.consumers.info('ORDERS', 'fulfillment')).delivered.stream_seq).toBeLessThan(ledgerSeq);
+  });
+
   it('replays a record once; again only with force=true, and the refusal names the earlier replay', async () => {
     const id = await craft('orders.created.eu.std', 'fulfillment', order());
     const before = await orders();
@@ -198,7 +229,7 @@ describe('dead letters: replays go only to declared topic subjects, once unless 
     const lowered = await replay(id, '', { payload: { ...high, amount: 10 } });
     expect(lowered.status).toBe(422);
     expect((await problemOf(lowered)).detail).toMatch(
-      /^the edited payload routes to orders\.created\.eu\.std\.p\d, which consumer fraud-review does not receive \(filter orders\.created\.\*\.high, orders\.created\.\*\.high\.\*\); the replay would reach nobody$/,
+      /^the edited payload routes to orders\.created\.eu\.std\.p\d, which consumer fraud-review does not receive \(filter orders\.created\.\*\.high, orders\.created\.\*\.high\.\*\); a replay goes only to subjects its consumer's filter takes$/,
     );
     expect(await orders()).toEqual(before);
     const stillHigh = await replay(id, '', { payload: { ...high, amount: 5000 } });

@@ -103,6 +103,27 @@ describe('NATS least privilege: the server enforces each component’s permissio
     expect(await as(nats, 'operator', (nc) => streamCount(nc, 'ORDERS'))).toBe(before);
   });
 
+  it("no consumer group's user can publish a redelivery subject, not even its own durables'; only the producer and dlq (replays) can", async () => {
+    const copies = ['nestjet-redeliver.ORDERS.fulfillment.orders.created.eu.std', 'nestjet-redeliver.ORDERS.ledger-p3.orders.created.eu.std.p3', 'nestjet-redeliver.ORDERS.notifications.orders.paid'];
+    const before = await as(nats, 'operator', (nc) => streamCount(nc, 'ORDERS'));
+    for (const user of [...GROUP_USERS, 'provisioner'] as const) {
+      await as(nats, user, async (nc) => {
+        for (const subject of copies) {
+          const outcome = await jetstream(nc).publish(subject, JSON.stringify(order())).then(() => 'stored', (e: Error) => e.message);
+          expect({ user, subject, outcome }).toEqual({ user, subject, outcome: expect.stringMatching(PERMISSION_DENIED) });
+        }
+      });
+    }
+    expect(await as(nats, 'operator', (nc) => streamCount(nc, 'ORDERS'))).toBe(before);
+    // dlq replays to redelivery subjects only: a topic subject, which every durable on it would receive, is refused.
+    await expect(as(nats, 'dlq', (nc) => jetstream(nc).publish('orders.created.eu.std', JSON.stringify(order())))).rejects.toThrow(PERMISSION_DENIED);
+    for (const user of ['producer', 'dlq'] as const) {
+      const ack = await as(nats, user, (nc) => jetstream(nc).publish(copies[0]!, JSON.stringify(order())));
+      expect({ user, stream: ack.stream }).toEqual({ user, stream: 'ORDERS' });
+      await as(nats, 'operator', async (nc) => (await jetstreamManager(nc)).streams.deleteMessage('ORDERS', ack.seq));
+    }
+  });
+
   it('no user, the operator included, can publish a (forged) consumer advisory', async () => {
     for (const component of APP_USERS) {
       await as(nats, component, async (nc) => {

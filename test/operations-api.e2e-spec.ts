@@ -139,7 +139,8 @@ describe('operations API (/v1/ops) and the console files', () => {
         return c.paused && c.pending >= 30 ? c : null;
       });
       const detail = (await (await get('/v1/ops/consumers/ORDERS/fulfillment')).json()) as ConsumerView;
-      expect(detail.config!.filterSubjects).toEqual(['orders.created.>']);
+      // The server's filter: the topic filter and the durable's own redelivery subjects (retry copies, replays).
+      expect(detail.config!.filterSubjects).toEqual(['orders.created.>', 'nestjet-redeliver.ORDERS.fulfillment.>']);
       expect(detail.config!.maxDeliver).toBe(Number(DLQ_TEST_TOPOLOGY.CONSUMER_MAX_DELIVER));
       expect(Math.max(...detail.history.pending)).toBeGreaterThanOrEqual(lagging.pending);
 

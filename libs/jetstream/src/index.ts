@@ -103,6 +103,10 @@ export { SCHEDULE_ID, type PendingSchedule, type ScheduleListing } from './sched
 export { ScheduleNotFoundError, SchedulesFullError } from './schedule/schedule.errors.js';
 export { SCHEDULE_DUE_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule/schedule.constants.js';
 export { withSchedules, type ScheduleOptions } from './schedule/schedule.topology.js';
+// Per-durable copies (rescheduled retries, DLQ replays) on subjects only that durable reads
+export { REDELIVERY_PREFIX } from './redelivery/redelivery.constants.js';
+export { originalSubject, parseRedeliverySubject, redeliveryFilter, redeliverySpace, redeliverySubject, type RedeliveryAddress } from './redelivery/redelivery-subject.js';
+export { withRedelivery } from './redelivery/redelivery.topology.js';
 
 // Contracts on the wire: CloudEvents attributes and payload codecs
 export type { CloudEventAttributes } from './cloud-events/cloud-event.headers.js';

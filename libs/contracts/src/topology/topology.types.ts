@@ -65,6 +65,13 @@ export interface StreamSourceDeclaration {
   from: string;
   /** …and the subject each copy gets here (`>` and `*` carry over). */
   to: string;
+  /**
+   * Declarations from one stream form one source, each a transform of it; those with a key form
+   * another source of their own. The server keys how far a source has copied by its transforms, so a
+   * transform added to a running source starts it afresh, copying again whatever the source stream
+   * still holds: what is added later gets a key, and the running source keeps its position.
+   */
+  sourceKey?: string;
 }
 
 export interface ConsumerDeclaration {

@@ -18,6 +18,7 @@ import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters, type DeadLetterOptions } 
 import { withProcessedMarkers } from '../idempotency/idempotency.topology.js';
 import { withCounters } from '../counters/counter.topology.js';
 import { withSchedules } from '../schedule/schedule.topology.js';
+import { withRedelivery } from '../redelivery/redelivery.topology.js';
 import { groupOfUser, NATS_COMPONENTS, natsInboxPrefix, type NatsComponent } from '../security/nats-permissions.js';
 import { EnvBoolean, EnvList, EnvNumber, EnvNumberList } from './env-transforms.js';
 import { IsReadableFile, NoPlaintextAuth } from './env-validators.js';
@@ -238,11 +239,12 @@ export class JetStreamEnvironment {
   /**
    * Everything to provision and serve: the domain's declarations (`declare`,
    * e.g. `buildTopology` of libs/contracts) with these settings, plus the
-   * dead-letter streams, the schedules stream, the shared counters, the audit stream and the processed-marker bucket.
+   * per-durable redelivery subjects, the dead-letter streams, the schedules stream (sourcing due messages back
+   * under topic and redelivery subjects alike), the shared counters, the audit stream and the processed-marker bucket.
    */
   topology(declare: (options: TopologyOptions) => Topology): Topology {
     const replicas = this.STREAM_REPLICAS;
-    const withInfrastructure = withDeadLetters(declare(this.topologyOptions()), this.deadLetterOptions());
+    const withInfrastructure = withDeadLetters(withRedelivery(declare(this.topologyOptions())), this.deadLetterOptions());
     const withCounterStream = withCounters(withSchedules(withInfrastructure, { replicas }), { replicas });
     const withAuditTrail = withAudit(withCounterStream, this.auditOptions());
     return withProcessedMarkers(withAuditTrail, { replicas, maxBytes: this.PROCESSED_MARKERS_MAX_BYTES });

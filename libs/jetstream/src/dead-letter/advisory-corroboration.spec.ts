@@ -45,6 +45,24 @@ describe('corroborate', () => {
     expect(corroborate(termed, true, evidence({ failure: copy, storedSubject: null }))).toEqual({ ok: true });
   });
 
+  it("backs an advisory of a copy on the consumer's own redelivery subject, whose failure record names the topic subject", () => {
+    const filters = ['orders.created.>', 'nestjet-redeliver.ORDERS.fulfillment.>'];
+    const copy = evidence({ consumer: { deliveredStreamSeq: 10, maxDeliver: 3, filterSubjects: filters }, storedSubject: 'nestjet-redeliver.ORDERS.fulfillment.orders.created.eu.std' });
+    expect(corroborate(maxed, true, copy)).toEqual({ ok: true });
+    expect(reasonOf(corroborate(maxed, true, { ...copy, failure: failure({ subject: 'orders.created.us.std' }) }))).toBe(
+      'the failure record names subject orders.created.us.std, the stored message has nestjet-redeliver.ORDERS.fulfillment.orders.created.eu.std',
+    );
+  });
+
+  it("refuses an advisory naming a consumer for another durable's copy, whatever its filter", () => {
+    const other = evidence({ consumer: { deliveredStreamSeq: 10, maxDeliver: 3, filterSubjects: [] }, storedSubject: 'nestjet-redeliver.ORDERS.notifications.orders.created.eu.std' });
+    expect(reasonOf(corroborate(maxed, true, other))).toBe(
+      'message 7 (subject nestjet-redeliver.ORDERS.notifications.orders.created.eu.std) is a copy for ORDERS/notifications, not for ORDERS/fulfillment',
+    );
+    const filtered = evidence({ consumer: { deliveredStreamSeq: 10, maxDeliver: 3, filterSubjects: ['orders.created.>', 'nestjet-redeliver.ORDERS.fulfillment.>'] }, storedSubject: 'nestjet-redeliver.ORDERS.notifications.orders.created.eu.std' });
+    expect(reasonOf(corroborate(maxed, true, filtered))).toMatch(/is outside the filter of ORDERS\/fulfillment/);
+  });
+
   it('refuses a sequence the consumer never delivered (a pre-claimed msgID)', () => {
     expect(reasonOf(corroborate({ ...maxed, streamSequence: 11 }, true, evidence()))).toBe(
       'ORDERS/fulfillment has delivered up to stream sequence 10 only; it cannot have given up on 11',

@@ -1,4 +1,5 @@
 import { wildcardMatches } from '#contracts';
+import { parseRedeliverySubject } from '../redelivery/redelivery-subject.js';
 import type { DeadLetterAdvisory } from './dead-letter.advisory.js';
 import type { FailureRecord } from './failure.recorder.js';
 
@@ -16,7 +17,7 @@ export interface ConsumerState {
 export interface AdvisoryEvidence {
   /** null: no such consumer on that stream. */
   consumer: ConsumerState | null;
-  /** Subject of the original while it is still stored; null when it is gone. */
+  /** Subject of the original while it is still stored (a copy's redelivery subject, as stored); null when it is gone. */
   storedSubject: string | null;
   /** The failure history the transport wrote (KV), if any. */
   failure: FailureRecord | null;
@@ -51,10 +52,16 @@ export function corroborate(a: DeadLetterAdvisory, declared: boolean, e: Advisor
   if (subject === undefined) {
     return refuse(`message ${a.streamSequence} is gone from ${a.stream} and no failure was recorded for it: nothing corroborates the advisory`);
   }
+  // The stored subject as it is: a copy is inside its own durable's redelivery filter and no other's.
   if (c.filterSubjects.length > 0 && !c.filterSubjects.some((f) => wildcardMatches(f, subject))) {
     return refuse(`message ${a.streamSequence} (subject ${subject}) is outside the filter of ${where} (${c.filterSubjects.join(', ')})`);
   }
-  if (e.failure && e.storedSubject !== null && e.failure.subject !== e.storedSubject) {
+  const copy = e.storedSubject === null ? undefined : parseRedeliverySubject(e.storedSubject);
+  if (copy && (copy.stream !== a.stream || copy.durable !== a.consumer)) {
+    return refuse(`message ${a.streamSequence} (subject ${e.storedSubject}) is a copy for ${copy.stream}/${copy.durable}, not for ${where}`);
+  }
+  // Failure records name the subject a copy was published for, as the transport hands it on.
+  if (e.failure && e.storedSubject !== null && e.failure.subject !== (copy?.subject ?? e.storedSubject)) {
     return refuse(`the failure record names subject ${e.failure.subject}, the stored message has ${e.storedSubject}`);
   }
   if (!declared) return { ok: true };

@@ -18,15 +18,18 @@ export function dlqSubject(stream: string, consumer: string): string {
 }
 
 /**
- * Set on a replayed message. The transport honours `replayFor` without
- * checking who set it: only the producer and DLQ users may publish topic
- * subjects (see security/nats-permissions), and the REST ingress never copies
- * client headers into a message, so no client can make durables skip one.
+ * Set on a replayed message (which goes to its consumer's redelivery subject,
+ * see redelivery/). `replayFor` is no longer written: it marked replays and
+ * retry copies on the topic subject before redelivery subjects, and the
+ * transport still honours it on copies stored then, without checking who set
+ * it: only the producer and DLQ users may publish topic subjects (see
+ * security/nats-permissions), and the REST ingress never copies client
+ * headers into a message, so no client can make durables skip one.
  */
 export const REPLAY_HEADERS = {
   /** The DLQ record it came from. */
   replayOf: 'nestjet-replay-of',
-  /** The only consumer that should process it; the others saw the original already. */
+  /** Legacy, read only: the only consumer that should process a copy stored on the topic subject; the others saw the original already. */
   replayFor: 'nestjet-replay-for',
   /** The original's traceparent, so the replay's spans link back to the original trace. */
   originalTraceparent: 'nestjet-original-traceparent',

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { isNotFound } from '../errors/jetstream-api.errors.js';
 import { StreamFullError } from '../errors/publish.errors.js';
 import { headerEntries, type HeaderEntries } from '../headers/message-headers.js';
+import { originalSubject } from '../redelivery/redelivery-subject.js';
 import { DLQ_FAILURE_BUCKET } from './dead-letter.constants.js';
 import type { DeadLetterSink } from './dead-letter.sink.js';
 import { finalFailureFacts } from './dead-letter.writer.js';
@@ -141,7 +142,8 @@ export class DeadLetterReconciler {
   private async reconcile(record: FailureRecord, revision: number): Promise<{ duplicate: boolean }> {
     const kind = record.terminated ? 'terminated' : 'max_deliveries';
     const found = await this.original(record);
-    const stored = found?.subject === record.subject ? found : null;
+    // The failure record names a copy by the topic subject it was published for (see originalSubject).
+    const stored = found && originalSubject(found.subject) === record.subject ? found : null;
     const copy = record.original;
     const data = stored?.data ?? copy?.data ?? new Uint8Array();
     const headers: HeaderEntries = stored ? headerEntries(stored.header) : (copy?.headers ?? []);

@@ -8,6 +8,7 @@ import { StreamFullError } from '../errors/publish.errors.js';
 import { HEADERS, headerEntries, type HeaderEntries } from '../headers/message-headers.js';
 import type { JetStreamPublisher } from '../publisher/jetstream.publisher.js';
 import { retryDelayFor } from '../delivery/retry-schedule.js';
+import { originalSubject } from '../redelivery/redelivery-subject.js';
 import { settleQuietly } from '../delivery/settle-quietly.js';
 import { corroborate, type AdvisoryEvidence, type ConsumerState } from './advisory-corroboration.js';
 import { DLQ_ADVISORY_STREAM, DLQ_REJECTED_STREAM, DLQ_REJECTED_SUBJECT, DLQ_ROUTER_DURABLE } from './dead-letter.constants.js';
@@ -182,7 +183,8 @@ export class DeadLetterRouter {
     const missing = !stored && !copy;
     const facts: DeadLetterFacts = {
       kind: a.kind,
-      subject: stored?.subject ?? failure?.subject ?? '',
+      // A copy's record names the topic subject it was published for, so it reads, and replays, like the original's.
+      subject: stored ? originalSubject(stored.subject) : (failure?.subject ?? ''),
       stream: a.stream,
       streamSequence: a.streamSequence,
       consumer: a.consumer,

@@ -86,9 +86,10 @@ export class DeadLetterService {
 
   /**
    * Republishes the original payload (or an edited one, validated like ingress
-   * and routed again) with a new msgID to a declared topic's subject, stored
-   * only by that topic's stream. Only the consumer that dead-lettered it
-   * processes the replay; the record stays for audit and is marked replayed.
+   * and routed again) with a new msgID for a declared topic's subject, stored
+   * only by that topic's stream, on the redelivery subject of the consumer that
+   * dead-lettered it: only that durable receives the replay, and its handler
+   * sees the topic subject. The record stays for audit and is marked replayed.
    */
   async replay(id: number, edited?: unknown, options: ReplayOptions = {}): Promise<ReplayResult> {
     return this.replayStored(await this.stored(id), edited, options.force ?? false);
@@ -121,14 +122,15 @@ export class DeadLetterService {
     const claim = await this.replays.claim(record.id, mark, force);
     const originalTraceparent = record.headers.traceparent?.[0];
     // The replay is a new trace; it links back to the original instead of continuing it.
-    // A replay starts its attempts afresh, even of a rescheduled copy.
+    // A replay starts its attempts afresh, even of a rescheduled copy; a record of a copy made before
+    // redelivery subjects may carry `nestjet-replay-for`, which the redelivery subject replaces.
     headers = headers.filter(([k]) => k !== 'traceparent' && k !== 'tracestate' && k !== HEADERS.attempts && k !== REPLAY_HEADERS.replayFor);
-    headers.push([REPLAY_HEADERS.replayOf, String(record.id)], [REPLAY_HEADERS.replayFor, record.consumer]);
+    headers.push([REPLAY_HEADERS.replayOf, String(record.id)]);
     if (originalTraceparent) headers.push([REPLAY_HEADERS.originalTraceparent, originalTraceparent]);
     let ack: PublishResult;
     try {
       ack = await traceReplay({ id: record.id, subject, consumer: record.consumer, original: originalTraceparent }, (trace) =>
-        this.publisher.publish(subject, body, { msgId, headers, expectStream: target.stream, trace }),
+        this.publisher.publish(target.redeliverySubject, body, { msgId, headers, expectStream: target.stream, trace }),
       );
     } catch (err) {
       await this.replays.release(claim).catch(() => undefined);

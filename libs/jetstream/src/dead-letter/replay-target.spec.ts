@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildTopology } from '#contracts';
+import { withRedelivery } from '../redelivery/redelivery.topology.js';
 import { ReplayRefusedError, ReplayUnreachableError } from './dead-letter.errors.js';
 import { resolveReplayTarget } from './replay-target.js';
 
@@ -15,9 +16,25 @@ const refusal = (fn: () => unknown) => {
 };
 
 describe('resolveReplayTarget', () => {
-  it('targets the topic subject with the topic stream as expectStream', () => {
+  it("targets the topic subject on the failed durable's redelivery subject, with the topic stream as expectStream", () => {
     const t = resolveReplayTarget(topology, record(), 'orders.created.eu.std', false);
-    expect(t).toMatchObject({ subject: 'orders.created.eu.std', stream: 'ORDERS', topic: { name: 'orders.created' }, consumer: { durable: 'fulfillment' } });
+    expect(t).toMatchObject({
+      subject: 'orders.created.eu.std',
+      redeliverySubject: 'nestjet-redeliver.ORDERS.fulfillment.orders.created.eu.std',
+      stream: 'ORDERS',
+      topic: { name: 'orders.created' },
+      consumer: { durable: 'fulfillment' },
+    });
+  });
+
+  it('keeps a partition durable\'s replay within that durable and its partition', () => {
+    const provisioned = withRedelivery(buildTopology({ partitions: 8 }));
+    const t = resolveReplayTarget(provisioned, record('ledger-p3'), 'orders.created.eu.std.p3', false);
+    expect(t.redeliverySubject).toBe('nestjet-redeliver.ORDERS.ledger-p3.orders.created.eu.std.p3');
+    // Its redelivery filter is no topic filter: another partition's subject is still refused, naming the topic filter only.
+    expect(refusal(() => resolveReplayTarget(provisioned, record('ledger-p3'), 'orders.created.eu.std.p5', true)).message).toMatch(
+      /which consumer ledger-p3 does not receive \(filter orders\.created\.\*\.\*\.p3\);/,
+    );
   });
 
   it.each([
@@ -50,7 +67,7 @@ describe('resolveReplayTarget', () => {
     expect(err).toBeInstanceOf(ReplayUnreachableError);
     expect((err as ReplayUnreachableError).edited).toBe(true);
     expect(err.message).toBe(
-      'the edited payload routes to orders.created.eu.std, which consumer fraud-review does not receive (filter orders.created.*.high, orders.created.*.high.*); the replay would reach nobody',
+      'the edited payload routes to orders.created.eu.std, which consumer fraud-review does not receive (filter orders.created.*.high, orders.created.*.high.*); a replay goes only to subjects its consumer\'s filter takes',
     );
     expect(resolveReplayTarget(topology, record('fraud-review'), 'orders.created.eu.high', true).consumer.durable).toBe('fraud-review');
   });

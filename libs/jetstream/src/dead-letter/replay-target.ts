@@ -1,10 +1,14 @@
 import { wildcardMatches, subjectMatches, type ConsumerDeclaration, type TopicDeclaration, type Topology } from '#contracts';
+import { isRedeliverySubject, redeliverySubject } from '../redelivery/redelivery-subject.js';
 import { ReplayRefusedError, ReplayUnreachableError } from './dead-letter.errors.js';
 
 /** Where a replay goes: a declared topic's subject, stored only by that topic's stream, for a consumer declared on it. */
 export interface ReplayTarget {
   topic: TopicDeclaration;
+  /** The topic subject: what the consumer's handler routes on and sees. */
   subject: string;
+  /** What the replay is published to: the consumer's own redelivery subject for `subject`. */
+  redeliverySubject: string;
   /** `expectStream` of the publish: the server refuses to store it anywhere else. */
   stream: string;
   consumer: ConsumerDeclaration;
@@ -26,9 +30,12 @@ export function topicOf(topology: Topology, subject: string): TopicDeclaration {
 /**
  * Checks a replay against the declared topology, whatever the DLQ record
  * says: the subject must be a declared topic's, the record's stream that
- * topic's stream, its consumer declared there, and that consumer's filter
- * must cover the subject (else the replay reaches nobody: every other durable
- * skips it by `nestjet-replay-for`).
+ * topic's stream, its consumer declared there, and that consumer's topic
+ * filter must cover the subject. The replay goes to the consumer's redelivery
+ * subject, which it would receive whatever the topic subject; refusing one
+ * outside its filter keeps content routing and partitions true (an edited
+ * payload routed to another partition must not be handled by this one's
+ * durable, out of that partition's order).
  */
 export function resolveReplayTarget(
   topology: Topology,
@@ -44,12 +51,13 @@ export function resolveReplayTarget(
   if (!consumer) {
     throw new ReplayRefusedError(`consumer ${JSON.stringify(record.consumer)} is not declared on stream ${topic.stream}: nobody would process the replay`);
   }
-  if (consumer.filterSubjects.length > 0 && !consumer.filterSubjects.some((f) => wildcardMatches(f, subject))) {
+  const filters = consumer.filterSubjects.filter((f) => !isRedeliverySubject(f));
+  if (filters.length > 0 && !filters.some((f) => wildcardMatches(f, subject))) {
     throw new ReplayUnreachableError(
       `${edited ? 'the edited payload routes to' : 'the record\'s subject is'} ${subject}, which consumer ${consumer.durable} ` +
-        `does not receive (filter ${consumer.filterSubjects.join(', ')}); the replay would reach nobody`,
+        `does not receive (filter ${filters.join(', ')}); a replay goes only to subjects its consumer's filter takes`,
       edited,
     );
   }
-  return { topic, subject, stream: topic.stream, consumer };
+  return { topic, subject, redeliverySubject: redeliverySubject(topic.stream, consumer.durable, subject), stream: topic.stream, consumer };
 }

@@ -35,7 +35,8 @@ export class Delivery {
 
   constructor(
     readonly binding: ConsumerBinding,
-    readonly msg: JsMsg,
+    /** The delivered message; for a copy on a redelivery subject, routing swaps in a view under its original subject (RedeliveredMessage). */
+    public msg: JsMsg,
   ) {}
 
   /** 1 on the first attempt; a rescheduled copy counts on from the attempts on its predecessors. */

@@ -1,4 +1,6 @@
 import type { StreamDeclaration, StreamSourceDeclaration, Topology } from '#contracts';
+import { REDELIVERY_PREFIX } from '../redelivery/redelivery.constants.js';
+import { isRedeliverySubject } from '../redelivery/redelivery-subject.js';
 import { SCHEDULE_DUE_PREFIX, SCHEDULE_HELD_PREFIX, SCHEDULE_LEDGER_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from './schedule.constants.js';
 
 export interface ScheduleOptions {
@@ -38,12 +40,18 @@ export function withSchedules(topology: Topology, options: ScheduleOptions): Top
   return { ...topology, streams: [...streams, schedules] };
 }
 
-/** Copies `schedules.due.<subject>` back as `<subject>`; each `*` is carried over by position. */
+/**
+ * Copies `schedules.due.<subject>` back as `<subject>`; each `*` is carried over by position.
+ * Redelivery subjects (rescheduled retries) come through a source of their own: added to the
+ * source of the topic subjects on a running stream, the server would start that source afresh
+ * and copy again every due message SCHEDULES still holds.
+ */
 function dueSource(subject: string): StreamSourceDeclaration {
   let n = 0;
   const to = subject
     .split('.')
     .map((token) => (token === '*' ? `{{wildcard(${++n})}}` : token))
     .join('.');
-  return { stream: SCHEDULES_STREAM, from: `${SCHEDULE_DUE_PREFIX}.${subject}`, to };
+  const source: StreamSourceDeclaration = { stream: SCHEDULES_STREAM, from: `${SCHEDULE_DUE_PREFIX}.${subject}`, to };
+  return isRedeliverySubject(subject) ? { ...source, sourceKey: REDELIVERY_PREFIX } : source;
 }

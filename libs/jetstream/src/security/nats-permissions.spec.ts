@@ -3,6 +3,7 @@ import { buildTopology } from '#contracts';
 import { DEFAULT_AUDIT_OPTIONS, withAudit } from '../audit/audit.topology.js';
 import { DEFAULT_DEAD_LETTER_OPTIONS, withDeadLetters } from '../dead-letter/dead-letter.topology.js';
 import { withProcessedMarkers } from '../idempotency/idempotency.topology.js';
+import { withRedelivery } from '../redelivery/redelivery.topology.js';
 import { PINNED_GROUP } from '../topology/jetstream-config.mapper.js';
 import { natsInboxPrefix, natsPermissions, natsUsers, type NatsSubjectPermission } from './nats-permissions.js';
 
@@ -25,11 +26,25 @@ const USERS = natsUsers(topology);
 const publishers = (subject: string) => USERS.filter((c) => allows(perms[c].publish, subject));
 
 describe('natsPermissions', () => {
-  it('lets only the producer (and dlq replays, and the operator) publish to topic subjects', () => {
-    expect(publishers('orders.created.eu.high')).toEqual(['producer', 'dlq', 'operator']);
-    expect(publishers('orders.paid')).toEqual(['producer', 'dlq', 'operator']);
+  it('lets only the producer (and the operator) publish to topic subjects: replays go to redelivery subjects', () => {
+    expect(publishers('orders.created.eu.high')).toEqual(['producer', 'operator']);
+    expect(publishers('orders.paid')).toEqual(['producer', 'operator']);
     // Not a topic: the stream takes it, but no component of ours publishes there.
     expect(publishers('orders.shipped.eu.std')).toEqual(['operator']);
+  });
+
+  it("lets only the producer and dlq (replays, whoever serves the admin API) publish a durable's redelivery subjects, no worker", () => {
+    for (const t of [topology, withRedelivery(topology)]) {
+      const p = natsPermissions(t);
+      const by = (subject: string) => natsUsers(t).filter((c) => allows(p[c].publish, subject));
+      expect(by('nestjet-redeliver.ORDERS.fulfillment.orders.created.eu.std')).toEqual(['producer', 'dlq', 'operator']);
+      expect(by('nestjet-redeliver.ORDERS.ledger-p3.orders.created.eu.std.p3')).toEqual(['producer', 'dlq', 'operator']);
+      // A stream without topics has no redelivery subjects.
+      expect(by('nestjet-redeliver.WQTEST.x.wq.a')).toEqual(['operator']);
+      // Workers are refused explicitly, not only by omission.
+      expect(p['consumer-orders'].publish.deny).toContain('nestjet-redeliver.ORDERS.>');
+      expect(p['consumer-ledger'].publish.deny).toContain('nestjet-redeliver.ORDERS.>');
+    }
   });
 
   it('has one user per consumer group: orders (fulfillment, notifications, fraud review) and ledger (its partitions)', () => {

@@ -14,6 +14,7 @@ import { AUDIT_STREAM } from '../audit/audit.constants.js';
 import { PRESENCE_SUBJECT_PREFIX, presenceSubject } from '../presence/presence.constants.js';
 import { PINNED_GROUP } from '../topology/jetstream-config.mapper.js';
 import { COUNTERS_PREFIX, COUNTERS_STREAM } from '../counters/counter.constants.js';
+import { redeliverySpace } from '../redelivery/redelivery-subject.js';
 import { SCHEDULE_DUE_PREFIX, SCHEDULE_HELD_PREFIX, SCHEDULE_LEDGER_PREFIX, SCHEDULE_PENDING_PREFIX, SCHEDULES_STREAM } from '../schedule/schedule.constants.js';
 
 /** The NATS users of the fixed components; each gets only what its code calls. Workers get one user per consumer group. */
@@ -118,6 +119,13 @@ const kvKeys = (bucket: string, keys: string) => [
 /** `orders.created` and its routed subjects `orders.created.<region>.<tier>`. */
 const topicSubjects = (topology: Topology) => topology.topics.flatMap((t) => [t.name, `${t.name}.>`]);
 
+/**
+ * Each topic stream's redelivery subjects (`nestjet-redeliver.<stream>.>`): copies for one durable, which
+ * the transport hands on as that durable's own. Derived from the topics, whether or not the topology
+ * carries them yet (`withRedelivery`), so no user gains them by omission.
+ */
+const redeliverySubjects = (topology: Topology) => unique(topology.topics.map((t) => redeliverySpace(t.stream)));
+
 const ADVISORY_SUBJECT = /^\$JS\.EVENT\.ADVISORY\.CONSUMER\.[A-Z_]+\.([^.*>]+)\.\*$/;
 
 /** The streams whose dead letters the router copies: those its advisory stream listens to (declared and extra). */
@@ -161,18 +169,20 @@ function permissions(component: string, publish: string[], publishDeny: string[]
 /**
  * The least-privilege NATS permissions of every component, derived from the
  * topology (with dead letters, see `withDeadLetters`):
- * - producer: publish to topic subjects and pending schedules; read stream and consumer info (readiness,
+ * - producer: publish to topic subjects, redelivery subjects (DLQ replays by the admin API when it has no
+ *   dlq connection) and pending schedules; read stream and consumer info (readiness,
  *   /v1/topics, metrics); get a stored message of a topic's stream (an Idempotency-Key repeat is compared
  *   with it); read and delete pending schedules; add to the shared quota counters.
  * - consumer-<group>, one per consumer group (see consumerGroupPermissions): its own durables, its own
  *   processed-markers and failure records, its own dead letters; nothing of another group.
  * - dlq: the DLQ router and admin: pull and ack advisories, read/delete originals, write `dlq.>`,
- *   read/delete DLQ records, replay to topic subjects, read and forget failure records; schedule
- *   retry copies (RetryRescheduler).
+ *   read/delete DLQ records, replay to redelivery subjects (never to topic subjects: a replay is for one
+ *   durable), read and forget failure records; schedule retry copies (RetryRescheduler).
  * - provisioner: create, update and read streams, consumers and KV buckets; no deletes, no messages.
  * - operator: the human `nats` CLI: everything except forging advisories, dead letters or audit records,
  *   and except deleting, purging, removing or reconfiguring the AUDIT stream.
  * Nobody may publish to `$JS.EVENT.>`; only dlq may write any DLQ subject, a group only `dlq.<stream>.<its durable>`;
+ * only the producer and dlq may publish redelivery subjects, which durables take as their own copies;
  * nobody but the producer (which serves the admin API) may append to AUDIT, and nobody may delete from it (the stream
  * itself denies deletes and purges too). The provisioner may update AUDIT to apply a new retention;
  * the server refuses an update that would turn deny_delete or deny_purge off.
@@ -193,7 +203,7 @@ export function natsPermissions(topology: Topology): Record<NatsUser, NatsPermis
   // Whatever could remove or rewrite audit records; denied to every user, the operator included.
   const auditTampering = audit ? streamCalls([AUDIT_STREAM], 'MSG.DELETE', 'PURGE', 'DELETE', 'UPDATE') : [];
   const domainStreams = topology.streams.filter((s) => s !== dlq && s !== rejected && s !== advisories && s !== audit);
-  const messageSubjects = unique([...domainStreams.flatMap((s) => s.subjects), ...topicSubjects(topology)]);
+  const messageSubjects = unique([...domainStreams.flatMap((s) => s.subjects), ...topicSubjects(topology), ...redeliverySubjects(topology)]);
   const streams = topology.streams.map((s) => s.name);
   const buckets = topology.buckets.map((b) => b.name);
   const schedules = topology.streams.some((s) => s.name === SCHEDULES_STREAM);
@@ -208,6 +218,8 @@ export function natsPermissions(topology: Topology): Record<NatsUser, NatsPermis
       'producer',
       [
         ...topicSubjects(topology),
+        // DLQ replays, when the admin API runs without a dlq connection.
+        ...redeliverySubjects(topology),
         ...readTopology,
         ...streamCalls(unique(topology.topics.map((t) => t.stream)), 'MSG.GET'),
         // The operations API pauses, resumes and resets the declared workers (scope consumers:manage).
@@ -231,7 +243,8 @@ export function natsPermissions(topology: Topology): Record<NatsUser, NatsPermis
       'dlq',
       [
         ...dlqSubjects,
-        ...topicSubjects(topology),
+        // Replays, each for the durable that failed it: no topic subjects, which every durable on them would receive.
+        ...redeliverySubjects(topology),
         api('INFO'),
         // A router-only worker may run as dlq alone: its readiness and metrics gauges read the topology's info.
         ...readTopology,
@@ -284,13 +297,14 @@ export function natsPermissions(topology: Topology): Record<NatsUser, NatsPermis
  *   dedup with the router's copy);
  * - read and write app buckets declared for one of the groups or for none;
  * - info of every stream, bucket and durable (readiness, fill gauges); no message gets or deletes, no
- *   schedules, no topic subjects.
+ *   schedules, no topic or redelivery subjects.
  */
 export function consumerGroupPermissions(topology: Topology, groups: string[], user: string): NatsPermissions {
   const own = topology.consumers.filter((c) => groups.includes(consumerGroupOf(c)) && !(c.stream === DLQ_ADVISORY_STREAM && c.durable === DLQ_ROUTER_DURABLE));
   const partitions = own.filter((c) => c.partition);
   const domainStreams = topology.streams.filter((s) => ![DLQ_STREAM, DLQ_REJECTED_STREAM, DLQ_ADVISORY_STREAM].includes(s.name));
-  const messageSubjects = unique([...domainStreams.flatMap((s) => s.subjects), ...topicSubjects(topology)]);
+  // Topic and redelivery subjects: a worker that could publish either could feed any durable, its own included, a forged copy.
+  const messageSubjects = unique([...domainStreams.flatMap((s) => s.subjects), ...topicSubjects(topology), ...redeliverySubjects(topology)]);
   const appBuckets = topology.buckets.filter((b) => ![PROCESSED_BUCKET, DLQ_FAILURE_BUCKET, DLQ_REPLAY_BUCKET].includes(b.name));
   const has = (bucket: string) => topology.buckets.some((b) => b.name === bucket);
   return permissions(

@@ -27,6 +27,20 @@ describe('jetstream config mapping', () => {
     expect(two.filter_subjects).toEqual(['a.>', 'b.>']);
   });
 
+  it('makes one source per source stream, and another for the declarations of each sourceKey', () => {
+    const sources = [
+      { stream: 'SCHEDULES', from: 'schedules.due.a.>', to: 'a.>' },
+      { stream: 'SCHEDULES', from: 'schedules.due.x.>', to: 'x.>', sourceKey: 'later' },
+      { stream: 'SCHEDULES', from: 'schedules.due.b.>', to: 'b.>' },
+      { stream: 'OTHER', from: 'c.>', to: 'c.>' },
+    ];
+    expect(toStreamConfig({ ...topology.streams[0]!, sources }).sources).toEqual([
+      { name: 'SCHEDULES', subject_transforms: [{ src: 'schedules.due.a.>', dest: 'a.>' }, { src: 'schedules.due.b.>', dest: 'b.>' }] },
+      { name: 'SCHEDULES', subject_transforms: [{ src: 'schedules.due.x.>', dest: 'x.>' }] },
+      { name: 'OTHER', subject_transforms: [{ src: 'c.>', dest: 'c.>' }] },
+    ]);
+  });
+
   it('pins each partition durable of an ordered consumer: one in flight, a pinned-client priority group, its timeout', () => {
     const ordered = buildTopology({ partitions: 4, pinnedTimeoutMs: 3_000 }).consumers.filter((c) => c.partition);
     expect(ordered.map((c) => [c.durable, c.filterSubjects])).toEqual([0, 1, 2, 3].map((p) => [`ledger-p${p}`, [`orders.created.*.*.p${p}`]]));

@@ -35,15 +35,20 @@ export function toStreamConfig(s: StreamDeclaration): Partial<StreamConfig> & { 
   };
 }
 
-/** One source per stream, with a subject transform per declaration: the server refuses the same stream sourced twice. */
+/**
+ * One source per stream and `sourceKey`, with a subject transform per declaration: the server
+ * refuses two sources of one stream with the same transforms, and restarts a source whose
+ * transforms change (see StreamSourceDeclaration), so unkeyed declarations stay together as they were.
+ */
 function toSources(sources: StreamSourceDeclaration[]): StreamSource[] {
-  const byStream = new Map<string, StreamSource>();
-  for (const { stream, from, to } of sources) {
-    const source = byStream.get(stream) ?? { name: stream, subject_transforms: [] };
+  const byKey = new Map<string, StreamSource>();
+  for (const { stream, from, to, sourceKey } of sources) {
+    const key = sourceKey === undefined ? stream : `${stream}\0${sourceKey}`;
+    const source = byKey.get(key) ?? { name: stream, subject_transforms: [] };
     source.subject_transforms!.push({ src: from, dest: to });
-    byStream.set(stream, source);
+    byKey.set(key, source);
   }
-  return [...byStream.values()];
+  return [...byKey.values()];
 }
 
 export function toConsumerConfig(c: ConsumerDeclaration): Partial<ConsumerConfig> {

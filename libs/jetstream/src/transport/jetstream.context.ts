@@ -13,10 +13,12 @@ type JetStreamContextArgs = [message: JsMsg, consumer: string, attempt?: number,
 
 /** What `@Ctx()` gives a handler: the message, its delivery facts, and `working()`. */
 export class JetStreamContext extends BaseRpcContext<JetStreamContextArgs> {
+  /** The delivered message; a retry copy or DLQ replay shows the subject it was published to (its durable's redelivery subject is the transport's business). */
   getMessage(): JsMsg {
     return this.args[0];
   }
 
+  /** The topic subject the message was published to, also for a retry copy or a DLQ replay. */
   getSubject(): string {
     return this.args[0].subject;
   }
