@@ -45,5 +45,6 @@ export { routeByRegionAndValue } from './orders/orders.routing.js';
 export { flattenValidationErrors, summarizeFieldErrors, type FieldError } from './validation/field-error.js';
 export { ValidationFailedError } from './validation/validation-failed.error.js';
 export { oversizedPayloadErrors, validateTopicPayload } from './validation/topic-payload.validator.js';
+export { compiledPayloadCheck, type PayloadCheck } from './validation/compiled-payload.validator.js';
 export { isRfc3339, parseRfc3339 } from './validation/rfc-3339.js';
 export { PAYLOAD_BOUNDS, type PayloadBounds } from './validation/payload-bounds.js';

@@ -1,4 +1,5 @@
-import { flattenValidationErrors, oversizedPayloadErrors, summarizeFieldErrors, type FieldError, type TopicDeclaration } from '#contracts';
+import { compiledPayloadCheck, flattenValidationErrors, oversizedPayloadErrors, summarizeFieldErrors, type FieldError, type TopicDeclaration } from '#contracts';
+import { plainToInstance } from 'class-transformer';
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { PayloadValidationError } from '../errors/non-retryable.error.js';
 
@@ -19,7 +20,12 @@ export class JetStreamValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // Only `@Payload()` is validated: `@Ctx()` and custom parameters pass through as ValidationPipe leaves them.
     if (metadata.type !== 'body') return super.transform(value, metadata);
-    const oversized = metadata.metatype ? oversizedPayloadErrors(metadata.metatype as TopicDeclaration['payload'], value) : undefined;
+    const dto = metadata.metatype as TopicDeclaration['payload'] | undefined;
+    // The ingress's compiled check (as strict as class-validator with whitelist and forbidNonWhitelisted):
+    // a payload it passes is valid and has nothing to strip, so only the DTO instance is left to make.
+    // class-validator ran per message otherwise, about 5 % of the example consumer's CPU.
+    if (dto && compiledPayloadCheck(dto)?.(value)) return plainToInstance(dto, value);
+    const oversized = dto ? oversizedPayloadErrors(dto, value) : undefined;
     if (oversized) throw invalid(oversized);
     return super.transform(value, metadata);
   }
