@@ -44,6 +44,11 @@ describe('DeliveryTracingListener without a tracer provider', () => {
     expect(d.trace).toBeUndefined();
   });
 
+  it('hands back the work\'s own promise for an unsampled delivery: no wrapper, no extra microtasks', () => {
+    const handled = Promise.resolve<Outcome>('ack');
+    expect(new DeliveryTracingListener(true).around(delivery(UNSAMPLED), () => handled)).toBe(handled);
+  });
+
   it('reads nothing but the traceparent of an unsampled delivery', async () => {
     const d = delivery();
     const get = jest.fn((name: string) => (name === 'traceparent' ? UNSAMPLED : ''));

@@ -1,4 +1,4 @@
-import { context, type Span } from '@opentelemetry/api';
+import { context, type Context, type Span } from '@opentelemetry/api';
 import { recordFailure, startProcessSpan, traceparentSampled } from '#telemetry';
 import { REPLAY_HEADERS } from '../dead-letter/dead-letter.constants.js';
 import { HEADERS } from '../headers/message-headers.js';
@@ -35,7 +35,8 @@ export class DeliveryTracingListener implements DeliveryListener {
     private readonly handlerContext: HandlerTraceContext = 'active',
   ) {}
 
-  async around(d: Delivery, work: () => Promise<Outcome>): Promise<Outcome> {
+  /** Not async: an unrecorded delivery gets `work()`'s own promise back, no wrapper promise and no extra microtasks. */
+  around(d: Delivery, work: () => Promise<Outcome>): Promise<Outcome> {
     const { msg } = d;
     const headers = msg.headers;
     if (this.followsParent && traceparentSampled(headers?.get(TRACEPARENT)) === false) return work();
@@ -56,6 +57,10 @@ export class DeliveryTracingListener implements DeliveryListener {
     }
     d.trace = span;
     d.traceContext = ctx;
+    return this.recorded(span, ctx, work);
+  }
+
+  private async recorded(span: Span, ctx: Context, work: () => Promise<Outcome>): Promise<Outcome> {
     try {
       const outcome = this.handlerContext === 'active' ? await context.with(ctx, work) : await work();
       span.setAttribute('nestjet.outcome', outcome);
