@@ -1,5 +1,5 @@
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
-import { AppProcess, DIST, inspect, NatsServer, pacedLoad, type PacedAnswer, provision, startProducer } from '#test-support';
+import { AppProcess, DIST, inspect, NatsServer, pacedLoad, type PacedAnswer, provision, startConsumer, startProducer } from '#test-support';
 import { join } from 'node:path';
 import { environment, table } from './bench-report.js';
 import { appDefaultTuning } from './consumer-settings.js';
@@ -11,7 +11,8 @@ import { watchRss } from './rss-watch.js';
  * default tuning), open loop: request i starts at i / rate whatever the answers
  * (the soak's client). End to end = handler start minus the publisher's
  * nestjet-published-at; 202 = the client's wait for the answer. Then a cold
- * start: a fresh producer taking 1,000 req/s as soon as it logs ready.
+ * start: a fresh producer taking 1,000 req/s as soon as it logs ready, alone
+ * and started together with a fresh consumer app (load once both are ready).
  */
 const RATES = (process.env.BENCH_LATENCY_RATES ?? '1000,5000').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_LATENCY_S ?? 10);
@@ -73,28 +74,33 @@ try {
   await producer.app.stop();
 
   // Cold start: what a pod KEDA or a rolling update just added gets, with the producer's warm-up and without it.
-  const coldStart = async (env: Record<string, string>) => {
-    const cold = await startProducer(nats, { ...unlimited, ...env });
+  // With a consumer: both apps start at once (a rollout, a node lost), the load begins when both have logged ready.
+  const coldStart = async (env: Record<string, string>, withConsumer = false) => {
+    if (withConsumer) await jsm.streams.purge('ORDERS'); // what earlier phases left must not become the consumer's backlog
+    const [cold, consumer] = await Promise.all([startProducer(nats, { ...unlimited, ...env }), withConsumer ? startConsumer(nats) : undefined]);
     const coldRss = watchRss(cold.app.pid);
+    const consumerRss = consumer ? watchRss(consumer.pid) : undefined;
     const answers: PacedAnswer[] = [];
     const load = await pacedLoad({ url: cold.url, messages: COLD_RATE * COLD_S, rate: COLD_RATE, runId: `cold-${Date.now()}`, highEvery: 10, maxInFlight: 4096, maxSockets: 64, attempts: 1 }, undefined, (a) =>
       answers.push(a),
     );
     const peak = coldRss.stop();
+    const consumerPeak = consumerRss?.stop();
     const warmUpMs = Number(cold.app.events('producer.warmed-up')[0]?.ms ?? 0);
-    await cold.app.stop();
+    await Promise.all([cold.app.stop(), consumer?.stop()]);
     const window = (first: boolean) => spread(answers.filter((a) => a.status === 202 && a.startedMs < COLD_SPLIT_MS === first).map((a) => a.latencyMs));
-    return { early: window(true), late: window(false), failed: load.failed, achieved: load.accepted / (load.elapsedMs / 1000), peak, warmUpMs };
+    return { early: window(true), late: window(false), failed: load.failed, achieved: load.accepted / (load.elapsedMs / 1000), peak, consumerPeak, warmUpMs };
   };
   const colds = [
     { label: 'warm-up (default)', ...(await coldStart({})) },
     { label: 'no warm-up (WARM_UP_REQUESTS=0)', ...(await coldStart({ WARM_UP_REQUESTS: '0' })) },
+    { label: 'producer and consumer started together', ...(await coldStart({}, true)) },
   ];
   await nc.close();
   type ColdRun = (typeof colds)[number];
   const split = (COLD_SPLIT_MS / 1000).toFixed(0);
   const coldRows = colds.flatMap((c: ColdRun) => [
-    [c.label, `first ${split} s`, c.early.count, ms(c.early.p50), ms(c.early.p99), ms(c.early.max), c.early.over100, c.warmUpMs, c.peak.toFixed(0)],
+    [c.label, `first ${split} s`, c.early.count, ms(c.early.p50), ms(c.early.p99), ms(c.early.max), c.early.over100, c.warmUpMs, `${c.peak.toFixed(0)}${c.consumerPeak ? ` / ${c.consumerPeak.toFixed(0)}` : ''}`],
     [c.label, `after ${split} s`, c.late.count, ms(c.late.p50), ms(c.late.p99), ms(c.late.max), c.late.over100, '', ''],
   ]);
 
@@ -103,11 +109,11 @@ try {
       table(['offered req/s', 'achieved req/s', '202 p50 / p99 / max ms', 'end to end p50 / p99 / max ms', 'messages handled', 'producer peak RSS MiB', 'consumer peak RSS MiB'], rows) +
       `\n\nGoal: end-to-end p99 ≤ 10 ms at 1,000/s. ` +
       (shortfalls.length > 0 ? `NOT offered in full on this machine: ${shortfalls.join(', ')}; client, broker and apps share its cores, so those rows are at the achieved rate.\n` : 'Every rate was achieved.\n') +
-      `\n#### Cold start (fresh producer, ${COLD_RATE} req/s from its ready log for ${COLD_S} s; ${colds.map((c) => `${c.label}: ${c.achieved.toFixed(0)} req/s achieved, ${c.failed} not 202`).join('; ')})\n\n` +
-      table(['producer', 'window', '202 answers', 'p50 ms', 'p99 ms', 'max ms', 'over 100 ms', 'warm-up ms', 'peak RSS MiB'], coldRows) +
+      `\n#### Cold start (a fresh producer, alone or with a fresh consumer app; ${COLD_RATE} req/s from the moment they logged ready, for ${COLD_S} s; ${colds.map((c) => `${c.label}: ${c.achieved.toFixed(0)} req/s achieved, ${c.failed} not 202`).join('; ')})\n\n` +
+      table(['start', 'window', '202 answers', 'p50 ms', 'p99 ms', 'max ms', 'over 100 ms', 'producer warm-up ms', 'peak RSS MiB (producer / consumer)'], coldRows) +
       '\n',
   );
-  for (const c of colds) process.stdout.write(`${JSON.stringify({ event: 'bench.cold-start', producer: c.label, early: c.early, late: c.late, failed: c.failed, warmUpMs: c.warmUpMs, producerRssMiB: c.peak })}\n`);
+  for (const c of colds) process.stdout.write(`${JSON.stringify({ event: 'bench.cold-start', producer: c.label, early: c.early, late: c.late, failed: c.failed, warmUpMs: c.warmUpMs, producerRssMiB: c.peak, consumerRssMiB: c.consumerPeak })}\n`);
 } finally {
   await nats.dispose();
 }
