@@ -7,12 +7,12 @@ import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { Module, type DynamicModule, type INestApplicationContext, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DeadLetterModule } from './dead-letter/dead-letter.module.js';
-import type { DeadLetterFacts } from './dead-letter/dead-letter.record.js';
 import { DeadLetterRouter } from './dead-letter/dead-letter.router.js';
 import { DeadLetterSink } from './dead-letter/dead-letter.sink.js';
 import { JETSTREAM_MANAGER, NATS_CONNECTION } from './jetstream.constants.js';
 import { JetStreamModule } from './jetstream.module.js';
 import { JetStreamPublisher } from './publisher/jetstream.publisher.js';
+import { TERMINATED_FACTS } from './dead-letter/dead-letter-facts.fixture.js';
 
 /** A connection that answers every publish with a PubAck, as a stream that takes everything would. */
 function ackingConnection(): NatsConnection {
@@ -56,21 +56,7 @@ function jetStream(): DynamicModule {
   return withoutBroker(JetStreamModule.forRoot({ name: 'spec', connection: { servers: ['nats://127.0.0.1:1'] }, topology }));
 }
 
-const facts: DeadLetterFacts = {
-  kind: 'terminated',
-  subject: 'orders.created.eu.std.p0',
-  stream: 'ORDERS',
-  streamSequence: 7,
-  consumer: 'fulfillment',
-  deliveryCount: 1,
-  reason: 'NonRetryableError: no',
-  errorName: 'NonRetryableError',
-  handler: 'orders.created',
-  firstFailureAt: '2026-12-07T00:00:00.000Z',
-  lastFailureAt: '2026-12-07T00:00:00.000Z',
-  routedAt: '2026-12-07T00:00:01.000Z',
-  originalMissing: false,
-};
+const facts = TERMINATED_FACTS;
 
 /** The value of a counter's series with exactly these labels, 0 when absent. */
 async function count(metric: { get(): Promise<{ values: { labels: object; value: number }[] }> }, labels: Record<string, string>): Promise<number> {

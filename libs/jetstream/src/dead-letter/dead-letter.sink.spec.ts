@@ -1,24 +1,10 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { JetStreamPublisher, PublishResult } from '../publisher/jetstream.publisher.js';
-import type { DeadLetterFacts } from './dead-letter.record.js';
 import { DeadLetterSink, type DeadLetterSource } from './dead-letter.sink.js';
 import { deadLetterMsgId } from './dead-letter.writer.js';
+import { TERMINATED_FACTS } from './dead-letter-facts.fixture.js';
 
-const facts: DeadLetterFacts = {
-  kind: 'terminated',
-  subject: 'orders.created.eu.std.p0',
-  stream: 'ORDERS',
-  streamSequence: 7,
-  consumer: 'fulfillment',
-  deliveryCount: 1,
-  reason: 'NonRetryableError: no',
-  errorName: 'NonRetryableError',
-  handler: 'orders.created',
-  firstFailureAt: '2026-12-07T00:00:00.000Z',
-  lastFailureAt: '2026-12-07T00:00:00.000Z',
-  routedAt: '2026-12-07T00:00:01.000Z',
-  originalMissing: false,
-};
+const facts = TERMINATED_FACTS;
 
 /** A publisher whose PubAck says whether the record was a duplicate. */
 function publisher(duplicate: boolean) {
