@@ -1,20 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from '@jest/globals';
 import {
   authHeaders,
   button,
-  collectErrors,
+  consoleSession,
   heading,
-  launchChromium,
   navLink,
-  type PageErrors,
   publishPoisonOrder,
   setField,
   shot,
   signIn,
-  startTracedSystem,
   TEST_API_KEY,
-  type TracedSystem,
   waitFor,
 } from '#test-support';
 
@@ -24,47 +19,23 @@ import {
  * purge asks too. A subject no other suite uses keeps the counts exact.
  */
 describe('operations console: bulk replay, bulk purge and purge in a real browser', () => {
-  let system: TracedSystem;
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  let errors: PageErrors;
+  const session = consoleSession();
   const subject = 'orders.created.apac.std';
-
-  beforeAll(async () => {
-    [system, browser] = await Promise.all([startTracedSystem(), launchChromium()]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
-  });
-
-  afterEach(async () => {
-    await context?.close();
-  });
-
-  async function openPage(): Promise<Page> {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    errors = collectErrors(page);
-    return page;
-  }
 
   /** fulfillment's records of `subject`, once there are `count` of them. */
   const records = (count: number) =>
     waitFor(`${count} dead letter(s) of ${subject}`, async () => {
-      const r = await fetch(`${system.producer.url}/v1/dlq?consumer=fulfillment&subject=${subject}&limit=500`, { headers: authHeaders() });
+      const r = await fetch(`${session.system.producer.url}/v1/dlq?consumer=fulfillment&subject=${subject}&limit=500`, { headers: authHeaders() });
       const { items } = (await r.json()) as { items: { id: number; replay: { state: string } | null }[] };
       return items.length === count ? items : null;
     }, 20_000, 200);
 
   it('replays and purges what the filter matches after showing the dry-run count, and purges one record on confirmation', async () => {
-    for (const orderId of ['bulk-1', 'bulk-2']) await publishPoisonOrder(system.nats, orderId, subject);
+    for (const orderId of ['bulk-1', 'bulk-2']) await publishPoisonOrder(session.system.nats, orderId, subject);
     await records(2);
 
-    const page = await openPage();
-    await signIn(page, `${system.producer.url}/console/`, TEST_API_KEY.key);
+    const page = await session.openPage();
+    await signIn(page, session.consoleUrl, TEST_API_KEY.key);
     await navLink(page, 'Dead letters').click();
     await heading(page, 'Dead letters').waitFor();
     await setField(page.getByLabel('Consumer', { exact: true }), 'fulfillment');
@@ -82,12 +53,12 @@ describe('operations console: bulk replay, bulk purge and purge in a real browse
     expect(after.filter((r) => r.replay?.state === 'done')).toHaveLength(2);
 
     const one = after.find((r) => r.replay === null)!;
-    await page.goto(`${system.producer.url}/console/#/dlq/${one.id}`);
+    await page.goto(`${session.consoleUrl}#/dlq/${one.id}`);
     await heading(page, `Dead letter #${one.id}`).waitFor();
     await button(page, 'Purge').click();
     await button(page.getByRole('dialog'), 'Confirm purge').click();
     await heading(page, 'Dead letters').waitFor();
-    expect((await fetch(`${system.producer.url}/v1/dlq/${one.id}`, { headers: authHeaders() })).status).toBe(404);
+    expect((await fetch(`${session.system.producer.url}/v1/dlq/${one.id}`, { headers: authHeaders() })).status).toBe(404);
 
     await setField(page.getByLabel('Consumer', { exact: true }), 'fulfillment');
     await setField(page.getByLabel('Subject', { exact: true }), subject);
@@ -98,6 +69,6 @@ describe('operations console: bulk replay, bulk purge and purge in a real browse
     await page.getByText('Purged 3 of 3 matching', { exact: false }).waitFor();
     await shot(page, '07-bulk-purged');
     await records(0);
-    expect(errors.errors).toEqual([]);
+    expect(session.errors.errors).toEqual([]);
   });
 });

@@ -1,21 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type { DeadLetter as DeadLetterRecord } from '#jetstream';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   type AppProcess,
   authHeaders,
   button,
-  collectErrors,
+  consoleSession,
   heading,
   inspect,
   type Jaeger,
   lastSeq,
-  launchChromium,
   navLink,
   type NatsServer,
   order,
-  type PageErrors,
   postJson,
   processed,
   type Producer,
@@ -24,10 +22,8 @@ import {
   shot,
   shownNumber,
   signIn,
-  startTracedSystem,
   TEST_API_KEY,
   testKey,
-  type TracedSystem,
   waitFor,
   writeApiKeysFile,
 } from '#test-support';
@@ -46,53 +42,23 @@ const SERVICES = ['nestjet-consumer', 'nestjet-producer'];
  * never by CSS classes.
  */
 describe('operations console in a real browser', () => {
-  let system: TracedSystem;
+  /** The operator's credential, typed into the sign-in form (the test process's own key stays for setup calls). */
+  const operatorKey = testKey('console-operator', ['ops:read', 'consumers:manage', 'dlq:read', 'dlq:replay', 'dlq:purge', 'topics:read', 'publish:>', 'audit:read']);
+  const session = consoleSession({
+    API_KEYS_FILE: writeApiKeysFile([TEST_API_KEY, operatorKey]),
+    JAEGER_UI_URL: 'https://jaeger.example.test',
+    // Samples a little faster than the default 2 s, so pending counts move within the bounded waits sooner.
+    OPS_SAMPLE_INTERVAL_MS: '1000',
+  });
   let nats: NatsServer;
   let jaeger: Jaeger;
   let producer: Producer;
   let consumer: AppProcess;
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  let errors: PageErrors;
-  /** The operator's credential, typed into the sign-in form (the test process's own key stays for setup calls). */
-  const operatorKey = testKey('console-operator', ['ops:read', 'consumers:manage', 'dlq:read', 'dlq:replay', 'dlq:purge', 'topics:read', 'publish:>', 'audit:read']);
 
-  beforeAll(async () => {
-    let started: TracedSystem;
-    [started, browser] = await Promise.all([
-      startTracedSystem({
-        API_KEYS_FILE: writeApiKeysFile([TEST_API_KEY, operatorKey]),
-        JAEGER_UI_URL: 'https://jaeger.example.test',
-        // Samples a little faster than the default 2 s, so pending counts move within the bounded waits sooner.
-        OPS_SAMPLE_INTERVAL_MS: '1000',
-      }),
-      launchChromium(),
-    ]);
-    system = started;
-    ({ nats, jaeger, producer, consumer } = system);
+  beforeAll(() => {
+    ({ nats, jaeger, producer, consumer } = session.system);
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
-  });
-
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-  });
-
-  /** A fresh browser context (no memory of earlier sign-ins) and its page, collecting errors. */
-  async function openPage(viewport = { width: 1280, height: 900 }, timezoneId?: string): Promise<Page> {
-    context = await browser.newContext({ viewport, timezoneId, locale: 'en-US' });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    errors = collectErrors(page);
-    return page;
-  }
-
-  const consoleUrl = () => `${producer.url}/console/`;
-  const signInAs = (page: Page, credential = operatorKey.key) => signIn(page, consoleUrl(), credential);
+  const signInAs = (page: Page, credential = operatorKey.key) => signIn(page, session.consoleUrl, credential);
 
   async function api<T>(path: string): Promise<T> {
     const r = await fetch(`${producer.url}${path}`, { headers: authHeaders(operatorKey) });
@@ -112,11 +78,11 @@ describe('operations console in a real browser', () => {
   const shownPending = (page: Page) => shownNumber(page, 'Pending');
 
   it('asks to sign in, refuses a wrong key and unauthenticated API calls, sends security headers, and keeps the credential only in memory', async () => {
-    const page = await openPage();
+    const page = await session.openPage();
     // Provoked on purpose below: the wrong key's sign-in attempt and the credential-less fetch.
-    errors.allowHttpError(401, /^\/v1\/ops\//);
+    session.errors.allowHttpError(401, /^\/v1\/ops\//);
 
-    const response = await page.goto(consoleUrl());
+    const response = await page.goto(session.consoleUrl);
     expect(response!.status()).toBe(200);
     expect(response!.headers()['content-type']).toMatch(/^text\/html/);
     const csp = response!.headers()['content-security-policy'] ?? '';
@@ -153,18 +119,18 @@ describe('operations console in a real browser', () => {
     )) as { local: string; session: string; cookie: string; href: string };
     for (const where of Object.values(stored)) expect(where).not.toContain(operatorKey.key);
     expect(page.url()).not.toContain(operatorKey.key);
-    expect(JSON.stringify(await context!.cookies())).not.toContain(operatorKey.key);
-    expect(await context!.cookies()).toEqual([]);
+    expect(JSON.stringify(await session.context!.cookies())).not.toContain(operatorKey.key);
+    expect(await session.context!.cookies()).toEqual([]);
 
     await page.reload();
     await heading(page, 'Sign in').waitFor();
     await expect(heading(page, 'Overview').count()).resolves.toBe(0);
 
-    expect(errors.errors).toEqual([]);
+    expect(session.errors.errors).toEqual([]);
   });
 
   it('shows the ORDERS stream, its consumers and the health of the system on the overview', async () => {
-    const page = await openPage();
+    const page = await session.openPage();
     await signInAs(page);
 
     const streams = page.getByRole('table', { name: 'Streams' });
@@ -179,7 +145,7 @@ describe('operations console in a real browser', () => {
     expect(overflowing).toBe(0);
     await shot(page, '02-overview');
 
-    expect(errors.errors).toEqual([]);
+    expect(session.errors.errors).toEqual([]);
   });
 
   it('lists a poison message under Dead letters, filters it by reason, refuses an invalid edit inline, replays a fixed one that the consumer processes', async () => {
@@ -191,10 +157,10 @@ describe('operations console in a real browser', () => {
 
     // A viewer far from UTC: times must be shown in their zone.
     const viewerZone = 'Pacific/Auckland';
-    const page = await openPage(undefined, viewerZone);
+    const page = await session.openPage(undefined, viewerZone);
     // Provoked on purpose below: the invalid edit's replay is refused.
-    errors.allowHttpError(400, new RegExp(`^/v1/dlq/${record!.id}/replay$`));
-    errors.allowHttpError(422, new RegExp(`^/v1/dlq/${record!.id}/replay$`));
+    session.errors.allowHttpError(400, new RegExp(`^/v1/dlq/${record!.id}/replay$`));
+    session.errors.allowHttpError(422, new RegExp(`^/v1/dlq/${record!.id}/replay$`));
     await signInAs(page);
     await navLink(page, 'Dead letters').click();
     await heading(page, 'Dead letters').waitFor();
@@ -242,11 +208,11 @@ describe('operations console in a real browser', () => {
     );
     await shot(page, '03-dead-letter-replayed');
 
-    expect(errors.errors).toEqual([]);
+    expect(session.errors.errors).toEqual([]);
   });
 
   it('pauses a consumer with confirmation: its pending count and chart rise while orders arrive; resuming drains it', async () => {
-    const page = await openPage();
+    const page = await session.openPage();
     await signInAs(page);
     await page.getByRole('table', { name: 'Consumers' }).getByRole('link', { name: 'fulfillment', exact: true }).click();
     await heading(page, 'Consumer fulfillment').waitFor();
@@ -305,11 +271,11 @@ describe('operations console in a real browser', () => {
       await postJson(`${producer.url}/v1/ops/consumers/ORDERS/fulfillment/resume`, {}, authHeaders(operatorKey));
     }
 
-    expect(errors.errors).toEqual([]);
+    expect(session.errors.errors).toEqual([]);
   });
 
   it('shows the pause and resume in the audit trail, filters it by action, and says the chain is intact', async () => {
-    const page = await openPage();
+    const page = await session.openPage();
     await signInAs(page);
     await navLink(page, 'Audit').click();
     await heading(page, 'Audit trail').waitFor();
@@ -321,11 +287,11 @@ describe('operations console in a real browser', () => {
     await rows.filter({ hasText: 'consumer.resume' }).first().waitFor();
     await waitFor('only resumes to be listed', async () => (await rows.filter({ hasText: 'consumer.pause' }).count()) === 0, 10_000, 200);
     await shot(page, '05-audit');
-    expect(errors.errors).toEqual([]);
+    expect(session.errors.errors).toEqual([]);
   });
 
   it('publishes an order from the generated form, and shows the trace of a dead letter across both services', async () => {
-    const page = await openPage();
+    const page = await session.openPage();
     await signInAs(page);
 
     await navLink(page, 'Publish').click();
@@ -388,12 +354,12 @@ describe('operations console in a real browser', () => {
     expect(await page.getByRole('link', { name: 'Open in Jaeger', exact: true }).getAttribute('href')).toContain(traceId);
     await shot(page, '05-trace');
 
-    expect(errors.errors).toEqual([]);
+    expect(session.errors.errors).toEqual([]);
   });
 
   it('is usable 390 px wide: overview and dead letters without horizontal overflow', async () => {
     const width = 390;
-    const page = await openPage({ width, height: 844 });
+    const page = await session.openPage({ width, height: 844 });
     await signInAs(page);
     const overflow = async () => Number(await page.evaluate('document.documentElement.scrollWidth'));
 
@@ -409,6 +375,6 @@ describe('operations console in a real browser', () => {
     expect(await overflow()).toBeLessThanOrEqual(width);
     await shot(page, '06-dead-letters-390');
 
-    expect(errors.errors).toEqual([]);
+    expect(session.errors.errors).toEqual([]);
   });
 });
