@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals';
 import {
   authHeaders,
   button,
-  consoleSession,
   heading,
   navLink,
   publishPoisonOrder,
@@ -12,6 +11,7 @@ import {
   TEST_API_KEY,
   waitFor,
 } from '#test-support';
+import { consoleSession } from './support/console-session.js';
 
 /**
  * The console's destructive dead-letter actions in Chromium: bulk replay and

@@ -6,7 +6,6 @@ import {
   type AppProcess,
   authHeaders,
   button,
-  consoleSession,
   heading,
   inspect,
   type Jaeger,
@@ -27,6 +26,7 @@ import {
   waitFor,
   writeApiKeysFile,
 } from '#test-support';
+import { consoleSession } from './support/console-session.js';
 
 /** A record of GET /v1/dlq as JSON; the payloads these tests dead-letter are objects. */
 type DeadLetter = Omit<DeadLetterRecord, 'payload'> & { payload: Record<string, unknown> };

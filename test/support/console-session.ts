@@ -20,7 +20,8 @@ export interface ConsoleSession {
  * Starts the traced system (NATS, Jaeger, producer, consumer; `producerEnv`
  * for the producer) and Chromium once for the enclosing `describe`, stops
  * both after it, and closes each test's browser context after the test.
- * Call it at the top of the `describe`, before hooks that read `system`.
+ * Call it at the top of the `describe`, before hooks that read `system`. Imported
+ * by path, not from the support index: jest hooks exist only inside jest.
  */
 export function consoleSession(producerEnv: Record<string, string> = {}): ConsoleSession {
   let system: TracedSystem | undefined;

@@ -37,7 +37,6 @@ export * from './paced-load.js';
 export * from './process-memory.js';
 export * from './browser.js';
 export * from './console-page.js';
-export * from './console-session.js';
 export * from './broker.js';
 export * from './ops-cli.js';
 export * from './schemathesis.js';
