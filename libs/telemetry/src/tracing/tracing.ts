@@ -68,6 +68,10 @@ export function startTracing(defaultServiceName: string): boolean {
     // No auto-instrumentation: the ingress records its own SERVER span (http-server.spans.ts);
     // the HTTP and Fastify instrumentations cost a third of its throughput even unsampled.
     instrumentations: [],
+    // Metrics are Prometheus's and logs go to stdout: with OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER unset the
+    // SDK would start OTLP metric and log exporters too, posting to the trace collector every minute.
+    metricReaders: [],
+    logRecordProcessors: [],
   });
   sdk.start();
   return true;
