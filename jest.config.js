@@ -1,14 +1,26 @@
-/** Tests run as compiled ES modules from dist/ (Nest 12 is ESM-only); `npm test` builds first. */
-export default {
+/**
+ * Tests run as compiled ES modules from dist/ (Nest 12 is ESM-only); `npm test` builds first.
+ * Three layers (docs/testing.md), each a project `npm run test:<layer>` selects:
+ * unit — `*.spec.ts`, pure logic and in-process specs, no servers;
+ * integration — `*.int-spec.ts`, in-process apps against a real nats-server;
+ * e2e — `*.e2e-spec.ts`, real processes, nats-server, Jaeger, Chromium, promtool, helm.
+ */
+const layer = (displayName, suffix) => ({
+  displayName,
   testEnvironment: 'node',
   rootDir: '.',
   roots: ['<rootDir>/dist'],
-  testMatch: ['**/*.spec.js', '**/*.e2e-spec.js'],
+  testMatch: [`**/*.${suffix}.js`],
   transform: {},
+});
+
+export default {
+  projects: [layer('unit', 'spec'), layer('integration', 'int-spec'), layer('e2e', 'e2e-spec')],
   testTimeout: 120_000,
   // End-to-end suites start servers and processes on a 2-core machine: one file at a time.
   maxWorkers: 1,
   verbose: true,
+  reporters: ['default', '<rootDir>/dist/test/support/slowest-suites.reporter.js'],
   // Safety net: a leaked connection must fail loudly in a test, not hang CI after the run.
   forceExit: true,
 };

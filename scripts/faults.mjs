@@ -2,11 +2,13 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from './lib/build.mjs';
+import { ensureScriptPackages } from './lib/debian-packages.mjs';
 import { ensureNodeModules } from './lib/deps.mjs';
 import { ROOT } from './lib/run.mjs';
 import { ensureTools } from './lib/tools.mjs';
 
 ensureNodeModules();
+ensureScriptPackages('faults');
 ensureTools(['nats-server']);
 build();
 

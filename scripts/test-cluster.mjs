@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { build } from './lib/build.mjs';
 import { clusterDown, clusterStatus, clusterUp } from './lib/cluster/cluster.mjs';
 import { CLUSTER, PATHS } from './lib/cluster/layout.mjs';
+import { ensureScriptPackages } from './lib/debian-packages.mjs';
 import { ensureNodeModules } from './lib/deps.mjs';
 import { log, ROOT } from './lib/run.mjs';
 import { ensureTools } from './lib/tools.mjs';
@@ -19,6 +20,7 @@ let failed = 0;
 const wasRunning = Object.values(clusterStatus()).every(Boolean);
 try {
   ensureNodeModules();
+  ensureScriptPackages('test:cluster');
   ensureTools(['nats-server', 'helm']);
   build();
   const up = await clusterUp();

@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NODE_PACKAGE } from './cluster/image-config.mjs';
-import { nodeTree } from './cluster/image-sources.mjs';
-import { IMAGE_CACHE } from './cluster/images.mjs';
+import { IMAGE_CACHE } from './cluster/layout.mjs';
+import { nodeTree } from './cluster/node-tree.mjs';
 
 const major = (version) => Number(version.replace(/^v/, '').split('.')[0]);
 

@@ -5,14 +5,20 @@ import { log, ROOT, run } from './run.mjs';
 /** The operations console's bundle (Vite, apps/console), served by the producer; not tsc output. */
 const CONSOLE_OUT = join(ROOT, 'dist', 'apps', 'console');
 
-/** Compiles apps, libs, tests and benchmarks into dist/, removes output whose source is gone, and bundles the console. */
-export function build() {
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/** Compiles apps, libs, tests and benchmarks into dist/ (incrementally) and removes output whose source is gone. */
+export function compile() {
   log('compiling TypeScript');
-  run(process.execPath, [tsc, '-p', 'tsconfig.json']);
+  run(process.execPath, [TSC, '-p', 'tsconfig.json']);
   pruneStale(join(ROOT, 'dist'));
+}
+
+/** `compile()`, then type-checks and bundles the console. */
+export function build() {
+  compile();
   log('type-checking and bundling the console (Vite)');
-  run(process.execPath, [tsc, '-p', join('apps', 'console', 'tsconfig.json')]);
+  run(process.execPath, [TSC, '-p', join('apps', 'console', 'tsconfig.json')]);
   run(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join('apps', 'console', 'vite.config.ts'), '--logLevel', 'warn']);
 }
 

@@ -7,6 +7,7 @@ import {
   authHeaders,
   freePort,
   hostilePayloads,
+  propertyRuns,
   sharedReferences,
   startBroker,
   startConsumer,
@@ -21,8 +22,9 @@ import {
   type Producer,
 } from '#test-support';
 
-const SEED = Number(process.env.FC_SEED ?? 20261207);
-const RUNS = Number(process.env.FC_RUNS ?? 60);
+const FUZZ = propertyRuns(60);
+const SEED = FUZZ.seed;
+const RUNS = FUZZ.numRuns;
 
 /**
  * Watches a process from outside while hostile input runs: /healthz every

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { badRequests, inspect, NatsServer, type Producer, provision, sendBadRequest, startProducer, TEST_API_KEY } from '#test-support';
+import { badRequests, inspect, NatsServer, type Producer, propertyRuns, provision, sendBadRequest, startProducer, TEST_API_KEY } from '#test-support';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
+const FUZZ = propertyRuns(10_000);
+const RUNS = FUZZ.numRuns;
 
 describe('ingress under 10,000 generated bad requests', () => {
   let nats: NatsServer;
@@ -35,7 +36,7 @@ describe('ingress under 10,000 generated bad requests', () => {
         expect([status >= 400 && status < 500, type]).toEqual([true, expect.stringMatching(/^application\/problem\+json/)]);
         expect((JSON.parse(text) as { status: number }).status).toBe(status);
       }),
-      { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31), endOnFailure: true },
+      { ...FUZZ, endOnFailure: true },
     );
     expect((await jsm.streams.info('ORDERS')).state.messages).toBe(before);
     expect((await fetch(`${producer.url}/readyz`)).status).toBe(200);

@@ -35,6 +35,7 @@ export * from './image-config.js';
 export * from './oci-image.js';
 export * from './paced-load.js';
 export * from './process-memory.js';
+export * from './property-runs.js';
 export * from './browser.js';
 export * from './console-page.js';
 export * from './broker.js';

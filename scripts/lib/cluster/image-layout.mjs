@@ -1,19 +1,12 @@
 // An OCI image layout driven with umoci: layers added as tars, config applied,
 // tags as the cache (a tag named after the hash of everything below it), and the
 // single-image archive that `ctr images import` names after its ref.
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { sh } from './build-step.mjs';
 
 export const hashOf = (...parts) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
-
-function sh(cmd, args, options = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...options });
-  if (r.error) throw new Error(`${cmd} could not start: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}: ${(r.stderr || r.stdout || '').trim().slice(-2000)}`);
-  return r.stdout;
-}
 
 /**
  * Writes an uncompressed layer tar of `dir`'s contents, owned by root, as umoci

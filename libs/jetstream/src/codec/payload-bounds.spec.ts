@@ -4,9 +4,9 @@ import fc from 'fast-check';
 import { Packr, pack } from 'msgpackr';
 import { checkJsonBounds, checkMessagePackBounds, PayloadBoundsError } from './payload-bounds.js';
 import { PAYLOAD_CODECS } from './payload-codec.js';
+import { propertyRuns } from '../../../../test/support/property-runs.js';
 
-/** Property runs: a fixed seed by default (a failure reproduces), FC_SEED to try another. */
-const fcOptions = { seed: Number(process.env.FC_SEED ?? 20261207), numRuns: Number(process.env.FC_RUNS ?? 300) };
+const fcOptions = propertyRuns(300);
 
 /** msgpackr's structured-clone encoding of `[p, p]` nested `depth` times: each level two references to the one below. */
 function sharedReferences(depth: number): Uint8Array {
@@ -85,7 +85,7 @@ describe('payload bounds', () => {
           expect(err).toBeInstanceOf(Error);
         }
       }),
-      { ...fcOptions, numRuns: fcOptions.numRuns * 10 },
+      propertyRuns(3000),
     );
   });
 });

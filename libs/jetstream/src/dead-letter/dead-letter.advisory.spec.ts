@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { checkAdvisory, isNatsName, MAX_ADVISORY_BYTES } from './dead-letter.advisory.js';
 import type { AdvisorySources } from './dead-letter.topology.js';
+import { propertyRuns } from '../../../../test/support/property-runs.js';
 
 const sources: AdvisorySources = {
   declared: new Set(['ORDERS/fulfillment', 'ORDERS/notifications']),
@@ -113,7 +114,7 @@ describe('checkAdvisory', () => {
           !/[\r\n]/.test(a.timestamp)
         );
       }),
-      { numRuns: 2000 },
+      propertyRuns(2000),
     );
   });
 
