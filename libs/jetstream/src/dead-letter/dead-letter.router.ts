@@ -87,6 +87,8 @@ export class DeadLetterRouter {
     if (this.maxDeliver < 1) this.logger.warn({ event: 'dlq-router.unbounded', hint: `${DLQ_ROUTER_DURABLE} has no max_deliver; run provision` });
     const messages = await consumer.consume({ max_messages: this.concurrency * 2 });
     this.messages = messages;
+    // stop() while this attach waited stopped only the consume before it: this one would pull advisories nobody acks.
+    if (this.stopping.signal.aborted) return void messages.stop();
     void this.endWhenDeleted(messages);
     this.logger.log({ event: 'dlq-router.started', stream: DLQ_ADVISORY_STREAM, consumer: DLQ_ROUTER_DURABLE, maxDeliver: this.maxDeliver });
   }

@@ -194,7 +194,8 @@ export class DeadLetterService {
     const last = (await this.jsm.streams.info(DLQ_REJECTED_STREAM)).state.last_seq;
     for await (const m of walkStream(this.jsm, DLQ_REJECTED_STREAM, { after: page.after, last })) {
       items.push(decodeRejection(m));
-      if (items.length === page.limit) return { items, next: m.seq };
+      // As list(): a page that ends on the last record has no next one.
+      if (items.length === page.limit) return { items, next: m.seq < last ? m.seq : null };
     }
     return { items, next: null };
   }
