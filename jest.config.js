@@ -21,6 +21,10 @@ export default {
   maxWorkers: 1,
   verbose: true,
   reporters: ['default', '<rootDir>/dist/test/support/slowest-suites.reporter.js'],
+  // `--coverage` (docs/testing.md): statements and branches of libs/ and apps/ as the in-process layers reach them.
+  coverageProvider: 'v8',
+  collectCoverageFrom: ['<rootDir>/dist/{libs,apps}/**/*.js', '!**/*.{spec,int-spec,e2e-spec}.js', '!<rootDir>/dist/apps/console/**'],
+  coverageReporters: ['text-summary', 'json-summary'],
   // Safety net: a leaked connection must fail loudly in a test, not hang CI after the run.
   forceExit: true,
 };
