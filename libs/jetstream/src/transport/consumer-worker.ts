@@ -53,7 +53,8 @@ export class ConsumerWorker {
   private abandoned = false;
   private failures = 0;
   private retry?: NodeJS.Timeout;
-  private idle?: () => void;
+  /** What every `drained()` caller waits on, settled when the last held message is. */
+  private idle?: { done: Promise<void>; resolve: () => void };
   private resume?: NodeJS.Timeout;
 
   constructor(
@@ -121,7 +122,12 @@ export class ConsumerWorker {
   /** Resolves once nothing is held any more. */
   async drained(): Promise<void> {
     if (this.held.size === 0) return;
-    await new Promise<void>((resolve) => (this.idle = resolve));
+    if (!this.idle) {
+      let resolve!: () => void;
+      const done = new Promise<void>((r) => (resolve = r));
+      this.idle = { done, resolve };
+    }
+    await this.idle.done;
   }
 
   /**
@@ -196,6 +202,9 @@ export class ConsumerWorker {
     if (this.abandoned) return;
     this.dispatch();
     this.refill();
-    if (this.held.size === 0) this.idle?.();
+    if (this.held.size === 0 && this.idle) {
+      this.idle.resolve();
+      this.idle = undefined;
+    }
   }
 }

@@ -70,15 +70,16 @@ export class PullStream {
   /** Asks for up to `batch` more messages. Throws if the connection is closed. */
   request(batch: number): void {
     this.subscribe();
-    if (this.outstanding === 0) this.lastHeard = performance.now();
-    this.outstanding += batch;
     const pull = {
       batch,
       expires: nanos(this.options.expiresMs),
       idle_heartbeat: nanos(this.options.heartbeatMs),
       ...(this.options.group ? { group: this.options.group, ...(this.pinId ? { id: this.pinId } : {}) } : {}),
     };
+    // Counted only once sent: a pull the connection refused (it throws) must leave room for the retry.
     this.nc.publish(this.subject, JSON.stringify(pull), { reply: this.inbox });
+    if (this.outstanding === 0) this.lastHeard = performance.now();
+    this.outstanding += batch;
   }
 
   /** No more deliveries are taken (messages of pulls still open go unacknowledged, as after a crash). */
