@@ -90,17 +90,15 @@ export class MessageScheduler {
    * pending schedule as a duplicate, never replaces it.
    */
   async schedule(r: ScheduleRequest): Promise<ScheduleResult> {
-    if (this.maxMessages !== undefined || this.maxBytes !== undefined) {
-      const { messages, bytes } = await this.state();
-      if (this.maxMessages !== undefined && messages >= this.maxMessages) throw new SchedulesFullError(this.maxMessages, 'messages');
-      if (this.maxBytes !== undefined && bytes + byteLength(r.data) > this.maxBytes) throw new SchedulesFullError(this.maxBytes, 'bytes');
-    }
-    if (this.maxPendingPerCaller !== undefined && (await this.countOf(ledgerFilter(r.scheduledBy))) >= this.maxPendingPerCaller) {
-      throw new SchedulesFullError(this.maxPendingPerCaller, 'per-caller');
-    }
-    if (this.maxPendingBytesPerCaller !== undefined) {
-      const held = (await this.countOf(heldFilter(r.scheduledBy))) + unitsOf(r.data);
-      if (held * SCHEDULE_BYTE_UNIT > this.maxPendingBytesPerCaller) throw new SchedulesFullError(this.maxPendingBytesPerCaller, 'bytes-per-caller');
+    const refusal = await this.capRefusal(r);
+    if (refusal) {
+      // A retry of a schedule this caller already stored is answered with it: "nothing was stored" would be false.
+      const pending = await this.get(r.id, { scheduledBy: r.scheduledBy }).catch((err: unknown) => {
+        if (err instanceof ScheduleNotFoundError) return undefined;
+        throw err;
+      });
+      if (!pending) throw refusal;
+      return { id: r.msgId, stream: SCHEDULES_STREAM, seq: pending.seq, duplicate: true, scheduleId: r.id, deliverAt: pending.deliverAt };
     }
     const headers: HeaderEntries = [
       ...(r.headers ?? []),
@@ -137,6 +135,23 @@ export class MessageScheduler {
       const pending = await this.get(r.id);
       return { id: r.msgId, stream: SCHEDULES_STREAM, seq: pending.seq, duplicate: true, scheduleId: r.id, deliverAt: pending.deliverAt };
     }
+  }
+
+  /** The cap a new schedule would pass, if any: SCHEDULES' messages or bytes, the caller's pending schedules or bytes. */
+  private async capRefusal(r: ScheduleRequest): Promise<SchedulesFullError | undefined> {
+    if (this.maxMessages !== undefined || this.maxBytes !== undefined) {
+      const { messages, bytes } = await this.state();
+      if (this.maxMessages !== undefined && messages >= this.maxMessages) return new SchedulesFullError(this.maxMessages, 'messages');
+      if (this.maxBytes !== undefined && bytes + byteLength(r.data) > this.maxBytes) return new SchedulesFullError(this.maxBytes, 'bytes');
+    }
+    if (this.maxPendingPerCaller !== undefined && (await this.countOf(ledgerFilter(r.scheduledBy))) >= this.maxPendingPerCaller) {
+      return new SchedulesFullError(this.maxPendingPerCaller, 'per-caller');
+    }
+    if (this.maxPendingBytesPerCaller !== undefined) {
+      const held = (await this.countOf(heldFilter(r.scheduledBy))) + unitsOf(r.data);
+      if (held * SCHEDULE_BYTE_UNIT > this.maxPendingBytesPerCaller) return new SchedulesFullError(this.maxPendingBytesPerCaller, 'bytes-per-caller');
+    }
+    return undefined;
   }
 
   /**
