@@ -17,8 +17,9 @@ const layer = (displayName, suffix) => ({
 export default {
   projects: [layer('unit', 'spec'), layer('integration', 'int-spec'), layer('e2e', 'e2e-spec')],
   testTimeout: 120_000,
-  // End-to-end suites start servers and processes on a 2-core machine: one file at a time.
-  maxWorkers: 1,
+  // Two suites at a time, one per core: each starts its own nats-server, apps and browser on ports claimed
+  // across workers (libs/testing ports.ts), and names its own streams, consumers and files.
+  maxWorkers: 2,
   verbose: true,
   reporters: ['default', '<rootDir>/dist/test/support/slowest-suites.reporter.js'],
   // `--coverage` (docs/testing.md): statements and branches of libs/ and apps/ as the in-process layers reach them.

@@ -35,8 +35,7 @@ try {
   const args = [];
   if (layer === 'unit') {
     compile();
-    // No servers or processes: both cores, one suite each (the other layers run one file at a time).
-    args.push('--selectProjects', 'unit', '--maxWorkers', '2');
+    args.push('--selectProjects', 'unit');
   } else if (layer === 'integration') {
     ensureTools(['nats-server']);
     compile();
