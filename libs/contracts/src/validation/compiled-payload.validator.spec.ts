@@ -87,8 +87,8 @@ describe('compiledPayloadCheck', () => {
       if (reference) accepted += 1;
     }
     // Both verdicts occur, or the comparison proves little.
-    expect(accepted).toBeGreaterThan(100);
-    expect(accepted).toBeLessThan(numRuns - 100);
+    expect(accepted).toBeGreaterThan(numRuns / 30);
+    expect(accepted).toBeLessThan(numRuns - numRuns / 30);
   });
 
   it('leaves DTOs it cannot model to class-validator', () => {
