@@ -4,6 +4,7 @@ import { PublishRejectedError, StreamFullError } from '../errors/publish.errors.
 import type { HeaderEntries } from '../headers/message-headers.js';
 import type { JetStreamPublisher, PublishOptions, PublishResult } from '../publisher/jetstream.publisher.js';
 import type { DeliveryFacts, MessageFailure } from '../transport/message-failure.hook.js';
+import { messageFailure } from './dead-letter-facts.fixture.js';
 import { DLQ_HEADERS } from './dead-letter.record.js';
 import { DeadLetterSink } from './dead-letter.sink.js';
 import { deadLetterMsgId } from './dead-letter.writer.js';
@@ -14,24 +15,17 @@ const data = new TextEncoder().encode('{"orderId":"o-1"}');
 const storedAt = new Date('2026-01-01T00:00:00.000Z');
 const at = new Date('2026-01-01T00:00:09.000Z');
 
-function failure(over: Partial<MessageFailure> = {}): MessageFailure {
-  return {
-    stream: 'ORDERS',
-    consumer: 'fulfillment',
-    subject: 'orders.created.eu.std',
-    streamSequence: 7,
-    deliveryCount: 1,
-    maxDeliver: 3,
+/** A final failure: the handler terminated the message, which is at hand. */
+const failure = (over: Partial<MessageFailure> = {}) =>
+  messageFailure({
     errorName: 'NonRetryableError',
     errorMessage: 'customer blocked',
-    handler: 'orders.created',
     final: true,
     terminated: true,
     at,
     original: { data, headers: [['Nats-Msg-Id', 'order-1']], storedAt },
     ...over,
-  };
-}
+  });
 
 /**
  * The hook over a real sink whose publisher answers with `answer`, and a

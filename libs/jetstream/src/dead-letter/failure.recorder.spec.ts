@@ -3,6 +3,7 @@ import { JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DeliveryFacts, MessageFailure } from '../transport/message-failure.hook.js';
+import { messageFailure } from './dead-letter-facts.fixture.js';
 import { KvFailureRecorder } from './failure.recorder.js';
 
 const KEY = 'ORDERS.7.fulfillment';
@@ -46,23 +47,7 @@ function setup() {
   return { ...bucket, recorder };
 }
 
-function failure(over: Partial<MessageFailure> = {}): MessageFailure {
-  return {
-    stream: 'ORDERS',
-    consumer: 'fulfillment',
-    subject: 'orders.created.eu.std',
-    streamSequence: 7,
-    deliveryCount: 1,
-    maxDeliver: 3,
-    errorName: 'Error',
-    errorMessage: 'db down',
-    handler: 'orders.created',
-    final: false,
-    terminated: false,
-    at: t(0),
-    ...over,
-  };
-}
+const failure = (over: Partial<MessageFailure> = {}) => messageFailure({ at: t(0), ...over });
 
 const delivery = (deliveryCount: number, at = t(30)): DeliveryFacts => ({
   stream: 'ORDERS',

@@ -6,6 +6,7 @@ import type { ConsumerBinding } from '../transport/consumer-bindings.js';
 import type { DeliveryFacts, MessageFailure, MessageFailureHook } from '../transport/message-failure.hook.js';
 import { Delivery } from './delivery.js';
 import { FailureRecordListener } from './failure-record.listener.js';
+import { messageFailure } from '../dead-letter/dead-letter-facts.fixture.js';
 
 const binding: ConsumerBinding = { stream: 'ORDERS', durable: 'fulfillment-p1', consumer: 'fulfillment', maxDeliver: 3, retryDelaysMs: [100], concurrency: 1, prefetch: 0, maxKeepAliveMs: 0 };
 const storedAt = new Date('2025-03-01T12:00:00Z');
@@ -18,22 +19,7 @@ function delivery(deliveryCount = 1): Delivery {
   return new Delivery(binding, msg as unknown as JsMsg);
 }
 
-function failure(final: boolean): MessageFailure {
-  return {
-    stream: 'ORDERS',
-    consumer: 'fulfillment-p1',
-    subject: 'orders.created.eu.std',
-    streamSequence: 7,
-    deliveryCount: final ? 3 : 1,
-    maxDeliver: 3,
-    errorName: 'Error',
-    errorMessage: 'db down',
-    handler: 'orders.created',
-    final,
-    terminated: false,
-    at: new Date(),
-  };
-}
+const failure = (final: boolean) => messageFailure({ consumer: 'fulfillment-p1', deliveryCount: final ? 3 : 1, final });
 
 function setup(hook?: Partial<MessageFailureHook>) {
   const logger = { log: jest.fn(), warn: jest.fn(), error: jest.fn() };

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { JetStreamApiError, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
+import { wildcardMatches } from '#contracts';
 import { PublishRejectedError } from '../errors/publish.errors.js';
 import { toMsgHdrs, type HeaderEntries } from '../headers/message-headers.js';
 import type { JetStreamPublisher, PublishOptions, PublishResult } from '../publisher/jetstream.publisher.js';
@@ -10,16 +11,6 @@ import { heldSubject, ledgerSubject } from './schedule.record.js';
 const notFound = () => new JetStreamApiError({ code: 404, err_code: 10037, description: 'no message found' });
 const outage = () => new JetStreamApiError({ code: 503, err_code: 10008, description: 'JetStream system temporarily unavailable' });
 
-/** NATS subject matching, `*` one token and `>` the rest. */
-function matches(filter: string, subject: string): boolean {
-  const f = filter.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '>') return s.length > i;
-    if (i >= s.length || (f[i] !== '*' && f[i] !== s[i])) return false;
-  }
-  return f.length === s.length;
-}
 
 /**
  * SCHEDULES in memory, as the scheduler reaches it through nats.js and the
@@ -44,7 +35,7 @@ function fakeSchedules() {
     msgIds.set(id, last);
     return { id, stream: 'SCHEDULES', seq: last, duplicate: false };
   };
-  const first = (filter: string, from = 1) => msgs.find((m) => m.seq >= from && matches(filter, m.subject));
+  const first = (filter: string, from = 1) => msgs.find((m) => m.seq >= from && wildcardMatches(filter, m.subject));
   const jsm = {
     streams: {
       info: jest.fn(async (_stream: string) => ({ state: { messages: msgs.length, bytes: msgs.reduce((n, m) => n + m.data.byteLength, 0), last_seq: last } })),
@@ -59,7 +50,7 @@ function fakeSchedules() {
         q.last_by_subj ? (msgs.filter((m) => m.subject === q.last_by_subj).at(-1) ?? null) : (first(q.next_by_subj ?? '>', q.seq) ?? null),
       ),
       getBatch: jest.fn(async (_stream: string, q: { seq: number; next_by_subj: string }) => {
-        const found = msgs.filter((m) => m.seq >= q.seq && matches(q.next_by_subj, m.subject));
+        const found = msgs.filter((m) => m.seq >= q.seq && wildcardMatches(q.next_by_subj, m.subject));
         if (found.length === 0) throw notFound();
         return [{ ...found[0]!, pending: found.length - 1 }];
       }),
