@@ -24,7 +24,7 @@ export const SCRIPT_PACKAGES = {
   'test:unit': [],
   'test:integration': [],
   'test:e2e': END_TO_END,
-  'test:fuzz': END_TO_END,
+  'test:fuzz': [],
   start: ['openssl'],
   // A 3-node cluster in network namespaces, degraded with tc; a full disk is a small mounted filesystem.
   faults: ['iproute2', 'mount'],
@@ -93,7 +93,6 @@ const CLUSTER_INDIRECT = ['debootstrap', 'libc6-dev', 'pkg-config', 'libseccomp-
 export const INDIRECT_PACKAGES = {
   test: ['chromium', 'tini'],
   'test:e2e': ['chromium', 'tini'],
-  'test:fuzz': ['chromium', 'tini'],
   image: ['debootstrap', 'libc6-dev'],
   'cluster:up': CLUSTER_INDIRECT,
   'test:cluster': CLUSTER_INDIRECT,

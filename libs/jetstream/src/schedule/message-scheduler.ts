@@ -55,6 +55,16 @@ export const SCHEDULE_LIST_SCAN_LIMIT = 5_000;
 
 const owns = (owner: ScheduleOwner, scheduledBy: string | undefined) => owner.scheduledBy === undefined || owner.scheduledBy === scheduledBy;
 
+/** The answer to a request whose schedule is already pending: that one, as a duplicate. */
+const duplicateOf = (r: ScheduleRequest, pending: PendingSchedule): ScheduleResult => ({
+  id: r.msgId,
+  stream: SCHEDULES_STREAM,
+  seq: pending.seq,
+  duplicate: true,
+  scheduleId: r.id,
+  deliverAt: pending.deliverAt,
+});
+
 /** How old the SCHEDULES message count may be when a new schedule is checked against the cap. */
 const CAPACITY_CHECK_INTERVAL_MS = 1_000;
 
@@ -93,12 +103,9 @@ export class MessageScheduler {
     const refusal = await this.capRefusal(r);
     if (refusal) {
       // A retry of a schedule this caller already stored is answered with it: "nothing was stored" would be false.
-      const pending = await this.get(r.id, { scheduledBy: r.scheduledBy }).catch((err: unknown) => {
-        if (err instanceof ScheduleNotFoundError) return undefined;
-        throw err;
-      });
+      const pending = await this.pending(r.id, { scheduledBy: r.scheduledBy });
       if (!pending) throw refusal;
-      return { id: r.msgId, stream: SCHEDULES_STREAM, seq: pending.seq, duplicate: true, scheduleId: r.id, deliverAt: pending.deliverAt };
+      return duplicateOf(r, pending);
     }
     const headers: HeaderEntries = [
       ...(r.headers ?? []),
@@ -125,16 +132,20 @@ export class MessageScheduler {
         return { ...ack, scheduleId: r.id, deliverAt };
       }
       // A repeat within the duplicate window: the first request's time holds, if it is still pending.
-      const pending = await this.get(r.id).catch((err: unknown) => {
-        if (err instanceof ScheduleNotFoundError) return undefined;
-        throw err;
-      });
+      const pending = await this.pending(r.id);
       return { ...ack, scheduleId: r.id, deliverAt: pending?.deliverAt };
     } catch (err) {
       if (!(err instanceof PublishRejectedError && isWrongLastSequence(err.cause))) throw err;
-      const pending = await this.get(r.id);
-      return { id: r.msgId, stream: SCHEDULES_STREAM, seq: pending.seq, duplicate: true, scheduleId: r.id, deliverAt: pending.deliverAt };
+      return duplicateOf(r, await this.get(r.id));
     }
+  }
+
+  /** The pending schedule of `id`, or undefined when there is none (an outage still throws). */
+  private pending(id: string, owner: ScheduleOwner = {}): Promise<PendingSchedule | undefined> {
+    return this.get(id, owner).catch((err: unknown) => {
+      if (err instanceof ScheduleNotFoundError) return undefined;
+      throw err;
+    });
   }
 
   /** The cap a new schedule would pass, if any: SCHEDULES' messages or bytes, the caller's pending schedules or bytes. */
